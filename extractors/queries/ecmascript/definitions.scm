@@ -1,0 +1,32 @@
+; TypeScript and JavaScript definitions. Patterns with an @owner come first.
+
+(class_declaration
+  name: (_) @owner
+  body: (class_body (method_definition name: (_) @name body: (_) @body) @definition.method))
+
+(abstract_class_declaration
+  name: (_) @owner
+  body: (class_body (method_definition name: (_) @name body: (_) @body) @definition.method))
+
+(function_declaration name: (identifier) @name body: (_) @body) @definition.function
+(generator_function_declaration name: (identifier) @name body: (_) @body) @definition.function
+(function_signature name: (identifier) @name) @definition.function
+(class_declaration name: (_) @name body: (_) @body) @definition.class
+(abstract_class_declaration name: (_) @name body: (_) @body) @definition.class
+; Data types keep their whole text as the signature: members are interface.
+(interface_declaration name: (_) @name) @definition.interface
+(type_alias_declaration name: (_) @name) @definition.type
+(enum_declaration name: (_) @name) @definition.enum
+(internal_module name: (_) @name body: (_) @body) @definition.module
+
+; Module-level bindings: `const f = () => {}` is a function, other `const`s are constants.
+([(program (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]) @definition.function))
+  (program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]) @definition.function)))])
+
+([(program (lexical_declaration kind: "const" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.constant))
+  (program (export_statement (lexical_declaration kind: "const" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.constant)))])
+
+([(program (lexical_declaration kind: "let" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable))
+  (program (export_statement (lexical_declaration kind: "let" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable)))
+  (program (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable))
+  (program (export_statement (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable)))])

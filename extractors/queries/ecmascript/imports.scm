@@ -1,0 +1,47 @@
+; TypeScript and JavaScript imports.
+
+((import_statement source: (string (string_fragment) @import.path)) @import)
+
+((import_statement "type" source: (string (string_fragment) @import.path)) @import
+  (#set! kind "type"))
+
+; `import x from`: the default export, under a local name.
+((import_statement
+   (import_clause (identifier) @import.default)
+   source: (string (string_fragment) @import.path)) @import)
+
+; `import * as ns from`: the whole module under one name.
+((import_statement
+   (import_clause (namespace_import (identifier) @import.alias))
+   source: (string (string_fragment) @import.path)) @import)
+
+((import_statement
+   (import_clause (named_imports (import_specifier name: (_) @import.name alias: (_)? @import.name.alias)))
+   source: (string (string_fragment) @import.path)) @import)
+
+; `import x = require("y")`
+((import_statement
+   (import_require_clause (identifier) @import.alias source: (string (string_fragment) @import.path))) @import)
+
+; `export ... from`, `export * from`, `export * as ns from`
+((export_statement source: (string (string_fragment) @import.path)) @import
+  (#set! kind "reexport"))
+
+((export_statement "*" @import.wildcard source: (string (string_fragment) @import.path)) @import
+  (#set! kind "reexport"))
+
+((export_statement (namespace_export (identifier) @import.alias) source: (string (string_fragment) @import.path)) @import
+  (#set! kind "reexport"))
+
+((export_statement
+   (export_clause (export_specifier name: (_) @import.name alias: (_)? @import.name.alias))
+   source: (string (string_fragment) @import.path)) @import
+  (#set! kind "reexport"))
+
+((call_expression function: (import) arguments: (arguments . (string (string_fragment) @import.path))) @import
+  (#set! kind "dynamic"))
+
+((call_expression
+   function: (identifier) @_require
+   arguments: (arguments . (string (string_fragment) @import.path))) @import
+  (#eq? @_require "require"))

@@ -1,0 +1,23 @@
+; Go definitions. Exported-ness comes from capitalisation, so no visibility captures.
+
+(method_declaration
+  receiver: (parameter_list
+    (parameter_declaration
+      type: [(type_identifier) @owner
+             (pointer_type (type_identifier) @owner)
+             (generic_type type: (type_identifier) @owner)
+             (pointer_type (generic_type type: (type_identifier) @owner))]))
+  name: (field_identifier) @name
+  body: (_)? @body) @definition.method
+
+(function_declaration name: (identifier) @name body: (_)? @body) @definition.function
+
+; Types keep their whole text as the signature: fields and method sets are interface.
+(type_spec name: (type_identifier) @name type: (struct_type)) @definition.struct
+(type_spec name: (type_identifier) @name type: (interface_type)) @definition.interface
+(type_spec name: (type_identifier) @name) @definition.type
+(type_alias name: (type_identifier) @name) @definition.type
+
+(source_file (const_declaration (const_spec name: (identifier) @name value: (_)? @body) @definition.constant))
+(source_file (var_declaration (var_spec name: (identifier) @name value: (_)? @body) @definition.variable))
+(source_file (var_declaration (var_spec_list (var_spec name: (identifier) @name value: (_)? @body) @definition.variable)))

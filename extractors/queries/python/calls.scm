@@ -1,0 +1,3 @@
+; Python call sites: `foo()`, `obj.method()`, `self.x()`.
+
+(call function: [(identifier) (attribute)] @callee) @call

@@ -1,0 +1,21 @@
+; Rust imports.
+; `@import.tree` is a use tree; the extractor flattens its groups, globs, `self` and aliases.
+
+((use_declaration argument: (_) @import.tree) @import)
+
+((use_declaration (visibility_modifier) argument: (_) @import.tree) @import
+  (#set! kind "reexport"))
+
+((mod_item name: (identifier) @import.path !body) @import
+  (#set! kind "mod"))
+
+; `#[path = "x.rs"] mod name;`
+((attribute_item
+   (attribute (identifier) @_attribute
+     value: (string_literal (string_content) @import.path_attribute)))
+  .
+  (mod_item name: (identifier) @import.path !body) @import
+  (#eq? @_attribute "path")
+  (#set! kind "mod"))
+
+((extern_crate_declaration name: (identifier) @import.path alias: (identifier)? @import.alias) @import)

@@ -1,0 +1,428 @@
+//! The one query-driven extractor shared by every language.
+//!
+//! It parses with a per-thread parser, runs the language's three queries and assembles
+//! their captures into [`FileFacts`]. Nothing here names a language: per-language
+//! knowledge is in the `.scm` files, the `lang` table and the Rust use-tree flattener.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, Parser, QueryCursor, Tree};
+
+use crate::facts::{Call, Definition, DefinitionKind, FileFacts, Import, ImportedName, Span};
+use crate::lang::{ExportRule, Lang};
+use crate::queries::{compiled, CompiledQueries};
+use crate::text::{collapse_whitespace, compact_text, node_text, slice_text, strip_quotes};
+use crate::{use_tree, ExtractError};
+
+/// Signatures longer than this are cut: they are for display and interface fingerprints.
+const MAX_SIGNATURE_CHARS: usize = 300;
+/// More syntax errors than this in one file are not worth listing individually.
+const MAX_SYNTAX_ERRORS: usize = 100;
+
+thread_local! {
+    /// One parser per language per thread: parsers are not `Sync`, and reusing them
+    /// avoids re-allocating their internal stacks for every file.
+    static PARSERS: RefCell<[Option<Parser>; Lang::ALL.len()]> = const { RefCell::new([const { None }; Lang::ALL.len()]) };
+}
+
+/// Parses `source` as `lang` and extracts its facts.
+///
+/// Syntax errors are not failures: the facts of the parts that parse are returned with
+/// the broken ranges in [`FileFacts::syntax_errors`]. Errors are reserved for Thread's
+/// own faults (a query that does not compile, a grammar that does not load).
+pub fn extract(lang: Lang, source: &[u8]) -> Result<FileFacts, ExtractError> {
+    let queries = compiled(lang)?;
+    let tree = parse(lang, source)?;
+    Ok(assemble(lang, queries, &tree, source))
+}
+
+fn parse(lang: Lang, source: &[u8]) -> Result<Tree, ExtractError> {
+    PARSERS.with(|parsers| {
+        let mut parsers = parsers.borrow_mut();
+        let slot = &mut parsers[lang as usize];
+        if slot.is_none() {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&lang.grammar())
+                .map_err(|error| ExtractError::Grammar { lang: lang.name(), message: error.to_string() })?;
+            *slot = Some(parser);
+        }
+        let parser = slot.as_mut().ok_or(ExtractError::Parse { lang: lang.name() })?;
+        parser.parse(source, None).ok_or(ExtractError::Parse { lang: lang.name() })
+    })
+}
+
+fn assemble(lang: Lang, queries: &CompiledQueries, tree: &Tree, source: &[u8]) -> FileFacts {
+    let root = tree.root_node();
+    let mut facts = FileFacts::default();
+    let (imports, package) = collect_imports(queries, root, source);
+    facts.package = package;
+    facts.definitions = collect_definitions(lang, queries, root, source);
+    facts.imports = imports;
+    assign_import_scopes(&mut facts);
+    facts.calls = collect_calls(queries, root, source, &facts.definitions);
+    facts.syntax_errors = collect_syntax_errors(root);
+    facts
+}
+
+// ---------------------------------------------------------------------------------------
+// Imports
+
+fn collect_imports(queries: &CompiledQueries, root: Node<'_>, source: &[u8]) -> (Vec<Import>, Option<String>) {
+    let captures = &queries.import_captures;
+    let mut imports: Vec<Import> = Vec::new();
+    // (statement node id, specifier start byte) → index in `imports`.
+    let mut by_key: HashMap<(usize, u32), usize> = HashMap::new();
+    let mut package = None;
+
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(&queries.imports, root, source);
+    while let Some(query_match) = matches.next() {
+        let node_of = |index: Option<u32>| {
+            let index = index?;
+            query_match.captures().iter().find(|capture| capture.index == index).map(|capture| capture.node)
+        };
+        if let Some(node) = node_of(captures.package) {
+            package = Some(node_text(node, source));
+        }
+        let Some(statement) = node_of(captures.statement) else { continue };
+        let kind = queries.import_pattern_kinds[query_match.pattern_index];
+
+        let mut upsert = |key_start: u32, fresh: Import| -> usize {
+            let key = (statement.id(), key_start);
+            match by_key.get(&key) {
+                Some(&index) => {
+                    merge_import(&mut imports[index], fresh);
+                    index
+                }
+                None => {
+                    imports.push(fresh);
+                    by_key.insert(key, imports.len() - 1);
+                    imports.len() - 1
+                }
+            }
+        };
+
+        if let Some(tree) = node_of(captures.tree) {
+            for leaf in use_tree::flatten(tree, source) {
+                upsert(
+                    leaf.span.start_byte,
+                    Import {
+                        specifier: leaf.path,
+                        kind,
+                        names: Vec::new(),
+                        alias: leaf.alias,
+                        wildcard: leaf.wildcard,
+                        span: leaf.span,
+                        scope: Vec::new(),
+                        path_attribute: None,
+                    },
+                );
+            }
+            continue;
+        }
+
+        let Some(path) = node_of(captures.path) else { continue };
+        let mut names = Vec::new();
+        if let Some(name) = node_of(captures.name) {
+            names.push(ImportedName {
+                name: strip_quotes(&node_text(name, source)).to_owned(),
+                alias: node_of(captures.name_alias).map(|alias| strip_quotes(&node_text(alias, source)).to_owned()),
+                span: Span::of(&name),
+            });
+        }
+        if let Some(default) = node_of(captures.default_name) {
+            names.push(ImportedName {
+                name: "default".to_owned(),
+                alias: Some(node_text(default, source)),
+                span: Span::of(&default),
+            });
+        }
+        upsert(
+            Span::of(&path).start_byte,
+            Import {
+                specifier: strip_quotes(&compact_text(path, source)).to_owned(),
+                kind,
+                names,
+                alias: node_of(captures.alias).map(|alias| node_text(alias, source)),
+                wildcard: node_of(captures.wildcard).is_some(),
+                span: Span::of(&path),
+                scope: Vec::new(),
+                path_attribute: node_of(captures.path_attribute).map(|attribute| node_text(attribute, source)),
+            },
+        );
+    }
+    (imports, package)
+}
+
+/// Merges what another pattern learned about the same import.
+fn merge_import(existing: &mut Import, fresh: Import) {
+    if fresh.kind.priority() > existing.kind.priority() {
+        existing.kind = fresh.kind;
+    }
+    for name in fresh.names {
+        if !existing.names.contains(&name) {
+            existing.names.push(name);
+        }
+    }
+    existing.alias = existing.alias.take().or(fresh.alias);
+    existing.wildcard |= fresh.wildcard;
+    existing.path_attribute = existing.path_attribute.take().or(fresh.path_attribute);
+}
+
+/// Records which inline modules enclose each import (Rust `mod a { use ...; mod b; }`).
+fn assign_import_scopes(facts: &mut FileFacts) {
+    let modules: Vec<&Definition> = facts
+        .definitions
+        .iter()
+        .filter(|definition| definition.kind == DefinitionKind::Module)
+        .collect();
+    if modules.is_empty() {
+        return;
+    }
+    for import in &mut facts.imports {
+        // Definitions are sorted by start, so enclosing modules come outermost first.
+        import.scope = modules
+            .iter()
+            .filter(|module| module.span.contains(&import.span) && module.name_span != import.span)
+            .map(|module| module.name.clone())
+            .collect();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Definitions
+
+struct PendingDefinition<'tree> {
+    node: Node<'tree>,
+    name_node: Node<'tree>,
+    kind: DefinitionKind,
+    owner: Option<String>,
+    has_visibility: bool,
+    body_start: Option<usize>,
+    pattern_index: usize,
+}
+
+impl PendingDefinition<'_> {
+    /// When two patterns match the same definition, the one that knows the owner wins,
+    /// then the one written first in the query file (the more specific one).
+    fn outranks(&self, other: &PendingDefinition<'_>) -> bool {
+        (self.owner.is_some(), std::cmp::Reverse(self.pattern_index))
+            > (other.owner.is_some(), std::cmp::Reverse(other.pattern_index))
+    }
+}
+
+fn collect_definitions(lang: Lang, queries: &CompiledQueries, root: Node<'_>, source: &[u8]) -> Vec<Definition> {
+    let captures = &queries.definition_captures;
+    let mut pending: Vec<PendingDefinition<'_>> = Vec::new();
+    let mut by_key: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut explicit_exports: Option<Vec<String>> = None;
+
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(&queries.definitions, root, source);
+    while let Some(query_match) = matches.next() {
+        let node_of = |index: Option<u32>| {
+            let index = index?;
+            query_match.captures().iter().find(|capture| capture.index == index).map(|capture| capture.node)
+        };
+        if let Some(export_name) = node_of(captures.export_name) {
+            explicit_exports.get_or_insert_with(Vec::new).push(node_text(export_name, source));
+            continue;
+        }
+        let Some((node, kind)) = captures.kinds.iter().find_map(|&(index, kind)| {
+            query_match.captures().iter().find(|capture| capture.index == index).map(|capture| (capture.node, kind))
+        }) else {
+            continue;
+        };
+        let Some(name_node) = node_of(captures.name) else { continue };
+        let candidate = PendingDefinition {
+            node,
+            name_node,
+            kind,
+            owner: node_of(captures.owner).map(|owner| compact_text(owner, source)),
+            has_visibility: node_of(captures.visibility).is_some(),
+            body_start: node_of(captures.body).map(|body| body.start_byte()),
+            pattern_index: query_match.pattern_index,
+        };
+        match by_key.get(&(node.id(), name_node.id())) {
+            Some(&index) => {
+                if candidate.outranks(&pending[index]) {
+                    pending[index] = candidate;
+                }
+            }
+            None => {
+                by_key.insert((node.id(), name_node.id()), pending.len());
+                pending.push(candidate);
+            }
+        }
+    }
+
+    pending.sort_by_key(|definition| (definition.node.start_byte(), std::cmp::Reverse(definition.node.end_byte())));
+    let parents = enclosing_indices(pending.iter().map(|definition| (definition.node.start_byte(), definition.node.end_byte())));
+
+    let mut definitions: Vec<Definition> = Vec::with_capacity(pending.len());
+    for (index, candidate) in pending.iter().enumerate() {
+        let name = strip_quotes(&node_text(candidate.name_node, source)).to_owned();
+        let parent = parents[index].map(|parent| &definitions[parent]);
+        let exported = is_exported(lang.spec().export_rule, candidate, &name, parent, explicit_exports.as_deref());
+        definitions.push(Definition {
+            signature: signature(candidate, source),
+            kind: candidate.kind,
+            owner: candidate.owner.clone(),
+            exported,
+            span: Span::of(&candidate.node),
+            name_span: Span::of(&candidate.name_node),
+            name,
+        });
+    }
+    definitions
+}
+
+fn is_exported(
+    rule: ExportRule,
+    candidate: &PendingDefinition<'_>,
+    name: &str,
+    parent: Option<&Definition>,
+    explicit_exports: Option<&[String]>,
+) -> bool {
+    match rule {
+        ExportRule::VisibilityModifier => candidate.has_visibility,
+        ExportRule::Capitalised => name.chars().next().is_some_and(char::is_uppercase),
+        ExportRule::ExportStatement => match (candidate.kind, parent) {
+            (DefinitionKind::Method, Some(class)) => class.exported && !name.starts_with('#'),
+            _ => {
+                let parent_kind = candidate.node.parent().map(|node| node.kind());
+                let grandparent_kind = candidate.node.parent().and_then(|node| node.parent()).map(|node| node.kind());
+                parent_kind == Some("export_statement") || grandparent_kind == Some("export_statement")
+            }
+        },
+        ExportRule::DunderAllOrPublicName => {
+            let is_dunder = name.starts_with("__") && name.ends_with("__") && name.len() > 4;
+            match (candidate.kind, parent) {
+                (DefinitionKind::Method, Some(class)) => class.exported && (!name.starts_with('_') || is_dunder),
+                (_, Some(_)) => false,
+                (_, None) => match explicit_exports {
+                    Some(names) => names.iter().any(|exported| exported == name),
+                    None => !name.starts_with('_'),
+                },
+            }
+        }
+    }
+}
+
+/// The declaration up to its body, on one line: `pub fn parse(input: &str) -> Ast`.
+fn signature(candidate: &PendingDefinition<'_>, source: &[u8]) -> String {
+    let start = candidate.node.start_byte();
+    let end = candidate.body_start.unwrap_or(candidate.node.end_byte());
+    let text = collapse_whitespace(&slice_text(source, start, end));
+    let mut trimmed = text.as_str();
+    // Drop what only introduces the body: `=`, `=>`, `{`, `:`, `;`.
+    loop {
+        let shorter = trimmed.trim_end();
+        let shorter = ["=>", "=", "{", ":", ";"]
+            .iter()
+            .find_map(|suffix| shorter.strip_suffix(suffix))
+            .unwrap_or(shorter);
+        if shorter.len() == trimmed.len() {
+            break;
+        }
+        trimmed = shorter;
+    }
+    trimmed.chars().take(MAX_SIGNATURE_CHARS).collect()
+}
+
+/// For spans sorted by (start, end descending), the index of each one's innermost enclosing span.
+fn enclosing_indices(spans: impl Iterator<Item = (usize, usize)>) -> Vec<Option<usize>> {
+    let mut parents = Vec::new();
+    let mut open: Vec<(usize, usize)> = Vec::new(); // (index, end)
+    for (index, (start, end)) in spans.enumerate() {
+        while open.last().is_some_and(|&(_, open_end)| open_end <= start) {
+            open.pop();
+        }
+        parents.push(open.last().filter(|&&(_, open_end)| end <= open_end).map(|&(parent, _)| parent));
+        open.push((index, end));
+    }
+    parents
+}
+
+// ---------------------------------------------------------------------------------------
+// Calls
+
+fn collect_calls(queries: &CompiledQueries, root: Node<'_>, source: &[u8], definitions: &[Definition]) -> Vec<Call> {
+    let captures = &queries.call_captures;
+    let Some(callee_index) = captures.callee else { return Vec::new() };
+    let mut calls = Vec::new();
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(&queries.calls, root, source);
+    while let Some(query_match) = matches.next() {
+        let Some(callee) = query_match.captures().iter().find(|capture| capture.index == callee_index) else {
+            continue;
+        };
+        let callee_text = compact_text(callee.node, source);
+        let name = last_segment(&callee_text).to_owned();
+        if name.is_empty() {
+            continue;
+        }
+        calls.push(Call { callee: callee_text, name, caller: None, span: Span::of(&callee.node) });
+    }
+    // Source order, which the caller sweep relies on; one call per callee expression.
+    calls.sort_by_key(|call| (call.span.start_byte, call.span.end_byte));
+    calls.dedup_by_key(|call| call.span);
+    assign_callers(&mut calls, definitions);
+    calls
+}
+
+/// `a.b.c` → `c`, `Type::new` → `new`, `obj?.m` → `m`.
+fn last_segment(callee: &str) -> &str {
+    callee.rsplit(['.', ':', '?']).find(|segment| !segment.is_empty()).unwrap_or("")
+}
+
+/// Points each call at the innermost function or method that contains it.
+fn assign_callers(calls: &mut [Call], definitions: &[Definition]) {
+    let callables: Vec<usize> = (0..definitions.len()).filter(|&index| definitions[index].kind.is_callable()).collect();
+    let mut open: Vec<usize> = Vec::new();
+    let mut next_callable = 0;
+    // Both lists are sorted by start byte; sweep them together.
+    for call in calls.iter_mut() {
+        let position = call.span.start_byte;
+        while next_callable < callables.len() && definitions[callables[next_callable]].span.start_byte <= position {
+            let index = callables[next_callable];
+            while open.last().is_some_and(|&top| definitions[top].span.end_byte <= definitions[index].span.start_byte) {
+                open.pop();
+            }
+            open.push(index);
+            next_callable += 1;
+        }
+        while open.last().is_some_and(|&top| definitions[top].span.end_byte <= position) {
+            open.pop();
+        }
+        call.caller = open.last().copied();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Syntax errors
+
+fn collect_syntax_errors(root: Node<'_>) -> Vec<Span> {
+    let mut errors = Vec::new();
+    if !root.has_error() {
+        return errors;
+    }
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if errors.len() >= MAX_SYNTAX_ERRORS {
+            break;
+        }
+        if node.is_error() || node.is_missing() {
+            errors.push(Span::of(&node));
+            continue;
+        }
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.children(&mut cursor).filter(|child| child.has_error()).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    errors.sort();
+    errors
+}

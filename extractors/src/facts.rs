@@ -1,0 +1,248 @@
+//! The facts extracted from one file: imports, definitions, calls and syntax errors.
+//!
+//! Facts are plain data. Positions are zero-based lines and UTF-8 byte columns, as
+//! tree-sitter reports them; conversion to editor encodings happens at the LSP edge.
+
+/// A zero-based line and UTF-8 byte column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    /// Zero-based line.
+    pub line: u32,
+    /// Zero-based byte offset within the line.
+    pub column: u32,
+}
+
+/// A source range, with both positions and byte offsets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// Where the range starts.
+    pub start: Position,
+    /// Where the range ends (exclusive).
+    pub end: Position,
+    /// Byte offset of `start` in the file.
+    pub start_byte: u32,
+    /// Byte offset of `end` in the file.
+    pub end_byte: u32,
+}
+
+impl Span {
+    pub(crate) fn of(node: &tree_sitter::Node<'_>) -> Span {
+        let start = node.start_position();
+        let end = node.end_position();
+        Span {
+            start: Position { line: saturate(start.row), column: saturate(start.column) },
+            end: Position { line: saturate(end.row), column: saturate(end.column) },
+            start_byte: saturate(node.start_byte()),
+            end_byte: saturate(node.end_byte()),
+        }
+    }
+
+    /// True when `other` lies within this span.
+    pub fn contains(&self, other: &Span) -> bool {
+        self.start_byte <= other.start_byte && other.end_byte <= self.end_byte
+    }
+}
+
+fn saturate(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+/// How an import relates its file to the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ImportKind {
+    /// An ordinary import: `import`, `use`, `require()`, `extern crate`, Go `import`.
+    Import,
+    /// A re-export: Rust `pub use`, TS/JS `export ... from`.
+    Reexport,
+    /// A Rust `mod name;` declaration, which makes another file part of this crate.
+    Mod,
+    /// A dynamic `import()` expression.
+    Dynamic,
+    /// A type-only import: TS `import type`.
+    Type,
+}
+
+impl ImportKind {
+    /// The kind's name as it appears in the graph output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Import => "import",
+            ImportKind::Reexport => "reexport",
+            ImportKind::Mod => "mod",
+            ImportKind::Dynamic => "dynamic",
+            ImportKind::Type => "type",
+        }
+    }
+
+    /// Which kind wins when one statement matches several patterns: the most specific.
+    pub(crate) fn priority(self) -> u8 {
+        match self {
+            ImportKind::Import => 0,
+            ImportKind::Type => 1,
+            ImportKind::Dynamic => 2,
+            ImportKind::Reexport => 3,
+            ImportKind::Mod => 4,
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<ImportKind> {
+        [ImportKind::Import, ImportKind::Reexport, ImportKind::Mod, ImportKind::Dynamic, ImportKind::Type]
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+}
+
+/// A name brought in by an import: `b` in `from a import b as c`, `X` in `import { X } from`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ImportedName {
+    /// The name as the source module defines it.
+    pub name: String,
+    /// The local name, when renamed.
+    pub alias: Option<String>,
+    /// Where the name is written.
+    pub span: Span,
+}
+
+/// One import statement's reference to one module.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Import {
+    /// The module as written, without quotes: `crate::a::b`, `..pkg`, `./util`, `fmt`.
+    pub specifier: String,
+    /// The kind of import.
+    pub kind: ImportKind,
+    /// Names imported from the module; empty when the module itself is imported.
+    pub names: Vec<ImportedName>,
+    /// The local name of the module itself (`import x as y`, Go aliases, `* as ns`).
+    pub alias: Option<String>,
+    /// Everything the module exports is brought in (`*`, Go dot imports).
+    pub wildcard: bool,
+    /// Where the specifier is written.
+    pub span: Span,
+    /// Enclosing inline modules, outermost first (Rust `mod a { mod b; }`).
+    pub scope: Vec<String>,
+    /// An explicit file path for the module (Rust `#[path = "..."]`).
+    pub path_attribute: Option<String>,
+}
+
+/// What a definition defines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DefinitionKind {
+    /// A free function.
+    Function,
+    /// A function with an owner type or class.
+    Method,
+    /// A class.
+    Class,
+    /// A struct (Rust, Go struct types).
+    Struct,
+    /// An enum.
+    Enum,
+    /// A union.
+    Union,
+    /// A trait.
+    Trait,
+    /// An interface (TS, Go interface types).
+    Interface,
+    /// A type alias or other named type.
+    TypeAlias,
+    /// A constant or static.
+    Constant,
+    /// A mutable module-level variable.
+    Variable,
+    /// A module or namespace.
+    Module,
+    /// A macro.
+    Macro,
+}
+
+impl DefinitionKind {
+    /// The kind's name in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefinitionKind::Function => "function",
+            DefinitionKind::Method => "method",
+            DefinitionKind::Class => "class",
+            DefinitionKind::Struct => "struct",
+            DefinitionKind::Enum => "enum",
+            DefinitionKind::Union => "union",
+            DefinitionKind::Trait => "trait",
+            DefinitionKind::Interface => "interface",
+            DefinitionKind::TypeAlias => "type",
+            DefinitionKind::Constant => "constant",
+            DefinitionKind::Variable => "variable",
+            DefinitionKind::Module => "module",
+            DefinitionKind::Macro => "macro",
+        }
+    }
+
+    pub(crate) fn from_capture(name: &str) -> Option<DefinitionKind> {
+        Some(match name {
+            "function" => DefinitionKind::Function,
+            "method" => DefinitionKind::Method,
+            "class" => DefinitionKind::Class,
+            "struct" => DefinitionKind::Struct,
+            "enum" => DefinitionKind::Enum,
+            "union" => DefinitionKind::Union,
+            "trait" => DefinitionKind::Trait,
+            "interface" => DefinitionKind::Interface,
+            "type" => DefinitionKind::TypeAlias,
+            "constant" => DefinitionKind::Constant,
+            "variable" => DefinitionKind::Variable,
+            "module" => DefinitionKind::Module,
+            "macro" => DefinitionKind::Macro,
+            _ => return None,
+        })
+    }
+
+    /// Functions and methods: the kinds that can contain call sites.
+    pub fn is_callable(self) -> bool {
+        matches!(self, DefinitionKind::Function | DefinitionKind::Method)
+    }
+}
+
+/// A named definition.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Definition {
+    /// The defined name.
+    pub name: String,
+    /// What it defines.
+    pub kind: DefinitionKind,
+    /// The owning type or class of a method.
+    pub owner: Option<String>,
+    /// Whether other files can use it.
+    pub exported: bool,
+    /// The declaration without its body, whitespace collapsed: `fn parse(input: &str) -> Ast`.
+    pub signature: String,
+    /// The whole definition.
+    pub span: Span,
+    /// The name within it.
+    pub name_span: Span,
+}
+
+/// A call site.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Call {
+    /// The callee as written, whitespace removed: `foo`, `obj.method`, `pkg.Func`, `Type::new`.
+    pub callee: String,
+    /// The last segment of the callee: the name being called.
+    pub name: String,
+    /// Index into the file's definitions of the innermost enclosing function or method.
+    pub caller: Option<usize>,
+    /// The callee expression's range.
+    pub span: Span,
+}
+
+/// Everything extracted from one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileFacts {
+    /// Imports, in source order.
+    pub imports: Vec<Import>,
+    /// Definitions, in source order.
+    pub definitions: Vec<Definition>,
+    /// Call sites, in source order.
+    pub calls: Vec<Call>,
+    /// The package clause, for languages that have one (Go).
+    pub package: Option<String>,
+    /// Ranges tree-sitter could not parse. Broken code still yields facts.
+    pub syntax_errors: Vec<Span>,
+}

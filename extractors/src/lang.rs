@@ -1,0 +1,249 @@
+//! The one table of supported languages: grammar, file extensions and query sources.
+//!
+//! Everything that differs between languages in *extraction* is a row here or a `.scm`
+//! file under `queries/<family>/`. Module resolution, where the semantics genuinely
+//! differ, lives in `resolve/`.
+
+use std::path::Path;
+
+/// A source language Thread understands.
+///
+/// TypeScript, TSX and JavaScript share one query family and one resolver; they differ
+/// only in the grammar used to parse them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lang {
+    /// Go (`.go`).
+    Go,
+    /// JavaScript (`.js`, `.jsx`, `.mjs`, `.cjs`), parsed with the TSX grammar.
+    JavaScript,
+    /// Python (`.py`, `.pyi`).
+    Python,
+    /// Rust (`.rs`).
+    Rust,
+    /// TypeScript without JSX (`.ts`, `.mts`, `.cts`, `.d.ts`).
+    TypeScript,
+    /// TypeScript with JSX (`.tsx`).
+    Tsx,
+}
+
+/// Languages that share queries and module resolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    /// Go.
+    Go,
+    /// Python.
+    Python,
+    /// Rust.
+    Rust,
+    /// TypeScript and JavaScript.
+    EcmaScript,
+}
+
+/// How a language decides whether a definition is visible to other files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExportRule {
+    /// Exported when the query captured a visibility modifier (Rust `pub`).
+    VisibilityModifier,
+    /// Exported when the definition sits inside an `export` statement (TS/JS).
+    ExportStatement,
+    /// Exported when the name starts with an upper-case letter (Go).
+    Capitalised,
+    /// Exported when listed in `__all__`, or else when top-level and not `_private` (Python).
+    DunderAllOrPublicName,
+}
+
+/// One row of the language table.
+pub(crate) struct LangSpec {
+    pub(crate) lang: Lang,
+    pub(crate) name: &'static str,
+    pub(crate) family: Family,
+    /// File name suffixes, longest first where they overlap (`.d.ts` before `.ts`).
+    pub(crate) suffixes: &'static [&'static str],
+    pub(crate) grammar: fn() -> tree_sitter::Language,
+    pub(crate) export_rule: ExportRule,
+}
+
+/// The query sources of one family, embedded at build time.
+pub(crate) struct QuerySources {
+    pub(crate) imports: &'static str,
+    pub(crate) definitions: &'static str,
+    pub(crate) calls: &'static str,
+}
+
+fn rust_grammar() -> tree_sitter::Language {
+    tree_sitter_rust::LANGUAGE.into()
+}
+fn python_grammar() -> tree_sitter::Language {
+    tree_sitter_python::LANGUAGE.into()
+}
+fn typescript_grammar() -> tree_sitter::Language {
+    tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()
+}
+fn tsx_grammar() -> tree_sitter::Language {
+    tree_sitter_typescript::LANGUAGE_TSX.into()
+}
+fn go_grammar() -> tree_sitter::Language {
+    tree_sitter_go::LANGUAGE.into()
+}
+
+/// The language table, sorted by `Lang`. A test keeps it sorted and complete.
+pub(crate) const LANGS: &[LangSpec] = &[
+    LangSpec {
+        lang: Lang::Go,
+        name: "go",
+        family: Family::Go,
+        suffixes: &[".go"],
+        grammar: go_grammar,
+        export_rule: ExportRule::Capitalised,
+    },
+    LangSpec {
+        lang: Lang::JavaScript,
+        name: "javascript",
+        family: Family::EcmaScript,
+        suffixes: &[".js", ".jsx", ".mjs", ".cjs"],
+        grammar: tsx_grammar,
+        export_rule: ExportRule::ExportStatement,
+    },
+    LangSpec {
+        lang: Lang::Python,
+        name: "python",
+        family: Family::Python,
+        suffixes: &[".py", ".pyi"],
+        grammar: python_grammar,
+        export_rule: ExportRule::DunderAllOrPublicName,
+    },
+    LangSpec {
+        lang: Lang::Rust,
+        name: "rust",
+        family: Family::Rust,
+        suffixes: &[".rs"],
+        grammar: rust_grammar,
+        export_rule: ExportRule::VisibilityModifier,
+    },
+    LangSpec {
+        lang: Lang::TypeScript,
+        name: "typescript",
+        family: Family::EcmaScript,
+        suffixes: &[".d.ts", ".d.mts", ".d.cts", ".ts", ".mts", ".cts"],
+        grammar: typescript_grammar,
+        export_rule: ExportRule::ExportStatement,
+    },
+    LangSpec {
+        lang: Lang::Tsx,
+        name: "typescript",
+        family: Family::EcmaScript,
+        suffixes: &[".tsx"],
+        grammar: tsx_grammar,
+        export_rule: ExportRule::ExportStatement,
+    },
+];
+
+impl Family {
+    pub(crate) fn queries(self) -> QuerySources {
+        match self {
+            Family::Rust => QuerySources {
+                imports: include_str!("../queries/rust/imports.scm"),
+                definitions: include_str!("../queries/rust/definitions.scm"),
+                calls: include_str!("../queries/rust/calls.scm"),
+            },
+            Family::Python => QuerySources {
+                imports: include_str!("../queries/python/imports.scm"),
+                definitions: include_str!("../queries/python/definitions.scm"),
+                calls: include_str!("../queries/python/calls.scm"),
+            },
+            Family::EcmaScript => QuerySources {
+                imports: include_str!("../queries/ecmascript/imports.scm"),
+                definitions: include_str!("../queries/ecmascript/definitions.scm"),
+                calls: include_str!("../queries/ecmascript/calls.scm"),
+            },
+            Family::Go => QuerySources {
+                imports: include_str!("../queries/go/imports.scm"),
+                definitions: include_str!("../queries/go/definitions.scm"),
+                calls: include_str!("../queries/go/calls.scm"),
+            },
+        }
+    }
+}
+
+impl Lang {
+    /// Every language, in table order.
+    pub const ALL: [Lang; 6] = [
+        Lang::Go,
+        Lang::JavaScript,
+        Lang::Python,
+        Lang::Rust,
+        Lang::TypeScript,
+        Lang::Tsx,
+    ];
+
+    pub(crate) fn spec(self) -> &'static LangSpec {
+        // The table is sorted by `Lang` and complete, which `table_is_sorted_and_complete` checks.
+        &LANGS[self as usize]
+    }
+
+    /// The language's user-facing name: `rust`, `python`, `typescript`, `javascript` or `go`.
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// The family that shares this language's queries and module resolution.
+    pub fn family(self) -> Family {
+        self.spec().family
+    }
+
+    /// The tree-sitter grammar used to parse this language.
+    pub fn grammar(self) -> tree_sitter::Language {
+        (self.spec().grammar)()
+    }
+
+    /// Detects the language from a path's file name, or `None` for files Thread does not analyse.
+    pub fn from_path(path: &Path) -> Option<Lang> {
+        let file_name = path.file_name()?.to_str()?;
+        Lang::from_file_name(file_name)
+    }
+
+    /// Detects the language from a bare file name such as `index.d.ts`.
+    pub fn from_file_name(file_name: &str) -> Option<Lang> {
+        LANGS
+            .iter()
+            .find(|spec| spec.suffixes.iter().any(|suffix| has_suffix(file_name, suffix)))
+            .map(|spec| spec.lang)
+    }
+}
+
+/// True when `file_name` ends with `suffix` and has a non-empty stem before it.
+fn has_suffix(file_name: &str, suffix: &str) -> bool {
+    file_name.len() > suffix.len() && file_name.ends_with(suffix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_complete() {
+        assert_eq!(LANGS.len(), Lang::ALL.len());
+        for (index, spec) in LANGS.iter().enumerate() {
+            assert_eq!(spec.lang as usize, index, "{:?} is out of place", spec.lang);
+        }
+    }
+
+    #[test]
+    fn detects_languages_by_suffix() {
+        let cases = [
+            ("main.rs", Some(Lang::Rust)),
+            ("mod.py", Some(Lang::Python)),
+            ("types.pyi", Some(Lang::Python)),
+            ("index.d.ts", Some(Lang::TypeScript)),
+            ("app.tsx", Some(Lang::Tsx)),
+            ("app.mjs", Some(Lang::JavaScript)),
+            ("main.go", Some(Lang::Go)),
+            ("README.md", None),
+            (".rs", None),
+            ("Cargo.toml", None),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(Lang::from_file_name(name), expected, "{name}");
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Extraction of imports, definitions and call sites from Rust, Python, TypeScript/JavaScript
+//! and Go with tree-sitter, and module resolution from each project's own model.
+//!
+//! This crate does no IO: it takes file paths and contents in and produces facts out.
+//! Per-language knowledge lives in the [`Lang`] table, in the query files under
+//! `queries/<family>/` and, for module resolution, in [`resolve`].
+//!
+//! ```
+//! use thread_extractors::{extract, Lang};
+//!
+//! let facts = extract(Lang::Python, b"from .models import User\n\ndef load():\n    return User()\n").unwrap();
+//! assert_eq!(facts.imports[0].specifier, ".models");
+//! assert_eq!(facts.definitions[0].name, "load");
+//! assert_eq!(facts.calls[0].callee, "User");
+//! ```
+
+mod extract;
+mod facts;
+mod lang;
+mod queries;
+mod text;
+mod use_tree;
+
+pub mod resolve;
+
+pub use extract::extract;
+pub use facts::{Call, Definition, DefinitionKind, FileFacts, Import, ImportKind, ImportedName, Position, Span};
+pub use lang::{Family, Lang};
+
+/// A fault in Thread itself while extracting. Broken user code is never an error.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// An embedded query does not compile against its grammar.
+    #[error("the {lang} query {file} does not compile: {message}")]
+    Query {
+        /// The language's name.
+        lang: &'static str,
+        /// The query file.
+        file: &'static str,
+        /// tree-sitter's message.
+        message: String,
+    },
+    /// The grammar could not be loaded into a parser (an ABI mismatch).
+    #[error("the {lang} grammar cannot be loaded: {message}")]
+    Grammar {
+        /// The language's name.
+        lang: &'static str,
+        /// tree-sitter's message.
+        message: String,
+    },
+    /// The parser returned no tree.
+    #[error("the {lang} parser returned no tree")]
+    Parse {
+        /// The language's name.
+        lang: &'static str,
+    },
+}
