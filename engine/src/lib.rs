@@ -1,1 +1,13 @@
-//! placeholder
+//! Thread's graph engine: loads a workspace, runs the extractors over every file in
+//! parallel, resolves imports and builds the file-level dependency graph.
+//!
+//! All filesystem access is in [`loader`]; everything else works on data in memory.
+
+pub mod graph;
+pub mod index;
+pub mod loader;
+pub mod scc;
+
+pub use graph::{AnalyzedFile, Edge, FileGraph, FileNode, UnresolvedImport};
+pub use index::{index_sources, index_workspace, IndexReport};
+pub use loader::{LoadError, LoadOptions, SkipReason, Skipped};

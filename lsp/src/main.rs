@@ -1,1 +1,47 @@
-fn main(){}
+//! `thread-lsp`: Thread's language server and command-line interface.
+//!
+//! This is the binary edge: it parses arguments, sets up logging on stderr (stdout is
+//! reserved for output and, in server mode, for the LSP stream) and turns errors into
+//! messages and exit codes.
+
+mod cli;
+mod graph_output;
+mod summary;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = cli::Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            // A closed pipe (`thread-lsp graph . | head`) is not an error worth reporting.
+            if error.chain().any(|cause| {
+                cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            tracing::error!("{error:#}");
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        cli::Command::Graph(arguments) => graph_output::run(&arguments),
+        cli::Command::Index(arguments) => summary::run(&arguments),
+    }
+}
+
+/// Logs go to stderr, filtered by `THREAD_LOG` (e.g. `THREAD_LOG=debug`), warnings by default.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("THREAD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).try_init();
+}

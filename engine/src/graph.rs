@@ -1,0 +1,139 @@
+//! The file-level dependency graph: files, resolved edges and unresolved imports.
+
+use std::collections::BTreeMap;
+
+use thread_extractors::resolve::{ProjectFile, ProjectModel, SourceFile, Target};
+use thread_extractors::{FileFacts, ImportKind, Lang};
+use rayon::prelude::*;
+
+use crate::scc::strongly_connected_components;
+
+/// A file in the graph.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileNode {
+    /// Workspace-relative path with forward slashes.
+    pub path: String,
+    /// Its language.
+    pub lang: Lang,
+}
+
+/// A dependency of one file on another.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Edge {
+    /// The importing file.
+    pub from: String,
+    /// The imported file.
+    pub to: String,
+    /// How it is imported.
+    pub kind: ImportKind,
+}
+
+/// An import that leads to no workspace file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnresolvedImport {
+    /// The importing file.
+    pub from: String,
+    /// The specifier as written.
+    pub specifier: String,
+    /// Zero-based line of the specifier.
+    pub line: u32,
+    /// Zero-based UTF-8 byte column of the specifier.
+    pub column: u32,
+    /// True for standard-library and third-party modules; false for imports that should
+    /// have resolved inside the workspace.
+    pub external: bool,
+}
+
+/// A file with its extracted facts, ready to be placed in the graph.
+#[derive(Clone, Debug)]
+pub struct AnalyzedFile {
+    /// Workspace-relative path with forward slashes.
+    pub path: String,
+    /// Its language.
+    pub lang: Lang,
+    /// What the extractors found.
+    pub facts: FileFacts,
+}
+
+/// The whole file-level graph, every list sorted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileGraph {
+    /// Every analysed file.
+    pub files: Vec<FileNode>,
+    /// Resolved dependencies, one per (from, to, kind).
+    pub edges: Vec<Edge>,
+    /// Imports that did not resolve to a workspace file.
+    pub unresolved: Vec<UnresolvedImport>,
+}
+
+impl FileGraph {
+    /// Resolves every file's imports against the workspace and assembles the graph.
+    /// Resolution of each file is independent, so it runs in parallel.
+    pub fn build(files: &[AnalyzedFile], project_files: &[ProjectFile]) -> (FileGraph, Vec<String>) {
+        let sources: Vec<SourceFile<'_>> =
+            files.iter().map(|file| SourceFile { path: &file.path, lang: file.lang, facts: &file.facts }).collect();
+        let model = ProjectModel::build(&sources, project_files);
+        let per_file: Vec<(Vec<Edge>, Vec<UnresolvedImport>)> = sources
+            .par_iter()
+            .map(|source| {
+                let mut edges = Vec::new();
+                let mut unresolved = Vec::new();
+                for resolution in model.resolve(source) {
+                    let import = &source.facts.imports[resolution.import];
+                    let external = match resolution.target {
+                        Target::File(to) => {
+                            edges.push(Edge { from: source.path.to_owned(), to, kind: resolution.kind });
+                            continue;
+                        }
+                        Target::NoFile => continue,
+                        Target::External => true,
+                        Target::Unresolved => false,
+                    };
+                    unresolved.push(UnresolvedImport {
+                        from: source.path.to_owned(),
+                        specifier: import.specifier.clone(),
+                        line: import.span.start.line,
+                        column: import.span.start.column,
+                        external,
+                    });
+                }
+                (edges, unresolved)
+            })
+            .collect();
+
+        let mut graph = FileGraph {
+            files: files.iter().map(|file| FileNode { path: file.path.clone(), lang: file.lang }).collect(),
+            ..FileGraph::default()
+        };
+        for (edges, unresolved) in per_file {
+            graph.edges.extend(edges);
+            graph.unresolved.extend(unresolved);
+        }
+        graph.files.sort();
+        graph.edges.sort();
+        graph.edges.dedup();
+        graph.unresolved.sort();
+        graph.unresolved.dedup();
+        (graph, model.warnings().to_vec())
+    }
+
+    /// Import cycles: each a sorted list of the files in one strongly connected component
+    /// of more than one file, or a file that imports itself. Sorted.
+    pub fn cycles(&self) -> Vec<Vec<String>> {
+        let index_of: BTreeMap<&str, usize> =
+            self.files.iter().enumerate().map(|(index, file)| (file.path.as_str(), index)).collect();
+        let mut successors: Vec<Vec<usize>> = vec![Vec::new(); self.files.len()];
+        for edge in &self.edges {
+            if let (Some(&from), Some(&to)) = (index_of.get(edge.from.as_str()), index_of.get(edge.to.as_str())) {
+                successors[from].push(to);
+            }
+        }
+        let mut cycles: Vec<Vec<String>> = strongly_connected_components(&successors)
+            .into_iter()
+            .filter(|component| component.len() > 1 || successors[component[0]].contains(&component[0]))
+            .map(|component| component.into_iter().map(|index| self.files[index].path.clone()).collect())
+            .collect();
+        cycles.sort();
+        cycles
+    }
+}

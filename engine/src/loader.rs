@@ -1,0 +1,219 @@
+//! Finding and reading a workspace's files: the engine's only filesystem access.
+//!
+//! The walk respects `.gitignore`, skips build output and dependency folders, and never
+//! follows symbolic links (so link loops cannot trap it). Files that cannot or should not
+//! be analysed are reported as [`Skipped`] with a reason, never as a failure of the walk.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use thread_extractors::resolve::{is_project_file, ProjectFile};
+use thread_extractors::Lang;
+
+/// Directory names skipped by default: build output, dependencies, virtual environments.
+pub const DEFAULT_EXCLUDED_DIRS: &[&str] = &["target", "node_modules", ".venv", "venv", "vendor", "__pycache__", ".git"];
+
+/// Files larger than this are skipped by default.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+/// How much of a file is inspected for NUL bytes to recognise binary content.
+const BINARY_SNIFF_BYTES: usize = 8 * 1024;
+
+/// What to walk and what to leave out.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Files larger than this many bytes are skipped.
+    pub max_file_size: u64,
+    /// Directory names never entered, wherever they appear.
+    pub excluded_dirs: Vec<String>,
+    /// Honour `.gitignore`, `.ignore` and git's global excludes.
+    pub respect_gitignore: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> LoadOptions {
+        LoadOptions {
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            excluded_dirs: DEFAULT_EXCLUDED_DIRS.iter().map(|dir| (*dir).to_owned()).collect(),
+            respect_gitignore: true,
+        }
+    }
+}
+
+/// A source file found by the walk, not yet read.
+#[derive(Clone, Debug)]
+pub struct SourceEntry {
+    /// Workspace-relative path with forward slashes.
+    pub path: String,
+    /// Absolute path on disk.
+    pub absolute: PathBuf,
+    /// The detected language.
+    pub lang: Lang,
+}
+
+/// Why a file was left out of the graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Larger than [`LoadOptions::max_file_size`].
+    TooLarge {
+        /// The file's size in bytes.
+        size: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// Contains NUL bytes: not text.
+    Binary,
+    /// A symbolic link; links are not followed.
+    SymbolicLink,
+    /// The path is not valid Unicode, so it cannot be named in the graph.
+    NonUnicodePath,
+    /// Reading failed.
+    Unreadable(String),
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::TooLarge { size, limit } => write!(formatter, "{size} bytes is over the {limit}-byte limit"),
+            SkipReason::Binary => formatter.write_str("binary content (NUL bytes)"),
+            SkipReason::SymbolicLink => formatter.write_str("symbolic link, not followed"),
+            SkipReason::NonUnicodePath => formatter.write_str("path is not valid Unicode"),
+            SkipReason::Unreadable(message) => write!(formatter, "unreadable: {message}"),
+        }
+    }
+}
+
+/// A file left out, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// Workspace-relative path (lossy for non-Unicode names).
+    pub path: String,
+    /// Why.
+    pub reason: SkipReason,
+}
+
+/// The result of walking a workspace.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Source files to analyse, sorted by path.
+    pub sources: Vec<SourceEntry>,
+    /// Project files (`Cargo.toml`, `tsconfig.json`, ...) with their text, sorted by path.
+    pub project_files: Vec<ProjectFile>,
+    /// Files left out, sorted by path.
+    pub skipped: Vec<Skipped>,
+}
+
+/// The workspace root itself could not be walked.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the workspace at {}: {message}", root.display())]
+pub struct LoadError {
+    /// The root that was asked for.
+    pub root: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Walks `root` and lists its source and project files.
+pub fn discover(root: &Path, options: &LoadOptions) -> Result<Discovery, LoadError> {
+    let metadata = fs::metadata(root).map_err(|error| LoadError { root: root.to_owned(), message: error.to_string() })?;
+    if !metadata.is_dir() {
+        return Err(LoadError { root: root.to_owned(), message: "not a directory".to_owned() });
+    }
+    let excluded = options.excluded_dirs.clone();
+    let walker = ignore::WalkBuilder::new(root)
+        .follow_links(false)
+        .git_ignore(options.respect_gitignore)
+        .git_global(options.respect_gitignore)
+        .git_exclude(options.respect_gitignore)
+        .ignore(options.respect_gitignore)
+        .require_git(false)
+        .filter_entry(move |entry| {
+            let is_dir = entry.file_type().is_some_and(|file_type| file_type.is_dir());
+            !(is_dir && entry.depth() > 0 && excluded.iter().any(|name| entry.file_name() == name.as_str()))
+        })
+        .build();
+
+    let mut discovery = Discovery::default();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                discovery.skipped.push(Skipped { path: error_path(&error, root), reason: SkipReason::Unreadable(error.to_string()) });
+                continue;
+            }
+        };
+        let Some(file_type) = entry.file_type() else { continue };
+        if file_type.is_dir() {
+            continue;
+        }
+        let relative_os = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let Some(relative) = relative_os.to_str().map(|path| path.replace('\\', "/")) else {
+            discovery.skipped.push(Skipped { path: relative_os.to_string_lossy().into_owned(), reason: SkipReason::NonUnicodePath });
+            continue;
+        };
+        let file_name = relative.rsplit('/').next().unwrap_or(&relative);
+        let lang = Lang::from_file_name(file_name);
+        let project_file = is_project_file(file_name);
+        if lang.is_none() && !project_file {
+            continue;
+        }
+        if file_type.is_symlink() {
+            discovery.skipped.push(Skipped { path: relative, reason: SkipReason::SymbolicLink });
+            continue;
+        }
+        let size = entry.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+        if size > options.max_file_size {
+            discovery.skipped.push(Skipped { path: relative, reason: SkipReason::TooLarge { size, limit: options.max_file_size } });
+            continue;
+        }
+        if let Some(lang) = lang {
+            discovery.sources.push(SourceEntry { path: relative, absolute: entry.path().to_owned(), lang });
+        } else {
+            match fs::read_to_string(entry.path()) {
+                Ok(text) => discovery.project_files.push(ProjectFile { path: relative, text }),
+                Err(error) => discovery.skipped.push(Skipped { path: relative, reason: SkipReason::Unreadable(error.to_string()) }),
+            }
+        }
+    }
+    discovery.sources.sort_by(|a, b| a.path.cmp(&b.path));
+    discovery.project_files.sort_by(|a, b| a.path.cmp(&b.path));
+    discovery.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(discovery)
+}
+
+fn error_path(error: &ignore::Error, root: &Path) -> String {
+    let mut current = error;
+    loop {
+        match current {
+            ignore::Error::WithPath { path, .. } => {
+                return path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => current = err,
+            _ => return String::from("?"),
+        }
+    }
+}
+
+/// Reads a source file for analysis: its bytes, or why it must be skipped.
+pub fn read_source(path: &Path, max_file_size: u64) -> Result<Vec<u8>, SkipReason> {
+    let file = fs::File::open(path).map_err(|error| SkipReason::Unreadable(error.to_string()))?;
+    let mut bytes = Vec::new();
+    // Read one byte past the limit so a file that grew since the walk is still caught.
+    file.take(max_file_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|error| SkipReason::Unreadable(error.to_string()))?;
+    let size = bytes.len() as u64;
+    if size > max_file_size {
+        return Err(SkipReason::TooLarge { size, limit: max_file_size });
+    }
+    if is_binary(&bytes) {
+        return Err(SkipReason::Binary);
+    }
+    Ok(bytes)
+}
+
+/// Text files do not contain NUL bytes; binary files almost always do early on.
+pub fn is_binary(bytes: &[u8]) -> bool {
+    bytes[..bytes.len().min(BINARY_SNIFF_BYTES)].contains(&0)
+}

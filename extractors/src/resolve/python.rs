@@ -1,0 +1,149 @@
+//! Python module resolution: source roots, regular and namespace packages, relative imports.
+//!
+//! What counts as an edge follows grimp: `import a.b.c` depends on `a/b/c.py` only, not on
+//! its parent packages; `from a.b import c` depends on `a/b/c.py` when `c` is a submodule
+//! and on `a/b/__init__.py` otherwise.
+
+use super::file_set::FileSet;
+use super::manifest::Manifests;
+use super::rel_path::{child, join, parent};
+use super::Target;
+use crate::facts::Import;
+
+/// The source roots of the workspace, most specific first.
+pub(crate) struct PythonModel {
+    roots: Vec<String>,
+}
+
+/// Where a dotted module name lands.
+#[derive(Debug, PartialEq, Eq)]
+enum ModuleLocation {
+    /// `a/b.py` or `a/b.pyi`.
+    Module(String),
+    /// `a/b/__init__.py`.
+    Package(String),
+    /// A directory without `__init__.py` (PEP 420).
+    Namespace,
+}
+
+impl ModuleLocation {
+    fn file(self) -> Target {
+        match self {
+            ModuleLocation::Module(path) | ModuleLocation::Package(path) => Target::File(path),
+            ModuleLocation::Namespace => Target::NoFile,
+        }
+    }
+}
+
+impl PythonModel {
+    pub(crate) fn build(files: &FileSet, manifests: &Manifests) -> PythonModel {
+        let mut roots: Vec<String> = Vec::new();
+        let mut add = |root: String| {
+            if files.is_dir(&root) && !roots.contains(&root) {
+                roots.push(root);
+            }
+        };
+        for project in &manifests.python {
+            for root in &project.roots {
+                if let Some(root) = join(&project.dir, root) {
+                    add(root);
+                }
+            }
+            add(child(&project.dir, "src"));
+            add(project.dir.clone());
+        }
+        add("src".to_owned());
+        add(String::new());
+        // Deeper roots first: `proj/src` must win over the workspace root for `import pkg`.
+        roots.sort_by_key(|root| std::cmp::Reverse(if root.is_empty() { 0 } else { root.matches('/').count() + 1 }));
+        PythonModel { roots }
+    }
+
+    pub(crate) fn resolve(&self, files: &FileSet, from: &str, import: &Import) -> Vec<Target> {
+        let specifier = import.specifier.as_str();
+        let level = specifier.chars().take_while(|&c| c == '.').count();
+        let module = &specifier[level..];
+        let segments: Vec<&str> = if module.is_empty() { Vec::new() } else { module.split('.').collect() };
+
+        // The directories the module path is looked up in. An absolute import whose top-level
+        // name no root defines is external; one that a root defines but lacks is broken.
+        let base_dirs: Vec<String> = if level > 0 {
+            let mut dir = parent(from).to_owned();
+            for _ in 1..level {
+                if dir.is_empty() {
+                    return vec![Target::Unresolved];
+                }
+                dir = parent(&dir).to_owned();
+            }
+            vec![dir]
+        } else {
+            let Some(top) = segments.first() else { return vec![Target::Unresolved] };
+            let dirs = self.roots_defining(files, from, top);
+            if dirs.is_empty() {
+                return vec![Target::External];
+            }
+            dirs
+        };
+
+        let located = base_dirs.iter().find_map(|dir| locate(files, dir, &segments));
+        let Some(location) = located else { return vec![Target::Unresolved] };
+        // `import X` and `from X import *` depend on X itself.
+        if import.names.is_empty() {
+            return vec![location.file()];
+        }
+        // `from X import a, b`: each name is a submodule of X or a name defined in X.
+        let mut targets = Vec::new();
+        for name in &import.names {
+            let mut submodule = segments.clone();
+            submodule.push(&name.name);
+            let target = base_dirs
+                .iter()
+                .find_map(|dir| match locate(files, dir, &submodule) {
+                    Some(ModuleLocation::Namespace) | None => None,
+                    Some(found) => Some(found.file()),
+                })
+                .unwrap_or_else(|| match &location {
+                    ModuleLocation::Module(path) | ModuleLocation::Package(path) => Target::File(path.clone()),
+                    ModuleLocation::Namespace => Target::Unresolved,
+                });
+            targets.push(target);
+        }
+        targets
+    }
+
+    /// The roots in which top-level module `top` exists. A script outside any package may
+    /// also import its neighbours, since Python puts a script's directory on `sys.path`.
+    fn roots_defining(&self, files: &FileSet, from: &str, top: &str) -> Vec<String> {
+        let mut dirs: Vec<String> =
+            self.roots.iter().filter(|root| locate(files, root, &[top]).is_some()).cloned().collect();
+        let script_dir = parent(from);
+        let in_package = files.contains(&child(script_dir, "__init__.py"));
+        if !in_package && !dirs.iter().any(|dir| dir == script_dir) && locate(files, script_dir, &[top]).is_some() {
+            dirs.push(script_dir.to_owned());
+        }
+        dirs
+    }
+}
+
+/// Finds the dotted module `segments` under `dir`.
+fn locate(files: &FileSet, dir: &str, segments: &[&str]) -> Option<ModuleLocation> {
+    let path = segments.iter().fold(dir.to_owned(), |path, segment| child(&path, segment));
+    if segments.is_empty() {
+        // `from . import x`: the package itself.
+        let init = child(&path, "__init__.py");
+        return Some(if files.contains(&init) { ModuleLocation::Package(init) } else { ModuleLocation::Namespace });
+    }
+    for suffix in [".py", ".pyi"] {
+        let module = format!("{path}{suffix}");
+        if files.contains(&module) {
+            return Some(ModuleLocation::Module(module));
+        }
+    }
+    for init in ["__init__.py", "__init__.pyi"] {
+        let init = child(&path, init);
+        if files.contains(&init) {
+            return Some(ModuleLocation::Package(init));
+        }
+    }
+    files.is_dir(&path).then_some(ModuleLocation::Namespace)
+}

@@ -1,0 +1,305 @@
+//! Rust module resolution: crates from `Cargo.toml`, the `mod` tree, and `use` paths.
+//!
+//! Each crate root (library, binaries, examples, tests, benches, build script) is walked
+//! through its `mod` declarations to give every file a module path. A `use` path then
+//! resolves to the file that defines the deepest module it names: `crate::a::b::Item`
+//! depends on the file of `crate::a::b`, or of `crate::a` when `b` is an item.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::file_set::FileSet;
+use super::manifest::{CargoPackage, Manifests};
+use super::rel_path::{child, file_name, join, parent};
+use super::{SourceFile, Target};
+use crate::facts::{DefinitionKind, FileFacts, Import, ImportKind};
+use crate::lang::Family;
+
+/// Crates every Rust program can name without declaring them.
+const SYSROOT_CRATES: &[&str] = &["alloc", "core", "proc_macro", "std", "test"];
+
+type CrateId = usize;
+
+#[derive(Debug)]
+struct Crate {
+    /// The package it belongs to, when it has a manifest.
+    package: Option<usize>,
+}
+
+pub(crate) struct RustModel {
+    crates: Vec<Crate>,
+    packages: Vec<CargoPackage>,
+    /// Workspace library crates by the name other crates use for them.
+    libraries: HashMap<String, CrateId>,
+    /// `(crate, "a::b")` → the file that holds module `crate::a::b` (`""` is the root).
+    modules: HashMap<(CrateId, String), String>,
+    /// Each file's crate and module path.
+    file_modules: HashMap<String, (CrateId, String)>,
+    /// `(file, specifier start byte)` → the file a `mod name;` loads.
+    mod_targets: HashMap<(String, u32), Target>,
+}
+
+impl RustModel {
+    pub(crate) fn build(files: &FileSet, sources: &[SourceFile<'_>], manifests: &Manifests) -> RustModel {
+        let facts: HashMap<&str, &FileFacts> = sources
+            .iter()
+            .filter(|source| source.lang.family() == Family::Rust)
+            .map(|source| (source.path, source.facts))
+            .collect();
+        let mut model = RustModel {
+            crates: Vec::new(),
+            packages: Vec::new(),
+            libraries: HashMap::new(),
+            modules: HashMap::new(),
+            file_modules: HashMap::new(),
+            mod_targets: HashMap::new(),
+        };
+
+        let mut roots: Vec<(String, CrateId)> = Vec::new();
+        for (package_index, package) in manifests.cargo.iter().enumerate() {
+            let mut add_root = |model: &mut RustModel, path: String, library: bool| {
+                if !files.contains(&path) || roots.iter().any(|(root, _)| *root == path) {
+                    return;
+                }
+                let id = model.crates.len();
+                model.crates.push(Crate { package: Some(package_index) });
+                if library {
+                    if let Some(name) = &package.lib_name {
+                        model.libraries.entry(name.clone()).or_insert(id);
+                    }
+                }
+                roots.push((path, id));
+            };
+            let lib_path = package.lib_path.as_deref().unwrap_or("src/lib.rs");
+            if let Some(lib) = join(&package.dir, lib_path) {
+                add_root(&mut model, lib, true);
+            }
+            for target in &package.target_paths {
+                if let Some(path) = join(&package.dir, target) {
+                    add_root(&mut model, path, false);
+                }
+            }
+            add_root(&mut model, child(&package.dir, "src/main.rs"), false);
+            add_root(&mut model, child(&package.dir, "build.rs"), false);
+            for auto_dir in ["src/bin", "examples", "tests", "benches"] {
+                let dir = child(&package.dir, auto_dir);
+                for path in files.files_in(&dir).filter(|path| path.ends_with(".rs")) {
+                    add_root(&mut model, path, false);
+                }
+                // `src/bin/name/main.rs` and friends.
+                let nested: Vec<String> = facts
+                    .keys()
+                    .filter(|path| parent(parent(path)) == dir && file_name(path) == "main.rs")
+                    .map(|path| (*path).to_owned())
+                    .collect();
+                for path in nested {
+                    add_root(&mut model, path, false);
+                }
+            }
+        }
+        model.packages = manifests.cargo.clone();
+
+        for (root, crate_id) in &roots {
+            model.walk_mod_tree(files, &facts, root, *crate_id);
+        }
+        // Files no crate reaches are compiled on their own (scripts, fixtures, orphans):
+        // treat each as the root of a crate of the nearest package.
+        let mut orphans: Vec<&str> = facts.keys().copied().filter(|path| !model.file_modules.contains_key(*path)).collect();
+        orphans.sort_unstable();
+        for orphan in orphans {
+            if model.file_modules.contains_key(orphan) {
+                continue;
+            }
+            let package = model
+                .packages
+                .iter()
+                .enumerate()
+                .filter(|(_, package)| package.dir.is_empty() || orphan.starts_with(&format!("{}/", package.dir)))
+                .max_by_key(|(_, package)| package.dir.len())
+                .map(|(index, _)| index);
+            let id = model.crates.len();
+            model.crates.push(Crate { package });
+            model.walk_mod_tree(files, &facts, orphan, id);
+        }
+        model
+    }
+
+    /// Gives module paths to `root` and every file its `mod` declarations reach.
+    fn walk_mod_tree(&mut self, files: &FileSet, facts: &HashMap<&str, &FileFacts>, root: &str, crate_id: CrateId) {
+        let mut queue = VecDeque::from([(root.to_owned(), String::new(), true)]);
+        while let Some((file, module_path, is_mod_rs)) = queue.pop_front() {
+            if self.file_modules.contains_key(&file) {
+                continue;
+            }
+            self.file_modules.insert(file.clone(), (crate_id, module_path.clone()));
+            self.modules.entry((crate_id, module_path.clone())).or_insert_with(|| file.clone());
+            let Some(file_facts) = facts.get(file.as_str()) else { continue };
+            for (inline_path, _) in inline_modules(file_facts) {
+                self.modules.entry((crate_id, join_module(&module_path, &inline_path.join("::")))).or_insert_with(|| file.clone());
+            }
+
+            let own_dir = parent(&file);
+            let children_base = if is_mod_rs {
+                own_dir.to_owned()
+            } else {
+                child(own_dir, file_name(&file).trim_end_matches(".rs"))
+            };
+            for import in file_facts.imports.iter().filter(|import| import.kind == ImportKind::Mod) {
+                let scope_dir = import.scope.iter().fold(children_base.clone(), |dir, scope| child(&dir, scope));
+                let (target, loaded_as_mod_rs) = match &import.path_attribute {
+                    Some(path) => {
+                        let base = if import.scope.is_empty() { own_dir } else { scope_dir.as_str() };
+                        (join(base, path).filter(|path| files.contains(path)), true)
+                    }
+                    None => {
+                        let flat = child(&scope_dir, &format!("{}.rs", import.specifier));
+                        let nested = child(&child(&scope_dir, &import.specifier), "mod.rs");
+                        if files.contains(&flat) {
+                            (Some(flat), false)
+                        } else if files.contains(&nested) {
+                            (Some(nested), true)
+                        } else {
+                            (None, false)
+                        }
+                    }
+                };
+                let key = (file.clone(), import.span.start_byte);
+                let Some(target) = target else {
+                    self.mod_targets.insert(key, Target::Unresolved);
+                    continue;
+                };
+                self.mod_targets.insert(key, Target::File(target.clone()));
+                let mut child_path = module_path.clone();
+                for segment in import.scope.iter().chain(std::iter::once(&import.specifier)) {
+                    child_path = join_module(&child_path, segment);
+                }
+                self.modules.entry((crate_id, child_path.clone())).or_insert_with(|| target.clone());
+                queue.push_back((target, child_path, loaded_as_mod_rs));
+            }
+        }
+    }
+
+    pub(crate) fn resolve(&self, _files: &FileSet, file: &SourceFile<'_>, import: &Import) -> Vec<Target> {
+        if import.kind == ImportKind::Mod {
+            let key = (file.path.to_owned(), import.span.start_byte);
+            return vec![self.mod_targets.get(&key).cloned().unwrap_or(Target::Unresolved)];
+        }
+        let Some((crate_id, module_path)) = self.file_modules.get(file.path) else { return vec![Target::Unresolved] };
+        let current = import.scope.iter().fold(module_path.clone(), |path, scope| join_module(&path, scope));
+        vec![self.resolve_path(file, *crate_id, &current, &import.specifier)]
+    }
+
+    fn resolve_path(&self, file: &SourceFile<'_>, crate_id: CrateId, current: &str, specifier: &str) -> Target {
+        let absolute = specifier.starts_with("::");
+        let segments: Vec<&str> = specifier.split("::").filter(|segment| !segment.is_empty()).collect();
+        let Some((&first, rest)) = segments.split_first() else { return Target::Unresolved };
+        match first {
+            "crate" | "$crate" => self.walk(crate_id, "", rest),
+            "self" => self.walk(crate_id, current, rest),
+            "super" => {
+                let mut module = current.to_owned();
+                let mut remaining = &segments[..];
+                while remaining.first() == Some(&"super") {
+                    if module.is_empty() {
+                        return Target::Unresolved;
+                    }
+                    module = parent_module(&module).to_owned();
+                    remaining = &remaining[1..];
+                }
+                self.walk(crate_id, &module, remaining)
+            }
+            _ if absolute => self.resolve_crate_name(file, crate_id, first, rest),
+            // 2018 paths may start with a child module of the current module.
+            _ if self.modules.contains_key(&(crate_id, join_module(current, first))) => {
+                self.walk(crate_id, current, &segments)
+            }
+            _ if names_local_item(file.facts, first) => Target::NoFile,
+            _ => self.resolve_crate_name(file, crate_id, first, rest),
+        }
+    }
+
+    /// A path starting with a crate's name: a workspace library, a dependency or the sysroot.
+    fn resolve_crate_name(&self, file: &SourceFile<'_>, crate_id: CrateId, name: &str, rest: &[&str]) -> Target {
+        if let Some(&library) = self.libraries.get(name) {
+            return self.walk(library, "", rest);
+        }
+        let package = self.crates[crate_id].package.map(|index| &self.packages[index]);
+        if SYSROOT_CRATES.contains(&name) || package.is_some_and(|package| package.dependencies.iter().any(|dependency| dependency == name)) {
+            return Target::External;
+        }
+        // Edition 2015 paths are crate-relative: `use a::b` means `crate::a::b`.
+        if self.modules.contains_key(&(crate_id, name.to_owned())) {
+            let mut path = vec![name];
+            path.extend_from_slice(rest);
+            return self.walk(crate_id, "", &path);
+        }
+        // A name brought in by a glob import may be anything; without a manifest there is
+        // no dependency list to check against.
+        let has_glob = file.facts.imports.iter().any(|import| import.wildcard);
+        if has_glob || package.is_none() { Target::External } else { Target::Unresolved }
+    }
+
+    /// Follows `segments` down from `base` as far as they name modules.
+    fn walk(&self, crate_id: CrateId, base: &str, segments: &[&str]) -> Target {
+        let mut module = base.to_owned();
+        for segment in segments {
+            if *segment == "self" {
+                continue;
+            }
+            let next = join_module(&module, segment);
+            if !self.modules.contains_key(&(crate_id, next.clone())) {
+                break;
+            }
+            module = next;
+        }
+        match self.modules.get(&(crate_id, module)) {
+            Some(file) => Target::File(file.clone()),
+            None => Target::Unresolved,
+        }
+    }
+}
+
+fn join_module(base: &str, segment: &str) -> String {
+    if base.is_empty() { segment.to_owned() } else { format!("{base}::{segment}") }
+}
+
+fn parent_module(path: &str) -> &str {
+    path.rfind("::").map_or("", |index| &path[..index])
+}
+
+/// True when the file defines `name` itself or brings it in with another `use`
+/// (`use std::cmp::Ordering; use Ordering::*;`).
+fn names_local_item(facts: &FileFacts, name: &str) -> bool {
+    facts.definitions.iter().any(|definition| definition.owner.is_none() && definition.name == name)
+        || facts.imports.iter().any(|import| {
+            import.kind != ImportKind::Mod
+                && (import.alias.as_deref() == Some(name) || (!import.wildcard && import.specifier.rsplit("::").next() == Some(name)))
+        })
+}
+
+/// The file's inline modules (`mod a { mod b { } }`) as paths from the file's own module.
+fn inline_modules(facts: &FileFacts) -> Vec<(Vec<String>, usize)> {
+    let declared: HashSet<u32> = facts
+        .imports
+        .iter()
+        .filter(|import| import.kind == ImportKind::Mod)
+        .map(|import| import.span.start_byte)
+        .collect();
+    let modules: Vec<(usize, &crate::facts::Definition)> = facts
+        .definitions
+        .iter()
+        .enumerate()
+        .filter(|(_, definition)| definition.kind == DefinitionKind::Module && !declared.contains(&definition.name_span.start_byte))
+        .collect();
+    modules
+        .iter()
+        .map(|(index, module)| {
+            let mut path: Vec<String> = modules
+                .iter()
+                .filter(|(_, outer)| outer.span.contains(&module.span) && outer.span != module.span)
+                .map(|(_, outer)| outer.name.clone())
+                .collect();
+            path.push(module.name.clone());
+            (path, *index)
+        })
+        .collect()
+}

@@ -1,0 +1,73 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use thread_engine::LoadOptions;
+
+/// Thread: a live cross-file dependency graph for Rust, Python, TypeScript/JavaScript and Go.
+#[derive(Debug, Parser)]
+#[command(name = "thread-lsp", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Print the file-level dependency graph of a directory as JSON or Graphviz DOT.
+    Graph(GraphArgs),
+    /// Index a directory and print a summary of what was found.
+    Index(IndexArgs),
+}
+
+/// Which files to walk; shared by every command that reads a workspace.
+#[derive(Debug, Args)]
+pub(crate) struct WalkArgs {
+    /// The workspace directory.
+    pub(crate) dir: PathBuf,
+    /// Skip source files larger than this many bytes.
+    #[arg(long, default_value_t = thread_engine::loader::DEFAULT_MAX_FILE_SIZE)]
+    pub(crate) max_file_size: u64,
+    /// Also skip directories with this name (repeatable). `target`, `node_modules`,
+    /// `.venv`, `venv`, `vendor`, `__pycache__` and `.git` are always skipped.
+    #[arg(long = "exclude", value_name = "DIR_NAME")]
+    pub(crate) excluded_dirs: Vec<String>,
+    /// Do not honour `.gitignore` and `.ignore` files.
+    #[arg(long)]
+    pub(crate) no_ignore: bool,
+}
+
+impl WalkArgs {
+    pub(crate) fn load_options(&self) -> LoadOptions {
+        let mut options = LoadOptions { max_file_size: self.max_file_size, respect_gitignore: !self.no_ignore, ..LoadOptions::default() };
+        options.excluded_dirs.extend(self.excluded_dirs.iter().cloned());
+        options
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum GraphFormat {
+    /// `{"files": [...], "edges": [...], "unresolved": [...]}`
+    Json,
+    /// Graphviz DOT.
+    Dot,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GraphArgs {
+    #[command(flatten)]
+    pub(crate) walk: WalkArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Json)]
+    pub(crate) format: GraphFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IndexArgs {
+    #[command(flatten)]
+    pub(crate) walk: WalkArgs,
+    /// Also list skipped files, warnings, unresolved workspace imports and cycles.
+    #[arg(long, short)]
+    pub(crate) verbose: bool,
+}

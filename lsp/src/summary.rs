@@ -1,0 +1,71 @@
+//! `thread-lsp index`: index a directory and print what was found.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use thread_engine::{index_workspace, IndexReport};
+
+use crate::cli::IndexArgs;
+
+pub(crate) fn run(arguments: &IndexArgs) -> anyhow::Result<ExitCode> {
+    let report = index_workspace(&arguments.walk.dir, &arguments.walk.load_options())?;
+    report_problems(&report);
+    let text = render(&report, &arguments.walk.dir.display().to_string(), arguments.verbose);
+    std::io::stdout().lock().write_all(text.as_bytes()).context("writing the summary")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Warnings and skipped files go to the log on stderr, so piped output stays clean.
+pub(crate) fn report_problems(report: &IndexReport) {
+    for warning in &report.warnings {
+        tracing::warn!("{warning}");
+    }
+    for skipped in &report.skipped {
+        tracing::info!("skipped {}: {}", skipped.path, skipped.reason);
+    }
+}
+
+fn render(report: &IndexReport, root: &str, verbose: bool) -> String {
+    let graph = &report.graph;
+    let seconds = report.elapsed.as_secs_f64();
+    let files = report.files.len();
+    let mut out = String::new();
+    let rate = if seconds > 0.0 { files as f64 / seconds } else { 0.0 };
+    let _ = writeln!(out, "Indexed {root}: {files} files in {seconds:.2} s ({rate:.0} files/s)");
+    for (language, count) in report.files_per_language() {
+        let _ = writeln!(out, "  {language:<12}{count:>8} files");
+    }
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for edge in &graph.edges {
+        *kinds.entry(edge.kind.as_str()).or_insert(0) += 1;
+    }
+    let kinds: Vec<String> = kinds.iter().map(|(kind, count)| format!("{kind} {count}")).collect();
+    let _ = writeln!(out, "  {:<12}{:>8}   ({})", "edges", graph.edges.len(), kinds.join(", "));
+    let external = graph.unresolved.iter().filter(|import| import.external).count();
+    let broken = graph.unresolved.len() - external;
+    let _ = writeln!(out, "  {:<12}{:>8}   ({external} external, {broken} should resolve in the workspace)", "unresolved", graph.unresolved.len());
+    let cycles = graph.cycles();
+    let largest = cycles.iter().map(Vec::len).max().unwrap_or(0);
+    let _ = writeln!(out, "  {:<12}{:>8}   (largest: {largest} files)", "cycles", cycles.len());
+    let _ = writeln!(out, "  {:<12}{:>8}   files with syntax errors (analysed anyway)", "syntax", report.files_with_syntax_errors());
+    let _ = writeln!(out, "  {:<12}{:>8}   files{}", "skipped", report.skipped.len(), if verbose || report.skipped.is_empty() { "" } else { " (--verbose lists them)" });
+    if !verbose {
+        return out;
+    }
+    for skipped in &report.skipped {
+        let _ = writeln!(out, "skipped {}: {}", skipped.path, skipped.reason);
+    }
+    for warning in &report.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+    for import in graph.unresolved.iter().filter(|import| !import.external) {
+        let _ = writeln!(out, "unresolved {}:{}: {}", import.from, import.line + 1, import.specifier);
+    }
+    for cycle in &cycles {
+        let _ = writeln!(out, "cycle: {}", cycle.join(" → "));
+    }
+    out
+}
