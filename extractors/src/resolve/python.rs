@@ -98,10 +98,7 @@ impl PythonModel {
             submodule.push(&name.name);
             let target = base_dirs
                 .iter()
-                .find_map(|dir| match locate(files, dir, &submodule) {
-                    Some(ModuleLocation::Namespace) | None => None,
-                    Some(found) => Some(found.file()),
-                })
+                .find_map(|dir| locate(files, dir, &submodule).map(ModuleLocation::file))
                 .unwrap_or_else(|| match &location {
                     ModuleLocation::Module(path) | ModuleLocation::Package(path) => Target::File(path.clone()),
                     ModuleLocation::Namespace => Target::Unresolved,

@@ -266,12 +266,13 @@ fn parent_module(path: &str) -> &str {
     path.rfind("::").map_or("", |index| &path[..index])
 }
 
-/// True when the file defines `name` itself or brings it in with another `use`
-/// (`use std::cmp::Ordering; use Ordering::*;`).
+/// True when the file defines `name` itself or brings it in with a multi-segment `use`
+/// (`use std::cmp::Ordering; use Ordering::*;`). `use foo;` names the crate `foo` itself.
 fn names_local_item(facts: &FileFacts, name: &str) -> bool {
     facts.definitions.iter().any(|definition| definition.owner.is_none() && definition.name == name)
         || facts.imports.iter().any(|import| {
             import.kind != ImportKind::Mod
+                && import.specifier.contains("::")
                 && (import.alias.as_deref() == Some(name) || (!import.wildcard && import.specifier.rsplit("::").next() == Some(name)))
         })
 }

@@ -1,0 +1,144 @@
+//! TypeScript/JavaScript resolution: every import form, extension and index probing,
+//! tsconfig `baseUrl`/`paths`/`extends`, workspace packages.
+
+use crate::fixture::check;
+
+#[test]
+fn import_forms_and_probing() {
+    check(
+        r#"
+//- /src/app.ts
+import def, { a as b } from './lib';
+import * as ns from "./ns";
+import type { T } from './types';
+import './side-effect.js';
+import x = require('./legacy');
+export * from './all';
+export { y } from './re';
+export * as star from './star';
+const lazy = () => import('./lazy');
+const r = require('./cjs');
+import Widget from './components';
+import data from './data.json';
+import './styles.css';
+import React from 'react';
+import { readFile } from 'node:fs';
+import missing from './missing';
+//- /src/lib.ts
+//- /src/ns/index.ts
+//- /src/types.d.ts
+//- /src/side-effect.ts
+//- /src/legacy.js
+//- /src/all.mts
+//- /src/re.tsx
+//- /src/star.ts
+//- /src/lazy.mjs
+//- /src/cjs.cjs
+//- /src/components/index.tsx
+"#,
+        r#"
+        src/app.ts -> src/all.mts (reexport)
+        src/app.ts -> src/cjs.cjs (import)
+        src/app.ts -> src/components/index.tsx (import)
+        src/app.ts -> src/lazy.mjs (dynamic)
+        src/app.ts -> src/legacy.js (import)
+        src/app.ts -> src/lib.ts (import)
+        src/app.ts -> src/ns/index.ts (import)
+        src/app.ts -> src/re.tsx (reexport)
+        src/app.ts -> src/side-effect.ts (import)
+        src/app.ts -> src/star.ts (reexport)
+        src/app.ts -> src/types.d.ts (type)
+        src/app.ts:14 react: external
+        src/app.ts:15 node:fs: external
+        src/app.ts:16 ./missing: unresolved
+        "#,
+    );
+}
+
+#[test]
+fn tsconfig_paths_base_url_and_extends() {
+    check(
+        r#"
+//- /tsconfig.base.json
+{
+  // comments and trailing commas are allowed
+  "compilerOptions": {
+    "baseUrl": "./src",
+    "paths": { "@app/*": ["app/*", "fallback/*"], "@config": ["config/index.ts"], },
+  },
+}
+//- /tsconfig.json
+{ "extends": "./tsconfig.base.json", "compilerOptions": { "strict": true } }
+//- /src/main.ts
+import { a } from '@app/feature';
+import { b } from '@app/only-fallback';
+import { c } from '@config';
+import { d } from 'shared/util';
+import { e } from '@app/nothing';
+//- /src/app/feature.ts
+//- /src/fallback/only-fallback.ts
+//- /src/config/index.ts
+//- /src/shared/util.ts
+"#,
+        r#"
+        src/main.ts -> src/app/feature.ts (import)
+        src/main.ts -> src/config/index.ts (import)
+        src/main.ts -> src/fallback/only-fallback.ts (import)
+        src/main.ts -> src/shared/util.ts (import)
+        src/main.ts:5 @app/nothing: external
+        "#,
+    );
+}
+
+#[test]
+fn nearest_config_wins() {
+    check(
+        r#"
+//- /tsconfig.json
+{ "compilerOptions": { "baseUrl": "." } }
+//- /packages/web/jsconfig.json
+{ "compilerOptions": { "baseUrl": "lib" } }
+//- /packages/web/main.js
+import util from 'util2';
+//- /packages/web/lib/util2.js
+//- /util2.ts
+//- /root.ts
+import util from 'util2';
+"#,
+        r#"
+        packages/web/main.js -> packages/web/lib/util2.js (import)
+        root.ts -> util2.ts (import)
+        "#,
+    );
+}
+
+#[test]
+fn workspace_packages_by_exports_main_and_source_fallback() {
+    check(
+        r#"
+//- /packages/core/package.json
+{ "name": "@acme/core", "exports": { ".": { "types": "./src/index.ts", "default": "./dist/index.js" }, "./feature/*": "./src/features/*.ts" } }
+//- /packages/core/src/index.ts
+//- /packages/core/src/features/login.ts
+//- /packages/legacy/package.json
+{ "name": "legacy-lib", "main": "dist/main.js" }
+//- /packages/legacy/src/main.js
+//- /packages/core-extra/package.json
+{ "name": "@acme/core-extra" }
+//- /packages/core-extra/index.ts
+//- /apps/web/main.ts
+import core from '@acme/core';
+import { login } from '@acme/core/feature/login';
+import legacy from 'legacy-lib';
+import extra from '@acme/core-extra';
+import nope from '@acme/core/feature/nope';
+"#,
+        r#"
+        apps/web/main.ts -> packages/core-extra/index.ts (import)
+        apps/web/main.ts -> packages/core/src/features/login.ts (import)
+        apps/web/main.ts -> packages/core/src/index.ts (import)
+        apps/web/main.ts -> packages/legacy/src/main.js (import)
+        apps/web/main.ts:5 @acme/core/feature/nope: unresolved
+        "#,
+    );
+}

@@ -1,0 +1,127 @@
+//! Rust resolution: crate roots, the mod tree (`foo.rs` vs `foo/mod.rs`, inline modules,
+//! `#[path]`), `crate`/`self`/`super` paths, use trees, workspace crates, externals.
+
+use crate::fixture::check;
+
+#[test]
+fn mod_tree_and_use_paths() {
+    check(
+        r#"
+//- /Cargo.toml
+[package]
+name = "app"
+[dependencies]
+serde = "1"
+//- /src/lib.rs
+mod flat;
+pub mod nested;
+#[path = "elsewhere/custom.rs"]
+mod custom;
+mod inline {
+    mod deep;
+    use super::flat::Item;
+}
+mod missing;
+pub use crate::nested::{self, child::Thing};
+use std::collections::HashMap;
+use serde::Serialize;
+//- /src/flat.rs
+use crate::nested::child::*;
+use super::custom;
+use self::sub::X;
+mod sub;
+//- /src/flat/sub.rs
+use super::super::nested::child::{Thing as T, other::Y};
+//- /src/nested/mod.rs
+pub mod child;
+//- /src/nested/child.rs
+use crate::inline::deep::Z;
+use unknown_crate::Q;
+//- /src/elsewhere/custom.rs
+//- /src/inline/deep.rs
+"#,
+        r#"
+        src/flat.rs -> src/elsewhere/custom.rs (import)
+        src/flat.rs -> src/flat/sub.rs (import)
+        src/flat.rs -> src/flat/sub.rs (mod)
+        src/flat.rs -> src/nested/child.rs (import)
+        src/flat/sub.rs -> src/nested/child.rs (import)
+        src/lib.rs -> src/elsewhere/custom.rs (mod)
+        src/lib.rs -> src/flat.rs (import)
+        src/lib.rs -> src/flat.rs (mod)
+        src/lib.rs -> src/inline/deep.rs (mod)
+        src/lib.rs -> src/nested/child.rs (reexport)
+        src/lib.rs -> src/nested/mod.rs (mod)
+        src/lib.rs -> src/nested/mod.rs (reexport)
+        src/lib.rs:9 missing: unresolved
+        src/lib.rs:11 std::collections::HashMap: external
+        src/lib.rs:12 serde::Serialize: external
+        src/nested/child.rs -> src/inline/deep.rs (import)
+        src/nested/child.rs:2 unknown_crate::Q: unresolved
+        src/nested/mod.rs -> src/nested/child.rs (mod)
+        "#,
+    );
+}
+
+#[test]
+fn workspace_crates_bins_and_extern_crate() {
+    check(
+        r#"
+//- /Cargo.toml
+[workspace]
+members = ["core", "cli"]
+//- /core/Cargo.toml
+[package]
+name = "my-core"
+[lib]
+path = "src/core.rs"
+//- /core/src/core.rs
+pub mod model;
+//- /core/src/model.rs
+//- /cli/Cargo.toml
+[package]
+name = "cli"
+[dependencies]
+my-core = { path = "../core" }
+//- /cli/src/main.rs
+extern crate my_core as core_alias;
+use my_core::model::Model;
+use ::my_core::Thing;
+mod args;
+//- /cli/src/args.rs
+use crate::Cli;
+//- /cli/src/bin/tool.rs
+use cli_helpers::X;
+use my_core::model;
+//- /cli/tests/it.rs
+use my_core;
+"#,
+        r#"
+        cli/src/args.rs -> cli/src/main.rs (import)
+        core/src/core.rs -> core/src/model.rs (mod)
+        cli/src/bin/tool.rs -> core/src/model.rs (import)
+        cli/src/bin/tool.rs:1 cli_helpers::X: unresolved
+        cli/src/main.rs -> cli/src/args.rs (mod)
+        cli/src/main.rs -> core/src/core.rs (import)
+        cli/src/main.rs -> core/src/model.rs (import)
+        cli/tests/it.rs -> core/src/core.rs (import)
+        "#,
+    );
+}
+
+#[test]
+fn local_items_and_enum_variants_are_not_imports_of_other_files() {
+    check(
+        r#"
+//- /Cargo.toml
+[package]
+name = "x"
+//- /src/main.rs
+use std::cmp::Ordering;
+use Ordering::*;
+enum Mode { A, B }
+use Mode::A;
+"#,
+        "src/main.rs:1 std::cmp::Ordering: external",
+    );
+}

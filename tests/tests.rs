@@ -1,0 +1,9 @@
+//! Thread's integration tests, compiled into one binary.
+
+mod fixture;
+
+// Module resolution, one file per language, from hand-written fixtures.
+mod resolve_ecmascript;
+mod resolve_go;
+mod resolve_python;
+mod resolve_rust;
