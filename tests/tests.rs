@@ -7,3 +7,6 @@ mod resolve_ecmascript;
 mod resolve_go;
 mod resolve_python;
 mod resolve_rust;
+
+// The generator of workspaces with known edges.
+mod synthetic;

@@ -7,6 +7,7 @@ pub mod graph;
 pub mod index;
 pub mod loader;
 pub mod scc;
+pub mod synthetic;
 
 pub use graph::{AnalyzedFile, Edge, FileGraph, FileNode, UnresolvedImport};
 pub use index::{index_sources, index_workspace, IndexReport};
