@@ -10,3 +10,6 @@ mod resolve_rust;
 
 // The generator of workspaces with known edges.
 mod synthetic;
+
+// Binary, huge, broken and unreadable files.
+mod bad_input;
