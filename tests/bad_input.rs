@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use thread_flow::engine::{index_workspace, LoadOptions, SkipReason};
+use thread_flow::engine::{LoadOptions, SkipReason, index_workspace};
 
 #[test]
 fn bad_files_are_skipped_or_analysed_without_losing_good_edges() {
@@ -32,13 +32,15 @@ fn bad_files_are_skipped_or_analysed_without_losing_good_edges() {
         std::os::unix::fs::symlink(root, root.join("loop")).expect("symlink loop");
         std::os::unix::fs::symlink(root.join("good/b.py"), root.join("link.py")).expect("symlink");
         fs::write(root.join("unreadable.py"), b"import os\n").expect("write");
-        fs::set_permissions(root.join("unreadable.py"), std::os::unix::fs::PermissionsExt::from_mode(0o000)).expect("chmod");
+        fs::set_permissions(root.join("unreadable.py"), std::os::unix::fs::PermissionsExt::from_mode(0o000))
+            .expect("chmod");
     }
 
     let options = LoadOptions { max_file_size: 1024, ..LoadOptions::default() };
     let report = index_workspace(root, &options).expect("index");
 
-    let edges: Vec<(String, String)> = report.graph.edges.iter().map(|edge| (edge.from.clone(), edge.to.clone())).collect();
+    let edges: Vec<(String, String)> =
+        report.graph.edges.iter().map(|edge| (edge.from.clone(), edge.to.clone())).collect();
     for expected in [("good/a.py", "good/b.py"), ("latin1.py", "good/a.py"), ("broken.ts", "good.ts")] {
         assert!(edges.contains(&(expected.0.to_owned(), expected.1.to_owned())), "missing {expected:?} in {edges:?}");
     }
@@ -55,13 +57,17 @@ fn bad_files_are_skipped_or_analysed_without_losing_good_edges() {
     }
     let analysed: Vec<&str> = report.files.iter().map(|file| file.path.as_str()).collect();
     assert!(analysed.contains(&"empty.ts") && analysed.contains(&"broken.rs"), "{analysed:?}");
-    assert!(!analysed.iter().any(|path| path.starts_with("ignored_dir/") || path.starts_with("node_modules/")), "{analysed:?}");
+    assert!(
+        !analysed.iter().any(|path| path.starts_with("ignored_dir/") || path.starts_with("node_modules/")),
+        "{analysed:?}"
+    );
     assert!(report.warnings.iter().any(|warning| warning.starts_with("latin1.py")), "{:?}", report.warnings);
     assert!(report.files_with_syntax_errors() >= 2);
 }
 
 #[test]
 fn a_missing_root_is_a_clear_error() {
-    let error = index_workspace(std::path::Path::new("/definitely/not/here"), &LoadOptions::default()).expect_err("must fail");
+    let error =
+        index_workspace(std::path::Path::new("/definitely/not/here"), &LoadOptions::default()).expect_err("must fail");
     assert!(error.to_string().contains("/definitely/not/here"), "{error}");
 }

@@ -1,8 +1,8 @@
 //! Multi-file fixtures written inline: `//- /path` starts a file, the lines after it are
 //! its text. A fixture is indexed in memory and the graph rendered as sorted lines.
 
-use thread_flow::engine::{index_sources, FileGraph};
-use thread_flow::extractors::resolve::{is_project_file, ProjectFile};
+use thread_flow::engine::{FileGraph, index_sources};
+use thread_flow::extractors::resolve::{ProjectFile, is_project_file};
 
 /// Splits a fixture into (path, text) pairs.
 pub(crate) fn parse(fixture: &str) -> Vec<(String, String)> {

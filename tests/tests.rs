@@ -13,3 +13,6 @@ mod synthetic;
 
 // Binary, huge, broken and unreadable files.
 mod bad_input;
+
+// Agreement with grimp, madge and go list on real code.
+mod agreement;

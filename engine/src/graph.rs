@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use thread_extractors::resolve::{ProjectFile, ProjectModel, SourceFile, Target};
 use thread_extractors::{FileFacts, ImportKind, Lang};
-use rayon::prelude::*;
 
 use crate::scc::strongly_connected_components;
 

@@ -5,10 +5,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use thread_extractors::{extract, Lang};
+use thread_extractors::{Lang, extract};
 
 use crate::graph::{AnalyzedFile, FileGraph};
-use crate::loader::{discover, read_source, LoadError, LoadOptions, SkipReason, Skipped};
+use crate::loader::{LoadError, LoadOptions, SkipReason, Skipped, discover, read_source};
 
 /// The outcome of indexing a workspace.
 #[derive(Debug)]
@@ -80,7 +80,10 @@ pub fn index_workspace(root: &Path, options: &LoadOptions) -> Result<IndexReport
 }
 
 /// Indexes files held in memory (tests, generated workspaces, unsaved buffers).
-pub fn index_sources(sources: &[(String, Vec<u8>)], project_files: &[thread_extractors::resolve::ProjectFile]) -> FileGraph {
+pub fn index_sources(
+    sources: &[(String, Vec<u8>)],
+    project_files: &[thread_extractors::resolve::ProjectFile],
+) -> FileGraph {
     let files: Vec<AnalyzedFile> = sources
         .par_iter()
         .filter_map(|(path, bytes)| {

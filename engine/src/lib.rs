@@ -10,5 +10,5 @@ pub mod scc;
 pub mod synthetic;
 
 pub use graph::{AnalyzedFile, Edge, FileGraph, FileNode, UnresolvedImport};
-pub use index::{index_sources, index_workspace, IndexReport};
+pub use index::{IndexReport, index_sources, index_workspace};
 pub use loader::{LoadError, LoadOptions, SkipReason, Skipped};

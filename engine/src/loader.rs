@@ -8,11 +8,12 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use thread_extractors::resolve::{is_project_file, ProjectFile};
 use thread_extractors::Lang;
+use thread_extractors::resolve::{ProjectFile, is_project_file};
 
 /// Directory names skipped by default: build output, dependencies, virtual environments.
-pub const DEFAULT_EXCLUDED_DIRS: &[&str] = &["target", "node_modules", ".venv", "venv", "vendor", "__pycache__", ".git"];
+pub const DEFAULT_EXCLUDED_DIRS: &[&str] =
+    &["target", "node_modules", ".venv", "venv", "vendor", "__pycache__", ".git"];
 
 /// Files larger than this are skipped by default.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
@@ -116,7 +117,8 @@ pub struct LoadError {
 
 /// Walks `root` and lists its source and project files.
 pub fn discover(root: &Path, options: &LoadOptions) -> Result<Discovery, LoadError> {
-    let metadata = fs::metadata(root).map_err(|error| LoadError { root: root.to_owned(), message: error.to_string() })?;
+    let metadata =
+        fs::metadata(root).map_err(|error| LoadError { root: root.to_owned(), message: error.to_string() })?;
     if !metadata.is_dir() {
         return Err(LoadError { root: root.to_owned(), message: "not a directory".to_owned() });
     }
@@ -139,7 +141,10 @@ pub fn discover(root: &Path, options: &LoadOptions) -> Result<Discovery, LoadErr
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                discovery.skipped.push(Skipped { path: error_path(&error, root), reason: SkipReason::Unreadable(error.to_string()) });
+                discovery.skipped.push(Skipped {
+                    path: error_path(&error, root),
+                    reason: SkipReason::Unreadable(error.to_string()),
+                });
                 continue;
             }
         };
@@ -149,7 +154,9 @@ pub fn discover(root: &Path, options: &LoadOptions) -> Result<Discovery, LoadErr
         }
         let relative_os = entry.path().strip_prefix(root).unwrap_or(entry.path());
         let Some(relative) = relative_os.to_str().map(|path| path.replace('\\', "/")) else {
-            discovery.skipped.push(Skipped { path: relative_os.to_string_lossy().into_owned(), reason: SkipReason::NonUnicodePath });
+            discovery
+                .skipped
+                .push(Skipped { path: relative_os.to_string_lossy().into_owned(), reason: SkipReason::NonUnicodePath });
             continue;
         };
         let file_name = relative.rsplit('/').next().unwrap_or(&relative);
@@ -164,7 +171,9 @@ pub fn discover(root: &Path, options: &LoadOptions) -> Result<Discovery, LoadErr
         }
         let size = entry.metadata().map(|metadata| metadata.len()).unwrap_or(0);
         if size > options.max_file_size {
-            discovery.skipped.push(Skipped { path: relative, reason: SkipReason::TooLarge { size, limit: options.max_file_size } });
+            discovery
+                .skipped
+                .push(Skipped { path: relative, reason: SkipReason::TooLarge { size, limit: options.max_file_size } });
             continue;
         }
         if let Some(lang) = lang {
@@ -172,7 +181,9 @@ pub fn discover(root: &Path, options: &LoadOptions) -> Result<Discovery, LoadErr
         } else {
             match fs::read_to_string(entry.path()) {
                 Ok(text) => discovery.project_files.push(ProjectFile { path: relative, text }),
-                Err(error) => discovery.skipped.push(Skipped { path: relative, reason: SkipReason::Unreadable(error.to_string()) }),
+                Err(error) => discovery
+                    .skipped
+                    .push(Skipped { path: relative, reason: SkipReason::Unreadable(error.to_string()) }),
             }
         }
     }

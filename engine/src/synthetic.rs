@@ -118,7 +118,10 @@ impl Layout {
 }
 
 fn generate_rust(workspace: &mut SyntheticWorkspace, layout: &Layout, rng: &mut Rng) {
-    workspace.add("rs/Cargo.toml".into(), "[package]\nname = \"gen-rs\"\nedition = \"2021\"\n\n[dependencies]\nserde = \"1\"\n".into());
+    workspace.add(
+        "rs/Cargo.toml".into(),
+        "[package]\nname = \"gen-rs\"\nedition = \"2021\"\n\n[dependencies]\nserde = \"1\"\n".into(),
+    );
     let mut lib = String::from("//! Generated crate.\n");
     for group in 0..layout.groups {
         let _ = writeln!(lib, "pub mod g{group};");
@@ -126,7 +129,11 @@ fn generate_rust(workspace: &mut SyntheticWorkspace, layout: &Layout, rng: &mut 
         let mut group_mod = String::new();
         for member in 0..layout.per_group {
             let _ = writeln!(group_mod, "pub mod m{member};");
-            workspace.edge(&format!("rs/src/g{group}/mod.rs"), &format!("rs/src/g{group}/m{member}.rs"), ImportKind::Mod);
+            workspace.edge(
+                &format!("rs/src/g{group}/mod.rs"),
+                &format!("rs/src/g{group}/m{member}.rs"),
+                ImportKind::Mod,
+            );
         }
         workspace.add(format!("rs/src/g{group}/mod.rs"), group_mod);
     }
@@ -139,9 +146,21 @@ fn generate_rust(workspace: &mut SyntheticWorkspace, layout: &Layout, rng: &mut 
             for (index, (other_group, other)) in layout.picks(rng, (group, member)).into_iter().enumerate() {
                 let target = format!("rs/src/g{other_group}/m{other}.rs");
                 match (index % 3, other_group == group) {
-                    (0, true) => { let _ = writeln!(text, "use super::m{other}::*;"); }
-                    (1, _) => { let _ = writeln!(text, "use crate::g{other_group}::{{m{other}::{{self, Item{other_group}_{other}}}}};"); }
-                    _ => { let _ = writeln!(text, "use crate::g{other_group}::m{other}::item_{other_group}_{other} as f{index};"); }
+                    (0, true) => {
+                        let _ = writeln!(text, "use super::m{other}::*;");
+                    }
+                    (1, _) => {
+                        let _ = writeln!(
+                            text,
+                            "use crate::g{other_group}::{{m{other}::{{self, Item{other_group}_{other}}}}};"
+                        );
+                    }
+                    _ => {
+                        let _ = writeln!(
+                            text,
+                            "use crate::g{other_group}::m{other}::item_{other_group}_{other} as f{index};"
+                        );
+                    }
                 }
                 workspace.edge(&path, &target, ImportKind::Import);
                 let _ = writeln!(calls, "    crate::g{other_group}::m{other}::item_{other_group}_{other}();");
@@ -156,7 +175,10 @@ fn generate_rust(workspace: &mut SyntheticWorkspace, layout: &Layout, rng: &mut 
 }
 
 fn generate_python(workspace: &mut SyntheticWorkspace, layout: &Layout, rng: &mut Rng) {
-    workspace.add("py/pyproject.toml".into(), "[project]\nname = \"genpy\"\n\n[tool.setuptools.packages.find]\nwhere = [\"src\"]\n".into());
+    workspace.add(
+        "py/pyproject.toml".into(),
+        "[project]\nname = \"genpy\"\n\n[tool.setuptools.packages.find]\nwhere = [\"src\"]\n".into(),
+    );
     workspace.add("py/src/genpy/__init__.py".into(), "\"\"\"Generated package.\"\"\"\n".into());
     for group in 0..layout.groups {
         workspace.add(format!("py/src/genpy/g{group}/__init__.py"), String::new());
@@ -169,15 +191,29 @@ fn generate_python(workspace: &mut SyntheticWorkspace, layout: &Layout, rng: &mu
             for (index, (other_group, other)) in layout.picks(rng, (group, member)).into_iter().enumerate() {
                 let target = format!("py/src/genpy/g{other_group}/m{other}.py");
                 match (index % 4, other_group == group) {
-                    (0, true) => { let _ = writeln!(text, "from .m{other} import func_{other_group}_{other}"); }
-                    (0, false) | (1, _) => { let _ = writeln!(text, "from genpy.g{other_group} import m{other}"); }
-                    (2, _) => { let _ = writeln!(text, "import genpy.g{other_group}.m{other}"); }
-                    _ => { let _ = writeln!(text, "from ..g{other_group}.m{other} import func_{other_group}_{other} as f{index}"); }
+                    (0, true) => {
+                        let _ = writeln!(text, "from .m{other} import func_{other_group}_{other}");
+                    }
+                    (0, false) | (1, _) => {
+                        let _ = writeln!(text, "from genpy.g{other_group} import m{other}");
+                    }
+                    (2, _) => {
+                        let _ = writeln!(text, "import genpy.g{other_group}.m{other}");
+                    }
+                    _ => {
+                        let _ = writeln!(
+                            text,
+                            "from ..g{other_group}.m{other} import func_{other_group}_{other} as f{index}"
+                        );
+                    }
                 }
                 workspace.edge(&path, &target, ImportKind::Import);
                 let _ = writeln!(body, "    genpy.g{other_group}.m{other}.func_{other_group}_{other}()");
             }
-            let _ = write!(text, "\n\ndef func_{group}_{member}():\n{body}    return os.getcwd()\n\n\nclass Model{group}_{member}:\n    def run(self):\n        return func_{group}_{member}()\n");
+            let _ = write!(
+                text,
+                "\n\ndef func_{group}_{member}():\n{body}    return os.getcwd()\n\n\nclass Model{group}_{member}:\n    def run(self):\n        return func_{group}_{member}()\n"
+            );
             workspace.add(path, text);
         }
     }
@@ -201,15 +237,32 @@ fn generate_typescript(workspace: &mut SyntheticWorkspace, layout: &Layout, rng:
             let mut text = String::from("import { readFile } from 'node:fs';\n");
             for (index, (other_group, other)) in layout.picks(rng, (group, member)).into_iter().enumerate() {
                 let (line, kind) = match index % 4 {
-                    0 => (format!("import {{ f{other_group}_{other} }} from '../g{other_group}/m{other}';"), ImportKind::Import),
-                    1 => (format!("import type {{ T{other_group}_{other} }} from '@gen/g{other_group}/m{other}';"), ImportKind::Type),
-                    2 => (format!("const lazy{index} = () => import('../g{other_group}/m{other}.js');"), ImportKind::Dynamic),
-                    _ => (format!("export {{ f{other_group}_{other} as re{index} }} from '@gen/g{other_group}/m{other}';"), ImportKind::Reexport),
+                    0 => (
+                        format!("import {{ f{other_group}_{other} }} from '../g{other_group}/m{other}';"),
+                        ImportKind::Import,
+                    ),
+                    1 => (
+                        format!("import type {{ T{other_group}_{other} }} from '@gen/g{other_group}/m{other}';"),
+                        ImportKind::Type,
+                    ),
+                    2 => (
+                        format!("const lazy{index} = () => import('../g{other_group}/m{other}.js');"),
+                        ImportKind::Dynamic,
+                    ),
+                    _ => (
+                        format!(
+                            "export {{ f{other_group}_{other} as re{index} }} from '@gen/g{other_group}/m{other}';"
+                        ),
+                        ImportKind::Reexport,
+                    ),
                 };
                 let _ = writeln!(text, "{line}");
                 workspace.edge(&path, &format!("ts/src/g{other_group}/m{other}.ts"), kind);
             }
-            let _ = write!(text, "\nexport type T{group}_{member} = {{ id: number }};\n\nexport function f{group}_{member}(): number {{\n  return {member};\n}}\n\nexport class C{group}_{member} {{\n  run(): number {{ return f{group}_{member}(); }}\n}}\n");
+            let _ = write!(
+                text,
+                "\nexport type T{group}_{member} = {{ id: number }};\n\nexport function f{group}_{member}(): number {{\n  return {member};\n}}\n\nexport class C{group}_{member} {{\n  run(): number {{ return f{group}_{member}(); }}\n}}\n"
+            );
             workspace.add(path, text);
         }
     }
@@ -235,7 +288,8 @@ fn generate_go(workspace: &mut SyntheticWorkspace, layout: &Layout, rng: &mut Rn
                     workspace.edge(&path, &format!("go/g{other_group}/m{other}.go"), ImportKind::Import);
                 }
             }
-            let _ = write!(text, ")\n\nfunc F{group}_{member}() int {{\n{body}\tfmt.Println()\n\treturn {member}\n}}\n");
+            let _ =
+                write!(text, ")\n\nfunc F{group}_{member}() int {{\n{body}\tfmt.Println()\n\treturn {member}\n}}\n");
             workspace.add(path, text);
         }
     }

@@ -12,9 +12,9 @@ use tree_sitter::{Node, Parser, QueryCursor, Tree};
 
 use crate::facts::{Call, Definition, DefinitionKind, FileFacts, Import, ImportedName, Span};
 use crate::lang::{ExportRule, Lang};
-use crate::queries::{compiled, CompiledQueries};
+use crate::queries::{CompiledQueries, compiled};
 use crate::text::{collapse_whitespace, compact_text, node_text, slice_text, strip_quotes};
-use crate::{use_tree, ExtractError};
+use crate::{ExtractError, use_tree};
 
 /// Signatures longer than this are cut: they are for display and interface fingerprints.
 const MAX_SIGNATURE_CHARS: usize = 300;
@@ -174,11 +174,8 @@ fn merge_import(existing: &mut Import, fresh: Import) {
 
 /// Records which inline modules enclose each import (Rust `mod a { use ...; mod b; }`).
 fn assign_import_scopes(facts: &mut FileFacts) {
-    let modules: Vec<&Definition> = facts
-        .definitions
-        .iter()
-        .filter(|definition| definition.kind == DefinitionKind::Module)
-        .collect();
+    let modules: Vec<&Definition> =
+        facts.definitions.iter().filter(|definition| definition.kind == DefinitionKind::Module).collect();
     if modules.is_empty() {
         return;
     }
@@ -260,7 +257,8 @@ fn collect_definitions(lang: Lang, queries: &CompiledQueries, root: Node<'_>, so
     }
 
     pending.sort_by_key(|definition| (definition.node.start_byte(), std::cmp::Reverse(definition.node.end_byte())));
-    let parents = enclosing_indices(pending.iter().map(|definition| (definition.node.start_byte(), definition.node.end_byte())));
+    let parents =
+        enclosing_indices(pending.iter().map(|definition| (definition.node.start_byte(), definition.node.end_byte())));
 
     let mut definitions: Vec<Definition> = Vec::with_capacity(pending.len());
     for (index, candidate) in pending.iter().enumerate() {
@@ -321,10 +319,8 @@ fn signature(candidate: &PendingDefinition<'_>, source: &[u8]) -> String {
     // Drop what only introduces the body: `=`, `=>`, `{`, `:`, `;`.
     loop {
         let shorter = trimmed.trim_end();
-        let shorter = ["=>", "=", "{", ":", ";"]
-            .iter()
-            .find_map(|suffix| shorter.strip_suffix(suffix))
-            .unwrap_or(shorter);
+        let shorter =
+            ["=>", "=", "{", ":", ";"].iter().find_map(|suffix| shorter.strip_suffix(suffix)).unwrap_or(shorter);
         if shorter.len() == trimmed.len() {
             break;
         }

@@ -167,14 +167,7 @@ impl Family {
 
 impl Lang {
     /// Every language, in table order.
-    pub const ALL: [Lang; 6] = [
-        Lang::Go,
-        Lang::JavaScript,
-        Lang::Python,
-        Lang::Rust,
-        Lang::TypeScript,
-        Lang::Tsx,
-    ];
+    pub const ALL: [Lang; 6] = [Lang::Go, Lang::JavaScript, Lang::Python, Lang::Rust, Lang::TypeScript, Lang::Tsx];
 
     pub(crate) fn spec(self) -> &'static LangSpec {
         // The table is sorted by `Lang` and complete, which `table_is_sorted_and_complete` checks.
@@ -204,10 +197,7 @@ impl Lang {
 
     /// Detects the language from a bare file name such as `index.d.ts`.
     pub fn from_file_name(file_name: &str) -> Option<Lang> {
-        LANGS
-            .iter()
-            .find(|spec| spec.suffixes.iter().any(|suffix| has_suffix(file_name, suffix)))
-            .map(|spec| spec.lang)
+        LANGS.iter().find(|spec| spec.suffixes.iter().any(|suffix| has_suffix(file_name, suffix))).map(|spec| spec.lang)
     }
 }
 

@@ -8,9 +8,9 @@ use std::sync::OnceLock;
 
 use tree_sitter::Query;
 
+use crate::ExtractError;
 use crate::facts::{DefinitionKind, ImportKind};
 use crate::lang::Lang;
-use crate::ExtractError;
 
 /// The compiled queries of one language and the capture indices the extractor reads.
 pub(crate) struct CompiledQueries {
@@ -60,10 +60,7 @@ static COMPILED: [OnceLock<Result<CompiledQueries, ExtractError>>; Lang::ALL.len
 
 /// The compiled queries of `lang`, compiling them on first use.
 pub(crate) fn compiled(lang: Lang) -> Result<&'static CompiledQueries, ExtractError> {
-    COMPILED[lang as usize]
-        .get_or_init(|| compile(lang))
-        .as_ref()
-        .map_err(Clone::clone)
+    COMPILED[lang as usize].get_or_init(|| compile(lang)).as_ref().map_err(Clone::clone)
 }
 
 fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
@@ -152,9 +149,5 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
 }
 
 fn capture_names(query: &Query) -> impl Iterator<Item = (u32, &str)> {
-    query
-        .capture_names()
-        .iter()
-        .enumerate()
-        .filter_map(|(index, name)| Some((u32::try_from(index).ok()?, *name)))
+    query.capture_names().iter().enumerate().filter_map(|(index, name)| Some((u32::try_from(index).ok()?, *name)))
 }

@@ -89,9 +89,5 @@ fn join(prefix: &str, path: &str) -> String {
 
 /// Joins a leaf; `{self}` inside a group names the group's prefix itself.
 fn join_leaf(prefix: &str, path: &str) -> String {
-    if path == "self" && !prefix.is_empty() {
-        prefix.to_owned()
-    } else {
-        join(prefix, path)
-    }
+    if path == "self" && !prefix.is_empty() { prefix.to_owned() } else { join(prefix, path) }
 }

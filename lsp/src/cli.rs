@@ -40,7 +40,11 @@ pub(crate) struct WalkArgs {
 
 impl WalkArgs {
     pub(crate) fn load_options(&self) -> LoadOptions {
-        let mut options = LoadOptions { max_file_size: self.max_file_size, respect_gitignore: !self.no_ignore, ..LoadOptions::default() };
+        let mut options = LoadOptions {
+            max_file_size: self.max_file_size,
+            respect_gitignore: !self.no_ignore,
+            ..LoadOptions::default()
+        };
         options.excluded_dirs.extend(self.excluded_dirs.iter().cloned());
         options
     }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::json;
-use thread_engine::{index_workspace, FileGraph};
+use thread_engine::{FileGraph, index_workspace};
 
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::summary::report_problems;
@@ -45,7 +45,13 @@ fn write_dot(out: &mut impl Write, graph: &FileGraph) -> std::io::Result<()> {
     writeln!(out, "  rankdir=LR;")?;
     writeln!(out, "  node [shape=box, fontname=\"monospace\"];")?;
     for file in &graph.files {
-        writeln!(out, "  {} [label={}, language={}];", dot_id(&file.path), dot_id(&file.path), dot_id(file.lang.name()))?;
+        writeln!(
+            out,
+            "  {} [label={}, language={}];",
+            dot_id(&file.path),
+            dot_id(&file.path),
+            dot_id(file.lang.name())
+        )?;
     }
     for edge in &graph.edges {
         let style = match edge.kind.as_str() {
@@ -53,7 +59,13 @@ fn write_dot(out: &mut impl Write, graph: &FileGraph) -> std::io::Result<()> {
             "reexport" => ", style=bold",
             _ => "",
         };
-        writeln!(out, "  {} -> {} [label={}{style}];", dot_id(&edge.from), dot_id(&edge.to), dot_id(edge.kind.as_str()))?;
+        writeln!(
+            out,
+            "  {} -> {} [label={}{style}];",
+            dot_id(&edge.from),
+            dot_id(&edge.to),
+            dot_id(edge.kind.as_str())
+        )?;
     }
     for (index, import) in graph.unresolved.iter().enumerate() {
         let node = format!("unresolved{index}");

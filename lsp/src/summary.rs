@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use thread_engine::{index_workspace, IndexReport};
+use thread_engine::{IndexReport, index_workspace};
 
 use crate::cli::IndexArgs;
 
@@ -46,12 +46,28 @@ fn render(report: &IndexReport, root: &str, verbose: bool) -> String {
     let _ = writeln!(out, "  {:<12}{:>8}   ({})", "edges", graph.edges.len(), kinds.join(", "));
     let external = graph.unresolved.iter().filter(|import| import.external).count();
     let broken = graph.unresolved.len() - external;
-    let _ = writeln!(out, "  {:<12}{:>8}   ({external} external, {broken} should resolve in the workspace)", "unresolved", graph.unresolved.len());
+    let _ = writeln!(
+        out,
+        "  {:<12}{:>8}   ({external} external, {broken} should resolve in the workspace)",
+        "unresolved",
+        graph.unresolved.len()
+    );
     let cycles = graph.cycles();
     let largest = cycles.iter().map(Vec::len).max().unwrap_or(0);
     let _ = writeln!(out, "  {:<12}{:>8}   (largest: {largest} files)", "cycles", cycles.len());
-    let _ = writeln!(out, "  {:<12}{:>8}   files with syntax errors (analysed anyway)", "syntax", report.files_with_syntax_errors());
-    let _ = writeln!(out, "  {:<12}{:>8}   files{}", "skipped", report.skipped.len(), if verbose || report.skipped.is_empty() { "" } else { " (--verbose lists them)" });
+    let _ = writeln!(
+        out,
+        "  {:<12}{:>8}   files with syntax errors (analysed anyway)",
+        "syntax",
+        report.files_with_syntax_errors()
+    );
+    let _ = writeln!(
+        out,
+        "  {:<12}{:>8}   files{}",
+        "skipped",
+        report.skipped.len(),
+        if verbose || report.skipped.is_empty() { "" } else { " (--verbose lists them)" }
+    );
     if !verbose {
         return out;
     }

@@ -10,14 +10,15 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::Target;
 use super::file_set::FileSet;
 use super::manifest::Manifests;
 use super::rel_path::{ancestors, child, file_name, join, parent};
-use super::Target;
 use crate::facts::Import;
 
 /// Extensions tried for an extensionless specifier, in TypeScript's order.
-const PROBE_EXTENSIONS: &[&str] = &[".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".d.mts", ".d.cts"];
+const PROBE_EXTENSIONS: &[&str] =
+    &[".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".d.mts", ".d.cts"];
 
 /// A written JavaScript extension and the TypeScript sources it may stand for.
 const SOURCE_FOR_OUTPUT: &[(&str, &[&str])] = &[
@@ -133,12 +134,18 @@ fn probe(files: &FileSet, path: &str) -> Option<String> {
     }
     for (written, sources) in SOURCE_FOR_OUTPUT {
         if let Some(stem) = path.strip_suffix(written) {
-            if let Some(found) = sources.iter().map(|source| format!("{stem}{source}")).find(|candidate| files.contains(candidate)) {
+            if let Some(found) =
+                sources.iter().map(|source| format!("{stem}{source}")).find(|candidate| files.contains(candidate))
+            {
                 return Some(found);
             }
         }
     }
-    if let Some(found) = PROBE_EXTENSIONS.iter().map(|extension| format!("{path}{extension}")).find(|candidate| files.contains(candidate)) {
+    if let Some(found) = PROBE_EXTENSIONS
+        .iter()
+        .map(|extension| format!("{path}{extension}"))
+        .find(|candidate| files.contains(candidate))
+    {
         return Some(found);
     }
     if files.is_dir(path) {
@@ -170,7 +177,8 @@ fn resolve_through_config(files: &FileSet, config: &CompilerPaths, specifier: &s
         }
     }
     if let Some((captured, substitutions, _)) = best {
-        let found = substitutions.iter().find_map(|substitution| probe(files, &substitution.replacen('*', captured, 1)));
+        let found =
+            substitutions.iter().find_map(|substitution| probe(files, &substitution.replacen('*', captured, 1)));
         if let Some(found) = found {
             return Some(Target::File(found));
         }
@@ -184,7 +192,10 @@ fn effective_paths(configs: &BTreeMap<String, Value>, path: &str, warnings: &mut
     // Walk the `extends` chain from the leaf up; the first config to set an option wins.
     let mut chain = vec![path.to_owned()];
     while chain.len() <= 16 {
-        let Some(current) = chain.last().and_then(|current| configs.get(current).map(|value| (current.clone(), value))) else { break };
+        let Some(current) = chain.last().and_then(|current| configs.get(current).map(|value| (current.clone(), value)))
+        else {
+            break;
+        };
         let (current, value) = current;
         let parents: Vec<String> = match value.get("extends") {
             Some(Value::String(single)) => vec![single.clone()],

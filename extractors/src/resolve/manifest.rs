@@ -89,15 +89,25 @@ impl Manifests {
                     }
                 }),
                 "pyproject.toml" => parse_pyproject(&file.text).map(|roots| {
-                    python_dirs.entry(dir.clone()).or_insert_with(|| PythonProject { dir: dir.clone(), roots: Vec::new() }).roots.extend(roots);
+                    python_dirs
+                        .entry(dir.clone())
+                        .or_insert_with(|| PythonProject { dir: dir.clone(), roots: Vec::new() })
+                        .roots
+                        .extend(roots);
                 }),
                 "setup.cfg" => {
                     let roots = parse_setup_cfg(&file.text);
-                    python_dirs.entry(dir.clone()).or_insert_with(|| PythonProject { dir: dir.clone(), roots: Vec::new() }).roots.extend(roots);
+                    python_dirs
+                        .entry(dir.clone())
+                        .or_insert_with(|| PythonProject { dir: dir.clone(), roots: Vec::new() })
+                        .roots
+                        .extend(roots);
                     Ok(())
                 }
                 "setup.py" => {
-                    python_dirs.entry(dir.clone()).or_insert_with(|| PythonProject { dir: dir.clone(), roots: Vec::new() });
+                    python_dirs
+                        .entry(dir.clone())
+                        .or_insert_with(|| PythonProject { dir: dir.clone(), roots: Vec::new() });
                     Ok(())
                 }
                 "package.json" => serde_json::from_str::<Value>(&file.text)
@@ -134,7 +144,8 @@ fn crate_name(name: &str) -> String {
 /// A `Cargo.toml`; `None` for a virtual workspace manifest, which has no package.
 fn parse_cargo(dir: &str, text: &str) -> Result<Option<CargoPackage>, String> {
     let value: toml::Table = toml::from_str(text).map_err(|error| error.message().to_owned())?;
-    let Some(package_name) = value.get("package").and_then(|package| package.get("name")).and_then(|name| name.as_str())
+    let Some(package_name) =
+        value.get("package").and_then(|package| package.get("name")).and_then(|name| name.as_str())
     else {
         return Ok(None);
     };
@@ -174,7 +185,9 @@ fn parse_pyproject(text: &str) -> Result<Vec<String>, String> {
     let tool = value.get("tool");
     let mut roots = Vec::new();
     let setuptools = tool.and_then(|tool| tool.get("setuptools"));
-    if let Some(wheres) = setuptools.and_then(|s| s.get("packages")).and_then(|p| p.get("find")).and_then(|f| f.get("where")) {
+    if let Some(wheres) =
+        setuptools.and_then(|s| s.get("packages")).and_then(|p| p.get("find")).and_then(|f| f.get("where"))
+    {
         roots.extend(string_list(wheres));
     }
     if let Some(root) = setuptools.and_then(|s| s.get("package-dir")).and_then(|d| d.get("")).and_then(|r| r.as_str()) {
@@ -280,7 +293,10 @@ mod tests {
 
     #[test]
     fn reads_go_module_paths() {
-        assert_eq!(parse_go_mod("// c\nmodule example.com/proj // trailing\n\ngo 1.21\n").as_deref(), Some("example.com/proj"));
+        assert_eq!(
+            parse_go_mod("// c\nmodule example.com/proj // trailing\n\ngo 1.21\n").as_deref(),
+            Some("example.com/proj")
+        );
         assert_eq!(parse_go_mod("modulex foo\n"), None);
     }
 

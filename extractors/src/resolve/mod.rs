@@ -21,7 +21,7 @@ use crate::facts::{FileFacts, ImportKind};
 use crate::lang::{Family, Lang};
 
 pub use file_set::FileSet;
-pub use manifest::{is_project_file, ProjectFile};
+pub use manifest::{ProjectFile, is_project_file};
 
 /// A source file as resolution sees it.
 #[derive(Clone, Copy, Debug)]
@@ -119,9 +119,11 @@ impl ProjectModel {
             }
             let has_file = seen.iter().any(|target| matches!(target, Target::File(_)));
             resolutions.extend(
-                seen.into_iter()
-                    .filter(|target| !(has_file && *target == Target::NoFile))
-                    .map(|target| Resolution { import: index, kind: import.kind, target }),
+                seen.into_iter().filter(|target| !(has_file && *target == Target::NoFile)).map(|target| Resolution {
+                    import: index,
+                    kind: import.kind,
+                    target,
+                }),
             );
         }
         resolutions

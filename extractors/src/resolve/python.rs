@@ -4,10 +4,10 @@
 //! its parent packages; `from a.b import c` depends on `a/b/c.py` when `c` is a submodule
 //! and on `a/b/__init__.py` otherwise.
 
+use super::Target;
 use super::file_set::FileSet;
 use super::manifest::Manifests;
 use super::rel_path::{child, join, parent};
-use super::Target;
 use crate::facts::Import;
 
 /// The source roots of the workspace, most specific first.

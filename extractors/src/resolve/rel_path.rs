@@ -16,11 +16,8 @@ pub(crate) fn file_name(path: &str) -> &str {
 /// Joins `relative` onto `base` and normalises `.` and `..`. `None` when `..` climbs above
 /// the workspace root.
 pub(crate) fn join(base: &str, relative: &str) -> Option<String> {
-    let mut parts: Vec<&str> = if relative.starts_with('/') {
-        Vec::new()
-    } else {
-        base.split('/').filter(|part| !part.is_empty()).collect()
-    };
+    let mut parts: Vec<&str> =
+        if relative.starts_with('/') { Vec::new() } else { base.split('/').filter(|part| !part.is_empty()).collect() };
     for part in relative.split('/') {
         match part {
             "" | "." => {}

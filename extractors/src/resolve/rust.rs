@@ -103,7 +103,8 @@ impl RustModel {
         }
         // Files no crate reaches are compiled on their own (scripts, fixtures, orphans):
         // treat each as the root of a crate of the nearest package.
-        let mut orphans: Vec<&str> = facts.keys().copied().filter(|path| !model.file_modules.contains_key(*path)).collect();
+        let mut orphans: Vec<&str> =
+            facts.keys().copied().filter(|path| !model.file_modules.contains_key(*path)).collect();
         orphans.sort_unstable();
         for orphan in orphans {
             if model.file_modules.contains_key(orphan) {
@@ -134,15 +135,14 @@ impl RustModel {
             self.modules.entry((crate_id, module_path.clone())).or_insert_with(|| file.clone());
             let Some(file_facts) = facts.get(file.as_str()) else { continue };
             for (inline_path, _) in inline_modules(file_facts) {
-                self.modules.entry((crate_id, join_module(&module_path, &inline_path.join("::")))).or_insert_with(|| file.clone());
+                self.modules
+                    .entry((crate_id, join_module(&module_path, &inline_path.join("::"))))
+                    .or_insert_with(|| file.clone());
             }
 
             let own_dir = parent(&file);
-            let children_base = if is_mod_rs {
-                own_dir.to_owned()
-            } else {
-                child(own_dir, file_name(&file).trim_end_matches(".rs"))
-            };
+            let children_base =
+                if is_mod_rs { own_dir.to_owned() } else { child(own_dir, file_name(&file).trim_end_matches(".rs")) };
             for import in file_facts.imports.iter().filter(|import| import.kind == ImportKind::Mod) {
                 let scope_dir = import.scope.iter().fold(children_base.clone(), |dir, scope| child(&dir, scope));
                 let (target, loaded_as_mod_rs) = match &import.path_attribute {
@@ -223,7 +223,9 @@ impl RustModel {
             return self.walk(library, "", rest);
         }
         let package = self.crates[crate_id].package.map(|index| &self.packages[index]);
-        if SYSROOT_CRATES.contains(&name) || package.is_some_and(|package| package.dependencies.iter().any(|dependency| dependency == name)) {
+        if SYSROOT_CRATES.contains(&name)
+            || package.is_some_and(|package| package.dependencies.iter().any(|dependency| dependency == name))
+        {
             return Target::External;
         }
         // Edition 2015 paths are crate-relative: `use a::b` means `crate::a::b`.
@@ -273,7 +275,8 @@ fn names_local_item(facts: &FileFacts, name: &str) -> bool {
         || facts.imports.iter().any(|import| {
             import.kind != ImportKind::Mod
                 && import.specifier.contains("::")
-                && (import.alias.as_deref() == Some(name) || (!import.wildcard && import.specifier.rsplit("::").next() == Some(name)))
+                && (import.alias.as_deref() == Some(name)
+                    || (!import.wildcard && import.specifier.rsplit("::").next() == Some(name)))
         })
 }
 
@@ -289,7 +292,9 @@ fn inline_modules(facts: &FileFacts) -> Vec<(Vec<String>, usize)> {
         .definitions
         .iter()
         .enumerate()
-        .filter(|(_, definition)| definition.kind == DefinitionKind::Module && !declared.contains(&definition.name_span.start_byte))
+        .filter(|(_, definition)| {
+            definition.kind == DefinitionKind::Module && !declared.contains(&definition.name_span.start_byte)
+        })
         .collect();
     modules
         .iter()

@@ -1,0 +1,3 @@
+module thread.test/goimports
+
+go 1.19
