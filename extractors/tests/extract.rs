@@ -1,0 +1,279 @@
+//! Extraction of imports, definitions and call sites, one hand-written check per language.
+
+use thread_extractors::{FileFacts, Lang, extract};
+
+/// Facts as sorted-by-position lines: imports with kind, names and flags; definitions with
+/// kind, owner, visibility and signature; calls with callee and enclosing definition.
+fn render(facts: &FileFacts) -> String {
+    let mut lines = Vec::new();
+    for import in &facts.imports {
+        let names: Vec<String> = import
+            .names
+            .iter()
+            .map(|name| match &name.alias {
+                Some(alias) => format!("{} as {alias}", name.name),
+                None => name.name.clone(),
+            })
+            .collect();
+        let mut line = format!(
+            "import {} {}:{} {}",
+            import.kind.as_str(),
+            import.span.start.line + 1,
+            import.span.start.column + 1,
+            import.specifier
+        );
+        if !names.is_empty() {
+            line += &format!(" {{{}}}", names.join(", "));
+        }
+        if let Some(alias) = &import.alias {
+            line += &format!(" as {alias}");
+        }
+        if import.wildcard {
+            line += " *";
+        }
+        if !import.scope.is_empty() {
+            line += &format!(" in {}", import.scope.join("::"));
+        }
+        if let Some(path) = &import.path_attribute {
+            line += &format!(" path={path}");
+        }
+        lines.push(line);
+    }
+    for definition in &facts.definitions {
+        let owner = definition.owner.as_deref().map(|owner| format!("{owner}.")).unwrap_or_default();
+        let visibility = if definition.exported { "pub" } else { "priv" };
+        lines.push(format!(
+            "def {} {visibility} {owner}{} `{}`",
+            definition.kind.as_str(),
+            definition.name,
+            definition.signature
+        ));
+    }
+    for call in &facts.calls {
+        let caller = call.caller.map(|index| facts.definitions[index].name.as_str()).unwrap_or("<top>");
+        lines.push(format!("call {} ({}) in {caller}", call.callee, call.name));
+    }
+    if let Some(package) = &facts.package {
+        lines.push(format!("package {package}"));
+    }
+    lines.push(format!("syntax errors {}", facts.syntax_errors.len()));
+    lines.join("\n")
+}
+
+#[track_caller]
+fn check(lang: Lang, source: &str, expected: &str) {
+    let facts = extract(lang, source.as_bytes()).expect("extraction");
+    let actual = render(&facts);
+    let expected: Vec<&str> = expected.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+    let expected = expected.join("\n");
+    assert_eq!(actual, expected, "\n--- actual ---\n{actual}\n--- expected ---\n{expected}\n");
+}
+
+#[test]
+fn rust() {
+    check(
+        Lang::Rust,
+        r#"use std::collections::{HashMap, hash_map::{self, Entry as E}};
+pub use crate::a::b::*;
+use super::x as y;
+extern crate foo as bar;
+mod plain;
+#[path = "other/file.rs"]
+pub mod pathed;
+mod inline { mod nested; use self::nested::Thing; }
+pub struct S { a: u32 }
+impl S { pub fn new() -> Self { helper(); Self::other(); S { a: 1 } } fn other() {} }
+impl Default for S { fn default() -> Self { S::new() } }
+pub trait T { fn req(&self); fn def(&self) { self.req() } }
+pub const X: u32 = 5;
+fn helper() { let v = Vec::<u8>::new(); foo::<u8>(); v.len(); }
+"#,
+        r#"
+        import import 1:24 std::collections::HashMap
+        import import 1:44 std::collections::hash_map
+        import import 1:50 std::collections::hash_map::Entry as E
+        import reexport 2:9 crate::a::b *
+        import import 3:5 super::x as y
+        import import 4:14 foo as bar
+        import mod 5:5 plain
+        import mod 7:9 pathed path=other/file.rs
+        import mod 8:18 nested in inline
+        import import 8:30 self::nested::Thing in inline
+        def module priv plain `mod plain`
+        def module pub pathed `pub mod pathed`
+        def module priv inline `mod inline`
+        def module priv nested `mod nested`
+        def struct pub S `pub struct S { a: u32 }`
+        def method pub S.new `pub fn new() -> Self`
+        def method priv S.other `fn other()`
+        def method pub S.default `fn default() -> Self`
+        def trait pub T `pub trait T`
+        def method pub T.req `fn req(&self)`
+        def method pub T.def `fn def(&self)`
+        def constant pub X `pub const X: u32`
+        def function priv helper `fn helper()`
+        call helper (helper) in new
+        call Self::other (other) in new
+        call S::new (new) in default
+        call self.req (req) in def
+        call Vec::<u8>::new (new) in helper
+        call foo (foo) in helper
+        call v.len (len) in helper
+        syntax errors 0
+        "#,
+    );
+}
+
+#[test]
+fn python() {
+    check(
+        Lang::Python,
+        r#"import os, a.b.c as abc
+from . import sibling
+from ..pkg.mod import (thing as t, other)
+from x import *
+if TYPE_CHECKING:
+    from .types import T
+__all__ = ["Public", "helper"]
+X: int = 3
+def helper(a, b=2) -> int:
+    import json
+    return json.dumps(a)
+class Public(Base):
+    def method(self):
+        self.other()
+    @property
+    def prop(self): return 1
+    def _hidden(self): pass
+    def __init__(self): super().__init__()
+def unlisted(): pass
+"#,
+        r#"
+        import import 1:8 os
+        import import 1:12 a.b.c as abc
+        import import 2:6 . {sibling}
+        import import 3:6 ..pkg.mod {thing as t, other}
+        import import 4:6 x *
+        import import 6:10 .types {T}
+        import import 10:12 json
+        def constant priv __all__ `__all__`
+        def constant priv X `X: int`
+        def function pub helper `def helper(a, b=2) -> int`
+        def class pub Public `class Public(Base)`
+        def method pub Public.method `def method(self)`
+        def method pub Public.prop `def prop(self)`
+        def method priv Public._hidden `def _hidden(self)`
+        def method pub Public.__init__ `def __init__(self)`
+        def function priv unlisted `def unlisted()`
+        call json.dumps (dumps) in helper
+        call self.other (other) in method
+        call super (super) in __init__
+        call super().__init__ (__init__) in __init__
+        syntax errors 0
+        "#,
+    );
+}
+
+#[test]
+fn typescript() {
+    check(
+        Lang::TypeScript,
+        r#"import def, { a as b, c } from './mod';
+import * as ns from "../ns";
+import type { T } from './types';
+import x = require('legacy');
+export * from './all';
+export * as star from './star';
+export { y as z } from './re';
+const lazy = () => import('./lazy');
+export default function main(p: string): number { return helper(p) + new Widget().run(); }
+export class Widget { run(): number { return this.go(); } }
+export interface I { x: number }
+export type Alias = string | number;
+export const K = 1;
+let mutable = 2;
+function helper(s) { return s.length; }
+"#,
+        r#"
+        import import 1:33 ./mod {default as def, a as b, c}
+        import import 2:22 ../ns as ns
+        import type 3:25 ./types {T}
+        import import 4:21 legacy as x
+        import reexport 5:16 ./all *
+        import reexport 6:24 ./star as star
+        import reexport 7:25 ./re {y as z}
+        import dynamic 8:28 ./lazy
+        def function priv lazy `lazy = ()`
+        def function pub main `function main(p: string): number`
+        def class pub Widget `class Widget`
+        def method pub Widget.run `run(): number`
+        def interface pub I `interface I { x: number }`
+        def type pub Alias `type Alias = string | number`
+        def constant pub K `K`
+        def variable priv mutable `mutable`
+        def function priv helper `function helper(s)`
+        call helper (helper) in main
+        call new Widget().run (run) in main
+        call Widget (Widget) in main
+        call this.go (go) in run
+        syntax errors 0
+        "#,
+    );
+}
+
+#[test]
+fn go() {
+    check(
+        Lang::Go,
+        r#"package main
+
+import "fmt"
+import (
+	alias "example.com/proj/other"
+	. "strings"
+	_ "embed"
+)
+
+type Server struct{ name string }
+type Handler interface{ Serve() }
+const Max = 10
+func (s *Server) Start() error { fmt.Println(s.name); return s.stop() }
+func (s Server) stop() error { return nil }
+func main() { alias.Run[int](); ToUpper("x") }
+"#,
+        r#"
+        import import 3:8 fmt
+        import import 5:8 example.com/proj/other as alias
+        import import 6:4 strings *
+        import import 7:4 embed
+        def struct pub Server `Server struct{ name string }`
+        def interface pub Handler `Handler interface{ Serve() }`
+        def constant pub Max `Max`
+        def method pub Server.Start `func (s *Server) Start() error`
+        def method priv Server.stop `func (s Server) stop() error`
+        def function priv main `func main()`
+        call fmt.Println (Println) in Start
+        call s.stop (stop) in Start
+        call alias.Run (Run) in main
+        call ToUpper (ToUpper) in main
+        package main
+        syntax errors 0
+        "#,
+    );
+}
+
+#[test]
+fn broken_code_still_yields_facts() {
+    let facts = extract(Lang::Python, b"import os\ndef broken(:\n    pass\ndef fine():\n    os.getcwd()\n")
+        .expect("extraction");
+    assert!(!facts.syntax_errors.is_empty());
+    assert_eq!(facts.imports[0].specifier, "os");
+    assert!(facts.definitions.iter().any(|definition| definition.name == "fine"), "{:?}", facts.definitions);
+}
+
+#[test]
+fn every_language_extracts_nothing_from_an_empty_file() {
+    for lang in Lang::ALL {
+        assert_eq!(extract(lang, b"").expect("extraction"), FileFacts::default(), "{lang:?}");
+    }
+}
