@@ -79,7 +79,9 @@ pub fn index_workspace(root: &Path, options: &LoadOptions) -> Result<IndexReport
     Ok(IndexReport { graph, files, skipped, warnings, elapsed: started.elapsed() })
 }
 
-/// Indexes files held in memory (tests, generated workspaces, unsaved buffers).
+/// Indexes files held in memory (tests, generated workspaces, unsaved buffers). Files of
+/// unknown languages, and files the extractor fails on (a fault of Thread's, never of the
+/// code), are left out.
 pub fn index_sources(
     sources: &[(String, Vec<u8>)],
     project_files: &[thread_extractors::resolve::ProjectFile],

@@ -3,9 +3,9 @@
 //! Import graphs are user-sized and cycles are normal, so this never recurses: the DFS
 //! keeps its own stack of (node, next-successor) frames.
 
-/// The strongly connected components of the graph with `node_count` nodes and the given
-/// successor lists, in reverse topological order (a component comes before those that
-/// depend on it... i.e. Tarjan's natural output order: sinks first).
+/// The strongly connected components of the graph given by its successor lists, each
+/// sorted, in Tarjan's natural order: a component comes before every component that
+/// reaches it (dependencies before dependents).
 pub fn strongly_connected_components(successors: &[Vec<usize>]) -> Vec<Vec<usize>> {
     const UNVISITED: usize = usize::MAX;
     let node_count = successors.len();

@@ -134,7 +134,7 @@ impl RustModel {
             self.file_modules.insert(file.clone(), (crate_id, module_path.clone()));
             self.modules.entry((crate_id, module_path.clone())).or_insert_with(|| file.clone());
             let Some(file_facts) = facts.get(file.as_str()) else { continue };
-            for (inline_path, _) in inline_modules(file_facts) {
+            for inline_path in inline_modules(file_facts) {
                 self.modules
                     .entry((crate_id, join_module(&module_path, &inline_path.join("::"))))
                     .or_insert_with(|| file.clone());
@@ -281,31 +281,30 @@ fn names_local_item(facts: &FileFacts, name: &str) -> bool {
 }
 
 /// The file's inline modules (`mod a { mod b { } }`) as paths from the file's own module.
-fn inline_modules(facts: &FileFacts) -> Vec<(Vec<String>, usize)> {
+fn inline_modules(facts: &FileFacts) -> Vec<Vec<String>> {
     let declared: HashSet<u32> = facts
         .imports
         .iter()
         .filter(|import| import.kind == ImportKind::Mod)
         .map(|import| import.span.start_byte)
         .collect();
-    let modules: Vec<(usize, &crate::facts::Definition)> = facts
+    let modules: Vec<&crate::facts::Definition> = facts
         .definitions
         .iter()
-        .enumerate()
-        .filter(|(_, definition)| {
+        .filter(|definition| {
             definition.kind == DefinitionKind::Module && !declared.contains(&definition.name_span.start_byte)
         })
         .collect();
     modules
         .iter()
-        .map(|(index, module)| {
+        .map(|module| {
             let mut path: Vec<String> = modules
                 .iter()
-                .filter(|(_, outer)| outer.span.contains(&module.span) && outer.span != module.span)
-                .map(|(_, outer)| outer.name.clone())
+                .filter(|outer| outer.span.contains(&module.span) && outer.span != module.span)
+                .map(|outer| outer.name.clone())
                 .collect();
             path.push(module.name.clone());
-            (path, *index)
+            path
         })
         .collect()
 }
