@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, Parser, QueryCursor, Tree};
+use tree_sitter::{Node, Parser, QueryCursor, QueryMatch, Tree};
 
 use crate::facts::{Call, Definition, DefinitionKind, FileFacts, Import, ImportedName, Span};
 use crate::lang::{ExportRule, Lang};
@@ -67,6 +67,12 @@ fn assemble(lang: Lang, queries: &CompiledQueries, tree: &Tree, source: &[u8]) -
     facts
 }
 
+/// The node a match captured under `index`, when the query has that capture and the match used it.
+fn capture_node<'tree>(query_match: &QueryMatch<'_, 'tree>, index: Option<u32>) -> Option<Node<'tree>> {
+    let index = index?;
+    query_match.nodes_for_capture_index(index).next()
+}
+
 // ---------------------------------------------------------------------------------------
 // Imports
 
@@ -80,10 +86,7 @@ fn collect_imports(queries: &CompiledQueries, root: Node<'_>, source: &[u8]) -> 
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(&queries.imports, root, source);
     while let Some(query_match) = matches.next() {
-        let node_of = |index: Option<u32>| {
-            let index = index?;
-            query_match.captures().iter().find(|capture| capture.index == index).map(|capture| capture.node)
-        };
+        let node_of = |index| capture_node(query_match, index);
         if let Some(node) = node_of(captures.package) {
             package = Some(node_text(node, source));
         }
@@ -220,17 +223,16 @@ fn collect_definitions(lang: Lang, queries: &CompiledQueries, root: Node<'_>, so
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(&queries.definitions, root, source);
     while let Some(query_match) = matches.next() {
-        let node_of = |index: Option<u32>| {
-            let index = index?;
-            query_match.captures().iter().find(|capture| capture.index == index).map(|capture| capture.node)
-        };
+        let node_of = |index| capture_node(query_match, index);
         if let Some(export_name) = node_of(captures.export_name) {
             explicit_exports.get_or_insert_with(Vec::new).push(node_text(export_name, source));
             continue;
         }
-        let Some((node, kind)) = captures.kinds.iter().find_map(|&(index, kind)| {
-            query_match.captures().iter().find(|capture| capture.index == index).map(|capture| (capture.node, kind))
-        }) else {
+        let Some((node, kind)) = captures
+            .kinds
+            .iter()
+            .find_map(|&(index, kind)| capture_node(query_match, Some(index)).map(|node| (node, kind)))
+        else {
             continue;
         };
         let Some(name_node) = node_of(captures.name) else { continue };
@@ -348,20 +350,17 @@ fn enclosing_indices(spans: impl Iterator<Item = (usize, usize)>) -> Vec<Option<
 
 fn collect_calls(queries: &CompiledQueries, root: Node<'_>, source: &[u8], definitions: &[Definition]) -> Vec<Call> {
     let captures = &queries.call_captures;
-    let Some(callee_index) = captures.callee else { return Vec::new() };
     let mut calls = Vec::new();
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(&queries.calls, root, source);
     while let Some(query_match) = matches.next() {
-        let Some(callee) = query_match.captures().iter().find(|capture| capture.index == callee_index) else {
-            continue;
-        };
-        let callee_text = compact_text(callee.node, source);
+        let Some(callee) = capture_node(query_match, captures.callee) else { continue };
+        let callee_text = compact_text(callee, source);
         let name = last_segment(&callee_text).to_owned();
         if name.is_empty() {
             continue;
         }
-        calls.push(Call { callee: callee_text, name, caller: None, span: Span::of(&callee.node) });
+        calls.push(Call { callee: callee_text, name, caller: None, span: Span::of(&callee) });
     }
     // Source order, which the caller sweep relies on; one call per callee expression.
     calls.sort_by_key(|call| (call.span.start_byte, call.span.end_byte));

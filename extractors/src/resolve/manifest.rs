@@ -89,25 +89,15 @@ impl Manifests {
                     }
                 }),
                 "pyproject.toml" => parse_pyproject(&file.text).map(|roots| {
-                    python_dirs
-                        .entry(dir.clone())
-                        .or_insert_with(|| PythonProject { dir: dir.clone(), roots: Vec::new() })
-                        .roots
-                        .extend(roots);
+                    python_project(&mut python_dirs, &dir).roots.extend(roots);
                 }),
                 "setup.cfg" => {
                     let roots = parse_setup_cfg(&file.text);
-                    python_dirs
-                        .entry(dir.clone())
-                        .or_insert_with(|| PythonProject { dir: dir.clone(), roots: Vec::new() })
-                        .roots
-                        .extend(roots);
+                    python_project(&mut python_dirs, &dir).roots.extend(roots);
                     Ok(())
                 }
                 "setup.py" => {
-                    python_dirs
-                        .entry(dir.clone())
-                        .or_insert_with(|| PythonProject { dir: dir.clone(), roots: Vec::new() });
+                    python_project(&mut python_dirs, &dir);
                     Ok(())
                 }
                 "package.json" => serde_json::from_str::<Value>(&file.text)
@@ -135,6 +125,11 @@ impl Manifests {
         manifests.go_modules.sort_by(|a, b| a.dir.cmp(&b.dir));
         manifests
     }
+}
+
+/// The Python project rooted at `dir`, created on first mention.
+fn python_project<'a>(projects: &'a mut BTreeMap<String, PythonProject>, dir: &str) -> &'a mut PythonProject {
+    projects.entry(dir.to_owned()).or_insert_with(|| PythonProject { dir: dir.to_owned(), roots: Vec::new() })
 }
 
 fn crate_name(name: &str) -> String {

@@ -18,10 +18,8 @@ pub(crate) struct PythonModel {
 /// Where a dotted module name lands.
 #[derive(Debug, PartialEq, Eq)]
 enum ModuleLocation {
-    /// `a/b.py` or `a/b.pyi`.
-    Module(String),
-    /// `a/b/__init__.py`.
-    Package(String),
+    /// The file that holds the module: `a/b.py`, `a/b.pyi` or `a/b/__init__.py`.
+    File(String),
     /// A directory without `__init__.py` (PEP 420).
     Namespace,
 }
@@ -29,7 +27,7 @@ enum ModuleLocation {
 impl ModuleLocation {
     fn file(self) -> Target {
         match self {
-            ModuleLocation::Module(path) | ModuleLocation::Package(path) => Target::File(path),
+            ModuleLocation::File(path) => Target::File(path),
             ModuleLocation::Namespace => Target::NoFile,
         }
     }
@@ -100,7 +98,7 @@ impl PythonModel {
                 .iter()
                 .find_map(|dir| locate(files, dir, &submodule).map(ModuleLocation::file))
                 .unwrap_or_else(|| match &location {
-                    ModuleLocation::Module(path) | ModuleLocation::Package(path) => Target::File(path.clone()),
+                    ModuleLocation::File(path) => Target::File(path.clone()),
                     ModuleLocation::Namespace => Target::Unresolved,
                 });
             targets.push(target);
@@ -128,18 +126,18 @@ fn locate(files: &FileSet, dir: &str, segments: &[&str]) -> Option<ModuleLocatio
     if segments.is_empty() {
         // `from . import x`: the package itself.
         let init = child(&path, "__init__.py");
-        return Some(if files.contains(&init) { ModuleLocation::Package(init) } else { ModuleLocation::Namespace });
+        return Some(if files.contains(&init) { ModuleLocation::File(init) } else { ModuleLocation::Namespace });
     }
     for suffix in [".py", ".pyi"] {
         let module = format!("{path}{suffix}");
         if files.contains(&module) {
-            return Some(ModuleLocation::Module(module));
+            return Some(ModuleLocation::File(module));
         }
     }
     for init in ["__init__.py", "__init__.pyi"] {
         let init = child(&path, init);
         if files.contains(&init) {
-            return Some(ModuleLocation::Package(init));
+            return Some(ModuleLocation::File(init));
         }
     }
     files.is_dir(&path).then_some(ModuleLocation::Namespace)
