@@ -78,7 +78,7 @@ impl FileGraph {
             .map(|source| {
                 let mut edges = Vec::new();
                 let mut unresolved = Vec::new();
-                for resolution in model.resolve(source) {
+                for resolution in model.resolve(source).resolutions {
                     let import = &source.facts.imports[resolution.import];
                     let external = match resolution.target {
                         Target::File(to) => {

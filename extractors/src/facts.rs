@@ -63,6 +63,10 @@ pub enum ImportKind {
 }
 
 impl ImportKind {
+    /// Every kind.
+    pub const ALL: [ImportKind; 5] =
+        [ImportKind::Import, ImportKind::Reexport, ImportKind::Mod, ImportKind::Dynamic, ImportKind::Type];
+
     /// The kind's name as it appears in the graph output.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -86,9 +90,7 @@ impl ImportKind {
     }
 
     pub(crate) fn from_name(name: &str) -> Option<ImportKind> {
-        [ImportKind::Import, ImportKind::Reexport, ImportKind::Mod, ImportKind::Dynamic, ImportKind::Type]
-            .into_iter()
-            .find(|kind| kind.as_str() == name)
+        ImportKind::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 }
 
@@ -156,6 +158,23 @@ pub enum DefinitionKind {
 }
 
 impl DefinitionKind {
+    /// Every kind.
+    pub const ALL: [DefinitionKind; 13] = [
+        DefinitionKind::Function,
+        DefinitionKind::Method,
+        DefinitionKind::Class,
+        DefinitionKind::Struct,
+        DefinitionKind::Enum,
+        DefinitionKind::Union,
+        DefinitionKind::Trait,
+        DefinitionKind::Interface,
+        DefinitionKind::TypeAlias,
+        DefinitionKind::Constant,
+        DefinitionKind::Variable,
+        DefinitionKind::Module,
+        DefinitionKind::Macro,
+    ];
+
     /// The kind's name in output.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -14,6 +14,7 @@
 //! assert_eq!(facts.calls[0].callee, "User");
 //! ```
 
+pub mod codec;
 mod extract;
 mod facts;
 mod lang;
@@ -26,6 +27,16 @@ pub mod resolve;
 pub use extract::extract;
 pub use facts::{Call, Definition, DefinitionKind, FileFacts, Import, ImportKind, ImportedName, Position, Span};
 pub use lang::{Family, Lang};
+
+/// Bumped whenever extraction changes in a way the query sources do not show (the Rust code
+/// around the queries). Cached facts are keyed by it, together with the query sources.
+pub const EXTRACTOR_REVISION: u32 = 1;
+
+/// The query sources that define what `lang` extracts: imports, definitions and calls.
+pub fn query_sources(lang: Lang) -> [&'static str; 3] {
+    let sources = lang.family().queries();
+    [sources.imports, sources.definitions, sources.calls]
+}
 
 /// A fault in Thread itself while extracting. Broken user code is never an error.
 #[derive(Clone, Debug, thiserror::Error)]

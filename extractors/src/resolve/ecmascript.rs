@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::Target;
-use super::file_set::FileSet;
+use super::file_set::Lookup;
 use super::manifest::Manifests;
 use super::rel_path::{ancestors, child, file_name, join, parent};
+use super::{Target, Usage};
 use crate::facts::Import;
 
 /// Extensions tried for an extensionless specifier, in TypeScript's order.
@@ -81,11 +81,11 @@ impl EcmaModel {
         EcmaModel { configs, packages }
     }
 
-    pub(crate) fn resolve(&self, files: &FileSet, from: &str, import: &Import) -> Vec<Target> {
-        vec![self.resolve_specifier(files, from, &import.specifier)]
+    pub(crate) fn resolve(&self, files: &Lookup<'_>, from: &str, import: &Import) -> Vec<(Target, Usage)> {
+        vec![(self.resolve_specifier(files, from, &import.specifier), Usage::of_import(import))]
     }
 
-    fn resolve_specifier(&self, files: &FileSet, from: &str, specifier: &str) -> Target {
+    fn resolve_specifier(&self, files: &Lookup<'_>, from: &str, specifier: &str) -> Target {
         if ASSET_EXTENSIONS.iter().any(|extension| specifier.ends_with(extension)) {
             return Target::NoFile;
         }
@@ -111,7 +111,7 @@ impl EcmaModel {
         ancestors(parent(from)).find_map(|dir| self.configs.get(dir))
     }
 
-    fn resolve_workspace_package(&self, files: &FileSet, specifier: &str) -> Option<Target> {
+    fn resolve_workspace_package(&self, files: &Lookup<'_>, specifier: &str) -> Option<Target> {
         let package = self.packages.iter().find(|package| {
             specifier == package.name
                 || specifier.strip_prefix(package.name.as_str()).is_some_and(|rest| rest.starts_with('/'))
@@ -128,7 +128,7 @@ fn is_relative(specifier: &str) -> bool {
 
 /// Finds the source file a path names: exactly, with a source extension swapped in, with
 /// an extension added, or as a directory's `package.json` entry or `index` file.
-fn probe(files: &FileSet, path: &str) -> Option<String> {
+fn probe(files: &Lookup<'_>, path: &str) -> Option<String> {
     if files.contains(path) {
         return Some(path.to_owned());
     }
@@ -157,7 +157,7 @@ fn probe(files: &FileSet, path: &str) -> Option<String> {
     None
 }
 
-fn resolve_through_config(files: &FileSet, config: &CompilerPaths, specifier: &str) -> Option<Target> {
+fn resolve_through_config(files: &Lookup<'_>, config: &CompilerPaths, specifier: &str) -> Option<Target> {
     // TypeScript picks the matching pattern with the longest prefix before `*`.
     let mut best: Option<(&str, &[String], usize)> = None;
     for (pattern, substitutions) in &config.paths {
@@ -253,7 +253,7 @@ fn effective_paths(configs: &BTreeMap<String, Value>, path: &str, warnings: &mut
 }
 
 /// The file a package subpath (`.` or `./sub`) resolves to inside a workspace package.
-fn package_entry(files: &FileSet, package: &WorkspacePackage, subpath: &str) -> Option<String> {
+fn package_entry(files: &Lookup<'_>, package: &WorkspacePackage, subpath: &str) -> Option<String> {
     let manifest = &package.manifest;
     let mut candidates: Vec<String> = Vec::new();
     if let Some(exports) = manifest.get("exports") {

@@ -1,6 +1,16 @@
-//! The workspace's source files, indexed for the questions resolution asks.
+//! The workspace's source files, indexed for the questions resolution asks, and the
+//! record of which of those questions each file's resolution asked.
+//!
+//! Resolution is a pure function of a file's facts, the project model and the answers
+//! to three questions about the file set: does this file exist, does this directory
+//! exist, which files does this directory hold. [`Lookup`] answers them and notes each
+//! one as a [`ProbeKey`]. When the file set changes, [`probes_touched_by`] names the
+//! questions whose answers may differ, so exactly the files that asked them are resolved
+//! again: a new file re-resolves its would-be importers, a deleted one its importers.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::rel_path::{child, parent};
 
@@ -8,7 +18,8 @@ use super::rel_path::{child, parent};
 #[derive(Clone, Debug, Default)]
 pub struct FileSet {
     files: HashSet<String>,
-    dirs: HashSet<String>,
+    /// Directory → the number of files beneath it at any depth.
+    dirs: HashMap<String, usize>,
     /// Directory → the names of the files directly in it, sorted.
     by_dir: BTreeMap<String, BTreeSet<String>>,
 }
@@ -23,17 +34,44 @@ impl FileSet {
         set
     }
 
-    fn insert(&mut self, path: &str) {
+    /// Adds `path`; false when it was already present.
+    pub fn insert(&mut self, path: &str) -> bool {
         if !self.files.insert(path.to_owned()) {
-            return;
+            return false;
         }
         let dir = parent(path);
-        let name = &path[if dir.is_empty() { 0 } else { dir.len() + 1 }..];
-        self.by_dir.entry(dir.to_owned()).or_default().insert(name.to_owned());
+        self.by_dir.entry(dir.to_owned()).or_default().insert(name_in(dir, path).to_owned());
         let mut dir = dir;
-        while !dir.is_empty() && self.dirs.insert(dir.to_owned()) {
+        while !dir.is_empty() {
+            *self.dirs.entry(dir.to_owned()).or_insert(0) += 1;
             dir = parent(dir);
         }
+        true
+    }
+
+    /// Removes `path`; false when it was absent.
+    pub fn remove(&mut self, path: &str) -> bool {
+        if !self.files.remove(path) {
+            return false;
+        }
+        let dir = parent(path);
+        if let Some(names) = self.by_dir.get_mut(dir) {
+            names.remove(name_in(dir, path));
+            if names.is_empty() {
+                self.by_dir.remove(dir);
+            }
+        }
+        let mut dir = dir;
+        while !dir.is_empty() {
+            if let Some(count) = self.dirs.get_mut(dir) {
+                *count -= 1;
+                if *count == 0 {
+                    self.dirs.remove(dir);
+                }
+            }
+            dir = parent(dir);
+        }
+        true
     }
 
     /// True when `path` is a source file.
@@ -43,7 +81,7 @@ impl FileSet {
 
     /// True when `dir` contains a source file at any depth.
     pub fn is_dir(&self, dir: &str) -> bool {
-        dir.is_empty() || self.dirs.contains(dir)
+        dir.is_empty() || self.dirs.contains_key(dir)
     }
 
     /// The paths of the files directly in `dir`, sorted.
@@ -65,5 +103,103 @@ impl FileSet {
     /// True when there are no files.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+}
+
+fn name_in<'p>(dir: &str, path: &'p str) -> &'p str {
+    &path[if dir.is_empty() { 0 } else { dir.len() + 1 }..]
+}
+
+/// One question resolution asked of the file set, hashed: collisions only cost an extra
+/// re-resolution, never a missed one.
+pub type ProbeKey = u64;
+
+#[derive(Hash)]
+enum Question<'a> {
+    File(&'a str),
+    Dir(&'a str),
+    Listing(&'a str),
+}
+
+fn key(question: Question<'_>) -> ProbeKey {
+    let mut hasher = DefaultHasher::new();
+    question.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The questions whose answers may change when `path` is created or deleted.
+pub fn probes_touched_by(path: &str) -> Vec<ProbeKey> {
+    let mut keys = vec![key(Question::File(path)), key(Question::Listing(parent(path)))];
+    let mut dir = parent(path);
+    while !dir.is_empty() {
+        keys.push(key(Question::Dir(dir)));
+        dir = parent(dir);
+    }
+    keys
+}
+
+/// A [`FileSet`] seen through one file's resolution, recording every question asked.
+pub(crate) struct Lookup<'a> {
+    files: &'a FileSet,
+    probes: RefCell<Vec<ProbeKey>>,
+}
+
+impl<'a> Lookup<'a> {
+    pub(crate) fn new(files: &'a FileSet) -> Lookup<'a> {
+        Lookup { files, probes: RefCell::new(Vec::new()) }
+    }
+
+    pub(crate) fn contains(&self, path: &str) -> bool {
+        self.probes.borrow_mut().push(key(Question::File(path)));
+        self.files.contains(path)
+    }
+
+    pub(crate) fn is_dir(&self, dir: &str) -> bool {
+        self.probes.borrow_mut().push(key(Question::Dir(dir)));
+        self.files.is_dir(dir)
+    }
+
+    pub(crate) fn files_in(&self, dir: &str) -> impl Iterator<Item = String> + 'a {
+        self.probes.borrow_mut().push(key(Question::Listing(dir)));
+        self.files.files_in(dir)
+    }
+
+    /// The questions asked, sorted and deduplicated.
+    pub(crate) fn into_probes(self) -> Vec<ProbeKey> {
+        let mut probes = self.probes.into_inner();
+        probes.sort_unstable();
+        probes.dedup();
+        probes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_and_remove_keep_directories_exact() {
+        let mut set = FileSet::new(["a/b/c.py", "a/d.py"]);
+        assert!(set.is_dir("a/b"));
+        assert!(set.remove("a/b/c.py"));
+        assert!(!set.is_dir("a/b"));
+        assert!(set.is_dir("a"));
+        assert_eq!(set.files_in("a").collect::<Vec<_>>(), ["a/d.py"]);
+        assert!(!set.remove("a/b/c.py"));
+        assert!(set.remove("a/d.py"));
+        assert!(!set.is_dir("a") && set.is_empty());
+    }
+
+    #[test]
+    fn a_question_is_touched_by_the_paths_that_change_its_answer() {
+        let set = FileSet::new(["pkg/a.go"]);
+        let lookup = Lookup::new(&set);
+        lookup.files_in("pkg").for_each(drop);
+        lookup.contains("x/y.py");
+        let probes = lookup.into_probes();
+        let touched = |path: &str| probes_touched_by(path).iter().any(|key| probes.contains(key));
+        assert!(touched("pkg/b.go"));
+        assert!(touched("x/y.py"));
+        assert!(!touched("other/z.py"));
     }
 }

@@ -4,10 +4,10 @@
 //! test file importing the package of its own directory (an external `_test` package)
 //! also sees that package's internal test files, as `go test` compiles them together.
 
-use super::file_set::FileSet;
+use super::file_set::Lookup;
 use super::manifest::Manifests;
 use super::rel_path::{child, file_name, parent};
-use super::{SourceFile, Target};
+use super::{SourceFile, Target, Usage};
 use crate::facts::Import;
 
 /// The workspace's Go modules, longest module path first so nested modules win.
@@ -30,7 +30,19 @@ impl GoModel {
         GoModel { modules, external_test_files }
     }
 
-    pub(crate) fn resolve(&self, files: &FileSet, from: &SourceFile<'_>, import: &Import) -> Vec<Target> {
+    /// Feeds everything resolution reads from the model.
+    pub(crate) fn hash_derived(&self, hasher: &mut impl std::hash::Hasher) {
+        let mut test_files: Vec<&String> = self.external_test_files.iter().collect();
+        test_files.sort_unstable();
+        std::hash::Hash::hash(&(&self.modules, test_files), hasher);
+    }
+
+    pub(crate) fn resolve(&self, files: &Lookup<'_>, from: &SourceFile<'_>, import: &Import) -> Vec<(Target, Usage)> {
+        // A Go import brings in the whole package, used as `pkg.Name`.
+        self.resolve_package(files, from, import).into_iter().map(|target| (target, Usage::Module)).collect()
+    }
+
+    fn resolve_package(&self, files: &Lookup<'_>, from: &SourceFile<'_>, import: &Import) -> Vec<Target> {
         let import_path = import.specifier.as_str();
         // Exact path matching: module `example.com/proj` owns `example.com/proj/x`, never `example.com/projx`.
         let owner = self.modules.iter().find_map(|(module_path, dir)| {

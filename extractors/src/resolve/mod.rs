@@ -17,10 +17,13 @@ mod python;
 mod rel_path;
 mod rust;
 
-use crate::facts::{FileFacts, ImportKind};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use crate::facts::{DefinitionKind, FileFacts, Import, ImportKind, ImportedName, Span};
 use crate::lang::{Family, Lang};
 
-pub use file_set::FileSet;
+use file_set::Lookup;
+pub use file_set::{FileSet, ProbeKey, probes_touched_by};
 pub use manifest::{ProjectFile, is_project_file};
 
 /// A source file as resolution sees it.
@@ -48,6 +51,53 @@ pub enum Target {
     NoFile,
 }
 
+/// A name an import takes from its target file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UsedName {
+    /// The name as the target file defines it.
+    pub name: String,
+    /// Where the importing file writes it.
+    pub span: Span,
+}
+
+/// What an import uses of its target: the symbol-level dependency.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Usage {
+    /// The module as a whole (`import x`, `use m::*`, `* as ns`, a Go package): any change
+    /// to the target's interface may matter.
+    Module,
+    /// Only these names (`from m import a`, `import { a } from`, `use m::a`).
+    Names(Vec<UsedName>),
+}
+
+impl Usage {
+    /// The usage of an import whose names all come from one target.
+    pub(crate) fn of_import(import: &Import) -> Usage {
+        if import.wildcard || import.alias.is_some() || import.names.is_empty() {
+            Usage::Module
+        } else {
+            Usage::Names(import.names.iter().map(UsedName::of).collect())
+        }
+    }
+
+    pub(crate) fn name(name: &ImportedName) -> Usage {
+        Usage::Names(vec![UsedName::of(name)])
+    }
+
+    fn merge(&mut self, other: Usage) {
+        match (self, other) {
+            (Usage::Names(names), Usage::Names(more)) => names.extend(more),
+            (this, _) => *this = Usage::Module,
+        }
+    }
+}
+
+impl UsedName {
+    fn of(name: &ImportedName) -> UsedName {
+        UsedName { name: name.name.clone(), span: name.span }
+    }
+}
+
 /// One resolved edge of an import.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Resolution {
@@ -57,6 +107,18 @@ pub struct Resolution {
     pub kind: ImportKind,
     /// Where it leads.
     pub target: Target,
+    /// What it uses there.
+    pub usage: Usage,
+}
+
+/// Every resolution of one file, with the file-set questions they depended on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileResolution {
+    /// One entry per import and target.
+    pub resolutions: Vec<Resolution>,
+    /// The questions asked of the file set, sorted: when a created or deleted file
+    /// touches one of them ([`probes_touched_by`]), this file must be resolved again.
+    pub probes: Vec<ProbeKey>,
 }
 
 /// Everything resolution needs to know about a workspace, built once per file set.
@@ -73,6 +135,12 @@ impl ProjectModel {
     /// Builds the model from every source file and every project file of the workspace.
     pub fn build(sources: &[SourceFile<'_>], project_files: &[ProjectFile]) -> ProjectModel {
         let files = FileSet::new(sources.iter().map(|source| source.path));
+        ProjectModel::build_on(files, sources, project_files)
+    }
+
+    /// Builds the model over an existing file set, which must hold exactly the paths of
+    /// `sources`. Incremental callers keep the file set up to date and rebuild on it.
+    pub fn build_on(files: FileSet, sources: &[SourceFile<'_>], project_files: &[ProjectFile]) -> ProjectModel {
         let mut warnings = Vec::new();
         let manifests = manifest::Manifests::parse(project_files, &mut warnings);
         ProjectModel {
@@ -85,6 +153,11 @@ impl ProjectModel {
         }
     }
 
+    /// Gives up the file set, to be updated and rebuilt on.
+    pub fn into_files(self) -> FileSet {
+        self.files
+    }
+
     /// Problems found in project files (unparsable manifests and the like), for the user.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
@@ -95,37 +168,83 @@ impl ProjectModel {
         &self.files
     }
 
+    /// A fingerprint of what the model derived for `family` from the file set and the
+    /// files' facts (the Rust `mod` tree, Python roots, Go test packages). Resolution of a
+    /// family's files depends on the model only through this: when it is unchanged after a
+    /// rebuild, no file of the family needs resolving again on the model's account.
+    /// Manifests are not covered; when a project file changes, resolve everything.
+    pub fn family_fingerprint(&self, family: Family) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        match family {
+            Family::Rust => self.rust.hash_derived(&mut hasher),
+            Family::Python => self.python.hash_derived(&mut hasher),
+            Family::Go => self.go.hash_derived(&mut hasher),
+            Family::EcmaScript => {}
+        }
+        hasher.finish()
+    }
+
     /// Resolves every import of `file`. An import yields one resolution per target file,
     /// or a single external, unresolved or no-file resolution.
-    pub fn resolve(&self, file: &SourceFile<'_>) -> Vec<Resolution> {
+    pub fn resolve(&self, file: &SourceFile<'_>) -> FileResolution {
+        let lookup = Lookup::new(&self.files);
         let mut resolutions = Vec::new();
         for (index, import) in file.facts.imports.iter().enumerate() {
             let targets = match file.lang.family() {
-                Family::Rust => self.rust.resolve(&self.files, file, import),
-                Family::Python => self.python.resolve(&self.files, file.path, import),
-                Family::EcmaScript => self.ecmascript.resolve(&self.files, file.path, import),
-                Family::Go => self.go.resolve(&self.files, file, import),
+                Family::Rust => self.rust.resolve(file, import),
+                Family::Python => self.python.resolve(&lookup, file.path, import),
+                Family::EcmaScript => self.ecmascript.resolve(&lookup, file.path, import),
+                Family::Go => self.go.resolve(&lookup, file, import),
             };
-            let mut seen = Vec::with_capacity(targets.len());
-            for target in targets {
+            let mut seen: Vec<(Target, Usage)> = Vec::with_capacity(targets.len());
+            for (target, usage) in targets {
                 // A file importing itself carries no dependency.
                 let target = match target {
                     Target::File(path) if path == file.path => Target::NoFile,
                     other => other,
                 };
-                if !seen.contains(&target) {
-                    seen.push(target);
+                match seen.iter_mut().find(|(seen_target, _)| *seen_target == target) {
+                    Some((_, seen_usage)) => seen_usage.merge(usage),
+                    None => seen.push((target, usage)),
                 }
             }
-            let has_file = seen.iter().any(|target| matches!(target, Target::File(_)));
+            let has_file = seen.iter().any(|(target, _)| matches!(target, Target::File(_)));
             resolutions.extend(
-                seen.into_iter().filter(|target| !(has_file && *target == Target::NoFile)).map(|target| Resolution {
-                    import: index,
-                    kind: import.kind,
-                    target,
-                }),
+                seen.into_iter()
+                    .filter(|(target, _)| !(has_file && *target == Target::NoFile))
+                    .map(|(target, usage)| Resolution { import: index, kind: import.kind, target, usage }),
             );
         }
-        resolutions
+        FileResolution { resolutions, probes: lookup.into_probes() }
     }
+}
+
+/// A fingerprint of the facts of `file` that feed the project model rather than only the
+/// file's own resolution: Rust `mod` declarations and inline modules, the Go package
+/// clause. When it changes, the model must be rebuilt.
+pub fn model_inputs_fingerprint(lang: Lang, facts: &FileFacts) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    match lang.family() {
+        Family::Rust => {
+            for import in facts.imports.iter().filter(|import| import.kind == ImportKind::Mod) {
+                (&import.scope, &import.specifier, &import.path_attribute).hash(&mut hasher);
+            }
+            for module in facts.definitions.iter().filter(|definition| definition.kind == DefinitionKind::Module) {
+                // Inline modules nest by span; the nesting, not the position, matters.
+                let depth = facts
+                    .definitions
+                    .iter()
+                    .filter(|outer| {
+                        outer.kind == DefinitionKind::Module
+                            && outer.span != module.span
+                            && outer.span.contains(&module.span)
+                    })
+                    .count();
+                (&module.name, depth).hash(&mut hasher);
+            }
+        }
+        Family::Go => facts.package.hash(&mut hasher),
+        Family::Python | Family::EcmaScript => {}
+    }
+    hasher.finish()
 }

@@ -4,10 +4,10 @@
 //! its parent packages; `from a.b import c` depends on `a/b/c.py` when `c` is a submodule
 //! and on `a/b/__init__.py` otherwise.
 
-use super::Target;
-use super::file_set::FileSet;
+use super::file_set::{FileSet, Lookup};
 use super::manifest::Manifests;
 use super::rel_path::{child, join, parent};
+use super::{Target, Usage};
 use crate::facts::Import;
 
 /// The source roots of the workspace, most specific first.
@@ -57,7 +57,12 @@ impl PythonModel {
         PythonModel { roots }
     }
 
-    pub(crate) fn resolve(&self, files: &FileSet, from: &str, import: &Import) -> Vec<Target> {
+    /// Feeds everything resolution reads from the model.
+    pub(crate) fn hash_derived(&self, hasher: &mut impl std::hash::Hasher) {
+        std::hash::Hash::hash(&self.roots, hasher);
+    }
+
+    pub(crate) fn resolve(&self, files: &Lookup<'_>, from: &str, import: &Import) -> Vec<(Target, Usage)> {
         let specifier = import.specifier.as_str();
         let level = specifier.chars().take_while(|&c| c == '.').count();
         let module = &specifier[level..];
@@ -69,46 +74,47 @@ impl PythonModel {
             let mut dir = parent(from).to_owned();
             for _ in 1..level {
                 if dir.is_empty() {
-                    return vec![Target::Unresolved];
+                    return vec![(Target::Unresolved, Usage::Module)];
                 }
                 dir = parent(&dir).to_owned();
             }
             vec![dir]
         } else {
-            let Some(top) = segments.first() else { return vec![Target::Unresolved] };
+            let Some(top) = segments.first() else { return vec![(Target::Unresolved, Usage::Module)] };
             let dirs = self.roots_defining(files, from, top);
             if dirs.is_empty() {
-                return vec![Target::External];
+                return vec![(Target::External, Usage::Module)];
             }
             dirs
         };
 
         let located = base_dirs.iter().find_map(|dir| locate(files, dir, &segments));
-        let Some(location) = located else { return vec![Target::Unresolved] };
+        let Some(location) = located else { return vec![(Target::Unresolved, Usage::Module)] };
         // `import X` and `from X import *` depend on X itself.
-        if import.names.is_empty() {
-            return vec![location.file()];
+        if import.names.is_empty() || import.wildcard {
+            return vec![(location.file(), Usage::Module)];
         }
         // `from X import a, b`: each name is a submodule of X or a name defined in X.
         let mut targets = Vec::new();
         for name in &import.names {
             let mut submodule = segments.clone();
             submodule.push(&name.name);
-            let target = base_dirs
-                .iter()
-                .find_map(|dir| locate(files, dir, &submodule).map(ModuleLocation::file))
-                .unwrap_or_else(|| match &location {
-                    ModuleLocation::File(path) => Target::File(path.clone()),
-                    ModuleLocation::Namespace => Target::Unresolved,
-                });
-            targets.push(target);
+            let as_submodule =
+                base_dirs.iter().find_map(|dir| locate(files, dir, &submodule).map(ModuleLocation::file));
+            targets.push(match as_submodule {
+                Some(target) => (target, Usage::Module),
+                None => match &location {
+                    ModuleLocation::File(path) => (Target::File(path.clone()), Usage::name(name)),
+                    ModuleLocation::Namespace => (Target::Unresolved, Usage::Module),
+                },
+            });
         }
         targets
     }
 
     /// The roots in which top-level module `top` exists. A script outside any package may
     /// also import its neighbours, since Python puts a script's directory on `sys.path`.
-    fn roots_defining(&self, files: &FileSet, from: &str, top: &str) -> Vec<String> {
+    fn roots_defining(&self, files: &Lookup<'_>, from: &str, top: &str) -> Vec<String> {
         let mut dirs: Vec<String> =
             self.roots.iter().filter(|root| locate(files, root, &[top]).is_some()).cloned().collect();
         let script_dir = parent(from);
@@ -121,7 +127,7 @@ impl PythonModel {
 }
 
 /// Finds the dotted module `segments` under `dir`.
-fn locate(files: &FileSet, dir: &str, segments: &[&str]) -> Option<ModuleLocation> {
+fn locate(files: &Lookup<'_>, dir: &str, segments: &[&str]) -> Option<ModuleLocation> {
     let path = segments.iter().fold(dir.to_owned(), |path, segment| child(&path, segment));
     if segments.is_empty() {
         // `from . import x`: the package itself.

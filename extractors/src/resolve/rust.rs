@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use super::file_set::FileSet;
 use super::manifest::{CargoPackage, Manifests};
 use super::rel_path::{child, file_name, join, parent};
-use super::{SourceFile, Target};
+use super::{SourceFile, Target, Usage, UsedName};
 use crate::facts::{DefinitionKind, FileFacts, Import, ImportKind};
 use crate::lang::Family;
 
@@ -34,8 +34,8 @@ pub(crate) struct RustModel {
     modules: HashMap<(CrateId, String), String>,
     /// Each file's crate and module path.
     file_modules: HashMap<String, (CrateId, String)>,
-    /// `(file, specifier start byte)` → the file a `mod name;` loads.
-    mod_targets: HashMap<(String, u32), Target>,
+    /// `(file, inline scope and name)` → the file a `mod name;` loads.
+    mod_targets: HashMap<(String, String), Target>,
 }
 
 impl RustModel {
@@ -124,6 +124,21 @@ impl RustModel {
         model
     }
 
+    /// Feeds everything resolution reads from the model, in a stable order.
+    pub(crate) fn hash_derived(&self, hasher: &mut impl std::hash::Hasher) {
+        use std::hash::Hash;
+        let mut libraries: Vec<_> = self.libraries.iter().collect();
+        libraries.sort_unstable();
+        let mut modules: Vec<_> = self.modules.iter().collect();
+        modules.sort_unstable();
+        let mut file_modules: Vec<_> = self.file_modules.iter().collect();
+        file_modules.sort_unstable();
+        let mut mod_targets: Vec<_> = self.mod_targets.iter().collect();
+        mod_targets.sort_unstable();
+        let crates: Vec<Option<usize>> = self.crates.iter().map(|krate| krate.package).collect();
+        (libraries, modules, file_modules, mod_targets, crates).hash(hasher);
+    }
+
     /// Gives module paths to `root` and every file its `mod` declarations reach.
     fn walk_mod_tree(&mut self, files: &FileSet, facts: &HashMap<&str, &FileFacts>, root: &str, crate_id: CrateId) {
         let mut queue = VecDeque::from([(root.to_owned(), String::new(), true)]);
@@ -162,7 +177,7 @@ impl RustModel {
                         }
                     }
                 };
-                let key = (file.clone(), import.span.start_byte);
+                let key = mod_key(&file, import);
                 let Some(target) = target else {
                     self.mod_targets.insert(key, Target::Unresolved);
                     continue;
@@ -178,20 +193,36 @@ impl RustModel {
         }
     }
 
-    pub(crate) fn resolve(&self, _files: &FileSet, file: &SourceFile<'_>, import: &Import) -> Vec<Target> {
+    pub(crate) fn resolve(&self, file: &SourceFile<'_>, import: &Import) -> Vec<(Target, Usage)> {
         if import.kind == ImportKind::Mod {
-            let key = (file.path.to_owned(), import.span.start_byte);
-            return vec![self.mod_targets.get(&key).cloned().unwrap_or(Target::Unresolved)];
+            let target = self.mod_targets.get(&mod_key(file.path, import)).cloned().unwrap_or(Target::Unresolved);
+            return vec![(target, Usage::Module)];
         }
-        let Some((crate_id, module_path)) = self.file_modules.get(file.path) else { return vec![Target::Unresolved] };
+        let Some((crate_id, module_path)) = self.file_modules.get(file.path) else {
+            return vec![(Target::Unresolved, Usage::Module)];
+        };
         let current = import.scope.iter().fold(module_path.clone(), |path, scope| join_module(&path, scope));
-        vec![self.resolve_path(file, *crate_id, &current, &import.specifier)]
+        let (target, item) = self.resolve_path(file, *crate_id, &current, &import.specifier);
+        // `use m::Item` uses one name of m's file; `use m`, `use m::*` and `use m::inner::X`
+        // (an inline module) use the file as a whole.
+        let usage = match item {
+            Some(name) if !import.wildcard => Usage::Names(vec![UsedName { name, span: import.span }]),
+            _ => Usage::Module,
+        };
+        vec![(target, usage)]
     }
 
-    fn resolve_path(&self, file: &SourceFile<'_>, crate_id: CrateId, current: &str, specifier: &str) -> Target {
+    /// Where `specifier` leads, and the item it names in the target file's own module.
+    fn resolve_path(
+        &self,
+        file: &SourceFile<'_>,
+        crate_id: CrateId,
+        current: &str,
+        specifier: &str,
+    ) -> (Target, Option<String>) {
         let absolute = specifier.starts_with("::");
         let segments: Vec<&str> = specifier.split("::").filter(|segment| !segment.is_empty()).collect();
-        let Some((&first, rest)) = segments.split_first() else { return Target::Unresolved };
+        let Some((&first, rest)) = segments.split_first() else { return (Target::Unresolved, None) };
         match first {
             "crate" | "$crate" => self.walk(crate_id, "", rest),
             "self" => self.walk(crate_id, current, rest),
@@ -200,7 +231,7 @@ impl RustModel {
                 let mut remaining = &segments[..];
                 while remaining.first() == Some(&"super") {
                     if module.is_empty() {
-                        return Target::Unresolved;
+                        return (Target::Unresolved, None);
                     }
                     module = parent_module(&module).to_owned();
                     remaining = &remaining[1..];
@@ -212,13 +243,19 @@ impl RustModel {
             _ if self.modules.contains_key(&(crate_id, join_module(current, first))) => {
                 self.walk(crate_id, current, &segments)
             }
-            _ if names_local_item(file.facts, first) => Target::NoFile,
+            _ if names_local_item(file.facts, first) => (Target::NoFile, None),
             _ => self.resolve_crate_name(file, crate_id, first, rest),
         }
     }
 
     /// A path starting with a crate's name: a workspace library, a dependency or the sysroot.
-    fn resolve_crate_name(&self, file: &SourceFile<'_>, crate_id: CrateId, name: &str, rest: &[&str]) -> Target {
+    fn resolve_crate_name(
+        &self,
+        file: &SourceFile<'_>,
+        crate_id: CrateId,
+        name: &str,
+        rest: &[&str],
+    ) -> (Target, Option<String>) {
         if let Some(&library) = self.libraries.get(name) {
             return self.walk(library, "", rest);
         }
@@ -226,7 +263,7 @@ impl RustModel {
         if SYSROOT_CRATES.contains(&name)
             || package.is_some_and(|package| package.dependencies.iter().any(|dependency| dependency == name))
         {
-            return Target::External;
+            return (Target::External, None);
         }
         // Edition 2015 paths are crate-relative: `use a::b` means `crate::a::b`.
         if self.modules.contains_key(&(crate_id, name.to_owned())) {
@@ -237,27 +274,45 @@ impl RustModel {
         // A name brought in by a glob import may be anything; without a manifest there is
         // no dependency list to check against.
         let has_glob = file.facts.imports.iter().any(|import| import.wildcard);
-        if has_glob || package.is_none() { Target::External } else { Target::Unresolved }
+        (if has_glob || package.is_none() { Target::External } else { Target::Unresolved }, None)
     }
 
-    /// Follows `segments` down from `base` as far as they name modules.
-    fn walk(&self, crate_id: CrateId, base: &str, segments: &[&str]) -> Target {
+    /// Follows `segments` down from `base` as far as they name modules. Returns the file of
+    /// the deepest module and the first segment past the target file's own module, if any.
+    fn walk(&self, crate_id: CrateId, base: &str, segments: &[&str]) -> (Target, Option<String>) {
         let mut module = base.to_owned();
+        let mut consumed = 0;
         for segment in segments {
-            if *segment == "self" {
-                continue;
+            if *segment != "self" {
+                let next = join_module(&module, segment);
+                if !self.modules.contains_key(&(crate_id, next.clone())) {
+                    break;
+                }
+                module = next;
             }
-            let next = join_module(&module, segment);
-            if !self.modules.contains_key(&(crate_id, next.clone())) {
-                break;
-            }
-            module = next;
+            consumed += 1;
         }
-        match self.modules.get(&(crate_id, module)) {
-            Some(file) => Target::File(file.clone()),
-            None => Target::Unresolved,
-        }
+        let Some(file) = self.modules.get(&(crate_id, module.clone())) else { return (Target::Unresolved, None) };
+        // An inline module lives in its parent's file: the name used there is its first
+        // segment below the file's own module.
+        let file_module = self.file_modules.get(file).map_or("", |(_, path)| path.as_str());
+        let item = if module == file_module {
+            segments.get(consumed).map(|segment| (*segment).to_owned())
+        } else {
+            let below = module.strip_prefix(file_module).unwrap_or(&module).trim_start_matches("::");
+            below.split("::").next().map(str::to_owned)
+        };
+        (Target::File(file.clone()), item)
     }
+}
+
+/// The key of a `mod name;` declaration: its file, enclosing inline modules and name.
+/// It names no position, so an edit elsewhere in the file leaves the model unchanged.
+fn mod_key(file: &str, import: &Import) -> (String, String) {
+    let mut path = import.scope.join("::");
+    path.push_str("::");
+    path.push_str(&import.specifier);
+    (file.to_owned(), path)
 }
 
 fn join_module(base: &str, segment: &str) -> String {

@@ -1,0 +1,273 @@
+//! A compact, versioned binary encoding of [`FileFacts`].
+//!
+//! Facts cross two boundaries as bytes: the output of the ReCoco extraction operator, and
+//! the stores, which keep each file's facts so that a warm start needs no parsing. The
+//! format is length-prefixed LEB128 throughout, with a leading format version; a decoder
+//! meeting another version or a truncated buffer says so rather than guessing.
+
+use crate::facts::{Call, Definition, DefinitionKind, FileFacts, Import, ImportKind, ImportedName, Position, Span};
+
+/// The format version written first in every encoding. Bump it with any change below.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Why a buffer does not decode.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The buffer was written by another format version.
+    #[error("facts were encoded with format version {found}, this build reads version {FORMAT_VERSION}")]
+    Version {
+        /// The version found in the buffer.
+        found: u32,
+    },
+    /// The buffer ends early or holds an impossible value.
+    #[error("encoded facts are corrupt at byte {offset}")]
+    Corrupt {
+        /// Where decoding stopped.
+        offset: usize,
+    },
+}
+
+/// Encodes `facts`.
+pub fn encode(facts: &FileFacts) -> Vec<u8> {
+    let mut out =
+        Writer(Vec::with_capacity(64 + 48 * (facts.imports.len() + facts.definitions.len() + facts.calls.len())));
+    out.uint(u64::from(FORMAT_VERSION));
+    out.uint(facts.imports.len() as u64);
+    for import in &facts.imports {
+        out.str(&import.specifier);
+        out.uint(import.kind as u64);
+        out.uint(import.names.len() as u64);
+        for name in &import.names {
+            out.str(&name.name);
+            out.opt_str(name.alias.as_deref());
+            out.span(&name.span);
+        }
+        out.opt_str(import.alias.as_deref());
+        out.uint(u64::from(import.wildcard));
+        out.span(&import.span);
+        out.uint(import.scope.len() as u64);
+        for scope in &import.scope {
+            out.str(scope);
+        }
+        out.opt_str(import.path_attribute.as_deref());
+    }
+    out.uint(facts.definitions.len() as u64);
+    for definition in &facts.definitions {
+        out.str(&definition.name);
+        out.uint(definition.kind as u64);
+        out.opt_str(definition.owner.as_deref());
+        out.uint(u64::from(definition.exported));
+        out.str(&definition.signature);
+        out.span(&definition.span);
+        out.span(&definition.name_span);
+    }
+    out.uint(facts.calls.len() as u64);
+    for call in &facts.calls {
+        out.str(&call.callee);
+        out.str(&call.name);
+        out.uint(call.caller.map_or(0, |caller| caller as u64 + 1));
+        out.span(&call.span);
+    }
+    out.opt_str(facts.package.as_deref());
+    out.uint(facts.syntax_errors.len() as u64);
+    for span in &facts.syntax_errors {
+        out.span(span);
+    }
+    out.0
+}
+
+/// Decodes what [`encode`] wrote.
+pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
+    let mut input = Reader { bytes, offset: 0 };
+    let version = input.uint()?;
+    if version != u64::from(FORMAT_VERSION) {
+        return Err(DecodeError::Version { found: u32::try_from(version).unwrap_or(u32::MAX) });
+    }
+    let mut facts = FileFacts::default();
+    for _ in 0..input.len()? {
+        let specifier = input.str()?;
+        let kind = input.import_kind()?;
+        let mut names = Vec::new();
+        for _ in 0..input.len()? {
+            names.push(ImportedName { name: input.str()?, alias: input.opt_str()?, span: input.span()? });
+        }
+        facts.imports.push(Import {
+            specifier,
+            kind,
+            names,
+            alias: input.opt_str()?,
+            wildcard: input.bool()?,
+            span: input.span()?,
+            scope: (0..input.len()?).map(|_| input.str()).collect::<Result<_, _>>()?,
+            path_attribute: input.opt_str()?,
+        });
+    }
+    for _ in 0..input.len()? {
+        facts.definitions.push(Definition {
+            name: input.str()?,
+            kind: input.definition_kind()?,
+            owner: input.opt_str()?,
+            exported: input.bool()?,
+            signature: input.str()?,
+            span: input.span()?,
+            name_span: input.span()?,
+        });
+    }
+    for _ in 0..input.len()? {
+        let callee = input.str()?;
+        let name = input.str()?;
+        let caller = match input.uint()? {
+            0 => None,
+            index => Some(input.index(index - 1)?),
+        };
+        facts.calls.push(Call { callee, name, caller, span: input.span()? });
+    }
+    facts.package = input.opt_str()?;
+    for _ in 0..input.len()? {
+        facts.syntax_errors.push(input.span()?);
+    }
+    if input.offset != bytes.len() {
+        return Err(input.corrupt());
+    }
+    Ok(facts)
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn uint(&mut self, mut value: u64) {
+        while value >= 0x80 {
+            self.0.push((value as u8) | 0x80);
+            value >>= 7;
+        }
+        self.0.push(value as u8);
+    }
+
+    fn str(&mut self, text: &str) {
+        self.uint(text.len() as u64);
+        self.0.extend_from_slice(text.as_bytes());
+    }
+
+    fn opt_str(&mut self, text: Option<&str>) {
+        match text {
+            None => self.uint(0),
+            Some(text) => {
+                self.uint(text.len() as u64 + 1);
+                self.0.extend_from_slice(text.as_bytes());
+            }
+        }
+    }
+
+    fn span(&mut self, span: &Span) {
+        for value in
+            [span.start.line, span.start.column, span.end.line, span.end.column, span.start_byte, span.end_byte]
+        {
+            self.uint(u64::from(value));
+        }
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+}
+
+impl Reader<'_> {
+    fn corrupt(&self) -> DecodeError {
+        DecodeError::Corrupt { offset: self.offset }
+    }
+
+    fn uint(&mut self) -> Result<u64, DecodeError> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *self.bytes.get(self.offset).ok_or_else(|| self.corrupt())?;
+            self.offset += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(self.corrupt())
+    }
+
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        let value = self.uint()?;
+        u32::try_from(value).map_err(|_| self.corrupt())
+    }
+
+    /// A count, bounded by the bytes left so a corrupt length cannot allocate wildly.
+    fn len(&mut self) -> Result<usize, DecodeError> {
+        let value = self.uint()?;
+        usize::try_from(value).ok().filter(|&len| len <= self.bytes.len() - self.offset).ok_or_else(|| self.corrupt())
+    }
+
+    fn index(&self, value: u64) -> Result<usize, DecodeError> {
+        usize::try_from(value).map_err(|_| self.corrupt())
+    }
+
+    fn bool(&mut self) -> Result<bool, DecodeError> {
+        match self.uint()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(self.corrupt()),
+        }
+    }
+
+    fn raw_str(&mut self, len: usize) -> Result<String, DecodeError> {
+        let end = self.offset.checked_add(len).filter(|&end| end <= self.bytes.len()).ok_or_else(|| self.corrupt())?;
+        let text = std::str::from_utf8(&self.bytes[self.offset..end]).map_err(|_| self.corrupt())?;
+        self.offset = end;
+        Ok(text.to_owned())
+    }
+
+    fn str(&mut self) -> Result<String, DecodeError> {
+        let len = self.len()?;
+        self.raw_str(len)
+    }
+
+    fn opt_str(&mut self) -> Result<Option<String>, DecodeError> {
+        match self.len()? {
+            0 => Ok(None),
+            len => self.raw_str(len - 1).map(Some),
+        }
+    }
+
+    fn span(&mut self) -> Result<Span, DecodeError> {
+        Ok(Span {
+            start: Position { line: self.u32()?, column: self.u32()? },
+            end: Position { line: self.u32()?, column: self.u32()? },
+            start_byte: self.u32()?,
+            end_byte: self.u32()?,
+        })
+    }
+
+    fn import_kind(&mut self) -> Result<ImportKind, DecodeError> {
+        let value = self.uint()?;
+        ImportKind::ALL.into_iter().find(|kind| *kind as u64 == value).ok_or_else(|| self.corrupt())
+    }
+
+    fn definition_kind(&mut self) -> Result<DefinitionKind, DecodeError> {
+        let value = self.uint()?;
+        DefinitionKind::ALL.into_iter().find(|kind| *kind as u64 == value).ok_or_else(|| self.corrupt())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Lang, extract};
+
+    #[test]
+    fn round_trips_real_facts_and_rejects_damage() {
+        let source = b"use crate::a::{b, c as d};\npub fn f() { g(); }\nfn \xff broken(";
+        let facts = extract(Lang::Rust, source).expect("extracts");
+        let bytes = encode(&facts);
+        assert_eq!(decode(&bytes), Ok(facts));
+        for cut in 0..bytes.len() {
+            assert!(decode(&bytes[..cut]).is_err(), "a buffer cut at {cut} must not decode");
+        }
+        let mut other_version = bytes.clone();
+        other_version[0] = 9;
+        assert_eq!(decode(&other_version), Err(DecodeError::Version { found: 9 }));
+    }
+}
