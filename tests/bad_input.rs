@@ -55,7 +55,7 @@ fn bad_files_are_skipped_or_analysed_without_losing_good_edges() {
             assert!(matches!(skipped("unreadable.py"), Some(SkipReason::Unreadable(_))), "{:?}", report.skipped);
         }
     }
-    let analysed: Vec<&str> = report.files.iter().map(|file| file.path.as_str()).collect();
+    let analysed: Vec<&str> = report.graph.files.iter().map(|file| file.path.as_str()).collect();
     assert!(analysed.contains(&"empty.ts") && analysed.contains(&"broken.rs"), "{analysed:?}");
     assert!(
         !analysed.iter().any(|path| path.starts_with("ignored_dir/") || path.starts_with("node_modules/")),

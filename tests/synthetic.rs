@@ -35,6 +35,6 @@ fn extracted_graph_equals_the_generators_truth() {
             .iter()
             .filter(|(path, _)| thread_flow::extractors::Lang::from_path(std::path::Path::new(path)).is_some())
             .count();
-        assert_eq!(report.files.len(), sources);
+        assert_eq!(report.graph.files.len(), sources);
     }
 }

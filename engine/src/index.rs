@@ -1,26 +1,44 @@
-//! The cold index: walk, read and extract every file in parallel, then build the graph.
+//! Indexing a directory: the cold index, and the warm start that brings a host restored
+//! from a store up to date with the tree.
+//!
+//! Both walk the tree and hand the host only what differs from what it has: a file whose
+//! size and mtime match the host's record is not even read; one that was read is
+//! fingerprinted and, if its content is unchanged, costs nothing more. Files are read
+//! inside the host's parallel analysis, so memory holds a few files' bytes at a time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use thread_extractors::{Lang, extract};
 
 use crate::graph::{AnalyzedFile, FileGraph};
-use crate::loader::{LoadError, LoadOptions, SkipReason, Skipped, discover, read_source};
+use crate::host::{ChangeReport, Content, FileChange, Host};
+use crate::loader::{LoadError, LoadOptions, Skipped, discover, read_source};
+use crate::memo::CacheStats;
+use crate::snapshot::Snapshot;
 
 /// The outcome of indexing a workspace.
 #[derive(Debug)]
 pub struct IndexReport {
-    /// The graph.
+    /// The graph after indexing.
+    pub snapshot: Snapshot,
+    /// The same as sorted lists.
     pub graph: FileGraph,
-    /// Every analysed file with its facts, sorted by path.
-    pub files: Vec<AnalyzedFile>,
-    /// Files left out, with reasons.
+    /// Files left out, with reasons, sorted by path.
     pub skipped: Vec<Skipped>,
     /// Things the user should know: unparsable project files, files with invalid UTF-8.
     pub warnings: Vec<String>,
+    /// Files whose content changed since the host last saw them (all of them on a cold
+    /// index), created, or deleted.
+    pub changed: usize,
+    /// Files the host already had with unchanged size and mtime: not read at all.
+    pub unchanged_by_stat: usize,
+    /// Memo hits and misses among the files that were read. A file that was not read
+    /// counts as a hit: nothing was extracted for it.
+    pub cache: CacheStats,
     /// Wall-clock time of the whole index.
     pub elapsed: Duration,
 }
@@ -29,7 +47,7 @@ impl IndexReport {
     /// Files per language name, sorted by name.
     pub fn files_per_language(&self) -> BTreeMap<&'static str, usize> {
         let mut counts = BTreeMap::new();
-        for file in &self.files {
+        for file in self.snapshot.files() {
             *counts.entry(file.lang.name()).or_insert(0) += 1;
         }
         counts
@@ -37,49 +55,114 @@ impl IndexReport {
 
     /// Files with at least one syntax error.
     pub fn files_with_syntax_errors(&self) -> usize {
-        self.files.iter().filter(|file| !file.facts.syntax_errors.is_empty()).count()
+        self.snapshot.files().filter(|file| !file.facts.syntax_errors.is_empty()).count()
+    }
+
+    /// Hits over lookups, counting files skipped by stat as hits.
+    pub fn cache_hit_rate(&self) -> f64 {
+        let stats = CacheStats { hits: self.cache.hits + self.unchanged_by_stat as u64, misses: self.cache.misses };
+        stats.hit_rate()
     }
 }
 
-/// Indexes the workspace at `root` from scratch.
+/// Indexes the workspace at `root` from scratch through the ReCoco flow.
 pub fn index_workspace(root: &Path, options: &LoadOptions) -> Result<IndexReport, LoadError> {
-    let started = Instant::now();
-    let discovery = discover(root, options)?;
-    let mut skipped = discovery.skipped;
-    let mut warnings = Vec::new();
-
-    let outcomes: Vec<Result<(AnalyzedFile, Option<String>), Skipped>> = discovery
-        .sources
-        .par_iter()
-        .map(|entry| {
-            let skip = |reason| Skipped { path: entry.path.clone(), reason };
-            let bytes = read_source(&entry.absolute, options.max_file_size).map_err(skip)?;
-            let facts = extract(entry.lang, &bytes).map_err(|error| skip(SkipReason::Unreadable(error.to_string())))?;
-            let warning = std::str::from_utf8(&bytes)
-                .is_err()
-                .then(|| format!("{}: not valid UTF-8; invalid bytes were replaced", entry.path));
-            Ok((AnalyzedFile { path: entry.path.clone(), lang: entry.lang, facts }, warning))
-        })
-        .collect();
-
-    let mut files = Vec::with_capacity(outcomes.len());
-    for outcome in outcomes {
-        match outcome {
-            Ok((file, warning)) => {
-                files.push(file);
-                warnings.extend(warning);
-            }
-            Err(skip) => skipped.push(skip),
-        }
-    }
-    skipped.sort_by(|a, b| a.path.cmp(&b.path));
-
-    let (graph, model_warnings) = FileGraph::build(&files, &discovery.project_files);
-    warnings.extend(model_warnings);
-    Ok(IndexReport { graph, files, skipped, warnings, elapsed: started.elapsed() })
+    let flow = crate::flow::RecocoFlow::shared()
+        .map_err(|error| LoadError { root: root.to_owned(), message: error.to_string() })?;
+    let mut host = Host::new(flow);
+    index_into(&mut host, root, options)
 }
 
-/// Indexes files held in memory (tests, generated workspaces, unsaved buffers). Files of
+/// Brings `host` up to date with the tree at `root`: the cold index when the host is
+/// empty, the warm start when it was restored from a store.
+pub fn index_into(host: &mut Host, root: &Path, options: &LoadOptions) -> Result<IndexReport, LoadError> {
+    let started = Instant::now();
+    let _span = tracing::info_span!("index", root = %root.display()).entered();
+    let discovery = discover(root, options)?;
+    let before = host.snapshot();
+    let skipped = Arc::new(Mutex::new(discovery.skipped));
+    let warnings = Arc::new(Mutex::new(Vec::new()));
+
+    let mut changes = Vec::new();
+    let mut on_disk = HashSet::new();
+    let mut unchanged_by_stat = 0;
+    for entry in discovery.sources {
+        on_disk.insert(entry.path.clone());
+        let known = before.file_at(&entry.path);
+        if entry.stat.is_some() && known.is_some_and(|file| file.stat == entry.stat) {
+            unchanged_by_stat += 1;
+            continue;
+        }
+        let (skipped, warnings) = (skipped.clone(), warnings.clone());
+        let (path, absolute, max_file_size) = (entry.path.clone(), entry.absolute.clone(), options.max_file_size);
+        let load = move || match read_source(&absolute, max_file_size) {
+            Ok(bytes) => {
+                if std::str::from_utf8(&bytes).is_err() {
+                    lock(&warnings).push(format!("{path}: not valid UTF-8; invalid bytes were replaced"));
+                }
+                Ok(bytes)
+            }
+            Err(reason) => {
+                let message = reason.to_string();
+                lock(&skipped).push(Skipped { path, reason });
+                Err(message)
+            }
+        };
+        changes.push(FileChange::Write { path: entry.path, content: Content::Load(Box::new(load)), stat: entry.stat });
+    }
+    for project_file in discovery.project_files {
+        on_disk.insert(project_file.path.clone());
+        changes.push(FileChange::write(project_file.path, project_file.text));
+    }
+    let known_paths = before.files().map(|file| file.path.to_string()).chain(host.project_files().keys().cloned());
+    let removed: Vec<String> = known_paths.filter(|path| !on_disk.contains(path)).collect();
+    changes.extend(removed.into_iter().map(FileChange::remove));
+
+    let mut report = host.apply(changes);
+    // A file the host had that can no longer be read (now binary, too large, unreadable)
+    // leaves the graph, as it would from a fresh index.
+    let unreadable: Vec<FileChange> = lock(&skipped)
+        .iter()
+        .filter(|skip| host.snapshot().file_at(&skip.path).is_some())
+        .map(|skip| FileChange::remove(&skip.path))
+        .collect();
+    if !unreadable.is_empty() {
+        let second = host.apply(unreadable);
+        merge(&mut report, second);
+    }
+
+    let mut skipped = std::mem::take(&mut *lock(&skipped));
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut all_warnings = std::mem::take(&mut *lock(&warnings));
+    all_warnings.sort();
+    all_warnings.extend(report.warnings);
+    let snapshot = host.snapshot();
+    Ok(IndexReport {
+        graph: snapshot.graph(),
+        snapshot,
+        skipped,
+        warnings: all_warnings,
+        changed: report.changed.len(),
+        unchanged_by_stat,
+        cache: report.cache,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn merge(report: &mut ChangeReport, second: ChangeReport) {
+    report.changed.extend(second.changed);
+    report.changed.sort();
+    report.changed.dedup();
+    report.cache = report.cache.add(second.cache);
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding one of these locks leaves plain data behind; keep going.
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Builds the graph of files held in memory in one batch, with no host, no memo and no
+/// flow: the straightforward reference the incremental host is checked against. Files of
 /// unknown languages, and files the extractor fails on (a fault of Thread's, never of the
 /// code), are left out.
 pub fn index_sources(

@@ -3,12 +3,25 @@
 //!
 //! All filesystem access is in [`loader`]; everything else works on data in memory.
 
+pub mod fingerprint;
+pub mod flow;
 pub mod graph;
+pub mod host;
+pub mod ids;
 pub mod index;
+pub mod interface;
 pub mod loader;
+pub mod memo;
 pub mod scc;
+pub mod snapshot;
 pub mod synthetic;
 
+pub use fingerprint::Fingerprint;
+pub use flow::{DirectExtraction, FactsFlow, FlowError, RecocoFlow};
 pub use graph::{AnalyzedFile, Edge, FileGraph, FileNode, UnresolvedImport};
-pub use index::{IndexReport, index_sources, index_workspace};
+pub use host::{ChangeReport, Content, FileChange, Host};
+pub use ids::FileId;
+pub use index::{IndexReport, index_into, index_sources, index_workspace};
 pub use loader::{LoadError, LoadOptions, SkipReason, Skipped};
+pub use memo::CacheStats;
+pub use snapshot::{FileEntry, FileStat, Snapshot};

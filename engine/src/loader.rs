@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use thread_extractors::Lang;
 use thread_extractors::resolve::{ProjectFile, is_project_file};
 
+use crate::snapshot::FileStat;
+
 /// Directory names skipped by default: build output, dependencies, virtual environments.
 pub const DEFAULT_EXCLUDED_DIRS: &[&str] =
     &["target", "node_modules", ".venv", "venv", "vendor", "__pycache__", ".git"];
@@ -51,6 +53,8 @@ pub struct SourceEntry {
     pub absolute: PathBuf,
     /// The detected language.
     pub lang: Lang,
+    /// Size and mtime as the walk saw them.
+    pub stat: Option<FileStat>,
 }
 
 /// Why a file was left out of the graph.
@@ -177,7 +181,8 @@ pub fn discover(root: &Path, options: &LoadOptions) -> Result<Discovery, LoadErr
             continue;
         }
         if let Some(lang) = lang {
-            discovery.sources.push(SourceEntry { path: relative, absolute: entry.path().to_owned(), lang });
+            let stat = entry.metadata().ok().map(|metadata| stat_of(&metadata));
+            discovery.sources.push(SourceEntry { path: relative, absolute: entry.path().to_owned(), lang, stat });
         } else {
             match fs::read_to_string(entry.path()) {
                 Ok(text) => discovery.project_files.push(ProjectFile { path: relative, text }),
@@ -191,6 +196,16 @@ pub fn discover(root: &Path, options: &LoadOptions) -> Result<Discovery, LoadErr
     discovery.project_files.sort_by(|a, b| a.path.cmp(&b.path));
     discovery.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(discovery)
+}
+
+/// Size and modification time of a file, to notice changes without reading it.
+pub fn stat_of(metadata: &fs::Metadata) -> FileStat {
+    let mtime_ns = metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |since| i64::try_from(since.as_nanos()).unwrap_or(i64::MAX));
+    FileStat { size: metadata.len(), mtime_ns }
 }
 
 fn error_path(error: &ignore::Error, root: &Path) -> String {

@@ -31,10 +31,19 @@ pub(crate) fn report_problems(report: &IndexReport) {
 fn render(report: &IndexReport, root: &str, verbose: bool) -> String {
     let graph = &report.graph;
     let seconds = report.elapsed.as_secs_f64();
-    let files = report.files.len();
+    let files = report.snapshot.len();
     let mut out = String::new();
     let rate = if seconds > 0.0 { files as f64 / seconds } else { 0.0 };
     let _ = writeln!(out, "Indexed {root}: {files} files in {seconds:.2} s ({rate:.0} files/s)");
+    let _ = writeln!(
+        out,
+        "  {:<12}{:>7.1}%   ({} unchanged by size and mtime, {} read, {} extracted)",
+        "cache hits",
+        100.0 * report.cache_hit_rate(),
+        report.unchanged_by_stat,
+        report.cache.hits + report.cache.misses,
+        report.cache.misses
+    );
     for (language, count) in report.files_per_language() {
         let _ = writeln!(out, "  {language:<12}{count:>8} files");
     }

@@ -1,0 +1,233 @@
+//! Per-file analysis as a ReCoco flow, behind a small trait of ours.
+//!
+//! The flow is `(path, language, content) → thread.extract_facts → facts`: our tree-sitter
+//! extractor registered as a ReCoco operator, built once as a transient flow and evaluated
+//! per file. Both the cold index and the edit path go through [`FactsFlow`], so both run
+//! this one flow.
+//!
+//! What ReCoco does and does not do here: without a PostgreSQL database ReCoco's own
+//! memoization and change tracking do not run (transient evaluation has caching off), so
+//! the content-addressed cache ([`crate::memo`]) and cross-file invalidation
+//! ([`crate::host`]) are Thread's. ReCoco's API is pre-1.0, so nothing outside this
+//! module names it.
+
+use std::sync::{Arc, OnceLock};
+
+use recoco_core::base::schema::{BasicValueType, make_output_type};
+use recoco_core::base::value::{BasicValue, Value};
+use recoco_core::builder::AnalyzedTransientFlow;
+use recoco_core::builder::flow_builder::FlowBuilder;
+use recoco_core::ops::interface::{FlowInstanceContext, SimpleFunctionExecutor};
+use recoco_core::ops::sdk::{
+    EmptySpec, OpArgsResolver, ResolvedOpArg, ResolvedOpArgExt, SimpleFunctionAnalysisOutput,
+    SimpleFunctionFactoryBase, ValueType,
+};
+use recoco_core::prelude::async_trait;
+use thread_extractors::{FileFacts, Lang, codec, extract};
+
+/// Why a file could not be analysed. Broken user code is never one of these.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum FlowError {
+    /// The flow could not be set up (a fault of Thread's).
+    #[error("the analysis flow could not be built: {0}")]
+    Setup(String),
+    /// Extraction failed on this file (a fault of Thread's, never of the code).
+    #[error("analysis of {path} failed: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Turns one file's content into facts.
+pub trait FactsFlow: Send + Sync {
+    /// Analyses `content`, which is `path` in `lang`. Blocking; call it off any async
+    /// executor (the LSP runs it on its analysis thread or `spawn_blocking`).
+    fn analyze(&self, path: &str, lang: Lang, content: &[u8]) -> Result<FileFacts, FlowError>;
+}
+
+/// The extractor called directly, without ReCoco: the baseline the benchmarks compare
+/// the flow against.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DirectExtraction;
+
+impl FactsFlow for DirectExtraction {
+    fn analyze(&self, path: &str, lang: Lang, content: &[u8]) -> Result<FileFacts, FlowError> {
+        extract(lang, content).map_err(|error| FlowError::File { path: path.to_owned(), message: error.to_string() })
+    }
+}
+
+/// The ReCoco transient flow.
+pub struct RecocoFlow {
+    flow: Arc<AnalyzedTransientFlow>,
+}
+
+const OPERATOR: &str = "thread.extract_facts";
+
+impl RecocoFlow {
+    /// The process-wide flow, built on first use. ReCoco keeps a global operator registry
+    /// and library context, so there is one flow per process.
+    pub fn shared() -> Result<Arc<RecocoFlow>, FlowError> {
+        static SHARED: OnceLock<Result<Arc<RecocoFlow>, FlowError>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| {
+                keep_recoco_logs_off_stdout();
+                block_on(build())?.map(|flow| Arc::new(RecocoFlow { flow }))
+            })
+            .clone()
+    }
+}
+
+impl FactsFlow for RecocoFlow {
+    fn analyze(&self, path: &str, lang: Lang, content: &[u8]) -> Result<FileFacts, FlowError> {
+        let fail = |message: String| FlowError::File { path: path.to_owned(), message };
+        let inputs = vec![
+            Value::Basic(BasicValue::Str(Arc::from(path))),
+            Value::Basic(BasicValue::Str(Arc::from(lang.name()))),
+            Value::Basic(BasicValue::Bytes(bytes::Bytes::copy_from_slice(content))),
+        ];
+        let output = block_on(recoco_core::execution::evaluator::evaluate_transient_flow(&self.flow, &inputs))?
+            .map_err(|error| fail(error.to_string()))?;
+        match output {
+            Value::Basic(BasicValue::Bytes(encoded)) => {
+                codec::decode(&encoded).map_err(|error| fail(error.to_string()))
+            }
+            other => Err(fail(format!("the flow returned {other:?} instead of encoded facts"))),
+        }
+    }
+}
+
+async fn build() -> Result<Arc<AnalyzedTransientFlow>, FlowError> {
+    let setup = |error: recoco_core::prelude::utils::error::Error| FlowError::Setup(error.to_string());
+    recoco_core::lib_context::init_lib_context(Some(recoco_core::settings::Settings::default()))
+        .await
+        .map_err(setup)?;
+    // Registering twice (a second flow in one process) is refused; the first one stands.
+    let _ = recoco_core::ops::register_factory(
+        OPERATOR.to_owned(),
+        recoco_core::ops::interface::ExecutorFactory::SimpleFunction(Arc::new(ExtractFactsOperator)),
+    );
+    let mut builder = FlowBuilder::new("thread_file_analysis").await.map_err(setup)?;
+    let text = make_output_type(BasicValueType::Str);
+    let path = builder.add_direct_input("path".to_owned(), text.clone()).map_err(setup)?;
+    let language = builder.add_direct_input("language".to_owned(), text).map_err(setup)?;
+    let content =
+        builder.add_direct_input("content".to_owned(), make_output_type(BasicValueType::Bytes)).map_err(setup)?;
+    let facts = builder
+        .transform(
+            OPERATOR.to_owned(),
+            serde_json::Map::new(),
+            vec![
+                (path, Some("path".to_owned())),
+                (language, Some("language".to_owned())),
+                (content, Some("content".to_owned())),
+            ],
+            None,
+            "extract_facts".to_owned(),
+        )
+        .await
+        .map_err(setup)?;
+    builder.set_direct_output(facts).map_err(setup)?;
+    let flow = builder.build_transient_flow().await.map_err(setup)?;
+    Ok(flow.0)
+}
+
+/// The operator: `(path, language, content) → facts`, encoded with [`codec`].
+struct ExtractFactsOperator;
+
+struct ExtractFactsArgs {
+    language: ResolvedOpArg,
+    content: ResolvedOpArg,
+}
+
+struct ExtractFactsExecutor {
+    args: ExtractFactsArgs,
+}
+
+#[async_trait]
+impl SimpleFunctionExecutor for ExtractFactsExecutor {
+    async fn evaluate(&self, input: Vec<Value>) -> recoco_core::prelude::utils::error::Result<Value> {
+        use recoco_core::prelude::utils::error::Error;
+        let language = self.args.language.value(&input)?.as_str()?.to_string();
+        let lang = Lang::ALL
+            .into_iter()
+            .find(|lang| lang.name() == language)
+            .ok_or_else(|| Error::client(format!("unknown language {language}")))?;
+        let content = match self.args.content.value(&input)? {
+            Value::Basic(BasicValue::Bytes(bytes)) => bytes.clone(),
+            other => return Err(Error::client(format!("content must be bytes, not {other:?}"))),
+        };
+        let facts = extract(lang, &content).map_err(|error| Error::internal_msg(error.to_string()))?;
+        Ok(Value::Basic(BasicValue::Bytes(bytes::Bytes::from(codec::encode(&facts)))))
+    }
+}
+
+#[async_trait]
+impl SimpleFunctionFactoryBase for ExtractFactsOperator {
+    type Spec = EmptySpec;
+    type ResolvedArgs = ExtractFactsArgs;
+
+    fn name(&self) -> &str {
+        OPERATOR
+    }
+
+    async fn analyze<'a>(
+        &'a self,
+        _spec: &'a EmptySpec,
+        args_resolver: &mut OpArgsResolver<'a>,
+        _context: &FlowInstanceContext,
+    ) -> recoco_core::prelude::utils::error::Result<SimpleFunctionAnalysisOutput<ExtractFactsArgs>> {
+        let text = ValueType::Basic(BasicValueType::Str);
+        // The path names the file in ReCoco's traces; extraction itself needs only the rest.
+        args_resolver.next_arg("path")?.expect_type(&text)?.required()?;
+        let args = ExtractFactsArgs {
+            language: args_resolver.next_arg("language")?.expect_type(&text)?.required()?,
+            content: args_resolver
+                .next_arg("content")?
+                .expect_type(&ValueType::Basic(BasicValueType::Bytes))?
+                .required()?,
+        };
+        Ok(SimpleFunctionAnalysisOutput {
+            resolved_args: args,
+            output_schema: make_output_type(BasicValueType::Bytes),
+            behavior_version: Some(thread_extractors::EXTRACTOR_REVISION),
+        })
+    }
+
+    async fn build_executor(
+        self: Arc<Self>,
+        _spec: EmptySpec,
+        args: ExtractFactsArgs,
+        _context: Arc<FlowInstanceContext>,
+    ) -> recoco_core::prelude::utils::error::Result<impl SimpleFunctionExecutor> {
+        Ok(ExtractFactsExecutor { args })
+    }
+}
+
+/// ReCoco's library context installs a tracing subscriber that writes to stdout unless
+/// one is already set, and stdout is the LSP channel. Set ours, on stderr, first; when the
+/// application has set its own, this does nothing.
+fn keep_recoco_logs_off_stdout() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("THREAD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).with_env_filter(filter).try_init();
+}
+
+/// Runs a ReCoco future to completion from synchronous code. Inside a tokio blocking
+/// thread the ambient runtime drives it; elsewhere (rayon workers, plain threads) a
+/// per-thread current-thread runtime does, since ReCoco's evaluator needs tokio's timer.
+fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, FlowError> {
+    thread_local! {
+        static RUNTIME: Result<tokio::runtime::Runtime, String> =
+            tokio::runtime::Builder::new_current_thread().enable_time().build().map_err(|error| error.to_string());
+    }
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        return Ok(handle.block_on(future));
+    }
+    RUNTIME.with(|runtime| match runtime {
+        Ok(runtime) => Ok(runtime.block_on(future)),
+        Err(error) => Err(FlowError::Setup(format!("cannot start the runtime ReCoco needs: {error}"))),
+    })
+}

@@ -1,0 +1,624 @@
+//! The single owner of the mutable graph.
+//!
+//! [`Host::apply`] takes a batch of file changes and brings the graph to the state a
+//! from-scratch build of the new tree would give, doing work in proportion to what the
+//! changes really reach:
+//!
+//! 1. **Fingerprint.** Content equal to what the host has costs nothing. Changed content
+//!    is looked up in the content-addressed memo, and only on a miss runs through the
+//!    analysis flow. Many files are analysed in parallel with rayon.
+//! 2. **Model.** Files created or deleted, project files changed, or facts that feed the
+//!    project model (Rust `mod` items, Go package clauses) rebuild the model; a family
+//!    whose derived model changed has all its files resolved again.
+//! 3. **Resolve.** Changed files, plus every file whose earlier resolution asked a
+//!    question of the file set that a created or deleted path answers differently (the
+//!    probe index: a new file re-resolves its would-be importers, a deleted file its
+//!    importers). Each file's links are replaced as a unit and reverse edges diffed.
+//! 4. **Early cutoff.** A file whose interface is unchanged invalidates no dependent.
+//!    Otherwise only dependents that use a changed name, or the file wholesale, are
+//!    checked again.
+//!
+//! Readers never see the host: they take a [`Snapshot`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use thread_extractors::resolve::{
+    FileResolution, ProbeKey, ProjectFile, ProjectModel, SourceFile, Target, Usage, is_project_file,
+    model_inputs_fingerprint, probes_touched_by,
+};
+use thread_extractors::{Family, FileFacts, Lang};
+
+use crate::fingerprint::{Fingerprint, analysis_key};
+use crate::flow::{FactsFlow, FlowError};
+use crate::ids::FileId;
+use crate::interface::{Interface, InterfaceChange};
+use crate::memo::{CacheStats, FactsMemo};
+use crate::snapshot::{FileEntry, FileStat, Link, MissingName, Snapshot, UnresolvedLink};
+
+/// Where a changed file's bytes come from.
+pub enum Content {
+    /// In memory: an editor buffer, a test.
+    Bytes(Vec<u8>),
+    /// Read on demand, inside the parallel analysis, so a cold index never holds every
+    /// file in memory at once.
+    Load(Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send>),
+}
+
+impl std::fmt::Debug for Content {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Content::Bytes(bytes) => write!(f, "Bytes({} bytes)", bytes.len()),
+            Content::Load(_) => f.write_str("Load"),
+        }
+    }
+}
+
+/// One change to one path.
+#[derive(Debug)]
+pub enum FileChange {
+    /// The file now has this content (created or modified). Project files
+    /// (`Cargo.toml`, `package.json`, ...) are accepted too.
+    Write {
+        /// Workspace-relative path with forward slashes.
+        path: String,
+        /// Its content.
+        content: Content,
+        /// Size and mtime, when read from disk.
+        stat: Option<FileStat>,
+    },
+    /// The file has content whose facts are already known (a warm start from a store).
+    Restore {
+        /// Workspace-relative path.
+        path: String,
+        /// Fingerprint of its content.
+        content: Fingerprint,
+        /// Its facts.
+        facts: Arc<FileFacts>,
+        /// Size and mtime recorded with it.
+        stat: Option<FileStat>,
+    },
+    /// The file is gone.
+    Remove {
+        /// Workspace-relative path.
+        path: String,
+    },
+}
+
+impl FileChange {
+    /// A write of in-memory content.
+    pub fn write(path: impl Into<String>, content: impl Into<Vec<u8>>) -> FileChange {
+        FileChange::Write { path: path.into(), content: Content::Bytes(content.into()), stat: None }
+    }
+
+    /// A removal.
+    pub fn remove(path: impl Into<String>) -> FileChange {
+        FileChange::Remove { path: path.into() }
+    }
+
+    fn path(&self) -> &str {
+        match self {
+            FileChange::Write { path, .. } | FileChange::Restore { path, .. } | FileChange::Remove { path } => path,
+        }
+    }
+}
+
+/// What one [`Host::apply`] did.
+#[derive(Clone, Debug, Default)]
+pub struct ChangeReport {
+    /// The revision after the change.
+    pub revision: u64,
+    /// Files whose content changed, was created or was deleted, sorted.
+    pub changed: Vec<String>,
+    /// Other files that had to be resolved or checked again, sorted.
+    pub affected: Vec<String>,
+    /// Files whose facts were extracted (cache misses), a subset of `changed`.
+    pub extracted: usize,
+    /// Memo hits and misses.
+    pub cache: CacheStats,
+    /// Files whose content could not be read or analysed; their previous state is kept.
+    pub failures: Vec<(String, String)>,
+    /// Problems in project files.
+    pub warnings: Vec<String>,
+    /// Wall-clock time.
+    pub elapsed: Duration,
+}
+
+/// The owner of the live graph. Not shared: wrap it in the LSP's analysis task.
+pub struct Host {
+    flow: Arc<dyn FactsFlow>,
+    memo: Arc<FactsMemo>,
+    snapshot: Snapshot,
+    project_files: BTreeMap<String, String>,
+    model: ProjectModel,
+    model_inputs: HashMap<FileId, u64>,
+    /// Per file, the file-set questions its resolution asked.
+    probes: HashMap<FileId, Vec<ProbeKey>>,
+    /// Question → the files that asked it.
+    probe_index: HashMap<ProbeKey, Vec<FileId>>,
+}
+
+/// How many cached facts no live file uses are kept, for undo and branch switches.
+const SPARE_MEMO_ENTRIES: usize = 4096;
+
+/// The outcome of analysing one changed source file.
+enum Analysis {
+    Unchanged { id: FileId, stat: Option<FileStat> },
+    Changed { path: String, lang: Lang, content: Fingerprint, facts: Arc<FileFacts>, stat: Option<FileStat> },
+    Failed { path: String, message: String },
+}
+
+impl Host {
+    /// An empty host whose files run through `flow`.
+    pub fn new(flow: Arc<dyn FactsFlow>) -> Host {
+        Host::with_memo(flow, Arc::new(FactsMemo::default()))
+    }
+
+    /// An empty host sharing a memo (several hosts over one process, benchmarks).
+    pub fn with_memo(flow: Arc<dyn FactsFlow>, memo: Arc<FactsMemo>) -> Host {
+        Host {
+            flow,
+            memo,
+            snapshot: Snapshot::default(),
+            project_files: BTreeMap::new(),
+            model: ProjectModel::build(&[], &[]),
+            model_inputs: HashMap::new(),
+            probes: HashMap::new(),
+            probe_index: HashMap::new(),
+        }
+    }
+
+    /// The current revision, for readers.
+    pub fn snapshot(&self) -> Snapshot {
+        self.snapshot.clone()
+    }
+
+    /// The memo, for its size and statistics.
+    pub fn memo(&self) -> &FactsMemo {
+        &self.memo
+    }
+
+    /// The project files the host knows, by path.
+    pub fn project_files(&self) -> &BTreeMap<String, String> {
+        &self.project_files
+    }
+
+    /// Applies a batch of changes. Later changes to a path win over earlier ones.
+    pub fn apply(&mut self, changes: Vec<FileChange>) -> ChangeReport {
+        let started = Instant::now();
+        let _span = tracing::info_span!("apply", changes = changes.len()).entered();
+        let mut report = ChangeReport::default();
+        let changes = last_change_per_path(changes);
+
+        let mut project_changed = false;
+        let mut writes = Vec::new();
+        let mut removals = Vec::new();
+        for change in changes {
+            let path = change.path().to_owned();
+            let file_name = path.rsplit('/').next().unwrap_or(&path);
+            if is_project_file(file_name) {
+                project_changed |= self.apply_project_file(change, &mut report);
+            } else if let Some(lang) = Lang::from_path(std::path::Path::new(&path)) {
+                match change {
+                    FileChange::Remove { path } => removals.push(path),
+                    other => writes.push((lang, other)),
+                }
+            }
+        }
+
+        let analyses = self.analyze(writes);
+        report.cache = self.memo.take_stats();
+
+        let mut work = Work::default();
+        for analysis in analyses {
+            match analysis {
+                Analysis::Unchanged { id, stat } => self.update_stat(id, stat),
+                Analysis::Changed { path, lang, content, facts, stat } => {
+                    self.install(&path, lang, content, facts, stat, &mut work);
+                }
+                Analysis::Failed { path, message } => report.failures.push((path, message)),
+            }
+        }
+        for path in removals {
+            self.uninstall(&path, &mut work);
+        }
+        report.extracted = report.cache.misses as usize;
+
+        let families = self.update_model(&work, project_changed, &mut report);
+        let resolve_set = self.resolve_set(&work, &families, project_changed);
+        self.resolve_files(&resolve_set);
+        let check_set = self.check_set(&work, &resolve_set);
+        self.check_names(&check_set);
+
+        let touched = !work.changed.is_empty() || project_changed;
+        if touched {
+            self.snapshot.revision += 1;
+        }
+        report.revision = self.snapshot.revision;
+        report.changed = work.changed.iter().map(|id| self.snapshot.path(*id).to_owned()).collect();
+        report.changed.sort();
+        report.affected = check_set
+            .iter()
+            .chain(&resolve_set)
+            .filter(|id| !work.changed.contains(id))
+            .map(|id| self.snapshot.path(*id).to_owned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        self.memo.trim(SPARE_MEMO_ENTRIES);
+        report.elapsed = started.elapsed();
+        tracing::debug!(
+            changed = report.changed.len(),
+            affected = report.affected.len(),
+            elapsed_us = report.elapsed.as_micros() as u64,
+            "applied"
+        );
+        report
+    }
+
+    fn apply_project_file(&mut self, change: FileChange, report: &mut ChangeReport) -> bool {
+        match change {
+            FileChange::Write { path, content, .. } => {
+                let bytes = match content {
+                    Content::Bytes(bytes) => bytes,
+                    Content::Load(load) => match load() {
+                        Ok(bytes) => bytes,
+                        Err(message) => {
+                            report.failures.push((path, message));
+                            return false;
+                        }
+                    },
+                };
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                self.project_files.insert(path, text.clone()).as_ref() != Some(&text)
+            }
+            FileChange::Remove { path } => self.project_files.remove(&path).is_some(),
+            FileChange::Restore { .. } => false,
+        }
+    }
+
+    /// Fingerprints and, where needed, extracts every written file, in parallel.
+    fn analyze(&self, writes: Vec<(Lang, FileChange)>) -> Vec<Analysis> {
+        let snapshot = &self.snapshot;
+        let memo = &self.memo;
+        let flow = &self.flow;
+        let analyze_one = |(lang, change): (Lang, FileChange)| -> Analysis {
+            let current = snapshot.file_at(change.path());
+            match change {
+                FileChange::Restore { path, content, facts, stat } => {
+                    if let Some(current) = current.filter(|current| current.content == content) {
+                        memo.count_unchanged();
+                        return Analysis::Unchanged { id: current.id, stat };
+                    }
+                    memo.count_unchanged();
+                    memo.insert(analysis_key(content, lang), facts.clone());
+                    Analysis::Changed { path, lang, content, facts, stat }
+                }
+                FileChange::Write { path, content, stat } => {
+                    let bytes = match content {
+                        Content::Bytes(bytes) => bytes,
+                        Content::Load(load) => match load() {
+                            Ok(bytes) => bytes,
+                            Err(message) => return Analysis::Failed { path, message },
+                        },
+                    };
+                    let fingerprint = Fingerprint::of_bytes(&bytes);
+                    if let Some(current) = current.filter(|current| current.content == fingerprint) {
+                        memo.count_unchanged();
+                        return Analysis::Unchanged { id: current.id, stat };
+                    }
+                    let key = analysis_key(fingerprint, lang);
+                    let facts = match memo.get(key) {
+                        Some(facts) => facts,
+                        None => match flow.analyze(&path, lang, &bytes) {
+                            Ok(facts) => {
+                                let facts = Arc::new(facts);
+                                memo.insert(key, facts.clone());
+                                facts
+                            }
+                            Err(FlowError::File { message, .. } | FlowError::Setup(message)) => {
+                                return Analysis::Failed { path, message };
+                            }
+                        },
+                    };
+                    Analysis::Changed { path, lang, content: fingerprint, facts, stat }
+                }
+                FileChange::Remove { path } => Analysis::Failed { path, message: "removal routed as a write".into() },
+            }
+        };
+        // A single edit stays on the calling thread: no pool hand-off on the keystroke path.
+        if writes.len() <= 1 {
+            writes.into_iter().map(analyze_one).collect()
+        } else {
+            writes.into_par_iter().map(analyze_one).collect()
+        }
+    }
+
+    fn update_stat(&mut self, id: FileId, stat: Option<FileStat>) {
+        if stat.is_none() {
+            return;
+        }
+        if let Some(entry) = self.entry_mut(id) {
+            entry.stat = stat;
+        }
+    }
+
+    /// Puts a changed file's new facts in place. Links are replaced later by resolution.
+    fn install(
+        &mut self,
+        path: &str,
+        lang: Lang,
+        content: Fingerprint,
+        facts: Arc<FileFacts>,
+        stat: Option<FileStat>,
+        work: &mut Work,
+    ) {
+        let id = match self.snapshot.interner.get(path) {
+            Some(id) => id,
+            None => Arc::make_mut(&mut self.snapshot.interner).intern(path),
+        };
+        let files = Arc::make_mut(&mut self.snapshot.files);
+        if files.len() <= id.index() {
+            files.resize(id.index() + 1, None);
+        }
+        let interface = Arc::new(Interface::of(lang, &facts));
+        let inputs = model_inputs_fingerprint(lang, &facts);
+        if self.model_inputs.insert(id, inputs) != Some(inputs) {
+            work.model_inputs_changed = true;
+        }
+        work.changed.insert(id);
+        match &mut files[id.index()] {
+            Some(entry) => {
+                let entry = Arc::make_mut(entry);
+                let change = Interface::change(&entry.interface, &interface);
+                if change != InterfaceChange::None {
+                    work.interface_changes.push((id, change));
+                }
+                entry.lang = lang;
+                entry.content = content;
+                entry.stat = stat;
+                entry.facts = facts;
+                entry.interface = interface;
+            }
+            slot @ None => {
+                work.added.push(id);
+                *slot = Some(Arc::new(FileEntry {
+                    id,
+                    path: self.snapshot.interner.path(id).clone(),
+                    lang,
+                    content,
+                    stat,
+                    facts,
+                    interface,
+                    links: Vec::new(),
+                    unresolved: Vec::new(),
+                    missing: Vec::new(),
+                    dependents: Vec::new(),
+                }));
+            }
+        }
+    }
+
+    fn uninstall(&mut self, path: &str, work: &mut Work) {
+        let Some(id) = self.snapshot.file_id(path) else { return };
+        let Some(entry) = Arc::make_mut(&mut self.snapshot.files)[id.index()].take() else { return };
+        for target in distinct_targets(&entry.links) {
+            if let Some(target) = self.entry_mut(target) {
+                target.dependents.retain(|dependent| *dependent != id);
+            }
+        }
+        self.forget_probes(id);
+        self.model_inputs.remove(&id);
+        work.removed.push(id);
+        work.changed.insert(id);
+    }
+
+    /// Brings the file set and project model up to date; returns the families whose
+    /// derived model changed (all of them when project files changed).
+    fn update_model(&mut self, work: &Work, project_changed: bool, report: &mut ChangeReport) -> Vec<Family> {
+        if work.added.is_empty() && work.removed.is_empty() && !work.model_inputs_changed && !project_changed {
+            return Vec::new();
+        }
+        let _span = tracing::info_span!("rebuild_model").entered();
+        let families = [Family::Go, Family::Python, Family::Rust, Family::EcmaScript];
+        let before: Vec<u64> = families.iter().map(|family| self.model.family_fingerprint(*family)).collect();
+        let mut file_set = std::mem::replace(&mut self.model, ProjectModel::build(&[], &[])).into_files();
+        for id in &work.added {
+            file_set.insert(self.snapshot.path(*id));
+        }
+        for id in &work.removed {
+            file_set.remove(self.snapshot.path(*id));
+        }
+        let sources: Vec<SourceFile<'_>> = self
+            .snapshot
+            .files()
+            .map(|file| SourceFile { path: &file.path, lang: file.lang, facts: &file.facts })
+            .collect();
+        let project_files: Vec<ProjectFile> = self
+            .project_files
+            .iter()
+            .map(|(path, text)| ProjectFile { path: path.clone(), text: text.clone() })
+            .collect();
+        self.model = ProjectModel::build_on(file_set, &sources, &project_files);
+        report.warnings = self.model.warnings().to_vec();
+        families
+            .iter()
+            .zip(before)
+            .filter(|(family, before)| project_changed || self.model.family_fingerprint(**family) != *before)
+            .map(|(family, _)| *family)
+            .collect()
+    }
+
+    /// The files whose resolution may have changed, in id order.
+    fn resolve_set(&self, work: &Work, families: &[Family], project_changed: bool) -> Vec<FileId> {
+        let mut set: BTreeSet<FileId> = work.changed.iter().copied().collect();
+        let touched_paths = work.added.iter().chain(&work.removed);
+        for id in touched_paths {
+            for key in probes_touched_by(self.snapshot.path(*id)) {
+                set.extend(self.probe_index.get(&key).into_iter().flatten().copied());
+            }
+        }
+        if project_changed || !families.is_empty() {
+            set.extend(self.snapshot.files().filter(|file| families.contains(&file.lang.family())).map(|file| file.id));
+        }
+        set.retain(|id| self.snapshot.file(*id).is_some());
+        set.into_iter().collect()
+    }
+
+    /// Resolves `ids` again and replaces their links and the reverse edges they imply.
+    fn resolve_files(&mut self, ids: &[FileId]) {
+        let model = &self.model;
+        let snapshot = &self.snapshot;
+        let resolve_one = |id: &FileId| -> (FileId, FileResolution) {
+            let file =
+                snapshot.file(*id).map(|file| SourceFile { path: &file.path, lang: file.lang, facts: &file.facts });
+            (*id, file.map(|file| model.resolve(&file)).unwrap_or_default())
+        };
+        let resolved: Vec<(FileId, FileResolution)> = if ids.len() <= 1 {
+            ids.iter().map(resolve_one).collect()
+        } else {
+            ids.par_iter().map(resolve_one).collect()
+        };
+
+        for (id, resolution) in resolved {
+            let mut links = Vec::new();
+            let mut unresolved = Vec::new();
+            for item in resolution.resolutions {
+                match item.target {
+                    Target::File(path) => match self.snapshot.file_id(&path) {
+                        Some(to) => links.push(Link { to, kind: item.kind, import: item.import, usage: item.usage }),
+                        None => unresolved.push(UnresolvedLink { import: item.import, external: false }),
+                    },
+                    Target::External => unresolved.push(UnresolvedLink { import: item.import, external: true }),
+                    Target::Unresolved => unresolved.push(UnresolvedLink { import: item.import, external: false }),
+                    Target::NoFile => {}
+                }
+            }
+            self.replace_probes(id, resolution.probes);
+            let Some(entry) = self.entry_mut(id) else { continue };
+            let old_targets = distinct_targets(&entry.links);
+            entry.links = links;
+            entry.unresolved = unresolved;
+            let new_targets = distinct_targets(&entry.links);
+            for gone in old_targets.difference(&new_targets) {
+                if let Some(target) = self.entry_mut(*gone) {
+                    target.dependents.retain(|dependent| *dependent != id);
+                }
+            }
+            for new in new_targets.difference(&old_targets) {
+                if let Some(target) = self.entry_mut(*new) {
+                    if let Err(position) = target.dependents.binary_search(&id) {
+                        target.dependents.insert(position, id);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The files whose missing-name checks must run again: everything resolved again, and
+    /// the dependents that use a changed name of a file whose interface changed.
+    fn check_set(&self, work: &Work, resolved: &[FileId]) -> Vec<FileId> {
+        let mut set: BTreeSet<FileId> = resolved.iter().copied().collect();
+        for (id, change) in &work.interface_changes {
+            let Some(file) = self.snapshot.file(*id) else { continue };
+            for &dependent in &file.dependents {
+                let Some(dependent_file) = self.snapshot.file(dependent) else { continue };
+                let uses_changed =
+                    dependent_file.links.iter().filter(|link| link.to == *id).any(|link| match (&link.usage, change) {
+                        (Usage::Module, _) | (_, InterfaceChange::All) => true,
+                        (Usage::Names(names), InterfaceChange::Names(changed)) => {
+                            names.iter().any(|name| changed.contains(&name.name))
+                        }
+                        (_, InterfaceChange::None) => false,
+                    });
+                if uses_changed {
+                    set.insert(dependent);
+                }
+            }
+        }
+        set.into_iter().collect()
+    }
+
+    fn check_names(&mut self, ids: &[FileId]) {
+        for &id in ids {
+            let Some(file) = self.snapshot.file(id) else { continue };
+            let mut missing = Vec::new();
+            for link in &file.links {
+                let (Usage::Names(names), Some(target)) = (&link.usage, self.snapshot.file(link.to)) else { continue };
+                for name in names {
+                    if !target.interface.provides(target.lang, &name.name) {
+                        missing.push(MissingName {
+                            import: link.import,
+                            target: link.to,
+                            name: name.name.clone(),
+                            span: name.span,
+                        });
+                    }
+                }
+            }
+            missing.sort();
+            missing.dedup();
+            if file.missing != missing {
+                if let Some(entry) = self.entry_mut(id) {
+                    entry.missing = missing;
+                }
+            }
+        }
+    }
+
+    fn replace_probes(&mut self, id: FileId, probes: Vec<ProbeKey>) {
+        if self.probes.get(&id) == Some(&probes) {
+            return;
+        }
+        self.forget_probes(id);
+        for key in &probes {
+            self.probe_index.entry(*key).or_default().push(id);
+        }
+        self.probes.insert(id, probes);
+    }
+
+    fn forget_probes(&mut self, id: FileId) {
+        for key in self.probes.remove(&id).unwrap_or_default() {
+            if let Some(askers) = self.probe_index.get_mut(&key) {
+                askers.retain(|asker| *asker != id);
+                if askers.is_empty() {
+                    self.probe_index.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// The entry of `id` for writing, copied first if a snapshot still shares it.
+    fn entry_mut(&mut self, id: FileId) -> Option<&mut FileEntry> {
+        Arc::make_mut(&mut self.snapshot.files).get_mut(id.index())?.as_mut().map(Arc::make_mut)
+    }
+}
+
+/// What one apply changed, gathered for the later phases.
+#[derive(Default)]
+struct Work {
+    changed: HashSet<FileId>,
+    added: Vec<FileId>,
+    removed: Vec<FileId>,
+    interface_changes: Vec<(FileId, InterfaceChange)>,
+    model_inputs_changed: bool,
+}
+
+fn distinct_targets(links: &[Link]) -> BTreeSet<FileId> {
+    links.iter().map(|link| link.to).collect()
+}
+
+fn last_change_per_path(changes: Vec<FileChange>) -> Vec<FileChange> {
+    let mut last: HashMap<String, usize> = HashMap::new();
+    for (index, change) in changes.iter().enumerate() {
+        last.insert(change.path().to_owned(), index);
+    }
+    changes
+        .into_iter()
+        .enumerate()
+        .filter(|(index, change)| last.get(change.path()) == Some(index))
+        .map(|(_, change)| change)
+        .collect()
+}
