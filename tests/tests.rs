@@ -16,3 +16,9 @@ mod bad_input;
 
 // Agreement with grimp, madge and go list on real code.
 mod agreement;
+
+// The incremental host equals a from-scratch rebuild after any history of edits.
+mod incremental;
+
+// What one change re-analyses, and cycles.
+mod invalidation;

@@ -1,0 +1,252 @@
+//! The incremental host against from-scratch builds.
+//!
+//! The property: after any sequence of edits, creations, deletions and renames, applied
+//! in batches of any size, the live graph (edges, unresolved imports, definitions, calls,
+//! missing names) equals what a from-scratch build of the same tree gives. The reference
+//! is the plain batch build ([`index_sources`]) for the file graph and a fresh host fed
+//! by the extractor directly (not through the ReCoco flow) for the symbol level.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
+use thread_flow::engine::{DirectExtraction, FileChange, Host, RecocoFlow, Snapshot, index_sources};
+use thread_flow::extractors::resolve::{ProjectFile, is_project_file};
+
+/// One step of a random history. Indices pick files modulo the current count.
+#[derive(Clone, Debug)]
+enum Op {
+    /// Change a number inside a body: content changes, the interface does not.
+    BodyEdit(usize),
+    /// Rename the first definition's name everywhere in the file: an interface change.
+    RenameSymbol(usize),
+    /// Delete one line: an import, a `mod` item, a definition's first line...
+    DropLine(usize, usize),
+    /// Copy a line of one file into another: new imports, often to other directories.
+    CopyLine(usize, usize, usize),
+    /// Delete a file.
+    Delete(usize),
+    /// Bring back a deleted file.
+    Restore(usize),
+    /// Create a copy of a file under a new name in its directory.
+    Create(usize),
+    /// Move a file to a new name in its directory.
+    Rename(usize),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => any::<usize>().prop_map(Op::BodyEdit),
+        2 => any::<usize>().prop_map(Op::RenameSymbol),
+        3 => (any::<usize>(), any::<usize>()).prop_map(|(file, line)| Op::DropLine(file, line)),
+        2 => (any::<usize>(), any::<usize>(), any::<usize>()).prop_map(|(from, line, to)| Op::CopyLine(from, line, to)),
+        2 => any::<usize>().prop_map(Op::Delete),
+        2 => any::<usize>().prop_map(Op::Restore),
+        1 => any::<usize>().prop_map(Op::Create),
+        1 => any::<usize>().prop_map(Op::Rename),
+    ]
+}
+
+/// The tree as the test knows it, plus what was deleted from it.
+struct Tree {
+    files: BTreeMap<String, String>,
+    deleted: BTreeMap<String, String>,
+    counter: usize,
+}
+
+impl Tree {
+    fn pick(&self, index: usize) -> Option<String> {
+        let paths: Vec<&String> = self.files.keys().collect();
+        (!paths.is_empty()).then(|| paths[index % paths.len()].clone())
+    }
+
+    /// Applies `op` to the tree and returns the matching host changes.
+    fn apply(&mut self, op: &Op) -> Vec<FileChange> {
+        self.counter += 1;
+        let counter = self.counter;
+        let write = |path: &str, text: &str| FileChange::write(path, text.as_bytes().to_vec());
+        match op {
+            Op::BodyEdit(index) => {
+                let Some(path) = self.pick(*index) else { return Vec::new() };
+                let text = self.files[&path].clone();
+                let Some(digit) = text.find(|c: char| c.is_ascii_digit() && c != '0') else { return Vec::new() };
+                let mut edited = text.clone();
+                edited.replace_range(digit..digit + 1, "7");
+                edited.push_str(&format!("\n{} edit {counter}\n", comment_for(&path)));
+                self.files.insert(path.clone(), edited.clone());
+                vec![write(&path, &edited)]
+            }
+            Op::RenameSymbol(index) => {
+                let Some(path) = self.pick(*index) else { return Vec::new() };
+                let text = self.files[&path].clone();
+                let Some(name) = first_definition_name(&text) else { return Vec::new() };
+                let edited = text.replace(&name, &format!("{name}R{counter}"));
+                self.files.insert(path.clone(), edited.clone());
+                vec![write(&path, &edited)]
+            }
+            Op::DropLine(index, line) => {
+                let Some(path) = self.pick(*index) else { return Vec::new() };
+                let mut lines: Vec<&str> = self.files[&path].lines().collect();
+                if lines.is_empty() {
+                    return Vec::new();
+                }
+                lines.remove(line % lines.len());
+                let edited = lines.join("\n") + "\n";
+                self.files.insert(path.clone(), edited.clone());
+                vec![write(&path, &edited)]
+            }
+            Op::CopyLine(from, line, to) => {
+                let (Some(from), Some(to)) = (self.pick(*from), self.pick(*to)) else { return Vec::new() };
+                let lines: Vec<&str> = self.files[&from].lines().collect();
+                if lines.is_empty() {
+                    return Vec::new();
+                }
+                let copied = lines[line % lines.len()].to_owned();
+                let edited = format!("{copied}\n{}", self.files[&to]);
+                self.files.insert(to.clone(), edited.clone());
+                vec![write(&to, &edited)]
+            }
+            Op::Delete(index) => {
+                let Some(path) = self.pick(*index) else { return Vec::new() };
+                let text = self.files.remove(&path).unwrap_or_default();
+                self.deleted.insert(path.clone(), text);
+                vec![FileChange::remove(path)]
+            }
+            Op::Restore(index) => {
+                let paths: Vec<String> = self.deleted.keys().cloned().collect();
+                if paths.is_empty() {
+                    return Vec::new();
+                }
+                let path = &paths[index % paths.len()];
+                let text = self.deleted.remove(path).unwrap_or_default();
+                self.files.insert(path.clone(), text.clone());
+                vec![write(path, &text)]
+            }
+            Op::Create(index) | Op::Rename(index) => {
+                let Some(path) = self.pick(*index) else { return Vec::new() };
+                let (dir, name) = path.rsplit_once('/').unwrap_or(("", &path));
+                let extension = name.rsplit_once('.').map_or("", |(_, extension)| extension);
+                let new_path = format!("{dir}/n{counter}.{extension}");
+                let text = self.files[&path].clone();
+                self.files.insert(new_path.clone(), text.clone());
+                let mut changes = vec![write(&new_path, &text)];
+                if matches!(op, Op::Rename(_)) {
+                    self.files.remove(&path);
+                    self.deleted.insert(path.clone(), text);
+                    changes.push(FileChange::remove(path));
+                }
+                changes
+            }
+        }
+    }
+}
+
+fn comment_for(path: &str) -> &'static str {
+    if path.ends_with(".py") || path.ends_with(".toml") || path.ends_with(".cfg") || path.ends_with(".mod") {
+        "#"
+    } else if path.ends_with(".json") {
+        ""
+    } else {
+        "//"
+    }
+}
+
+fn first_definition_name(text: &str) -> Option<String> {
+    for keyword in ["pub fn ", "def ", "export function ", "func ", "pub struct ", "class "] {
+        if let Some(start) = text.find(keyword) {
+            let rest = &text[start + keyword.len()..];
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if !name.is_empty() {
+                return Some(name);
+            }
+        }
+    }
+    None
+}
+
+fn project_files(sources: &[(String, Vec<u8>)]) -> Vec<ProjectFile> {
+    sources
+        .iter()
+        .filter(|(path, _)| is_project_file(path.rsplit('/').next().unwrap_or(path)))
+        .map(|(path, text)| ProjectFile { path: path.clone(), text: String::from_utf8_lossy(text).into_owned() })
+        .collect()
+}
+
+fn from_scratch(files: &BTreeMap<String, String>) -> Snapshot {
+    let mut host = Host::new(Arc::new(DirectExtraction));
+    host.apply(files.iter().map(|(path, text)| FileChange::write(path.as_str(), text.as_bytes().to_vec())).collect());
+    host.snapshot()
+}
+
+/// Everything per file that must match, with ids turned into paths.
+fn symbol_state(snapshot: &Snapshot) -> BTreeMap<String, (usize, usize, Vec<(String, String)>)> {
+    snapshot
+        .files()
+        .map(|file| {
+            let missing = file
+                .missing
+                .iter()
+                .map(|missing| (snapshot.path(missing.target).to_owned(), missing.name.clone()))
+                .collect();
+            (file.path.to_string(), (file.facts.definitions.len(), file.facts.calls.len(), missing))
+        })
+        .collect()
+}
+
+fn check_equal(host: &Host, tree: &Tree, step: usize) -> Result<(), TestCaseError> {
+    let snapshot = host.snapshot();
+    let sources: Vec<(String, Vec<u8>)> =
+        tree.files.iter().map(|(path, text)| (path.clone(), text.as_bytes().to_vec())).collect();
+    let reference = index_sources(&sources, &project_files(&sources));
+    let live = snapshot.graph();
+    prop_assert_eq!(&live.files, &reference.files, "files after step {}", step);
+    prop_assert_eq!(&live.edges, &reference.edges, "edges after step {}", step);
+    prop_assert_eq!(&live.unresolved, &reference.unresolved, "unresolved after step {}", step);
+    let fresh = from_scratch(&tree.files);
+    prop_assert_eq!(symbol_state(&snapshot), symbol_state(&fresh), "symbols after step {}", step);
+    for file in snapshot.files() {
+        let expected = fresh.file_at(&file.path).map(|fresh| fresh.facts.clone());
+        prop_assert_eq!(Some(&file.facts), expected.as_ref(), "facts of {} after step {}", file.path, step);
+    }
+    // Reverse edges are the exact mirror of forward edges.
+    let mut forward = BTreeSet::new();
+    let mut reverse = BTreeSet::new();
+    for file in snapshot.files() {
+        forward.extend(file.links.iter().map(|link| (file.id, link.to)));
+        reverse.extend(file.dependents.iter().map(|dependent| (*dependent, file.id)));
+    }
+    prop_assert_eq!(forward, reverse, "reverse edges after step {}", step);
+    Ok(())
+}
+
+fn cases() -> u32 {
+    std::env::var("THREAD_PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(256)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn incremental_graph_equals_a_rebuild_after_every_step(
+        seed in 0u64..1000,
+        batches in prop::collection::vec(prop::collection::vec(op(), 1..4), 1..10),
+    ) {
+        let workspace = SyntheticWorkspace::generate(SyntheticOptions {
+            files_per_language: 6,
+            files_per_group: 3,
+            imports_per_file: 2,
+            seed,
+        });
+        let mut tree = Tree { files: workspace.files.into_iter().collect(), deleted: BTreeMap::new(), counter: 0 };
+        let flow = RecocoFlow::shared().map_err(|error| TestCaseError::fail(error.to_string()))?;
+        let mut host = Host::new(flow);
+        host.apply(tree.files.iter().map(|(path, text)| FileChange::write(path.as_str(), text.as_bytes().to_vec())).collect());
+        check_equal(&host, &tree, 0)?;
+        for (step, batch) in batches.iter().enumerate() {
+            let changes: Vec<FileChange> = batch.iter().flat_map(|op| tree.apply(op)).collect();
+            host.apply(changes);
+            check_equal(&host, &tree, step + 1)?;
+        }
+    }
+}
