@@ -1,10 +1,14 @@
 //! Thread's library face: live cross-file dependency graphs for Rust, Python,
 //! TypeScript/JavaScript and Go.
 //!
-//! This crate holds no logic. It re-exports the member crates:
+//! This crate holds no analysis logic. It re-exports the member crates:
 //! - [`extractors`]: tree-sitter extraction of imports, definitions and calls, and
 //!   module resolution from each project's own model;
-//! - [`engine`]: workspace loading, the parallel index and the file-level graph.
+//! - [`engine`]: workspace loading, the incremental host, snapshots and the index;
+//! - [`storage`]: the stores the graph is kept in between runs;
+//!
+//! and offers [`incremental`], the API of the published thread-flow 0.1, as a thin
+//! adapter over them.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -17,5 +21,8 @@
 //! # Ok::<(), thread_flow::engine::LoadError>(())
 //! ```
 
+pub mod incremental;
+
 pub use thread_engine as engine;
 pub use thread_extractors as extractors;
+pub use thread_storage as storage;

@@ -22,3 +22,6 @@ mod incremental;
 
 // What one change re-analyses, and cycles.
 mod invalidation;
+
+// Restoring from a store and catching up with the tree.
+mod warm_start;

@@ -145,9 +145,29 @@ const SPARE_MEMO_ENTRIES: usize = 4096;
 
 /// The outcome of analysing one changed source file.
 enum Analysis {
-    Unchanged { id: FileId, stat: Option<FileStat> },
-    Changed { path: String, lang: Lang, content: Fingerprint, facts: Arc<FileFacts>, stat: Option<FileStat> },
-    Failed { path: String, message: String },
+    Unchanged {
+        id: FileId,
+        stat: Option<FileStat>,
+    },
+    Changed {
+        path: String,
+        lang: Lang,
+        content: Fingerprint,
+        facts: Arc<FileFacts>,
+        stat: Option<FileStat>,
+    },
+    Failed {
+        path: String,
+        message: String,
+    },
+    /// Identical content is being extracted by another worker of the same batch.
+    Deferred {
+        path: String,
+        lang: Lang,
+        content: Fingerprint,
+        key: Fingerprint,
+        stat: Option<FileStat>,
+    },
 }
 
 impl Host {
@@ -219,6 +239,7 @@ impl Host {
                     self.install(&path, lang, content, facts, stat, &mut work);
                 }
                 Analysis::Failed { path, message } => report.failures.push((path, message)),
+                Analysis::Deferred { .. } => {}
             }
         }
         for path in removals {
@@ -284,15 +305,16 @@ impl Host {
         let snapshot = &self.snapshot;
         let memo = &self.memo;
         let flow = &self.flow;
+        let claimed: dashmap::DashMap<Fingerprint, ()> = dashmap::DashMap::new();
         let analyze_one = |(lang, change): (Lang, FileChange)| -> Analysis {
             let current = snapshot.file_at(change.path());
             match change {
                 FileChange::Restore { path, content, facts, stat } => {
                     if let Some(current) = current.filter(|current| current.content == content) {
-                        memo.count_unchanged();
+                        memo.count_hit();
                         return Analysis::Unchanged { id: current.id, stat };
                     }
-                    memo.count_unchanged();
+                    memo.count_hit();
                     memo.insert(analysis_key(content, lang), facts.clone());
                     Analysis::Changed { path, lang, content, facts, stat }
                 }
@@ -306,34 +328,53 @@ impl Host {
                     };
                     let fingerprint = Fingerprint::of_bytes(&bytes);
                     if let Some(current) = current.filter(|current| current.content == fingerprint) {
-                        memo.count_unchanged();
+                        memo.count_hit();
                         return Analysis::Unchanged { id: current.id, stat };
                     }
                     let key = analysis_key(fingerprint, lang);
-                    let facts = match memo.get(key) {
-                        Some(facts) => facts,
-                        None => match flow.analyze(&path, lang, &bytes) {
-                            Ok(facts) => {
-                                let facts = Arc::new(facts);
-                                memo.insert(key, facts.clone());
-                                facts
-                            }
-                            Err(FlowError::File { message, .. } | FlowError::Setup(message)) => {
-                                return Analysis::Failed { path, message };
-                            }
-                        },
-                    };
-                    Analysis::Changed { path, lang, content: fingerprint, facts, stat }
+                    if let Some(facts) = memo.get(key) {
+                        memo.count_hit();
+                        return Analysis::Changed { path, lang, content: fingerprint, facts, stat };
+                    }
+                    // Identical content elsewhere in this batch is extracted once: the first
+                    // worker claims the key, the others take its result afterwards.
+                    if claimed.insert(key, ()).is_some() {
+                        return Analysis::Deferred { path, lang, content: fingerprint, key, stat };
+                    }
+                    memo.count_miss();
+                    match flow.analyze(&path, lang, &bytes) {
+                        Ok(facts) => {
+                            let facts = Arc::new(facts);
+                            memo.insert(key, facts.clone());
+                            Analysis::Changed { path, lang, content: fingerprint, facts, stat }
+                        }
+                        Err(FlowError::File { message, .. } | FlowError::Setup(message)) => {
+                            Analysis::Failed { path, message }
+                        }
+                    }
                 }
                 FileChange::Remove { path } => Analysis::Failed { path, message: "removal routed as a write".into() },
             }
         };
         // A single edit stays on the calling thread: no pool hand-off on the keystroke path.
-        if writes.len() <= 1 {
+        let analyses: Vec<Analysis> = if writes.len() <= 1 {
             writes.into_iter().map(analyze_one).collect()
         } else {
             writes.into_par_iter().map(analyze_one).collect()
-        }
+        };
+        analyses
+            .into_iter()
+            .map(|analysis| match analysis {
+                Analysis::Deferred { path, lang, content, key, stat } => match memo.get(key) {
+                    Some(facts) => {
+                        memo.count_hit();
+                        Analysis::Changed { path, lang, content, facts, stat }
+                    }
+                    None => Analysis::Failed { path, message: "analysis of identical content failed".into() },
+                },
+                other => other,
+            })
+            .collect()
     }
 
     fn update_stat(&mut self, id: FileId, stat: Option<FileStat>) {

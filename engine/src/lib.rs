@@ -14,6 +14,7 @@ pub mod loader;
 pub mod memo;
 pub mod scc;
 pub mod snapshot;
+pub mod store;
 pub mod synthetic;
 
 pub use fingerprint::Fingerprint;

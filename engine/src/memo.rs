@@ -44,17 +44,19 @@ impl CacheStats {
 }
 
 impl FactsMemo {
-    /// The cached facts for `key`, counting a hit or a miss.
+    /// The cached facts for `key`, without counting.
     pub fn get(&self, key: Fingerprint) -> Option<Arc<FileFacts>> {
-        let found = self.entries.get(&key).map(|entry| entry.value().clone());
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
-        counter.fetch_add(1, Ordering::Relaxed);
-        found
+        self.entries.get(&key).map(|entry| entry.value().clone())
     }
 
-    /// Counts a file whose content was unchanged as a hit: it cost no extraction.
-    pub fn count_unchanged(&self) {
+    /// Counts a file served without extraction: from the cache, or unchanged.
+    pub fn count_hit(&self) {
         self.hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a file that was extracted.
+    pub fn count_miss(&self) {
+        self.misses.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Caches `facts` under `key`.

@@ -1,0 +1,51 @@
+//! Warm start: a host restored from a store reads only files whose size or mtime moved,
+//! and ends equal to a cold index of the same tree.
+
+use std::sync::Arc;
+
+use thread_flow::engine::store::{Store, StoreBatch, restore};
+use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
+use thread_flow::engine::{Host, LoadOptions, RecocoFlow, index_into, index_workspace};
+use thread_flow::storage::MemoryStore;
+
+#[test]
+fn a_restored_host_reanalyses_only_what_changed_on_disk() {
+    let workspace =
+        SyntheticWorkspace::generate(SyntheticOptions { files_per_language: 24, ..SyntheticOptions::default() });
+    let dir = tempfile::tempdir().expect("temp dir");
+    workspace.write_to(dir.path()).expect("write workspace");
+    let options = LoadOptions::default();
+    let flow = RecocoFlow::shared().expect("flow");
+
+    let mut first = Host::new(flow.clone());
+    let cold = index_into(&mut first, dir.path(), &options).expect("cold index");
+    // Identical files (the empty `__init__.py`s) are extracted once.
+    assert_eq!((cold.cache.hits + cold.cache.misses) as usize, cold.snapshot.len());
+    assert!(cold.cache.misses < cold.cache.hits + cold.cache.misses);
+    let mut store = MemoryStore::default();
+    store.apply(&StoreBatch::everything(&first.snapshot(), &first)).expect("save");
+
+    // An unchanged tree: nothing read, 100% hits.
+    let mut second = Host::new(flow.clone());
+    restore(&mut second, store.load().expect("load"));
+    let warm = index_into(&mut second, dir.path(), &options).expect("warm start");
+    assert_eq!(warm.changed, 0);
+    assert_eq!(warm.unchanged_by_stat, cold.snapshot.len());
+    assert_eq!(warm.cache_hit_rate(), 1.0);
+    assert_eq!(warm.graph, cold.graph);
+
+    // One file edited, one created, one deleted while the "editor" was closed.
+    let edited = dir.path().join("py/src/genpy/g0/m0.py");
+    let text = std::fs::read_to_string(&edited).expect("read") + "\ndef added_later():\n    return 1\n";
+    std::fs::write(&edited, text).expect("edit");
+    std::fs::write(dir.path().join("py/src/genpy/g0/new.py"), "from genpy.g0 import m0\n").expect("create");
+    std::fs::remove_file(dir.path().join("ts/src/g1/m1.ts")).expect("delete");
+
+    let mut third = Host::new(flow as Arc<dyn thread_flow::engine::FactsFlow>);
+    restore(&mut third, store.load().expect("load"));
+    let warm = index_into(&mut third, dir.path(), &options).expect("warm start");
+    assert_eq!(warm.changed, 3);
+    assert_eq!(warm.cache.misses, 2, "only the edited and the created file are extracted");
+    let fresh = index_workspace(dir.path(), &options).expect("cold index of the new tree");
+    assert_eq!(warm.graph, fresh.graph);
+}
