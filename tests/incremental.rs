@@ -179,8 +179,11 @@ fn from_scratch(files: &BTreeMap<String, String>) -> Snapshot {
     host.snapshot()
 }
 
+/// Per file: definition count, call count, and missing (target, name) pairs.
+type SymbolState = BTreeMap<String, (usize, usize, Vec<(String, String)>)>;
+
 /// Everything per file that must match, with ids turned into paths.
-fn symbol_state(snapshot: &Snapshot) -> BTreeMap<String, (usize, usize, Vec<(String, String)>)> {
+fn symbol_state(snapshot: &Snapshot) -> SymbolState {
     snapshot
         .files()
         .map(|file| {

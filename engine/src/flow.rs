@@ -74,7 +74,7 @@ impl RecocoFlow {
         SHARED
             .get_or_init(|| {
                 keep_recoco_logs_off_stdout();
-                block_on(build())?.map(|flow| Arc::new(RecocoFlow { flow }))
+                block_on(build)?.map(|flow| Arc::new(RecocoFlow { flow }))
             })
             .clone()
     }
@@ -88,7 +88,7 @@ impl FactsFlow for RecocoFlow {
             Value::Basic(BasicValue::Str(Arc::from(lang.name()))),
             Value::Basic(BasicValue::Bytes(bytes::Bytes::copy_from_slice(content))),
         ];
-        let output = block_on(recoco_core::execution::evaluator::evaluate_transient_flow(&self.flow, &inputs))?
+        let output = block_on(|| recoco_core::execution::evaluator::evaluate_transient_flow(&self.flow, &inputs))?
             .map_err(|error| fail(error.to_string()))?;
         match output {
             Value::Basic(BasicValue::Bytes(encoded)) => {
@@ -215,19 +215,34 @@ fn keep_recoco_logs_off_stdout() {
     let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).with_env_filter(filter).try_init();
 }
 
-/// Runs a ReCoco future to completion from synchronous code. Inside a tokio blocking
-/// thread the ambient runtime drives it; elsewhere (rayon workers, plain threads) a
-/// per-thread current-thread runtime does, since ReCoco's evaluator needs tokio's timer.
-fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, FlowError> {
+/// Runs a ReCoco future to completion from synchronous code, on a current-thread runtime
+/// of this thread's own (ReCoco's evaluator needs tokio's timer). A thread that is inside
+/// some other runtime's context (an async caller, `spawn_blocking`) cannot start one, so
+/// there the future runs on a short-lived helper thread instead; the LSP's analysis thread
+/// and rayon's workers never pay for that.
+fn block_on<Make, F>(make: Make) -> Result<F::Output, FlowError>
+where
+    Make: FnOnce() -> F + Send,
+    F: std::future::Future,
+    F::Output: Send,
+{
     thread_local! {
         static RUNTIME: Result<tokio::runtime::Runtime, String> =
             tokio::runtime::Builder::new_current_thread().enable_time().build().map_err(|error| error.to_string());
     }
-    if let Ok(handle) = tokio::runtime::Handle::try_current() {
-        return Ok(handle.block_on(future));
+    let run_here = |make: Make| {
+        RUNTIME.with(|runtime| match runtime {
+            Ok(runtime) => Ok(runtime.block_on(make())),
+            Err(error) => Err(FlowError::Setup(format!("cannot start the runtime ReCoco needs: {error}"))),
+        })
+    };
+    if tokio::runtime::Handle::try_current().is_err() {
+        return run_here(make);
     }
-    RUNTIME.with(|runtime| match runtime {
-        Ok(runtime) => Ok(runtime.block_on(future)),
-        Err(error) => Err(FlowError::Setup(format!("cannot start the runtime ReCoco needs: {error}"))),
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| run_here(make))
+            .join()
+            .unwrap_or_else(|_| Err(FlowError::Setup("the analysis helper thread panicked".to_owned())))
     })
 }

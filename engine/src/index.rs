@@ -153,7 +153,7 @@ fn merge(report: &mut ChangeReport, second: ChangeReport) {
     report.changed.extend(second.changed);
     report.changed.sort();
     report.changed.dedup();
-    report.cache = report.cache.add(second.cache);
+    report.cache = report.cache.combined(second.cache);
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

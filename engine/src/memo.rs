@@ -38,7 +38,7 @@ impl CacheStats {
     }
 
     /// The sum of two counts.
-    pub fn add(self, other: CacheStats) -> CacheStats {
+    pub fn combined(self, other: CacheStats) -> CacheStats {
         CacheStats { hits: self.hits + other.hits, misses: self.misses + other.misses }
     }
 }
