@@ -132,5 +132,12 @@ fn single_edit(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, fingerprint, per_file_analysis, cold_index, single_edit);
+criterion_group!(
+    /// Every engine benchmark.
+    benches,
+    fingerprint,
+    per_file_analysis,
+    cold_index,
+    single_edit
+);
 criterion_main!(benches);
