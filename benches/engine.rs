@@ -3,6 +3,9 @@
 //!
 //! `THREAD_BENCH_FILES` sets the size of the large workspace (default 10,000 files).
 
+// `criterion_group!` generates a function without documentation.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -132,12 +135,5 @@ fn single_edit(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(
-    /// Every engine benchmark.
-    benches,
-    fingerprint,
-    per_file_analysis,
-    cold_index,
-    single_edit
-);
+criterion_group!(benches, fingerprint, per_file_analysis, cold_index, single_edit);
 criterion_main!(benches);
