@@ -47,6 +47,16 @@ pub enum Content {
     Load(Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send>),
 }
 
+impl Content {
+    /// The bytes, loading them if needed.
+    fn into_bytes(self) -> Result<Vec<u8>, String> {
+        match self {
+            Content::Bytes(bytes) => Ok(bytes),
+            Content::Load(load) => load(),
+        }
+    }
+}
+
 impl std::fmt::Debug for Content {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -268,7 +278,11 @@ impl Host {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        self.memo.trim(SPARE_MEMO_ENTRIES);
+        // Trimming scans the memo, so it runs only once the memo has clearly outgrown the
+        // workspace, never on every keystroke.
+        if self.memo.len() > self.snapshot.files.len() + 2 * SPARE_MEMO_ENTRIES {
+            self.memo.trim(SPARE_MEMO_ENTRIES);
+        }
         report.elapsed = started.elapsed();
         tracing::debug!(
             changed = report.changed.len(),
@@ -282,15 +296,12 @@ impl Host {
     fn apply_project_file(&mut self, change: FileChange, report: &mut ChangeReport) -> bool {
         match change {
             FileChange::Write { path, content, .. } => {
-                let bytes = match content {
-                    Content::Bytes(bytes) => bytes,
-                    Content::Load(load) => match load() {
-                        Ok(bytes) => bytes,
-                        Err(message) => {
-                            report.failures.push((path, message));
-                            return false;
-                        }
-                    },
+                let bytes = match content.into_bytes() {
+                    Ok(bytes) => bytes,
+                    Err(message) => {
+                        report.failures.push((path, message));
+                        return false;
+                    }
                 };
                 let text = String::from_utf8_lossy(&bytes).into_owned();
                 self.project_files.insert(path, text.clone()).as_ref() != Some(&text)
@@ -319,12 +330,9 @@ impl Host {
                     Analysis::Changed { path, lang, content, facts, stat }
                 }
                 FileChange::Write { path, content, stat } => {
-                    let bytes = match content {
-                        Content::Bytes(bytes) => bytes,
-                        Content::Load(load) => match load() {
-                            Ok(bytes) => bytes,
-                            Err(message) => return Analysis::Failed { path, message },
-                        },
+                    let bytes = match content.into_bytes() {
+                        Ok(bytes) => bytes,
+                        Err(message) => return Analysis::Failed { path, message },
                     };
                     let fingerprint = Fingerprint::of_bytes(&bytes);
                     if let Some(current) = current.filter(|current| current.content == fingerprint) {

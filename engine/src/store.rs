@@ -10,7 +10,7 @@ use thread_extractors::FileFacts;
 
 use crate::fingerprint::Fingerprint;
 use crate::host::{ChangeReport, FileChange, Host};
-use crate::snapshot::{FileStat, Snapshot};
+use crate::snapshot::{FileEntry, FileStat, Snapshot};
 
 /// A file as a store keeps it: enough to restore it without reading or parsing it.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +23,13 @@ pub struct StoredFile {
     pub stat: Option<FileStat>,
     /// Its facts.
     pub facts: Arc<FileFacts>,
+}
+
+impl StoredFile {
+    /// The stored form of a live file.
+    pub fn of(file: &FileEntry) -> StoredFile {
+        StoredFile { path: file.path.to_string(), content: file.content, stat: file.stat, facts: file.facts.clone() }
+    }
 }
 
 /// Everything a store holds.
@@ -52,12 +59,7 @@ impl StoreBatch {
         let mut batch = StoreBatch::default();
         for path in &report.changed {
             match snapshot.file_at(path) {
-                Some(file) => batch.upserts.push(StoredFile {
-                    path: path.clone(),
-                    content: file.content,
-                    stat: file.stat,
-                    facts: file.facts.clone(),
-                }),
+                Some(file) => batch.upserts.push(StoredFile::of(file)),
                 None => batch.removals.push(path.clone()),
             }
         }
@@ -68,15 +70,7 @@ impl StoreBatch {
     /// Everything in `snapshot`, for a first save.
     pub fn everything(snapshot: &Snapshot, host: &Host) -> StoreBatch {
         StoreBatch {
-            upserts: snapshot
-                .files()
-                .map(|file| StoredFile {
-                    path: file.path.to_string(),
-                    content: file.content,
-                    stat: file.stat,
-                    facts: file.facts.clone(),
-                })
-                .collect(),
+            upserts: snapshot.files().map(StoredFile::of).collect(),
             removals: Vec::new(),
             project_files: host.project_files().iter().map(|(path, text)| (path.clone(), text.clone())).collect(),
         }
