@@ -12,7 +12,7 @@ use tree_sitter::{Node, Parser, QueryCursor, QueryMatch, Tree};
 
 use crate::facts::{Call, Definition, DefinitionKind, FileFacts, Import, ImportedName, Span};
 use crate::lang::{ExportRule, Lang};
-use crate::queries::{CompiledQueries, compiled};
+use crate::queries::{CompiledQueries, Section, compiled};
 use crate::text::{collapse_whitespace, compact_text, node_text, slice_text, strip_quotes};
 use crate::{ExtractError, use_tree};
 
@@ -56,13 +56,27 @@ fn parse(lang: Lang, source: &[u8]) -> Result<Tree, ExtractError> {
 
 fn assemble(lang: Lang, queries: &CompiledQueries, tree: &Tree, source: &[u8]) -> FileFacts {
     let root = tree.root_node();
-    let mut facts = FileFacts::default();
-    let (imports, package) = collect_imports(queries, root, source);
-    facts.package = package;
-    facts.definitions = collect_definitions(lang, queries, root, source);
-    facts.imports = imports;
+    let mut imports = ImportCollector::default();
+    let mut definitions = DefinitionCollector::default();
+    let mut calls = Vec::new();
+    // One walk of the tree serves all three query files.
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(&queries.query, root, source);
+    while let Some(query_match) = matches.next() {
+        match queries.sections[query_match.pattern_index] {
+            Section::Imports => imports.accept(queries, query_match, source),
+            Section::Definitions => definitions.accept(queries, query_match, source),
+            Section::Calls => accept_call(queries, query_match, source, &mut calls),
+        }
+    }
+    let mut facts = FileFacts {
+        package: imports.package,
+        imports: imports.imports,
+        definitions: definitions.finish(lang, source),
+        ..FileFacts::default()
+    };
     assign_import_scopes(&mut facts);
-    facts.calls = collect_calls(queries, root, source, &facts.definitions);
+    facts.calls = finish_calls(calls, &facts.definitions);
     facts.syntax_errors = collect_syntax_errors(root);
     facts
 }
@@ -76,34 +90,32 @@ fn capture_node<'tree>(query_match: &QueryMatch<'_, 'tree>, index: Option<u32>) 
 // ---------------------------------------------------------------------------------------
 // Imports
 
-fn collect_imports(queries: &CompiledQueries, root: Node<'_>, source: &[u8]) -> (Vec<Import>, Option<String>) {
-    let captures = &queries.import_captures;
-    let mut imports: Vec<Import> = Vec::new();
-    // (statement node id, specifier start byte) → index in `imports`.
-    let mut by_key: HashMap<(usize, u32), usize> = HashMap::new();
-    let mut package = None;
+#[derive(Default)]
+struct ImportCollector {
+    imports: Vec<Import>,
+    /// (statement node id, specifier start byte) → index in `imports`.
+    by_key: HashMap<(usize, u32), usize>,
+    package: Option<String>,
+}
 
-    let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(&queries.imports, root, source);
-    while let Some(query_match) = matches.next() {
+impl ImportCollector {
+    fn accept(&mut self, queries: &CompiledQueries, query_match: &QueryMatch<'_, '_>, source: &[u8]) {
+        let captures = &queries.import_captures;
         let node_of = |index| capture_node(query_match, index);
         if let Some(node) = node_of(captures.package) {
-            package = Some(node_text(node, source));
+            self.package = Some(node_text(node, source));
         }
-        let Some(statement) = node_of(captures.statement) else { continue };
+        let Some(statement) = node_of(captures.statement) else { return };
         let kind = queries.import_pattern_kinds[query_match.pattern_index];
+        let (imports, by_key) = (&mut self.imports, &mut self.by_key);
 
-        let mut upsert = |key_start: u32, fresh: Import| -> usize {
+        let mut upsert = |key_start: u32, fresh: Import| {
             let key = (statement.id(), key_start);
             match by_key.get(&key) {
-                Some(&index) => {
-                    merge_import(&mut imports[index], fresh);
-                    index
-                }
+                Some(&index) => merge_import(&mut imports[index], fresh),
                 None => {
                     imports.push(fresh);
                     by_key.insert(key, imports.len() - 1);
-                    imports.len() - 1
                 }
             }
         };
@@ -124,10 +136,10 @@ fn collect_imports(queries: &CompiledQueries, root: Node<'_>, source: &[u8]) -> 
                     },
                 );
             }
-            continue;
+            return;
         }
 
-        let Some(path) = node_of(captures.path) else { continue };
+        let Some(path) = node_of(captures.path) else { return };
         let mut names = Vec::new();
         if let Some(name) = node_of(captures.name) {
             names.push(ImportedName {
@@ -157,7 +169,6 @@ fn collect_imports(queries: &CompiledQueries, root: Node<'_>, source: &[u8]) -> 
             },
         );
     }
-    (imports, package)
 }
 
 /// Merges what another pattern learned about the same import.
@@ -214,28 +225,30 @@ impl PendingDefinition<'_> {
     }
 }
 
-fn collect_definitions(lang: Lang, queries: &CompiledQueries, root: Node<'_>, source: &[u8]) -> Vec<Definition> {
-    let captures = &queries.definition_captures;
-    let mut pending: Vec<PendingDefinition<'_>> = Vec::new();
-    let mut by_key: HashMap<(usize, usize), usize> = HashMap::new();
-    let mut explicit_exports: Option<Vec<String>> = None;
+#[derive(Default)]
+struct DefinitionCollector<'tree> {
+    pending: Vec<PendingDefinition<'tree>>,
+    /// (definition node id, name node id) → index in `pending`.
+    by_key: HashMap<(usize, usize), usize>,
+    explicit_exports: Option<Vec<String>>,
+}
 
-    let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(&queries.definitions, root, source);
-    while let Some(query_match) = matches.next() {
+impl<'tree> DefinitionCollector<'tree> {
+    fn accept(&mut self, queries: &CompiledQueries, query_match: &QueryMatch<'_, 'tree>, source: &[u8]) {
+        let captures = &queries.definition_captures;
         let node_of = |index| capture_node(query_match, index);
         if let Some(export_name) = node_of(captures.export_name) {
-            explicit_exports.get_or_insert_with(Vec::new).push(node_text(export_name, source));
-            continue;
+            self.explicit_exports.get_or_insert_with(Vec::new).push(node_text(export_name, source));
+            return;
         }
         let Some((node, kind)) = captures
             .kinds
             .iter()
             .find_map(|&(index, kind)| capture_node(query_match, Some(index)).map(|node| (node, kind)))
         else {
-            continue;
+            return;
         };
-        let Some(name_node) = node_of(captures.name) else { continue };
+        let Some(name_node) = node_of(captures.name) else { return };
         let candidate = PendingDefinition {
             node,
             name_node,
@@ -245,39 +258,43 @@ fn collect_definitions(lang: Lang, queries: &CompiledQueries, root: Node<'_>, so
             body_start: node_of(captures.body).map(|body| body.start_byte()),
             pattern_index: query_match.pattern_index,
         };
-        match by_key.get(&(node.id(), name_node.id())) {
+        match self.by_key.get(&(node.id(), name_node.id())) {
             Some(&index) => {
-                if candidate.outranks(&pending[index]) {
-                    pending[index] = candidate;
+                if candidate.outranks(&self.pending[index]) {
+                    self.pending[index] = candidate;
                 }
             }
             None => {
-                by_key.insert((node.id(), name_node.id()), pending.len());
-                pending.push(candidate);
+                self.by_key.insert((node.id(), name_node.id()), self.pending.len());
+                self.pending.push(candidate);
             }
         }
     }
 
-    pending.sort_by_key(|definition| (definition.node.start_byte(), std::cmp::Reverse(definition.node.end_byte())));
-    let parents =
-        enclosing_indices(pending.iter().map(|definition| (definition.node.start_byte(), definition.node.end_byte())));
+    fn finish(self, lang: Lang, source: &[u8]) -> Vec<Definition> {
+        let DefinitionCollector { mut pending, explicit_exports, .. } = self;
+        pending.sort_by_key(|definition| (definition.node.start_byte(), std::cmp::Reverse(definition.node.end_byte())));
+        let parents = enclosing_indices(
+            pending.iter().map(|definition| (definition.node.start_byte(), definition.node.end_byte())),
+        );
 
-    let mut definitions: Vec<Definition> = Vec::with_capacity(pending.len());
-    for (index, candidate) in pending.iter().enumerate() {
-        let name = strip_quotes(&node_text(candidate.name_node, source)).to_owned();
-        let parent = parents[index].map(|parent| &definitions[parent]);
-        let exported = is_exported(lang.spec().export_rule, candidate, &name, parent, explicit_exports.as_deref());
-        definitions.push(Definition {
-            signature: signature(candidate, source),
-            kind: candidate.kind,
-            owner: candidate.owner.clone(),
-            exported,
-            span: Span::of(&candidate.node),
-            name_span: Span::of(&candidate.name_node),
-            name,
-        });
+        let mut definitions: Vec<Definition> = Vec::with_capacity(pending.len());
+        for (index, candidate) in pending.iter().enumerate() {
+            let name = strip_quotes(&node_text(candidate.name_node, source)).to_owned();
+            let parent = parents[index].map(|parent| &definitions[parent]);
+            let exported = is_exported(lang.spec().export_rule, candidate, &name, parent, explicit_exports.as_deref());
+            definitions.push(Definition {
+                signature: signature(candidate, source),
+                kind: candidate.kind,
+                owner: candidate.owner.clone(),
+                exported,
+                span: Span::of(&candidate.node),
+                name_span: Span::of(&candidate.name_node),
+                name,
+            });
+        }
+        definitions
     }
-    definitions
 }
 
 fn is_exported(
@@ -348,20 +365,16 @@ fn enclosing_indices(spans: impl Iterator<Item = (usize, usize)>) -> Vec<Option<
 // ---------------------------------------------------------------------------------------
 // Calls
 
-fn collect_calls(queries: &CompiledQueries, root: Node<'_>, source: &[u8], definitions: &[Definition]) -> Vec<Call> {
-    let captures = &queries.call_captures;
-    let mut calls = Vec::new();
-    let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(&queries.calls, root, source);
-    while let Some(query_match) = matches.next() {
-        let Some(callee) = capture_node(query_match, captures.callee) else { continue };
-        let callee_text = compact_text(callee, source);
-        let name = last_segment(&callee_text).to_owned();
-        if name.is_empty() {
-            continue;
-        }
+fn accept_call(queries: &CompiledQueries, query_match: &QueryMatch<'_, '_>, source: &[u8], calls: &mut Vec<Call>) {
+    let Some(callee) = capture_node(query_match, queries.call_captures.callee) else { return };
+    let callee_text = compact_text(callee, source);
+    let name = last_segment(&callee_text).to_owned();
+    if !name.is_empty() {
         calls.push(Call { callee: callee_text, name, caller: None, span: Span::of(&callee) });
     }
+}
+
+fn finish_calls(mut calls: Vec<Call>, definitions: &[Definition]) -> Vec<Call> {
     // Source order, which the caller sweep relies on; one call per callee expression.
     calls.sort_by_key(|call| (call.span.start_byte, call.span.end_byte));
     calls.dedup_by_key(|call| call.span);

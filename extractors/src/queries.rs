@@ -13,15 +13,26 @@ use crate::facts::{DefinitionKind, ImportKind};
 use crate::lang::Lang;
 
 /// The compiled queries of one language and the capture indices the extractor reads.
+///
+/// The three query files compile into one query, so a file's tree is walked once, not
+/// three times; each pattern remembers which file it came from.
 pub(crate) struct CompiledQueries {
-    pub(crate) imports: Query,
+    pub(crate) query: Query,
+    /// Which query file each pattern came from.
+    pub(crate) sections: Vec<Section>,
     pub(crate) import_captures: ImportCaptures,
     /// The `kind` property of each import pattern, set with `(#set! kind "...")`.
     pub(crate) import_pattern_kinds: Vec<ImportKind>,
-    pub(crate) definitions: Query,
     pub(crate) definition_captures: DefinitionCaptures,
-    pub(crate) calls: Query,
     pub(crate) call_captures: CallCaptures,
+}
+
+/// The query file a pattern belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Section {
+    Imports,
+    Definitions,
+    Calls,
 }
 
 #[derive(Default)]
@@ -73,12 +84,37 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
             message: error.to_string(),
         })
     };
-    let imports = build("imports.scm", sources.imports)?;
-    let definitions = build("definitions.scm", sources.definitions)?;
-    let calls = build("calls.scm", sources.calls)?;
+    let files = [
+        ("imports.scm", sources.imports, Section::Imports),
+        ("definitions.scm", sources.definitions, Section::Definitions),
+        ("calls.scm", sources.calls, Section::Calls),
+    ];
+    let mut combined = String::new();
+    let mut section_starts = Vec::new();
+    for (_, source, section) in files {
+        section_starts.push((combined.len(), section));
+        combined.push_str(source);
+        combined.push('\n');
+    }
+    let query = match Query::new(&grammar, &combined) {
+        Ok(query) => query,
+        // Compile the files one by one to say which is at fault.
+        Err(error) => {
+            for (file, source, _) in files {
+                build(file, source)?;
+            }
+            return Err(ExtractError::Query { lang: lang.name(), file: "queries", message: error.to_string() });
+        }
+    };
+    let sections: Vec<Section> = (0..query.pattern_count())
+        .map(|pattern| {
+            let start = query.start_byte_for_pattern(pattern);
+            section_starts.iter().rev().find(|(offset, _)| *offset <= start).map_or(Section::Calls, |(_, s)| *s)
+        })
+        .collect();
 
     let mut import_captures = ImportCaptures::default();
-    for (index, name) in capture_names(&imports) {
+    for (index, name) in capture_names(&query) {
         let slot = match name {
             "import" => &mut import_captures.statement,
             "import.path" => &mut import_captures.path,
@@ -94,9 +130,9 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
         };
         *slot = Some(index);
     }
-    let import_pattern_kinds = (0..imports.pattern_count())
+    let import_pattern_kinds = (0..query.pattern_count())
         .map(|pattern| {
-            imports
+            query
                 .property_settings(pattern)
                 .iter()
                 .find(|property| &*property.key == "kind")
@@ -107,7 +143,7 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
         .collect();
 
     let mut definition_captures = DefinitionCaptures::default();
-    for (index, name) in capture_names(&definitions) {
+    for (index, name) in capture_names(&query) {
         if let Some(kind) = name.strip_prefix("definition.") {
             let kind = DefinitionKind::from_capture(kind).ok_or_else(|| ExtractError::Query {
                 lang: lang.name(),
@@ -129,7 +165,7 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
     }
 
     let mut call_captures = CallCaptures::default();
-    for (index, name) in capture_names(&calls) {
+    for (index, name) in capture_names(&query) {
         match name {
             "call" => call_captures.call = Some(index),
             "callee" => call_captures.callee = Some(index),
@@ -137,15 +173,7 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
         }
     }
 
-    Ok(CompiledQueries {
-        imports,
-        import_captures,
-        import_pattern_kinds,
-        definitions,
-        definition_captures,
-        calls,
-        call_captures,
-    })
+    Ok(CompiledQueries { query, sections, import_captures, import_pattern_kinds, definition_captures, call_captures })
 }
 
 fn capture_names(query: &Query) -> impl Iterator<Item = (u32, &str)> {
