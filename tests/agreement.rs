@@ -5,6 +5,9 @@
 //! tools; this test indexes the same trees and compares file edges. Without a tool the
 //! test skips loudly, and under `THREAD_CI=1` it fails instead.
 
+// Skips and agreement figures are printed for whoever runs the tests.
+#![allow(clippy::print_stderr)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -557,10 +557,10 @@ impl Host {
                 }
             }
             for new in new_targets.difference(&old_targets) {
-                if let Some(target) = self.entry_mut(*new) {
-                    if let Err(position) = target.dependents.binary_search(&id) {
-                        target.dependents.insert(position, id);
-                    }
+                if let Some(target) = self.entry_mut(*new)
+                    && let Err(position) = target.dependents.binary_search(&id)
+                {
+                    target.dependents.insert(position, id);
                 }
             }
         }
@@ -609,10 +609,10 @@ impl Host {
             }
             missing.sort();
             missing.dedup();
-            if file.missing != missing {
-                if let Some(entry) = self.entry_mut(id) {
-                    entry.missing = missing;
-                }
+            if file.missing != missing
+                && let Some(entry) = self.entry_mut(id)
+            {
+                entry.missing = missing;
             }
         }
     }

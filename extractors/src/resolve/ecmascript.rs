@@ -98,10 +98,10 @@ impl EcmaModel {
             // Absolute paths and `node:`, `http:`, `data:` URLs are not workspace modules.
             return Target::External;
         }
-        if let Some(config) = self.config_for(from) {
-            if let Some(target) = resolve_through_config(files, config, specifier) {
-                return target;
-            }
+        if let Some(config) = self.config_for(from)
+            && let Some(target) = resolve_through_config(files, config, specifier)
+        {
+            return target;
         }
         self.resolve_workspace_package(files, specifier).unwrap_or(Target::External)
     }
@@ -133,12 +133,11 @@ fn probe(files: &Lookup<'_>, path: &str) -> Option<String> {
         return Some(path.to_owned());
     }
     for (written, sources) in SOURCE_FOR_OUTPUT {
-        if let Some(stem) = path.strip_suffix(written) {
-            if let Some(found) =
+        if let Some(stem) = path.strip_suffix(written)
+            && let Some(found) =
                 sources.iter().map(|source| format!("{stem}{source}")).find(|candidate| files.contains(candidate))
-            {
-                return Some(found);
-            }
+        {
+            return Some(found);
         }
     }
     if let Some(found) = PROBE_EXTENSIONS
@@ -224,16 +223,16 @@ fn effective_paths(configs: &BTreeMap<String, Value>, path: &str, warnings: &mut
     for config_path in &chain {
         let Some(options) = configs.get(config_path).and_then(|value| value.get("compilerOptions")) else { continue };
         let dir = parent(config_path);
-        if effective.base_url.is_none() {
-            if let Some(base_url) = options.get("baseUrl").and_then(Value::as_str) {
-                effective.base_url = join(dir, base_url);
-            }
+        if effective.base_url.is_none()
+            && let Some(base_url) = options.get("baseUrl").and_then(Value::as_str)
+        {
+            effective.base_url = join(dir, base_url);
         }
-        if paths_value.is_none() {
-            if let Some(paths) = options.get("paths") {
-                paths_value = Some(paths);
-                paths_base = Some(dir.to_owned());
-            }
+        if paths_value.is_none()
+            && let Some(paths) = options.get("paths")
+        {
+            paths_value = Some(paths);
+            paths_base = Some(dir.to_owned());
         }
     }
     if let Some(Value::Object(paths)) = paths_value {

@@ -62,10 +62,8 @@ impl RustModel {
                 }
                 let id = model.crates.len();
                 model.crates.push(Crate { package: Some(package_index) });
-                if library {
-                    if let Some(name) = &package.lib_name {
-                        model.libraries.entry(name.clone()).or_insert(id);
-                    }
+                if library && let Some(name) = &package.lib_name {
+                    model.libraries.entry(name.clone()).or_insert(id);
                 }
                 roots.push((path, id));
             };
