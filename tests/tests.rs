@@ -25,3 +25,7 @@ mod invalidation;
 
 // Restoring from a store and catching up with the tree.
 mod warm_start;
+
+// Every store: round trips, convergence of change sets, queries, SQLite's writer lock
+// and rebuilds.
+mod store_conformance;

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use thread_flow::engine::store::{Store, StoreBatch, restore};
+use thread_flow::engine::store::{ChangeSet, restore};
 use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
 use thread_flow::engine::{Host, LoadOptions, RecocoFlow, index_into, index_workspace};
-use thread_flow::storage::MemoryStore;
+use thread_flow::storage::{MemoryStore, Store};
 
 #[test]
 fn a_restored_host_reanalyses_only_what_changed_on_disk() {
@@ -22,14 +22,14 @@ fn a_restored_host_reanalyses_only_what_changed_on_disk() {
     // Identical files (the empty `__init__.py`s) are extracted once.
     assert_eq!((cold.cache.hits + cold.cache.misses) as usize, cold.snapshot.len());
     assert!(cold.cache.misses < cold.cache.hits + cold.cache.misses);
-    let mut store = MemoryStore::default();
-    store.apply(&StoreBatch::everything(&first.snapshot(), &first)).expect("save");
+    let store = MemoryStore::default();
+    block_on(store.apply(&ChangeSet::everything(&first.snapshot(), &first))).expect("save");
 
     // An unchanged tree: nothing read, 100% hits.
     let mut second = Host::new(flow.clone());
-    restore(&mut second, store.load().expect("load"));
+    restore(&mut second, block_on(store.load()).expect("load"));
     let warm = index_into(&mut second, dir.path(), &options).expect("warm start");
-    assert_eq!(warm.changed, 0);
+    assert!(warm.changed.is_empty());
     assert_eq!(warm.unchanged_by_stat, cold.snapshot.len());
     assert_eq!(warm.cache_hit_rate(), 1.0);
     assert_eq!(warm.graph, cold.graph);
@@ -42,10 +42,14 @@ fn a_restored_host_reanalyses_only_what_changed_on_disk() {
     std::fs::remove_file(dir.path().join("ts/src/g1/m1.ts")).expect("delete");
 
     let mut third = Host::new(flow as Arc<dyn thread_flow::engine::FactsFlow>);
-    restore(&mut third, store.load().expect("load"));
+    restore(&mut third, block_on(store.load()).expect("load"));
     let warm = index_into(&mut third, dir.path(), &options).expect("warm start");
-    assert_eq!(warm.changed, 3);
+    assert_eq!(warm.changed.len(), 3);
     assert_eq!(warm.cache.misses, 2, "only the edited and the created file are extracted");
     let fresh = index_workspace(dir.path(), &options).expect("cold index of the new tree");
     assert_eq!(warm.graph, fresh.graph);
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(future)
 }

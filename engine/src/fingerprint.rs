@@ -97,6 +97,16 @@ pub fn extractor_fingerprint(lang: Lang) -> Fingerprint {
     })
 }
 
+/// The fingerprint of every extractor together. Stores keep it next to the facts they
+/// hold and drop those facts when it changes, so a new extractor never trusts old facts.
+pub fn extractors_fingerprint() -> Fingerprint {
+    let mut builder = FingerprintBuilder::default();
+    for lang in Lang::ALL {
+        builder.bytes(&extractor_fingerprint(lang).0);
+    }
+    builder.finish()
+}
+
 /// The key under which the facts of `content` in `lang` are cached: the content
 /// fingerprint combined with the extractor's.
 pub fn analysis_key(content: Fingerprint, lang: Lang) -> Fingerprint {

@@ -32,8 +32,10 @@ pub struct IndexReport {
     /// Things the user should know: unparsable project files, files with invalid UTF-8.
     pub warnings: Vec<String>,
     /// Files whose content changed since the host last saw them (all of them on a cold
-    /// index), created, or deleted.
-    pub changed: usize,
+    /// index), created, or deleted; sorted.
+    pub changed: Vec<String>,
+    /// Other files that had to be resolved or checked again; sorted.
+    pub affected: Vec<String>,
     /// Files the host already had with unchanged size and mtime: not read at all.
     pub unchanged_by_stat: usize,
     /// Memo hits and misses among the files that were read. A file that was not read
@@ -142,7 +144,8 @@ pub fn index_into(host: &mut Host, root: &Path, options: &LoadOptions) -> Result
         snapshot,
         skipped,
         warnings: all_warnings,
-        changed: report.changed.len(),
+        changed: report.changed,
+        affected: report.affected,
         unchanged_by_stat,
         cache: report.cache,
         elapsed: started.elapsed(),
@@ -153,6 +156,10 @@ fn merge(report: &mut ChangeReport, second: ChangeReport) {
     report.changed.extend(second.changed);
     report.changed.sort();
     report.changed.dedup();
+    report.affected.extend(second.affected);
+    report.affected.retain(|path| report.changed.binary_search(path).is_err());
+    report.affected.sort();
+    report.affected.dedup();
     report.cache = report.cache.combined(second.cache);
 }
 

@@ -1,49 +1,120 @@
-//! The persistence interface the engine defines and `thread-storage` implements.
+//! What the engine hands to a store and takes back from one: change sets and stored
+//! files. The store interface itself lives in `thread-storage`.
 //!
-//! Stores take batch-shaped change sets and apply each atomically; reads are the few
-//! queries a warm start needs. A store never sits on the keystroke path: the host
-//! applies an edit first, and a write-behind task hands the resulting batch to the store.
+//! A change set is batch-shaped and meant to be applied atomically. It never sits on the
+//! keystroke path: the host applies an edit first, and a write-behind task hands the
+//! resulting change set to the store.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use thread_extractors::FileFacts;
+use thread_extractors::resolve::Usage;
+use thread_extractors::{FileFacts, ImportKind, Lang};
 
 use crate::fingerprint::Fingerprint;
 use crate::host::{ChangeReport, FileChange, Host};
 use crate::snapshot::{FileEntry, FileStat, Snapshot};
 
-/// A file as a store keeps it: enough to restore it without reading or parsing it.
+/// A file as a store keeps it: enough to restore it without reading or parsing it, and
+/// its resolved edges for queries that run against the store alone.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredFile {
     /// Workspace-relative path.
     pub path: String,
+    /// Its language.
+    pub lang: Lang,
     /// Fingerprint of its content.
     pub content: Fingerprint,
     /// Size and mtime when it was read.
     pub stat: Option<FileStat>,
-    /// Its facts.
+    /// Its facts: imports, definitions, calls.
     pub facts: Arc<FileFacts>,
+    /// Its imports that lead to workspace files, in import order.
+    pub edges: Vec<StoredEdge>,
+    /// Its imports that lead nowhere in the workspace.
+    pub unresolved: Vec<StoredUnresolved>,
+}
+
+/// One resolved import.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEdge {
+    /// The imported file.
+    pub to: String,
+    /// How it is imported.
+    pub kind: ImportKind,
+    /// Zero-based line of the import.
+    pub line: u32,
+    /// The names used from the target; `None` when the module is used as a whole.
+    pub names: Option<Vec<String>>,
+}
+
+/// One import that leads to no workspace file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredUnresolved {
+    /// The module as written.
+    pub specifier: String,
+    /// Zero-based line of the import.
+    pub line: u32,
+    /// True for standard-library and third-party modules.
+    pub external: bool,
 }
 
 impl StoredFile {
-    /// The stored form of a live file.
-    pub fn of(file: &FileEntry) -> StoredFile {
-        StoredFile { path: file.path.to_string(), content: file.content, stat: file.stat, facts: file.facts.clone() }
+    /// The stored form of a live file of `snapshot`.
+    pub fn of(file: &FileEntry, snapshot: &Snapshot) -> StoredFile {
+        let import_line = |index: usize| file.facts.imports.get(index).map_or(0, |import| import.span.start.line);
+        let edges = file
+            .links
+            .iter()
+            .map(|link| StoredEdge {
+                to: snapshot.path(link.to).to_owned(),
+                kind: link.kind,
+                line: import_line(link.import),
+                names: match &link.usage {
+                    Usage::Module => None,
+                    Usage::Names(names) => {
+                        let distinct: BTreeSet<&str> = names.iter().map(|used| used.name.as_str()).collect();
+                        Some(distinct.into_iter().map(str::to_owned).collect())
+                    }
+                },
+            })
+            .collect();
+        let unresolved = file
+            .unresolved
+            .iter()
+            .filter_map(|link| {
+                let import = file.facts.imports.get(link.import)?;
+                Some(StoredUnresolved {
+                    specifier: import.specifier.clone(),
+                    line: import.span.start.line,
+                    external: link.external,
+                })
+            })
+            .collect();
+        StoredFile {
+            path: file.path.to_string(),
+            lang: file.lang,
+            content: file.content,
+            stat: file.stat,
+            facts: file.facts.clone(),
+            edges,
+            unresolved,
+        }
     }
 }
 
 /// Everything a store holds.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StoredState {
-    /// Source files.
+    /// Source files, sorted by path.
     pub files: Vec<StoredFile>,
-    /// Project files: (path, text).
+    /// Project files: (path, text), sorted by path.
     pub project_files: Vec<(String, String)>,
 }
 
 /// One atomic change set.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct StoreBatch {
+pub struct ChangeSet {
     /// Files to insert or replace, with everything that belongs to them.
     pub upserts: Vec<StoredFile>,
     /// Files to delete, with everything that belongs to them.
@@ -52,50 +123,40 @@ pub struct StoreBatch {
     pub project_files: Vec<(String, String)>,
 }
 
-impl StoreBatch {
-    /// The batch that records what `report` changed, read from `snapshot` (the host's
-    /// state right after that report).
-    pub fn from_report(snapshot: &Snapshot, report: &ChangeReport, host: &Host) -> StoreBatch {
-        let mut batch = StoreBatch::default();
-        for path in &report.changed {
+impl ChangeSet {
+    /// The change set that records what `report` changed, read from `snapshot` (the
+    /// host's state right after that report). Files that were only resolved again are
+    /// included too: their edges may have moved.
+    pub fn from_report(snapshot: &Snapshot, report: &ChangeReport, host: &Host) -> ChangeSet {
+        ChangeSet::for_paths(snapshot, report.changed.iter().chain(&report.affected), host)
+    }
+
+    /// The change set that stores `paths` as they are in `snapshot`: present ones are
+    /// upserted, absent ones removed.
+    pub fn for_paths<'a>(snapshot: &Snapshot, paths: impl IntoIterator<Item = &'a String>, host: &Host) -> ChangeSet {
+        let mut changes = ChangeSet::default();
+        for path in paths {
             match snapshot.file_at(path) {
-                Some(file) => batch.upserts.push(StoredFile::of(file)),
-                None => batch.removals.push(path.clone()),
+                Some(file) => changes.upserts.push(StoredFile::of(file, snapshot)),
+                None => changes.removals.push(path.clone()),
             }
         }
-        batch.project_files = host.project_files().iter().map(|(path, text)| (path.clone(), text.clone())).collect();
-        batch
+        changes.project_files = project_files_of(host);
+        changes
     }
 
     /// Everything in `snapshot`, for a first save.
-    pub fn everything(snapshot: &Snapshot, host: &Host) -> StoreBatch {
-        StoreBatch {
-            upserts: snapshot.files().map(StoredFile::of).collect(),
+    pub fn everything(snapshot: &Snapshot, host: &Host) -> ChangeSet {
+        ChangeSet {
+            upserts: snapshot.files().map(|file| StoredFile::of(file, snapshot)).collect(),
             removals: Vec::new(),
-            project_files: host.project_files().iter().map(|(path, text)| (path.clone(), text.clone())).collect(),
+            project_files: project_files_of(host),
         }
     }
 }
 
-/// A failure of a store. Backends wrap their own errors in [`StoreError::Backend`].
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The backend failed; the message never contains credentials.
-    #[error("{backend} store: {message}")]
-    Backend {
-        /// Which backend.
-        backend: &'static str,
-        /// What went wrong.
-        message: String,
-    },
-}
-
-/// A place to keep the graph between runs.
-pub trait Store: Send {
-    /// Everything stored.
-    fn load(&mut self) -> Result<StoredState, StoreError>;
-    /// Applies one change set atomically: all of it or none of it.
-    fn apply(&mut self, batch: &StoreBatch) -> Result<(), StoreError>;
+fn project_files_of(host: &Host) -> Vec<(String, String)> {
+    host.project_files().iter().map(|(path, text)| (path.clone(), text.clone())).collect()
 }
 
 /// Restores `host` from `state`: no file is read or parsed.

@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use thread_engine::host::{FileChange, Host};
-use thread_engine::store::{StoreBatch, StoreError, restore};
+use thread_engine::store::{ChangeSet, restore};
 use thread_engine::{FlowError, RecocoFlow, Snapshot};
+use thread_storage::StoreError;
 
 use super::StorageBackend;
 
@@ -31,6 +32,9 @@ pub enum IncrementalError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The backend type and its configuration do not fit together.
+    #[error("invalid store configuration: {0}")]
+    Config(String),
     /// A path lies outside the analyzer's root.
     #[error("{} is outside the workspace root {}", path.display(), root.display())]
     OutsideRoot {
@@ -76,13 +80,13 @@ impl IncrementalAnalyzer {
     /// An analyzer restored from `storage` now.
     pub async fn from_storage(storage: Box<dyn StorageBackend>) -> Result<IncrementalAnalyzer, IncrementalError> {
         let mut analyzer = IncrementalAnalyzer::new(storage);
-        analyzer.ensure_host()?;
+        analyzer.ensure_host().await?;
         Ok(analyzer)
     }
 
     /// The current graph.
-    pub fn snapshot(&mut self) -> Result<Snapshot, IncrementalError> {
-        Ok(self.ensure_host()?.snapshot())
+    pub async fn snapshot(&mut self) -> Result<Snapshot, IncrementalError> {
+        Ok(self.ensure_host().await?.snapshot())
     }
 
     /// Reads `paths` (relative to the root, or absolute inside it; a missing file counts
@@ -100,7 +104,7 @@ impl IncrementalAnalyzer {
                 Err(error) => return Err(IncrementalError::Read { path: path.clone(), message: error.to_string() }),
             }
         }
-        self.ensure_host()?;
+        self.ensure_host().await?;
         let mut host = self.host.take().ok_or_else(|| IncrementalError::Task("the host is missing".into()))?;
         // The host's work is CPU-bound: run it off the async executor.
         let outcome = tokio::task::spawn_blocking(move || {
@@ -109,9 +113,9 @@ impl IncrementalAnalyzer {
         })
         .await;
         let (host, report) = outcome.map_err(|error| IncrementalError::Task(error.to_string()))?;
-        let batch = StoreBatch::from_report(&host.snapshot(), &report, &host);
+        let changes = ChangeSet::from_report(&host.snapshot(), &report, &host);
         self.host = Some(host);
-        self.store.apply(&batch)?;
+        self.store.apply(&changes).await?;
         Ok(AnalysisResult {
             changed_files: report.changed.iter().map(PathBuf::from).collect(),
             affected_files: report.affected.iter().map(PathBuf::from).collect(),
@@ -123,7 +127,7 @@ impl IncrementalAnalyzer {
     /// Every file that depends on `changed`, directly or transitively, in dependency
     /// order (a file after the files it imports). Cycles are walked once.
     pub async fn invalidate_dependents(&mut self, changed: &[PathBuf]) -> Result<Vec<PathBuf>, IncrementalError> {
-        let snapshot = self.ensure_host()?.snapshot();
+        let snapshot = self.ensure_host().await?.snapshot();
         let mut ids = Vec::new();
         for path in changed {
             let relative = self.relative(path)?;
@@ -138,12 +142,12 @@ impl IncrementalAnalyzer {
         self.analyze_changes(files).await
     }
 
-    fn ensure_host(&mut self) -> Result<&mut Host, IncrementalError> {
+    async fn ensure_host(&mut self) -> Result<&mut Host, IncrementalError> {
         if self.host.is_none() {
             let flow = RecocoFlow::shared()?;
             let mut host = Host::new(flow as Arc<dyn thread_engine::FactsFlow>);
             if !self.restored {
-                restore(&mut host, self.store.load()?);
+                restore(&mut host, self.store.load().await?);
                 self.restored = true;
             }
             self.host = Some(host);

@@ -1,8 +1,10 @@
 //! Choosing a store at runtime.
 
-use thread_storage::MemoryStore;
+use std::path::PathBuf;
 
-pub use thread_engine::store::Store as StorageBackend;
+use thread_storage::{MemoryStore, SqliteStore, StoreError};
+
+pub use thread_storage::Store as StorageBackend;
 
 use super::IncrementalError;
 
@@ -11,6 +13,8 @@ use super::IncrementalError;
 pub enum BackendType {
     /// Everything in memory, gone when the process ends.
     InMemory,
+    /// An embedded SQLite database: the default.
+    Sqlite,
 }
 
 /// The settings of a store.
@@ -18,6 +22,12 @@ pub enum BackendType {
 pub enum BackendConfig {
     /// The in-memory store needs none.
     InMemory,
+    /// The SQLite database file. Use
+    /// [`thread_storage::sqlite::workspace_database`] for the per-workspace default.
+    Sqlite {
+        /// The database file; created if missing.
+        path: PathBuf,
+    },
 }
 
 /// Creates the store `backend_type` describes, configured by `config`.
@@ -27,5 +37,21 @@ pub async fn create_backend(
 ) -> Result<Box<dyn StorageBackend>, IncrementalError> {
     match (backend_type, config) {
         (BackendType::InMemory, BackendConfig::InMemory) => Ok(Box::new(MemoryStore::default())),
+        (BackendType::Sqlite, BackendConfig::Sqlite { path }) => {
+            let store = SqliteStore::open(&path).map_err(|error| StoreError::new("sqlite", error))?;
+            Ok(Box::new(store))
+        }
+        (backend_type, config) => {
+            Err(IncrementalError::Config(format!("{backend_type:?} cannot be configured with {}", config.describe())))
+        }
+    }
+}
+
+impl BackendConfig {
+    fn describe(&self) -> &'static str {
+        match self {
+            BackendConfig::InMemory => "BackendConfig::InMemory",
+            BackendConfig::Sqlite { .. } => "BackendConfig::Sqlite",
+        }
     }
 }

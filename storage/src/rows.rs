@@ -1,0 +1,178 @@
+//! The relational form of a stored file, shared by the SQL backends: one row per file,
+//! edge, unresolved import, definition and call, and the way back from rows to a
+//! [`StoredFile`]. Fingerprints are hex text so no backend loses bits in transit.
+
+use std::sync::Arc;
+
+use thread_engine::store::{StoredEdge, StoredFile, StoredUnresolved};
+use thread_engine::{FileStat, Fingerprint};
+use thread_extractors::{ImportKind, Lang, codec};
+
+/// The `files` row.
+pub(crate) struct FileRow<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) lang: &'static str,
+    pub(crate) content: String,
+    pub(crate) size: Option<i64>,
+    pub(crate) mtime_ns: Option<i64>,
+    pub(crate) facts: Vec<u8>,
+}
+
+impl<'a> FileRow<'a> {
+    pub(crate) fn of(file: &'a StoredFile) -> FileRow<'a> {
+        FileRow {
+            path: &file.path,
+            lang: file.lang.name(),
+            content: file.content.to_hex(),
+            size: file.stat.map(|stat| i64::try_from(stat.size).unwrap_or(i64::MAX)),
+            mtime_ns: file.stat.map(|stat| stat.mtime_ns),
+            facts: codec::encode(&file.facts),
+        }
+    }
+}
+
+/// An `edges` row; `seq` orders a file's edges.
+pub(crate) struct EdgeRow<'a> {
+    pub(crate) src: &'a str,
+    pub(crate) seq: i64,
+    pub(crate) dst: &'a str,
+    pub(crate) kind: &'static str,
+    pub(crate) line: i64,
+    /// A JSON array of names, or `None` when the module is used wholesale.
+    pub(crate) names: Option<String>,
+}
+
+pub(crate) fn edge_rows(file: &StoredFile) -> impl Iterator<Item = EdgeRow<'_>> {
+    file.edges.iter().enumerate().map(move |(seq, edge)| EdgeRow {
+        src: &file.path,
+        seq: seq as i64,
+        dst: &edge.to,
+        kind: edge.kind.as_str(),
+        line: i64::from(edge.line),
+        names: edge.names.as_ref().map(|names| serde_json::Value::from(names.clone()).to_string()),
+    })
+}
+
+/// An `unresolved` row.
+pub(crate) struct UnresolvedRow<'a> {
+    pub(crate) src: &'a str,
+    pub(crate) seq: i64,
+    pub(crate) specifier: &'a str,
+    pub(crate) line: i64,
+    pub(crate) external: bool,
+}
+
+pub(crate) fn unresolved_rows(file: &StoredFile) -> impl Iterator<Item = UnresolvedRow<'_>> {
+    file.unresolved.iter().enumerate().map(move |(seq, unresolved)| UnresolvedRow {
+        src: &file.path,
+        seq: seq as i64,
+        specifier: &unresolved.specifier,
+        line: i64::from(unresolved.line),
+        external: unresolved.external,
+    })
+}
+
+/// A `definitions` row, from the facts.
+pub(crate) struct DefinitionRow<'a> {
+    pub(crate) file: &'a str,
+    pub(crate) seq: i64,
+    pub(crate) name: &'a str,
+    pub(crate) kind: &'static str,
+    pub(crate) line: i64,
+    pub(crate) exported: bool,
+}
+
+pub(crate) fn definition_rows(file: &StoredFile) -> impl Iterator<Item = DefinitionRow<'_>> {
+    file.facts.definitions.iter().enumerate().map(move |(seq, definition)| DefinitionRow {
+        file: &file.path,
+        seq: seq as i64,
+        name: &definition.name,
+        kind: definition.kind.as_str(),
+        line: i64::from(definition.name_span.start.line),
+        exported: definition.exported,
+    })
+}
+
+/// A `calls` row, from the facts: who calls which name where.
+pub(crate) struct CallRow<'a> {
+    pub(crate) file: &'a str,
+    pub(crate) seq: i64,
+    pub(crate) callee: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) line: i64,
+    pub(crate) caller: Option<&'a str>,
+}
+
+pub(crate) fn call_rows(file: &StoredFile) -> impl Iterator<Item = CallRow<'_>> {
+    file.facts.calls.iter().enumerate().map(move |(seq, call)| CallRow {
+        file: &file.path,
+        seq: seq as i64,
+        callee: &call.callee,
+        name: &call.name,
+        line: i64::from(call.span.start.line),
+        caller: call
+            .caller
+            .and_then(|index| file.facts.definitions.get(index))
+            .map(|definition| definition.name.as_str()),
+    })
+}
+
+/// Why a row could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RowError {
+    #[error("unknown language {0:?}")]
+    Lang(String),
+    #[error("malformed fingerprint {0:?}")]
+    Fingerprint(String),
+    #[error("unknown import kind {0:?}")]
+    ImportKind(String),
+    #[error("malformed name list {0:?}")]
+    Names(String),
+    #[error("undecodable facts: {0}")]
+    Facts(#[from] codec::DecodeError),
+}
+
+/// A file read back from its `files` row; edges and unresolved imports are added by
+/// the caller.
+pub(crate) fn stored_file(
+    path: String,
+    lang: &str,
+    content: &str,
+    stat: (Option<i64>, Option<i64>),
+    facts: &[u8],
+) -> Result<StoredFile, RowError> {
+    let lang =
+        Lang::ALL.into_iter().find(|candidate| candidate.name() == lang).ok_or_else(|| RowError::Lang(lang.into()))?;
+    let content = Fingerprint::from_hex(content).ok_or_else(|| RowError::Fingerprint(content.into()))?;
+    let stat = match stat {
+        (Some(size), Some(mtime_ns)) => Some(FileStat { size: u64::try_from(size).unwrap_or(0), mtime_ns }),
+        _ => None,
+    };
+    Ok(StoredFile {
+        path,
+        lang,
+        content,
+        stat,
+        facts: Arc::new(codec::decode(facts)?),
+        edges: Vec::new(),
+        unresolved: Vec::new(),
+    })
+}
+
+/// An edge read back from its row.
+pub(crate) fn stored_edge(dst: String, kind: &str, line: i64, names: Option<&str>) -> Result<StoredEdge, RowError> {
+    let kind = ImportKind::ALL
+        .into_iter()
+        .find(|candidate| candidate.as_str() == kind)
+        .ok_or_else(|| RowError::ImportKind(kind.into()))?;
+    let names = match names {
+        None => None,
+        Some(json) => Some(serde_json::from_str::<Vec<String>>(json).map_err(|_| RowError::Names(json.into()))?),
+    };
+    Ok(StoredEdge { to: dst, kind, line: u32::try_from(line).unwrap_or(0), names })
+}
+
+/// An unresolved import read back from its row.
+pub(crate) fn stored_unresolved(specifier: String, line: i64, external: bool) -> StoredUnresolved {
+    StoredUnresolved { specifier, line: u32::try_from(line).unwrap_or(0), external }
+}

@@ -1,0 +1,446 @@
+//! The SQLite store, the embedded default: one database per workspace in the user's
+//! cache directory.
+//!
+//! - WAL, `synchronous=NORMAL`, a busy timeout and cached prepared statements;
+//!   `STRICT` tables (`sql/sqlite_schema.sql`).
+//! - The schema version and the extractors' fingerprint live in `meta`. A database with
+//!   another version, or one SQLite calls corrupt, is rebuilt empty: the workspace is
+//!   the source of truth and is simply read again.
+//! - One writer per database, elected with a lock on `<database>.lock`. Another process
+//!   on the same workspace opens the database read-only and learns so from
+//!   [`SqliteStore::role`].
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use thread_engine::Fingerprint;
+use thread_engine::fingerprint::extractors_fingerprint;
+use thread_engine::store::{ChangeSet, StoredFile, StoredState};
+
+use crate::rows::{self, FileRow};
+use crate::{DefinitionSite, SCHEMA_VERSION, Store, StoreError, StoreLimits};
+
+const BACKEND: &str = "sqlite";
+const SCHEMA: &str = include_str!("../sql/sqlite_schema.sql");
+const TABLES: [&str; 7] = ["meta", "files", "edges", "unresolved", "definitions", "calls", "project_files"];
+/// How long a statement waits for another connection's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Prepared statements kept per connection; above SQLite's default of 16 because one
+/// change set uses about twenty.
+const STATEMENT_CACHE: usize = 64;
+
+/// Whether this process may write the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriterRole {
+    /// This process holds the writer lock.
+    Writer,
+    /// Another process holds it; this one only reads.
+    Reader,
+}
+
+/// Why a SQLite store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum SqliteOpenError {
+    /// The directory for the database could not be created.
+    #[error("cannot create the directory {path}: {source}")]
+    Directory {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The lock file could not be opened or locked.
+    #[error("cannot use the lock file {path}: {source}")]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// SQLite refused the database.
+    #[error("cannot open the SQLite database {path}: {message}")]
+    Open {
+        /// The database.
+        path: PathBuf,
+        /// SQLite's message.
+        message: String,
+    },
+}
+
+/// A workspace's graph in one SQLite database.
+pub struct SqliteStore {
+    location: PathBuf,
+    role: WriterRole,
+    connection: Mutex<Connection>,
+    /// Held open for as long as this store lives: it is the writer lock.
+    _writer_lock: Option<File>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("SqliteStore").field("location", &self.location).field("role", &self.role).finish()
+    }
+}
+
+/// The database for the workspace at `root`: `<cache>/thread/<dir name>-<hash>.sqlite3`,
+/// where `<cache>` is `cache_dir` when given, else the user's cache directory. The hash
+/// of the canonical root keeps two checkouts with the same name apart.
+pub fn workspace_database(root: &Path, cache_dir: Option<&Path>) -> PathBuf {
+    let canonical = root.canonicalize().unwrap_or_else(|_| root.to_owned());
+    let name: String = canonical
+        .file_name()
+        .map(|name| name.to_string_lossy().chars().filter(|c| c.is_alphanumeric() || "-_.".contains(*c)).collect())
+        .unwrap_or_default();
+    let hash = Fingerprint::of_bytes(canonical.to_string_lossy().as_bytes()).to_hex();
+    let base = match cache_dir {
+        Some(dir) => dir.to_owned(),
+        None => dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("thread"),
+    };
+    base.join(format!("{name}-{}.sqlite3", &hash[..16]))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, as its writer if no other
+    /// process is, else read-only.
+    pub fn open(path: &Path) -> Result<SqliteStore, SqliteOpenError> {
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| SqliteOpenError::Directory { path: parent.to_owned(), source })?;
+        }
+        let lock_path = sidecar(path, ".lock");
+        let lock_error = |source| SqliteOpenError::Lock { path: lock_path.clone(), source };
+        let lock_file =
+            File::options().read(true).write(true).create(true).truncate(false).open(&lock_path).map_err(lock_error)?;
+        match lock_file.try_lock() {
+            Ok(()) => {
+                let connection = open_writer(path)?;
+                Ok(SqliteStore {
+                    location: path.to_owned(),
+                    role: WriterRole::Writer,
+                    connection: Mutex::new(connection),
+                    _writer_lock: Some(lock_file),
+                })
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let connection = open_reader(path)?;
+                Ok(SqliteStore {
+                    location: path.to_owned(),
+                    role: WriterRole::Reader,
+                    connection: Mutex::new(connection),
+                    _writer_lock: None,
+                })
+            }
+            Err(std::fs::TryLockError::Error(source)) => Err(lock_error(source)),
+        }
+    }
+
+    /// Whether this process writes the database.
+    pub fn role(&self) -> WriterRole {
+        self.role
+    }
+
+    /// Where the database is.
+    pub fn location(&self) -> &Path {
+        &self.location
+    }
+
+    /// Moves the write-ahead log into the database; call when idle.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.connection().execute_batch("PRAGMA wal_checkpoint(PASSIVE);").map_err(sqlite_error)
+    }
+
+    fn connection(&self) -> MutexGuard<'_, Connection> {
+        // Every write is one SQLite transaction, so a panic mid-write rolls back and the
+        // connection stays consistent.
+        self.connection.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn query_paths(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<String>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(sql).map_err(sqlite_error)?;
+        let rows = statement.query_map(params, |row| row.get::<_, String>(0)).map_err(sqlite_error)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(sqlite_error)
+    }
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn open_error(path: &Path, error: impl std::fmt::Display) -> SqliteOpenError {
+    SqliteOpenError::Open { path: path.to_owned(), message: error.to_string() }
+}
+
+fn sqlite_error(error: rusqlite::Error) -> StoreError {
+    StoreError::new(BACKEND, error)
+}
+
+fn configure(connection: &Connection) -> rusqlite::Result<()> {
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(())
+}
+
+/// Opens the writer's connection, rebuilding the database if it is corrupt or was
+/// written by another schema or extractor version.
+fn open_writer(path: &Path) -> Result<Connection, SqliteOpenError> {
+    match open_and_migrate(path) {
+        Ok(connection) => Ok(connection),
+        Err(error) if is_corruption(&error) => {
+            tracing::warn!(database = %path.display(), %error, "the index database is corrupt; rebuilding it");
+            for suffix in ["", "-wal", "-shm"] {
+                let file = sidecar(path, suffix);
+                if file.exists() {
+                    std::fs::remove_file(&file).map_err(|error| open_error(&file, error))?;
+                }
+            }
+            open_and_migrate(path).map_err(|error| open_error(path, error))
+        }
+        Err(error) => Err(open_error(path, error)),
+    }
+}
+
+fn is_corruption(error: &rusqlite::Error) -> bool {
+    matches!(error.sqlite_error_code(), Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt))
+}
+
+fn open_and_migrate(path: &Path) -> rusqlite::Result<Connection> {
+    let mut connection = Connection::open(path)?;
+    configure(&connection)?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    let expected = (SCHEMA_VERSION.to_string(), extractors_fingerprint().to_hex());
+    if stored_versions(&connection)?.as_ref() != Some(&expected) {
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for table in TABLES {
+            transaction.execute_batch(&format!("DROP TABLE IF EXISTS {table};"))?;
+        }
+        transaction.execute_batch(SCHEMA)?;
+        transaction.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('extractors', ?2)",
+            params![expected.0, expected.1],
+        )?;
+        transaction.commit()?;
+    }
+    Ok(connection)
+}
+
+/// The schema version and extractors fingerprint a database was written with, if any.
+fn stored_versions(connection: &Connection) -> rusqlite::Result<Option<(String, String)>> {
+    let has_meta: bool = connection.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has_meta {
+        return Ok(None);
+    }
+    let value = |key: &str| -> rusqlite::Result<Option<String>> {
+        connection.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()
+    };
+    Ok(value("schema_version")?.zip(value("extractors")?))
+}
+
+fn open_reader(path: &Path) -> Result<Connection, SqliteOpenError> {
+    let connection = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|connection| configure(&connection).map(|()| connection))
+        .map_err(|error| open_error(path, error))?;
+    Ok(connection)
+}
+
+/// Whether a reader's database holds what this build can use.
+fn versions_match(connection: &Connection) -> bool {
+    let expected = (SCHEMA_VERSION.to_string(), extractors_fingerprint().to_hex());
+    stored_versions(connection).ok().flatten().as_ref() == Some(&expected)
+}
+
+fn write_changes(connection: &mut Connection, changes: &ChangeSet) -> rusqlite::Result<()> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut delete_statements = [
+            "DELETE FROM edges WHERE src = ?1",
+            "DELETE FROM unresolved WHERE src = ?1",
+            "DELETE FROM definitions WHERE file = ?1",
+            "DELETE FROM calls WHERE file = ?1",
+        ]
+        .into_iter()
+        .map(|sql| transaction.prepare_cached(sql))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+        let replaced = changes.removals.iter().chain(changes.upserts.iter().map(|file| &file.path));
+        for path in replaced {
+            for statement in &mut delete_statements {
+                statement.execute([path])?;
+            }
+        }
+        let mut delete_file = transaction.prepare_cached("DELETE FROM files WHERE path = ?1")?;
+        for path in &changes.removals {
+            delete_file.execute([path])?;
+        }
+        for file in &changes.upserts {
+            insert_file(&transaction, file)?;
+        }
+        transaction.execute("DELETE FROM project_files", [])?;
+        let mut insert_project_file =
+            transaction.prepare_cached("INSERT INTO project_files (path, text) VALUES (?1, ?2)")?;
+        for (path, text) in &changes.project_files {
+            insert_project_file.execute([path, text])?;
+        }
+    }
+    transaction.commit()
+}
+
+fn insert_file(transaction: &rusqlite::Transaction<'_>, file: &StoredFile) -> rusqlite::Result<()> {
+    let row = FileRow::of(file);
+    transaction
+        .prepare_cached(
+            "INSERT INTO files (path, lang, content, size, mtime_ns, facts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (path) DO UPDATE SET lang = excluded.lang, content = excluded.content,
+                 size = excluded.size, mtime_ns = excluded.mtime_ns, facts = excluded.facts",
+        )?
+        .execute(params![row.path, row.lang, row.content, row.size, row.mtime_ns, row.facts])?;
+    let mut edges = transaction
+        .prepare_cached("INSERT INTO edges (src, seq, dst, kind, line, names) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    for edge in rows::edge_rows(file) {
+        edges.execute(params![edge.src, edge.seq, edge.dst, edge.kind, edge.line, edge.names])?;
+    }
+    let mut unresolved = transaction
+        .prepare_cached("INSERT INTO unresolved (src, seq, specifier, line, external) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+    for row in rows::unresolved_rows(file) {
+        unresolved.execute(params![row.src, row.seq, row.specifier, row.line, row.external])?;
+    }
+    let mut definitions = transaction.prepare_cached(
+        "INSERT INTO definitions (file, seq, name, kind, line, exported) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for row in rows::definition_rows(file) {
+        definitions.execute(params![row.file, row.seq, row.name, row.kind, row.line, row.exported])?;
+    }
+    let mut calls = transaction
+        .prepare_cached("INSERT INTO calls (file, seq, callee, name, line, caller) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    for row in rows::call_rows(file) {
+        calls.execute(params![row.file, row.seq, row.callee, row.name, row.line, row.caller])?;
+    }
+    Ok(())
+}
+
+fn read_state(connection: &Connection) -> rusqlite::Result<StoredState> {
+    let mut files: Vec<StoredFile> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut statement =
+        connection.prepare_cached("SELECT path, lang, content, size, mtime_ns, facts FROM files ORDER BY path")?;
+    let mut rows_iter = statement.query([])?;
+    while let Some(row) = rows_iter.next()? {
+        let path: String = row.get(0)?;
+        let lang: String = row.get(1)?;
+        let content: String = row.get(2)?;
+        let facts = row.get_ref(5)?.as_blob()?;
+        match rows::stored_file(path.clone(), &lang, &content, (row.get(3)?, row.get(4)?), facts) {
+            Ok(file) => {
+                index.insert(path, files.len());
+                files.push(file);
+            }
+            // The file is read again from the workspace instead.
+            Err(error) => tracing::warn!(%path, %error, "skipping an unreadable stored file"),
+        }
+    }
+
+    let mut statement = connection.prepare_cached("SELECT src, dst, kind, line, names FROM edges ORDER BY src, seq")?;
+    let mut rows_iter = statement.query([])?;
+    while let Some(row) = rows_iter.next()? {
+        let src: String = row.get(0)?;
+        let Some(&position) = index.get(&src) else { continue };
+        let kind: String = row.get(2)?;
+        let names: Option<String> = row.get(4)?;
+        match rows::stored_edge(row.get(1)?, &kind, row.get(3)?, names.as_deref()) {
+            Ok(edge) => files[position].edges.push(edge),
+            Err(error) => tracing::warn!(path = %src, %error, "skipping an unreadable stored edge"),
+        }
+    }
+
+    let mut statement =
+        connection.prepare_cached("SELECT src, specifier, line, external FROM unresolved ORDER BY src, seq")?;
+    let mut rows_iter = statement.query([])?;
+    while let Some(row) = rows_iter.next()? {
+        let src: String = row.get(0)?;
+        let Some(&position) = index.get(&src) else { continue };
+        files[position].unresolved.push(rows::stored_unresolved(row.get(1)?, row.get(2)?, row.get(3)?));
+    }
+
+    let mut statement = connection.prepare_cached("SELECT path, text FROM project_files ORDER BY path")?;
+    let project_files =
+        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(StoredState { files, project_files })
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    fn limits(&self) -> StoreLimits {
+        // SQLite's compiled-in maxima; bundled builds use these defaults.
+        StoreLimits { max_parameters: 32_766, max_statement_bytes: 1_000_000_000, max_value_bytes: 1_000_000_000 }
+    }
+
+    async fn schema_version(&self) -> Result<u32, StoreError> {
+        let connection = self.connection();
+        let version = stored_versions(&connection).map_err(sqlite_error)?;
+        Ok(version.and_then(|(schema, _)| schema.parse().ok()).unwrap_or(0))
+    }
+
+    async fn load(&self) -> Result<StoredState, StoreError> {
+        let connection = self.connection();
+        if self.role == WriterRole::Reader && !versions_match(&connection) {
+            // Written by another version: nothing here this build can trust.
+            return Ok(StoredState::default());
+        }
+        read_state(&connection).map_err(sqlite_error)
+    }
+
+    async fn apply(&self, changes: &ChangeSet) -> Result<(), StoreError> {
+        if self.role == WriterRole::Reader {
+            return Err(StoreError::ReadOnly { backend: BACKEND, location: self.location.display().to_string() });
+        }
+        write_changes(&mut self.connection(), changes).map_err(sqlite_error)
+    }
+
+    async fn dependents(&self, path: &str) -> Result<Vec<String>, StoreError> {
+        self.query_paths("SELECT DISTINCT src FROM edges WHERE dst = ?1 ORDER BY src", [path])
+    }
+
+    async fn users_of(&self, path: &str, name: &str) -> Result<Vec<String>, StoreError> {
+        self.query_paths(
+            "SELECT DISTINCT src FROM edges WHERE dst = ?1
+               AND (names IS NULL OR EXISTS (SELECT 1 FROM json_each(edges.names) WHERE value = ?2))
+             ORDER BY src",
+            [path, name],
+        )
+    }
+
+    async fn definitions(&self, name: &str) -> Result<Vec<DefinitionSite>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached("SELECT file, name, kind, line, exported FROM definitions WHERE name = ?1")
+            .map_err(sqlite_error)?;
+        let rows = statement
+            .query_map([name], |row| {
+                Ok(DefinitionSite {
+                    path: row.get(0)?,
+                    name: row.get(1)?,
+                    kind: row.get(2)?,
+                    line: u32::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+                    exported: row.get(4)?,
+                })
+            })
+            .map_err(sqlite_error)?;
+        let mut sites = rows.collect::<Result<Vec<_>, _>>().map_err(sqlite_error)?;
+        sites.sort();
+        Ok(sites)
+    }
+}

@@ -1,0 +1,192 @@
+//! One conformance suite for every store: what goes in comes back out, change sets
+//! converge on the host's state, and the store's own queries agree with the live graph.
+//! Each test runs against every backend in [`stores`].
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use thread_flow::engine::store::{ChangeSet, StoredState, restore};
+use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
+use thread_flow::engine::{DirectExtraction, FileChange, Host};
+use thread_flow::storage::{MemoryStore, SqliteStore, Store, WriterRole};
+
+/// A fresh, empty store of every backend, named for messages. `dir` holds their files.
+fn stores(dir: &Path) -> Vec<(&'static str, Box<dyn Store>)> {
+    vec![
+        ("memory", Box::new(MemoryStore::default())),
+        ("sqlite", Box::new(SqliteStore::open(&dir.join("conformance.sqlite3")).expect("open SQLite"))),
+    ]
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(future)
+}
+
+/// A multi-language workspace plus files whose paths SQL must not trip over.
+fn workspace_host() -> Host {
+    let workspace =
+        SyntheticWorkspace::generate(SyntheticOptions { files_per_language: 16, ..SyntheticOptions::default() });
+    let mut changes: Vec<FileChange> =
+        workspace.files.iter().map(|(path, text)| FileChange::write(path.as_str(), text.as_bytes().to_vec())).collect();
+    changes.push(FileChange::write("odd/it's; DROP TABLE files; --.py", "X = 1\n"));
+    changes.push(FileChange::write("odd/naïve_модуль.py", "def größe():\n    return 1\n"));
+    changes.push(FileChange::write("odd/user.py", "from odd.naïve_модуль import größe\nimport odd.missing\n"));
+    let mut host = Host::new(std::sync::Arc::new(DirectExtraction));
+    host.apply(changes);
+    host
+}
+
+fn sorted(mut state: StoredState) -> StoredState {
+    state.files.sort_by(|a, b| a.path.cmp(&b.path));
+    state.project_files.sort();
+    state
+}
+
+fn expected_state(host: &Host) -> StoredState {
+    let everything = ChangeSet::everything(&host.snapshot(), host);
+    sorted(StoredState { files: everything.upserts, project_files: everything.project_files })
+}
+
+#[test]
+fn what_is_stored_comes_back_unchanged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let host = workspace_host();
+    for (backend, store) in stores(dir.path()) {
+        block_on(store.apply(&ChangeSet::everything(&host.snapshot(), &host))).expect("apply");
+        let loaded = block_on(store.load()).expect("load");
+        assert_eq!(sorted(loaded.clone()), expected_state(&host), "{backend}");
+        assert_eq!(block_on(store.schema_version()).expect("version"), thread_flow::storage::SCHEMA_VERSION);
+
+        // A host restored from the store equals the one that saved it, without parsing.
+        let mut restored = Host::new(std::sync::Arc::new(DirectExtraction));
+        let report = restore(&mut restored, loaded);
+        assert_eq!(report.cache.misses, 0, "{backend}: restoring parsed nothing");
+        assert_eq!(restored.snapshot().graph(), host.snapshot().graph(), "{backend}");
+    }
+}
+
+#[test]
+fn change_sets_converge_on_the_hosts_state() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (backend, store) in stores(dir.path()) {
+        let mut host = workspace_host();
+        block_on(store.apply(&ChangeSet::everything(&host.snapshot(), &host))).expect("apply");
+        let paths: Vec<String> = host.snapshot().files().map(|file| file.path.to_string()).collect();
+        let edits: Vec<Vec<FileChange>> = vec![
+            // A body edit, an interface edit, a deletion that breaks importers, a new file
+            // that satisfies a broken import, and a project file.
+            vec![FileChange::write(paths[3].as_str(), "# emptied\n")],
+            vec![FileChange::remove(paths[10].as_str())],
+            vec![FileChange::write("odd/missing.py", "Y = 2\n")],
+            vec![FileChange::write(paths[10].as_str(), "def back():\n    return 0\n")],
+            vec![FileChange::remove("odd/naïve_модуль.py"), FileChange::write("odd/new.py", "import odd.user\n")],
+        ];
+        for (step, changes) in edits.into_iter().enumerate() {
+            let report = host.apply(changes);
+            let change_set = ChangeSet::from_report(&host.snapshot(), &report, &host);
+            block_on(store.apply(&change_set)).expect("apply");
+            let loaded = sorted(block_on(store.load()).expect("load"));
+            assert_eq!(loaded, expected_state(&host), "{backend} after step {step}");
+        }
+    }
+}
+
+#[test]
+fn store_queries_agree_with_the_live_graph() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let host = workspace_host();
+    let snapshot = host.snapshot();
+    for (backend, store) in stores(dir.path()) {
+        block_on(store.apply(&ChangeSet::everything(&snapshot, &host))).expect("apply");
+        for file in snapshot.files() {
+            let expected: Vec<String> = file
+                .dependents
+                .iter()
+                .map(|id| snapshot.path(*id).to_owned())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            assert_eq!(
+                block_on(store.dependents(&file.path)).expect("dependents"),
+                expected,
+                "{backend} {}",
+                file.path
+            );
+
+            for definition in file.facts.definitions.iter().filter(|definition| definition.exported).take(2) {
+                let users: BTreeSet<String> = file
+                    .dependents
+                    .iter()
+                    .filter_map(|id| snapshot.file(*id))
+                    .filter(|dependent| {
+                        dependent.links.iter().any(|link| {
+                            link.to == file.id
+                                && match &link.usage {
+                                    thread_flow::extractors::resolve::Usage::Module => true,
+                                    thread_flow::extractors::resolve::Usage::Names(names) => {
+                                        names.iter().any(|used| used.name == definition.name)
+                                    }
+                                }
+                        })
+                    })
+                    .map(|dependent| dependent.path.to_string())
+                    .collect();
+                let found = block_on(store.users_of(&file.path, &definition.name)).expect("users");
+                assert_eq!(found, users.into_iter().collect::<Vec<_>>(), "{backend} {} {}", file.path, definition.name);
+            }
+        }
+        let sites = block_on(store.definitions("größe")).expect("definitions");
+        assert_eq!(sites.len(), 1, "{backend}");
+        assert_eq!(sites[0].path, "odd/naïve_модуль.py", "{backend}");
+        assert_eq!(sites[0].line, 0, "{backend}");
+    }
+}
+
+#[test]
+fn a_second_sqlite_process_reads_and_cannot_write() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("shared.sqlite3");
+    let host = workspace_host();
+    let writer = SqliteStore::open(&path).expect("writer");
+    assert_eq!(writer.role(), WriterRole::Writer);
+    block_on(writer.apply(&ChangeSet::everything(&host.snapshot(), &host))).expect("apply");
+
+    let reader = SqliteStore::open(&path).expect("reader");
+    assert_eq!(reader.role(), WriterRole::Reader);
+    assert_eq!(sorted(block_on(reader.load()).expect("load")), expected_state(&host));
+    let refused = block_on(reader.apply(&ChangeSet::default())).expect_err("a reader cannot write");
+    assert!(refused.to_string().contains("another process"), "{refused}");
+
+    // Once the writer is gone, the next opener becomes the writer.
+    drop(writer);
+    drop(reader);
+    assert_eq!(SqliteStore::open(&path).expect("reopen").role(), WriterRole::Writer);
+}
+
+#[test]
+fn a_corrupt_or_outdated_sqlite_database_is_rebuilt_empty() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let host = workspace_host();
+
+    let corrupt = dir.path().join("corrupt.sqlite3");
+    std::fs::write(&corrupt, b"this is not a database, it is a shopping list".repeat(200)).expect("write");
+    let store = SqliteStore::open(&corrupt).expect("a corrupt database is rebuilt");
+    assert!(block_on(store.load()).expect("load").files.is_empty());
+    block_on(store.apply(&ChangeSet::everything(&host.snapshot(), &host))).expect("the rebuilt database takes writes");
+
+    let outdated = dir.path().join("outdated.sqlite3");
+    {
+        let store = SqliteStore::open(&outdated).expect("open");
+        block_on(store.apply(&ChangeSet::everything(&host.snapshot(), &host))).expect("apply");
+    }
+    let connection = rusqlite_connection(&outdated);
+    connection.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'", []).expect("age the schema");
+    drop(connection);
+    let store = SqliteStore::open(&outdated).expect("reopen");
+    assert!(block_on(store.load()).expect("load").files.is_empty(), "an old schema's rows are not trusted");
+    assert_eq!(block_on(store.schema_version()).expect("version"), thread_flow::storage::SCHEMA_VERSION);
+}
+
+fn rusqlite_connection(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).expect("open with rusqlite")
+}
