@@ -67,10 +67,36 @@ pub(crate) struct GraphArgs {
     pub(crate) format: GraphFormat,
 }
 
+/// Where the index is kept between runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StoreKind {
+    /// An embedded SQLite database per workspace, in the user's cache directory.
+    Sqlite,
+    /// Nothing kept: every run starts cold.
+    Memory,
+}
+
+/// Which store to use and where; shared by every command that keeps an index.
+#[derive(Debug, Args)]
+pub(crate) struct StoreArgs {
+    /// Where the index is kept between runs.
+    #[arg(long, value_enum, default_value_t = StoreKind::Sqlite)]
+    pub(crate) store: StoreKind,
+    /// The SQLite database file. Default: one per workspace under the cache directory.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) database: Option<PathBuf>,
+    /// The cache directory for per-workspace databases. Default: the user's cache
+    /// directory (`$XDG_CACHE_HOME/thread` or `~/.cache/thread` on Linux).
+    #[arg(long, env = "THREAD_CACHE_DIR", value_name = "DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct IndexArgs {
     #[command(flatten)]
     pub(crate) walk: WalkArgs,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
     /// Also list skipped files, warnings, unresolved workspace imports and cycles.
     #[arg(long, short)]
     pub(crate) verbose: bool,

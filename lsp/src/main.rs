@@ -6,6 +6,7 @@
 
 mod cli;
 mod graph_output;
+mod store_choice;
 mod summary;
 
 use std::io::Write;

@@ -6,16 +6,61 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use thread_engine::{IndexReport, index_workspace};
+use thread_engine::store::{ChangeSet, restore};
+use thread_engine::{Host, IndexReport, RecocoFlow, index_into};
 
 use crate::cli::IndexArgs;
+use crate::store_choice::open_store;
 
 pub(crate) fn run(arguments: &IndexArgs) -> anyhow::Result<ExitCode> {
-    let report = index_workspace(&arguments.walk.dir, &arguments.walk.load_options())?;
+    let runtime = tokio::runtime::Builder::new_current_thread().build().context("starting the async runtime")?;
+    let (report, store_line) = runtime.block_on(index_with_store(arguments))?;
     report_problems(&report);
-    let text = render(&report, &arguments.walk.dir.display().to_string(), arguments.verbose);
+    let mut text = render(&report, &arguments.walk.dir.display().to_string(), arguments.verbose);
+    text.insert_str(text.find('\n').map_or(0, |end| end + 1), &store_line);
     std::io::stdout().lock().write_all(text.as_bytes()).context("writing the summary")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Restores what the store holds, brings it up to date with the tree, and saves the
+/// difference. A store that fails costs the saving, never the summary.
+async fn index_with_store(arguments: &IndexArgs) -> anyhow::Result<(IndexReport, String)> {
+    let started = std::time::Instant::now();
+    let opened = open_store(&arguments.store, &arguments.walk.dir);
+    let mut host = Host::new(RecocoFlow::shared()?);
+    let restored = match opened.store.load().await {
+        Ok(state) => {
+            let files = state.files.len();
+            restore(&mut host, state);
+            files
+        }
+        Err(error) => {
+            tracing::warn!("{error}; indexing from scratch");
+            0
+        }
+    };
+    let report = index_into(&mut host, &arguments.walk.dir, &arguments.walk.load_options())?;
+    let snapshot = host.snapshot();
+    let changes = if restored == 0 {
+        ChangeSet::everything(&snapshot, &host)
+    } else {
+        ChangeSet::for_paths(&snapshot, report.changed.iter().chain(&report.affected), &host)
+    };
+    let saved = if !opened.writable {
+        "not saved".to_owned()
+    } else {
+        match opened.store.apply(&changes).await {
+            Ok(()) => format!("{} files restored, {} saved", restored, changes.upserts.len() + changes.removals.len()),
+            Err(error) => {
+                tracing::warn!("{error}");
+                format!("not saved: {error}")
+            }
+        }
+    };
+    // The time the user waited: opening and restoring the store and saving included.
+    let mut report = report;
+    report.elapsed = started.elapsed();
+    Ok((report, format!("  {:<12}{}; {saved}\n", "store", opened.description)))
 }
 
 /// Warnings and skipped files go to the log on stderr, so piped output stays clean.

@@ -1,0 +1,85 @@
+//! `thread-lsp index` as a user runs it: the embedded SQLite store makes a second run
+//! over an unchanged tree read nothing, and an edit is read and extracted alone.
+
+use std::path::Path;
+use std::process::Command;
+
+fn index(root: &Path, cache: &Path, extra: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_thread-lsp"))
+        .arg("index")
+        .arg(root)
+        .args(extra)
+        .env("THREAD_CACHE_DIR", cache)
+        .output()
+        .expect("run thread-lsp");
+    assert!(output.status.success(), "thread-lsp failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("UTF-8 summary")
+}
+
+fn line<'a>(summary: &'a str, label: &str) -> &'a str {
+    summary
+        .lines()
+        .find(|line| line.trim_start().starts_with(label))
+        .unwrap_or_else(|| panic!("no {label} line in\n{summary}"))
+}
+
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "app/__init__.py", "");
+    write(dir.path(), "app/models.py", "class User:\n    pass\n");
+    write(dir.path(), "app/views.py", "from app.models import User\n\ndef show():\n    return User()\n");
+    write(dir.path(), "web/util.ts", "export function greet(name: string) { return name; }\n");
+    write(dir.path(), "web/main.ts", "import { greet } from './util';\ngreet('x');\n");
+    dir
+}
+
+#[test]
+fn a_second_index_of_an_unchanged_tree_is_all_cache_hits() {
+    let dir = workspace();
+    let cache = tempfile::tempdir().expect("cache dir");
+
+    let first = index(dir.path(), cache.path(), &[]);
+    assert!(line(&first, "cache hits").contains("0.0%"), "{first}");
+    assert!(line(&first, "store").contains("0 files restored, 5 saved"), "{first}");
+    assert!(line(&first, "edges").contains(" 2 "), "{first}");
+
+    let second = index(dir.path(), cache.path(), &[]);
+    assert!(line(&second, "cache hits").contains("100.0%"), "{second}");
+    assert!(line(&second, "cache hits").contains("(5 unchanged by size and mtime, 0 read, 0 extracted)"), "{second}");
+    assert!(line(&second, "store").contains("5 files restored, 0 saved"), "{second}");
+    assert_eq!(line(&first, "edges"), line(&second, "edges"));
+
+    // An edit while no server ran: that file alone is read and extracted.
+    write(dir.path(), "app/models.py", "class User:\n    name = 'x'\n");
+    let third = index(dir.path(), cache.path(), &[]);
+    assert!(line(&third, "cache hits").contains("(4 unchanged by size and mtime, 1 read, 1 extracted)"), "{third}");
+    assert_eq!(line(&first, "edges"), line(&third, "edges"));
+}
+
+#[test]
+fn the_memory_store_keeps_nothing_between_runs() {
+    let dir = workspace();
+    let cache = tempfile::tempdir().expect("cache dir");
+    index(dir.path(), cache.path(), &["--store", "memory"]);
+    let second = index(dir.path(), cache.path(), &["--store", "memory"]);
+    assert!(line(&second, "cache hits").contains("0 unchanged by size and mtime"), "{second}");
+    assert_eq!(std::fs::read_dir(cache.path()).expect("cache dir").count(), 0, "the memory store wrote nothing");
+}
+
+#[test]
+fn an_unusable_database_falls_back_to_memory_and_says_so() {
+    let dir = workspace();
+    let cache = tempfile::tempdir().expect("cache dir");
+    // A directory where the database file should be.
+    let database = cache.path().join("db");
+    std::fs::create_dir_all(&database).expect("mkdir");
+    let summary = index(dir.path(), cache.path(), &["--database", database.to_str().expect("UTF-8 path")]);
+    assert!(line(&summary, "store").contains("memory (could not open"), "{summary}");
+    assert!(line(&summary, "python").contains('3'), "{summary}");
+}
