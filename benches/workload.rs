@@ -13,6 +13,7 @@
 // The harness prints its results; that is its job.
 #![allow(missing_docs, clippy::print_stdout)]
 
+use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -75,6 +76,7 @@ fn run_child(phase: &str, tree: &Path, database: &Path) -> ChildResult {
         .output()
         .expect("run the child");
     assert!(output.status.success(), "child failed: {}", String::from_utf8_lossy(&output.stderr));
+    let _ = std::io::stderr().write_all(&output.stderr);
     let text = String::from_utf8_lossy(&output.stdout);
     let fields: Vec<&str> = text.split_whitespace().collect();
     let field = |index: usize| fields.get(index).copied().unwrap_or("0");
@@ -92,16 +94,26 @@ fn child(arguments: &[String]) {
     let started = Instant::now();
     let store = SqliteStore::open(database).expect("open SQLite");
     let mut host = Host::new(RecocoFlow::shared().expect("flow"));
+    let mut phases = Vec::new();
     if phase == "warm" {
-        restore(&mut host, runtime.block_on(store.load()).expect("load"));
+        let state = runtime.block_on(store.load()).expect("load");
+        phases.push(("load", started.elapsed()));
+        restore(&mut host, state);
+        phases.push(("restore", started.elapsed()));
     }
     let report = index_into(&mut host, tree, &LoadOptions::default()).expect("index");
+    phases.push(("walk and index", started.elapsed()));
     if phase == "cold" {
         runtime.block_on(store.apply(&ChangeSet::everything(&host.snapshot(), &host))).expect("save");
     } else {
         assert!(report.changed.is_empty(), "the tree did not change, so nothing may be re-analysed");
     }
+    phases.push(("save", started.elapsed()));
     let millis = started.elapsed().as_secs_f64() * 1000.0;
+    // Where the time went, cumulative, for whoever reads the harness's stderr.
+    let breakdown: Vec<String> =
+        phases.iter().map(|(name, at)| format!("{name} by {:.0} ms", at.as_secs_f64() * 1000.0)).collect();
+    let _ = writeln!(std::io::stderr(), "{phase}: {}", breakdown.join(", "));
     println!("{} {millis:.1} {}", report.snapshot.len(), peak_rss_kib());
 }
 
