@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::block_on;
 use thread_flow::engine::store::{ChangeSet, StoredState, restore};
 use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
 use thread_flow::engine::{DirectExtraction, FileChange, Host};
@@ -16,10 +17,6 @@ fn stores(dir: &Path) -> Vec<(&'static str, Box<dyn Store>)> {
         ("memory", Box::new(MemoryStore::default())),
         ("sqlite", Box::new(SqliteStore::open(&dir.join("conformance.sqlite3")).expect("open SQLite"))),
     ]
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(future)
 }
 
 /// A multi-language workspace plus files whose paths SQL must not trip over.

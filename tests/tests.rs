@@ -2,6 +2,11 @@
 
 mod fixture;
 
+/// Runs a store's future to completion; the stores are async, the tests are not.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(future)
+}
+
 // Module resolution, one file per language, from hand-written fixtures.
 mod resolve_ecmascript;
 mod resolve_go;

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::block_on;
 use thread_flow::engine::store::{ChangeSet, restore};
 use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
 use thread_flow::engine::{Host, LoadOptions, RecocoFlow, index_into, index_workspace};
@@ -48,8 +49,4 @@ fn a_restored_host_reanalyses_only_what_changed_on_disk() {
     assert_eq!(warm.cache.misses, 2, "only the edited and the created file are extracted");
     let fresh = index_workspace(dir.path(), &options).expect("cold index of the new tree");
     assert_eq!(warm.graph, fresh.graph);
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(future)
 }

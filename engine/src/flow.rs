@@ -151,10 +151,7 @@ impl SimpleFunctionExecutor for ExtractFactsExecutor {
     async fn evaluate(&self, input: Vec<Value>) -> recoco_core::prelude::utils::error::Result<Value> {
         use recoco_core::prelude::utils::error::Error;
         let language = self.args.language.value(&input)?.as_str()?.to_string();
-        let lang = Lang::ALL
-            .into_iter()
-            .find(|lang| lang.name() == language)
-            .ok_or_else(|| Error::client(format!("unknown language {language}")))?;
+        let lang = Lang::from_name(&language).ok_or_else(|| Error::client(format!("unknown language {language}")))?;
         let content = match self.args.content.value(&input)? {
             Value::Basic(BasicValue::Bytes(bytes)) => bytes.clone(),
             other => return Err(Error::client(format!("content must be bytes, not {other:?}"))),

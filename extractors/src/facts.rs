@@ -89,7 +89,8 @@ impl ImportKind {
         }
     }
 
-    pub(crate) fn from_name(name: &str) -> Option<ImportKind> {
+    /// The kind with this [`ImportKind::as_str`] name.
+    pub fn from_name(name: &str) -> Option<ImportKind> {
         ImportKind::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 }

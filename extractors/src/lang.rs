@@ -179,6 +179,11 @@ impl Lang {
         self.spec().name
     }
 
+    /// The language with this [`Lang::name`].
+    pub fn from_name(name: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|lang| lang.name() == name)
+    }
+
     /// The family that shares this language's queries and module resolution.
     pub fn family(self) -> Family {
         self.spec().family

@@ -141,8 +141,7 @@ pub(crate) fn stored_file(
     stat: (Option<i64>, Option<i64>),
     facts: &[u8],
 ) -> Result<StoredFile, RowError> {
-    let lang =
-        Lang::ALL.into_iter().find(|candidate| candidate.name() == lang).ok_or_else(|| RowError::Lang(lang.into()))?;
+    let lang = Lang::from_name(lang).ok_or_else(|| RowError::Lang(lang.into()))?;
     let content = Fingerprint::from_hex(content).ok_or_else(|| RowError::Fingerprint(content.into()))?;
     let stat = match stat {
         (Some(size), Some(mtime_ns)) => Some(FileStat { size: u64::try_from(size).unwrap_or(0), mtime_ns }),
@@ -161,10 +160,7 @@ pub(crate) fn stored_file(
 
 /// An edge read back from its row.
 pub(crate) fn stored_edge(dst: String, kind: &str, line: i64, names: Option<&str>) -> Result<StoredEdge, RowError> {
-    let kind = ImportKind::ALL
-        .into_iter()
-        .find(|candidate| candidate.as_str() == kind)
-        .ok_or_else(|| RowError::ImportKind(kind.into()))?;
+    let kind = ImportKind::from_name(kind).ok_or_else(|| RowError::ImportKind(kind.into()))?;
     let names = match names {
         None => None,
         Some(json) => Some(serde_json::from_str::<Vec<String>>(json).map_err(|_| RowError::Names(json.into()))?),

@@ -215,7 +215,7 @@ fn open_and_migrate(path: &Path) -> rusqlite::Result<Connection> {
     configure(&connection)?;
     connection.pragma_update(None, "journal_mode", "WAL")?;
     connection.pragma_update(None, "synchronous", "NORMAL")?;
-    let expected = (SCHEMA_VERSION.to_string(), extractors_fingerprint().to_hex());
+    let expected = expected_versions();
     if stored_versions(&connection)?.as_ref() != Some(&expected) {
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for table in TABLES {
@@ -229,6 +229,11 @@ fn open_and_migrate(path: &Path) -> rusqlite::Result<Connection> {
         transaction.commit()?;
     }
     Ok(connection)
+}
+
+/// The schema version and extractors fingerprint this build writes.
+fn expected_versions() -> (String, String) {
+    (SCHEMA_VERSION.to_string(), extractors_fingerprint().to_hex())
 }
 
 /// The schema version and extractors fingerprint a database was written with, if any.
@@ -256,8 +261,7 @@ fn open_reader(path: &Path) -> Result<Connection, SqliteOpenError> {
 
 /// Whether a reader's database holds what this build can use.
 fn versions_match(connection: &Connection) -> bool {
-    let expected = (SCHEMA_VERSION.to_string(), extractors_fingerprint().to_hex());
-    stored_versions(connection).ok().flatten().as_ref() == Some(&expected)
+    stored_versions(connection).ok().flatten() == Some(expected_versions())
 }
 
 fn write_changes(connection: &mut Connection, changes: &ChangeSet) -> rusqlite::Result<()> {
