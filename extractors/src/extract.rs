@@ -59,19 +59,14 @@ fn assemble(lang: Lang, queries: &CompiledQueries, tree: &Tree, source: &[u8]) -
     let mut imports = ImportCollector::default();
     let mut definitions = DefinitionCollector::default();
     let mut calls = Vec::new();
-    // One walk of the tree serves all three query files.
-    let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(&queries.query, root, source);
-    while let Some(query_match) = matches.next() {
-        match queries.sections[query_match.pattern_index] {
-            Section::Imports => imports.accept(queries, query_match, source),
-            Section::Definitions => definitions.accept(queries, query_match, source),
-            Section::Calls => accept_call(queries, query_match, source, &mut calls),
-        }
-    }
+    for_each_match(queries, root, source, |query_match| match queries.sections[query_match.pattern_index] {
+        Section::Imports => imports.accept(queries, query_match, source),
+        Section::Definitions => definitions.accept(queries, query_match, source),
+        Section::Calls => accept_call(queries, query_match, source, &mut calls),
+    });
     let mut facts = FileFacts {
-        package: imports.package,
-        imports: imports.imports,
+        package: imports.package.take(),
+        imports: imports.finish(),
         definitions: definitions.finish(lang, source),
         ..FileFacts::default()
     };
@@ -79,6 +74,39 @@ fn assemble(lang: Lang, queries: &CompiledQueries, tree: &Tree, source: &[u8]) -
     facts.calls = finish_calls(calls, &facts.definitions);
     facts.syntax_errors = collect_syntax_errors(root);
     facts
+}
+
+/// Calls `visit` with every match of the language's query in the tree under `root`.
+///
+/// One walk of the tree serves all three query files. The walk is ours, not the query
+/// cursor's: tree-sitter's cursor does costly bookkeeping at every node, so it runs only
+/// at anchor nodes (kinds some pattern starts at), limited to patterns starting there.
+fn for_each_match<'tree>(
+    queries: &CompiledQueries,
+    root: Node<'tree>,
+    source: &[u8],
+    mut visit: impl FnMut(&QueryMatch<'_, 'tree>),
+) {
+    let mut query_cursor = QueryCursor::new();
+    query_cursor.set_max_start_depth(Some(0));
+    let mut tree_cursor = root.walk();
+    loop {
+        let node = tree_cursor.node();
+        if queries.is_anchor(node.kind_id()) {
+            let mut matches = query_cursor.matches(&queries.query, node, source);
+            while let Some(query_match) = matches.next() {
+                visit(query_match);
+            }
+        }
+        if tree_cursor.goto_first_child() {
+            continue;
+        }
+        while !tree_cursor.goto_next_sibling() {
+            if !tree_cursor.goto_parent() {
+                return;
+            }
+        }
+    }
 }
 
 /// The node a match captured under `index`, when the query has that capture and the match used it.
@@ -168,6 +196,14 @@ impl ImportCollector {
                 path_attribute: node_of(captures.path_attribute).map(|attribute| node_text(attribute, source)),
             },
         );
+    }
+}
+
+impl ImportCollector {
+    /// The imports in source order, whatever order the patterns matched in.
+    fn finish(mut self) -> Vec<Import> {
+        self.imports.sort_by_key(|import| (import.span.start_byte, import.span.end_byte));
+        self.imports
     }
 }
 

@@ -25,6 +25,17 @@ pub(crate) struct CompiledQueries {
     pub(crate) import_pattern_kinds: Vec<ImportKind>,
     pub(crate) definition_captures: DefinitionCaptures,
     pub(crate) call_captures: CallCaptures,
+    /// Indexed by node kind id: whether some pattern's outermost node has that kind.
+    anchors: Vec<bool>,
+}
+
+impl CompiledQueries {
+    /// Whether a node of this kind can be where a pattern starts. The extractor runs the
+    /// query only at such nodes, which is far cheaper than letting the query cursor visit
+    /// every node of the tree.
+    pub(crate) fn is_anchor(&self, kind_id: u16) -> bool {
+        self.anchors.get(usize::from(kind_id)).copied().unwrap_or(false)
+    }
 }
 
 /// The query file a pattern belongs to.
@@ -106,6 +117,7 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
             return Err(ExtractError::Query { lang: lang.name(), file: "queries", message: error.to_string() });
         }
     };
+    let anchors = anchor_kinds(lang, &grammar, &query, &combined)?;
     let sections: Vec<Section> = (0..query.pattern_count())
         .map(|pattern| {
             let start = query.start_byte_for_pattern(pattern);
@@ -173,7 +185,58 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
         }
     }
 
-    Ok(CompiledQueries { query, sections, import_captures, import_pattern_kinds, definition_captures, call_captures })
+    Ok(CompiledQueries {
+        query,
+        sections,
+        import_captures,
+        import_pattern_kinds,
+        definition_captures,
+        call_captures,
+        anchors,
+    })
+}
+
+/// Which node kinds patterns start at, by kind id.
+///
+/// Each pattern must have one outermost node of a named kind, written first:
+/// `(kind ...)` or `((kind ...) @capture (#predicate ...))`. Patterns of several sibling
+/// nodes, a wildcard or an alternation at the top are refused, because the extractor runs
+/// the query one anchor node at a time and would never see them match.
+fn anchor_kinds(
+    lang: Lang,
+    grammar: &tree_sitter::Language,
+    query: &Query,
+    source: &str,
+) -> Result<Vec<bool>, ExtractError> {
+    let refuse = |pattern: usize, why: &str| ExtractError::Query {
+        lang: lang.name(),
+        file: "queries",
+        message: format!("the pattern at byte {} {why}", query.start_byte_for_pattern(pattern)),
+    };
+    let mut root_kinds = Vec::new();
+    for pattern in 0..query.pattern_count() {
+        if !query.is_pattern_rooted(pattern) {
+            return Err(refuse(pattern, "has several top-level nodes; wrap them in their parent node"));
+        }
+        let text = source.get(query.start_byte_for_pattern(pattern)..).unwrap_or("");
+        let text = text.trim_start_matches(|c: char| c == '(' || c.is_whitespace());
+        let length = text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(text.len());
+        match &text[..length] {
+            "" | "_" => {
+                return Err(refuse(pattern, "must start with one named node kind, not a wildcard or alternation"));
+            }
+            kind => root_kinds.push(kind),
+        }
+    }
+    // A kind name can have several ids (aliases), so mark every named id with that name.
+    let anchors = (0..grammar.node_kind_count())
+        .map(|id| {
+            let Ok(id) = u16::try_from(id) else { return false };
+            grammar.node_kind_is_named(id)
+                && grammar.node_kind_for_id(id).is_some_and(|kind| root_kinds.contains(&kind))
+        })
+        .collect();
+    Ok(anchors)
 }
 
 fn capture_names(query: &Query) -> impl Iterator<Item = (u32, &str)> {

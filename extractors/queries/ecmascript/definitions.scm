@@ -20,13 +20,15 @@
 (internal_module name: (_) @name body: (_) @body) @definition.module
 
 ; Module-level bindings: `const f = () => {}` is a function, other `const`s are constants.
-([(program (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]) @definition.function))
-  (program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]) @definition.function)))])
+; Each pattern starts at one node kind (the extractor runs queries at anchor nodes), so
+; the plain and the exported form are two patterns.
+(program (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]) @definition.function))
+(program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]) @definition.function)))
 
-([(program (lexical_declaration kind: "const" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.constant))
-  (program (export_statement (lexical_declaration kind: "const" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.constant)))])
+(program (lexical_declaration kind: "const" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.constant))
+(program (export_statement (lexical_declaration kind: "const" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.constant)))
 
-([(program (lexical_declaration kind: "let" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable))
-  (program (export_statement (lexical_declaration kind: "let" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable)))
-  (program (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable))
-  (program (export_statement (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable)))])
+(program (lexical_declaration kind: "let" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable))
+(program (export_statement (lexical_declaration kind: "let" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable)))
+(program (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable))
+(program (export_statement (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable)))
