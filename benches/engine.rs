@@ -61,6 +61,13 @@ fn per_file_analysis(c: &mut Criterion) {
             parser.set_language(&lang.grammar()).expect("grammar");
             b.iter(|| parser.parse(black_box(bytes), None))
         });
+        // The floor under any extraction: visiting every node of an already parsed tree once.
+        group.bench_with_input(BenchmarkId::new("tree_walk", name), &bytes, |b, bytes| {
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&lang.grammar()).expect("grammar");
+            let tree = parser.parse(bytes, None).expect("tree");
+            b.iter(|| visit_every_node(black_box(&tree)))
+        });
         group.bench_with_input(BenchmarkId::new("extract", name), &bytes, |b, bytes| {
             b.iter(|| DirectExtraction.analyze("bench", lang, black_box(bytes)))
         });
@@ -69,6 +76,23 @@ fn per_file_analysis(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// Visits every node with a tree cursor, the cheapest complete traversal tree-sitter offers.
+fn visit_every_node(tree: &tree_sitter::Tree) -> usize {
+    let mut cursor = tree.walk();
+    let mut kinds = 0usize;
+    loop {
+        kinds = kinds.wrapping_add(usize::from(cursor.node().kind_id()));
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return kinds;
+            }
+        }
+    }
 }
 
 /// A cold index of 2,000 files with 1 and 2 threads, and parse-only throughput.

@@ -51,6 +51,7 @@ def main() -> None:
     for lang in ("rust", "python", "typescript", "go"):
         ratio(f"{lang}: extraction / parse", f"per_file/extract/{lang}", f"per_file/parse/{lang}")
         ratio(f"{lang}: ReCoco flow / parse", f"per_file/recoco_flow/{lang}", f"per_file/parse/{lang}")
+        ratio(f"{lang}: bare tree walk / parse", f"per_file/tree_walk/{lang}", f"per_file/parse/{lang}")
     ratio("cold index speedup, 2 threads over 1", "cold_index_2000/index/1", "cold_index_2000/index/2")
     for threads in (1, 2):
         ratio(

@@ -9,6 +9,8 @@
 //! - `cold`: index the tree into an empty host and save it to SQLite;
 //! - `warm`: restore from SQLite and catch up with the unchanged tree (five runs; the
 //!   median is reported).
+//!
+//! `THREAD_WORKLOAD_DIR=DIR` writes the trees under `DIR/<files>` and keeps them.
 
 // The harness prints its results; that is its job.
 #![allow(missing_docs, clippy::print_stdout)]
@@ -41,14 +43,21 @@ fn main() {
 }
 
 fn measure(size: usize) {
-    let tree = tempfile::tempdir().expect("temp dir");
+    let temporary = tempfile::tempdir().expect("temp dir");
+    // `THREAD_WORKLOAD_DIR` keeps the tree and its database for profiling a child by hand:
+    // `workload --child warm $THREAD_WORKLOAD_DIR/10000 $THREAD_WORKLOAD_DIR/10000/.thread-bench.sqlite3`.
+    let tree = match std::env::var_os("THREAD_WORKLOAD_DIR") {
+        Some(dir) => Path::new(&dir).join(size.to_string()),
+        None => temporary.path().to_path_buf(),
+    };
     let workspace =
         SyntheticWorkspace::generate(SyntheticOptions { files_per_language: size / 4, ..SyntheticOptions::default() });
-    workspace.write_to(tree.path()).expect("write the workspace");
-    let database = tree.path().join(".thread-bench.sqlite3");
+    workspace.write_to(&tree).expect("write the workspace");
+    let database = tree.join(".thread-bench.sqlite3");
+    let _ = std::fs::remove_file(&database);
 
-    let cold = run_child("cold", tree.path(), &database);
-    let mut warm: Vec<ChildResult> = (0..WARM_RUNS).map(|_| run_child("warm", tree.path(), &database)).collect();
+    let cold = run_child("cold", &tree, &database);
+    let mut warm: Vec<ChildResult> = (0..WARM_RUNS).map(|_| run_child("warm", &tree, &database)).collect();
     warm.sort_by(|a, b| a.millis.total_cmp(&b.millis));
     let median = &warm[WARM_RUNS / 2];
     let peak = warm.iter().map(|result| result.peak_kib).max().unwrap_or(0);
@@ -96,7 +105,7 @@ fn child(arguments: &[String]) {
     let mut host = Host::new(RecocoFlow::shared().expect("flow"));
     let mut phases = Vec::new();
     if phase == "warm" {
-        let state = runtime.block_on(store.load()).expect("load");
+        let state = runtime.block_on(store.load_for_restore()).expect("load");
         phases.push(("load", started.elapsed()));
         restore(&mut host, state);
         phases.push(("restore", started.elapsed()));

@@ -28,7 +28,7 @@ fn a_restored_host_reanalyses_only_what_changed_on_disk() {
 
     // An unchanged tree: nothing read, 100% hits.
     let mut second = Host::new(flow.clone());
-    restore(&mut second, block_on(store.load()).expect("load"));
+    restore(&mut second, block_on(store.load_for_restore()).expect("load"));
     let warm = index_into(&mut second, dir.path(), &options).expect("warm start");
     assert!(warm.changed.is_empty());
     assert_eq!(warm.unchanged_by_stat, cold.snapshot.len());
@@ -43,7 +43,7 @@ fn a_restored_host_reanalyses_only_what_changed_on_disk() {
     std::fs::remove_file(dir.path().join("ts/src/g1/m1.ts")).expect("delete");
 
     let mut third = Host::new(flow as Arc<dyn thread_flow::engine::FactsFlow>);
-    restore(&mut third, block_on(store.load()).expect("load"));
+    restore(&mut third, block_on(store.load_for_restore()).expect("load"));
     let warm = index_into(&mut third, dir.path(), &options).expect("warm start");
     assert_eq!(warm.changed.len(), 3);
     assert_eq!(warm.cache.misses, 2, "only the edited and the created file are extracted");

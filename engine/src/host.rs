@@ -159,13 +159,7 @@ enum Analysis {
         id: FileId,
         stat: Option<FileStat>,
     },
-    Changed {
-        path: String,
-        lang: Lang,
-        content: Fingerprint,
-        facts: Arc<FileFacts>,
-        stat: Option<FileStat>,
-    },
+    Changed(NewFacts),
     Failed {
         path: String,
         message: String,
@@ -178,6 +172,27 @@ enum Analysis {
         key: Fingerprint,
         stat: Option<FileStat>,
     },
+}
+
+/// A changed file's facts and what derives from them alone, computed on the worker that
+/// produced them so that installing is only bookkeeping.
+struct NewFacts {
+    path: String,
+    lang: Lang,
+    content: Fingerprint,
+    facts: Arc<FileFacts>,
+    interface: Arc<Interface>,
+    /// See [`model_inputs_fingerprint`].
+    model_inputs: u64,
+    stat: Option<FileStat>,
+}
+
+impl NewFacts {
+    fn of(path: String, lang: Lang, content: Fingerprint, facts: Arc<FileFacts>, stat: Option<FileStat>) -> Analysis {
+        let interface = Arc::new(Interface::of(lang, &facts));
+        let model_inputs = model_inputs_fingerprint(lang, &facts);
+        Analysis::Changed(NewFacts { path, lang, content, facts, interface, model_inputs, stat })
+    }
 }
 
 impl Host {
@@ -245,9 +260,7 @@ impl Host {
         for analysis in analyses {
             match analysis {
                 Analysis::Unchanged { id, stat } => self.update_stat(id, stat),
-                Analysis::Changed { path, lang, content, facts, stat } => {
-                    self.install(&path, lang, content, facts, stat, &mut work);
-                }
+                Analysis::Changed(new_facts) => self.install(new_facts, &mut work),
                 Analysis::Failed { path, message } => report.failures.push((path, message)),
                 Analysis::Deferred { .. } => {}
             }
@@ -327,7 +340,7 @@ impl Host {
                     }
                     memo.count_hit();
                     memo.insert(analysis_key(content, lang), facts.clone());
-                    Analysis::Changed { path, lang, content, facts, stat }
+                    NewFacts::of(path, lang, content, facts, stat)
                 }
                 FileChange::Write { path, content, stat } => {
                     let bytes = match content.into_bytes() {
@@ -342,7 +355,7 @@ impl Host {
                     let key = analysis_key(fingerprint, lang);
                     if let Some(facts) = memo.get(key) {
                         memo.count_hit();
-                        return Analysis::Changed { path, lang, content: fingerprint, facts, stat };
+                        return NewFacts::of(path, lang, fingerprint, facts, stat);
                     }
                     // Identical content elsewhere in this batch is extracted once: the first
                     // worker claims the key, the others take its result afterwards.
@@ -354,7 +367,7 @@ impl Host {
                         Ok(facts) => {
                             let facts = Arc::new(facts);
                             memo.insert(key, facts.clone());
-                            Analysis::Changed { path, lang, content: fingerprint, facts, stat }
+                            NewFacts::of(path, lang, fingerprint, facts, stat)
                         }
                         Err(FlowError::File { message, .. } | FlowError::Setup(message)) => {
                             Analysis::Failed { path, message }
@@ -376,7 +389,7 @@ impl Host {
                 Analysis::Deferred { path, lang, content, key, stat } => match memo.get(key) {
                     Some(facts) => {
                         memo.count_hit();
-                        Analysis::Changed { path, lang, content, facts, stat }
+                        NewFacts::of(path, lang, content, facts, stat)
                     }
                     None => Analysis::Failed { path, message: "analysis of identical content failed".into() },
                 },
@@ -395,15 +408,9 @@ impl Host {
     }
 
     /// Puts a changed file's new facts in place. Links are replaced later by resolution.
-    fn install(
-        &mut self,
-        path: &str,
-        lang: Lang,
-        content: Fingerprint,
-        facts: Arc<FileFacts>,
-        stat: Option<FileStat>,
-        work: &mut Work,
-    ) {
+    fn install(&mut self, new_facts: NewFacts, work: &mut Work) {
+        let NewFacts { path, lang, content, facts, interface, model_inputs, stat } = new_facts;
+        let path = path.as_str();
         let id = match self.snapshot.interner.get(path) {
             Some(id) => id,
             None => Arc::make_mut(&mut self.snapshot.interner).intern(path),
@@ -412,9 +419,7 @@ impl Host {
         if files.len() <= id.index() {
             files.resize(id.index() + 1, None);
         }
-        let interface = Arc::new(Interface::of(lang, &facts));
-        let inputs = model_inputs_fingerprint(lang, &facts);
-        if self.model_inputs.insert(id, inputs) != Some(inputs) {
+        if self.model_inputs.insert(id, model_inputs) != Some(model_inputs) {
             work.model_inputs_changed = true;
         }
         work.changed.insert(id);

@@ -119,6 +119,103 @@ pub struct LoadError {
     pub message: String,
 }
 
+/// Builds one [`Collector`] per walking thread.
+struct Collectors<'a> {
+    root: &'a Path,
+    options: &'a LoadOptions,
+    found: &'a std::sync::Mutex<Discovery>,
+}
+
+impl<'s> ignore::ParallelVisitorBuilder<'s> for Collectors<'s> {
+    fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
+        Box::new(Collector { root: self.root, options: self.options, local: Discovery::default(), found: self.found })
+    }
+}
+
+/// What one walking thread found; merged into the shared result when the thread is done.
+struct Collector<'a> {
+    root: &'a Path,
+    options: &'a LoadOptions,
+    local: Discovery,
+    found: &'a std::sync::Mutex<Discovery>,
+}
+
+impl ignore::ParallelVisitor for Collector<'_> {
+    fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> ignore::WalkState {
+        classify(entry, self.root, self.options, &mut self.local);
+        ignore::WalkState::Continue
+    }
+}
+
+impl Drop for Collector<'_> {
+    fn drop(&mut self) {
+        let local = std::mem::take(&mut self.local);
+        let mut found = self.found.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        found.sources.extend(local.sources);
+        found.project_files.extend(local.project_files);
+        found.skipped.extend(local.skipped);
+    }
+}
+
+/// Sorts one walked entry into sources, project files or skipped files.
+fn classify(
+    entry: Result<ignore::DirEntry, ignore::Error>,
+    root: &Path,
+    options: &LoadOptions,
+    discovery: &mut Discovery,
+) {
+    let entry = match entry {
+        Ok(entry) => entry,
+        Err(error) => {
+            discovery
+                .skipped
+                .push(Skipped { path: error_path(&error, root), reason: SkipReason::Unreadable(error.to_string()) });
+            return;
+        }
+    };
+    let Some(file_type) = entry.file_type() else { return };
+    if file_type.is_dir() {
+        return;
+    }
+    let relative_os = entry.path().strip_prefix(root).unwrap_or(entry.path());
+    let Some(relative) = relative_os.to_str().map(|path| path.replace('\\', "/")) else {
+        discovery
+            .skipped
+            .push(Skipped { path: relative_os.to_string_lossy().into_owned(), reason: SkipReason::NonUnicodePath });
+        return;
+    };
+    let file_name = relative.rsplit('/').next().unwrap_or(&relative);
+    let lang = Lang::from_file_name(file_name);
+    let project_file = is_project_file(file_name);
+    if lang.is_none() && !project_file {
+        return;
+    }
+    if file_type.is_symlink() {
+        discovery.skipped.push(Skipped { path: relative, reason: SkipReason::SymbolicLink });
+        return;
+    }
+    // One metadata call per file: it is a system call each time.
+    let metadata = entry.metadata().ok();
+    let size = metadata.as_ref().map_or(0, fs::Metadata::len);
+    if size > options.max_file_size {
+        discovery
+            .skipped
+            .push(Skipped { path: relative, reason: SkipReason::TooLarge { size, limit: options.max_file_size } });
+        return;
+    }
+    if let Some(lang) = lang {
+        let stat = metadata.as_ref().map(stat_of);
+        discovery.sources.push(SourceEntry { path: relative, absolute: entry.path().to_owned(), lang, stat });
+    } else {
+        match fs::read_to_string(entry.path()) {
+            Ok(text) => discovery.project_files.push(ProjectFile { path: relative, text }),
+            Err(error) => {
+                discovery.skipped.push(Skipped { path: relative, reason: SkipReason::Unreadable(error.to_string()) });
+            }
+        }
+    }
+}
+
 /// Walks `root` and lists its source and project files.
 pub fn discover(root: &Path, options: &LoadOptions) -> Result<Discovery, LoadError> {
     let metadata =
@@ -138,60 +235,13 @@ pub fn discover(root: &Path, options: &LoadOptions) -> Result<Discovery, LoadErr
             let is_dir = entry.file_type().is_some_and(|file_type| file_type.is_dir());
             !(is_dir && entry.depth() > 0 && excluded.iter().any(|name| entry.file_name() == name.as_str()))
         })
-        .build();
+        .build_parallel();
 
-    let mut discovery = Discovery::default();
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                discovery.skipped.push(Skipped {
-                    path: error_path(&error, root),
-                    reason: SkipReason::Unreadable(error.to_string()),
-                });
-                continue;
-            }
-        };
-        let Some(file_type) = entry.file_type() else { continue };
-        if file_type.is_dir() {
-            continue;
-        }
-        let relative_os = entry.path().strip_prefix(root).unwrap_or(entry.path());
-        let Some(relative) = relative_os.to_str().map(|path| path.replace('\\', "/")) else {
-            discovery
-                .skipped
-                .push(Skipped { path: relative_os.to_string_lossy().into_owned(), reason: SkipReason::NonUnicodePath });
-            continue;
-        };
-        let file_name = relative.rsplit('/').next().unwrap_or(&relative);
-        let lang = Lang::from_file_name(file_name);
-        let project_file = is_project_file(file_name);
-        if lang.is_none() && !project_file {
-            continue;
-        }
-        if file_type.is_symlink() {
-            discovery.skipped.push(Skipped { path: relative, reason: SkipReason::SymbolicLink });
-            continue;
-        }
-        let size = entry.metadata().map(|metadata| metadata.len()).unwrap_or(0);
-        if size > options.max_file_size {
-            discovery
-                .skipped
-                .push(Skipped { path: relative, reason: SkipReason::TooLarge { size, limit: options.max_file_size } });
-            continue;
-        }
-        if let Some(lang) = lang {
-            let stat = entry.metadata().ok().map(|metadata| stat_of(&metadata));
-            discovery.sources.push(SourceEntry { path: relative, absolute: entry.path().to_owned(), lang, stat });
-        } else {
-            match fs::read_to_string(entry.path()) {
-                Ok(text) => discovery.project_files.push(ProjectFile { path: relative, text }),
-                Err(error) => discovery
-                    .skipped
-                    .push(Skipped { path: relative, reason: SkipReason::Unreadable(error.to_string()) }),
-            }
-        }
-    }
+    // Listing directories and reading metadata is system-call bound, so the walk runs on
+    // several threads; each collects on its own and hands its share over when done.
+    let found = std::sync::Mutex::new(Discovery::default());
+    walker.visit(&mut Collectors { root, options, found: &found });
+    let mut discovery = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     discovery.sources.sort_by(|a, b| a.path.cmp(&b.path));
     discovery.project_files.sort_by(|a, b| a.path.cmp(&b.path));
     discovery.skipped.sort_by(|a, b| a.path.cmp(&b.path));

@@ -28,7 +28,7 @@ async fn index_with_store(arguments: &IndexArgs) -> anyhow::Result<(IndexReport,
     let started = std::time::Instant::now();
     let opened = open_store(&arguments.store, &arguments.walk.dir);
     let mut host = Host::new(RecocoFlow::shared()?);
-    let restored = match opened.store.load().await {
+    let restored = match opened.store.load_for_restore().await {
         Ok(state) => {
             let files = state.files.len();
             restore(&mut host, state);

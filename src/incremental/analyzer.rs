@@ -147,7 +147,7 @@ impl IncrementalAnalyzer {
             let flow = RecocoFlow::shared()?;
             let mut host = Host::new(flow as Arc<dyn thread_engine::FactsFlow>);
             if !self.restored {
-                restore(&mut host, self.store.load().await?);
+                restore(&mut host, self.store.load_for_restore().await?);
                 self.restored = true;
             }
             self.host = Some(host);

@@ -92,8 +92,22 @@ pub trait Store: Send + Sync {
     /// The schema version the store holds.
     async fn schema_version(&self) -> Result<u32, StoreError>;
 
-    /// Everything stored: what a warm start restores from.
+    /// Everything stored, edges and unresolved imports included.
     async fn load(&self) -> Result<StoredState, StoreError>;
+
+    /// What a warm start restores from: every file with its facts and stat, and the
+    /// project files. Edges and unresolved imports are left empty, because the host
+    /// resolves imports again anyway: resolving also rebuilds what no store keeps (the
+    /// paths that would satisfy an unresolved import). Stores override this to skip
+    /// reading them.
+    async fn load_for_restore(&self) -> Result<StoredState, StoreError> {
+        let mut state = self.load().await?;
+        for file in &mut state.files {
+            file.edges.clear();
+            file.unresolved.clear();
+        }
+        Ok(state)
+    }
 
     /// Applies one change set atomically: all of it or none of it. Each upserted file's
     /// edges, unresolved imports, definitions and calls replace its old ones.

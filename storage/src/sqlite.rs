@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use rayon::prelude::*;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use thread_engine::Fingerprint;
 use thread_engine::fingerprint::extractors_fingerprint;
@@ -157,6 +158,20 @@ impl SqliteStore {
         // Every write is one SQLite transaction, so a panic mid-write rolls back and the
         // connection stays consistent.
         self.connection.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Reads the stored state in one read transaction, so a concurrent writer's commit
+    /// is seen whole or not at all.
+    fn read(&self, rows: Rows) -> Result<StoredState, StoreError> {
+        let connection = self.connection();
+        if self.role == WriterRole::Reader && !versions_match(&connection) {
+            // Written by another version: nothing here this build can trust.
+            return Ok(StoredState::default());
+        }
+        let transaction = connection.unchecked_transaction().map_err(sqlite_error)?;
+        let state = read_state(&transaction, rows).map_err(sqlite_error)?;
+        transaction.finish().map_err(sqlite_error)?;
+        Ok(state)
     }
 
     fn query_paths(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<String>, StoreError> {
@@ -332,27 +347,64 @@ fn insert_file(transaction: &rusqlite::Transaction<'_>, file: &StoredFile) -> ru
     Ok(())
 }
 
-fn read_state(connection: &Connection) -> rusqlite::Result<StoredState> {
-    let mut files: Vec<StoredFile> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+/// Which rows [`read_state`] reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    Everything,
+    ForRestore,
+}
+
+fn read_state(connection: &Connection, rows: Rows) -> rusqlite::Result<StoredState> {
     let mut statement =
         connection.prepare_cached("SELECT path, lang, content, size, mtime_ns, facts FROM files ORDER BY path")?;
-    let mut rows_iter = statement.query([])?;
-    while let Some(row) = rows_iter.next()? {
-        let path: String = row.get(0)?;
-        let lang: String = row.get(1)?;
-        let content: String = row.get(2)?;
-        let facts = row.get_ref(5)?.as_blob()?;
-        match rows::stored_file(path.clone(), &lang, &content, (row.get(3)?, row.get(4)?), facts) {
-            Ok(file) => {
-                index.insert(path, files.len());
-                files.push(file);
-            }
+    let raw: Vec<RawFile> = statement
+        .query_map([], |row| {
+            Ok(RawFile {
+                path: row.get(0)?,
+                lang: row.get(1)?,
+                content: row.get(2)?,
+                stat: (row.get(3)?, row.get(4)?),
+                facts: row.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    // Decoding the facts is most of a load's work; it needs no connection, so it runs in parallel.
+    let files: Vec<StoredFile> = raw
+        .into_par_iter()
+        .filter_map(|raw| match rows::stored_file(raw.path.clone(), &raw.lang, &raw.content, raw.stat, &raw.facts) {
+            Ok(file) => Some(file),
             // The file is read again from the workspace instead.
-            Err(error) => tracing::warn!(%path, %error, "skipping an unreadable stored file"),
-        }
+            Err(error) => {
+                tracing::warn!(path = %raw.path, %error, "skipping an unreadable stored file");
+                None
+            }
+        })
+        .collect();
+
+    let mut files = files;
+    if rows == Rows::Everything {
+        read_links(connection, &mut files)?;
     }
 
+    let mut statement = connection.prepare_cached("SELECT path, text FROM project_files ORDER BY path")?;
+    let project_files =
+        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(StoredState { files, project_files })
+}
+
+/// A `files` row before its facts are decoded.
+struct RawFile {
+    path: String,
+    lang: String,
+    content: String,
+    stat: (Option<i64>, Option<i64>),
+    facts: Vec<u8>,
+}
+
+/// Each file's edges and unresolved imports, into `files`.
+fn read_links(connection: &Connection, files: &mut [StoredFile]) -> rusqlite::Result<()> {
+    let index: HashMap<String, usize> =
+        files.iter().enumerate().map(|(position, file)| (file.path.clone(), position)).collect();
     let mut statement = connection.prepare_cached("SELECT src, dst, kind, line, names FROM edges ORDER BY src, seq")?;
     let mut rows_iter = statement.query([])?;
     while let Some(row) = rows_iter.next()? {
@@ -374,11 +426,7 @@ fn read_state(connection: &Connection) -> rusqlite::Result<StoredState> {
         let Some(&position) = index.get(&src) else { continue };
         files[position].unresolved.push(rows::stored_unresolved(row.get(1)?, row.get(2)?, row.get(3)?));
     }
-
-    let mut statement = connection.prepare_cached("SELECT path, text FROM project_files ORDER BY path")?;
-    let project_files =
-        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(StoredState { files, project_files })
+    Ok(())
 }
 
 #[async_trait::async_trait]
@@ -399,12 +447,11 @@ impl Store for SqliteStore {
     }
 
     async fn load(&self) -> Result<StoredState, StoreError> {
-        let connection = self.connection();
-        if self.role == WriterRole::Reader && !versions_match(&connection) {
-            // Written by another version: nothing here this build can trust.
-            return Ok(StoredState::default());
-        }
-        read_state(&connection).map_err(sqlite_error)
+        self.read(Rows::Everything)
+    }
+
+    async fn load_for_restore(&self) -> Result<StoredState, StoreError> {
+        self.read(Rows::ForRestore)
     }
 
     async fn apply(&self, changes: &ChangeSet) -> Result<(), StoreError> {
