@@ -30,9 +30,7 @@ fn probe(command: &mut Command, install: &str) -> Result<(), String> {
 }
 
 fn skip_or_fail(language: &str, missing: &str) {
-    let message = format!("agreement test for {language} needs {missing} (run .ci/install-test-tools)");
-    assert!(std::env::var_os("THREAD_CI").is_none(), "THREAD_CI is set, so a missing tool is a failure: {message}");
-    eprintln!("\n!!! SKIPPED: {message}\n");
+    crate::skip_or_fail(&format!("agreement test for {language} needs {missing} (run .ci/install-test-tools)"));
 }
 
 fn check_agreement(language: &str) {

@@ -5,22 +5,28 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::block_on;
+use crate::{block_on, postgres_server};
 use thread_flow::engine::store::{ChangeSet, StoredState, restore};
 use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
 use thread_flow::engine::{DirectExtraction, FileChange, Host};
-use thread_flow::storage::{MemoryStore, SqliteStore, Store, WriterRole};
+use thread_flow::storage::{MemoryStore, PostgresStore, SqliteStore, Store, WriterRole};
 
 /// A fresh, empty store of every backend, named for messages. `dir` holds their files.
+/// PostgreSQL is skipped (loudly) only when no server can run here and this is not CI.
 fn stores(dir: &Path) -> Vec<(&'static str, Box<dyn Store>)> {
-    vec![
+    let mut stores: Vec<(&'static str, Box<dyn Store>)> = vec![
         ("memory", Box::new(MemoryStore::default())),
         ("sqlite", Box::new(SqliteStore::open(&dir.join("conformance.sqlite3")).expect("open SQLite"))),
-    ]
+    ];
+    if let Some(url) = postgres_server::database_url() {
+        let workspace = postgres_server::unique_workspace("conformance");
+        stores.push(("postgres", Box::new(block_on(PostgresStore::connect(&url, &workspace)).expect("connect"))));
+    }
+    stores
 }
 
 /// A multi-language workspace plus files whose paths SQL must not trip over.
-fn workspace_host() -> Host {
+pub(crate) fn workspace_host() -> Host {
     let workspace =
         SyntheticWorkspace::generate(SyntheticOptions { files_per_language: 16, ..SyntheticOptions::default() });
     let mut changes: Vec<FileChange> =
@@ -33,13 +39,40 @@ fn workspace_host() -> Host {
     host
 }
 
-fn sorted(mut state: StoredState) -> StoredState {
+pub(crate) fn sorted(mut state: StoredState) -> StoredState {
     state.files.sort_by(|a, b| a.path.cmp(&b.path));
     state.project_files.sort();
     state
 }
 
-fn expected_state(host: &Host) -> StoredState {
+/// Asserts two states are equal, naming only the files that differ (states are large).
+#[track_caller]
+pub(crate) fn assert_same_state(actual: &StoredState, expected: &StoredState, context: &str) {
+    if actual == expected {
+        return;
+    }
+    let by_path = |state: &StoredState| -> std::collections::BTreeMap<String, String> {
+        state.files.iter().map(|file| (file.path.clone(), format!("{file:?}"))).collect()
+    };
+    let (actual_files, expected_files) = (by_path(actual), by_path(expected));
+    let differing: Vec<String> = actual_files
+        .keys()
+        .chain(expected_files.keys())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|path| actual_files.get(*path) != expected_files.get(*path))
+        .map(|path| match (actual_files.get(path), expected_files.get(path)) {
+            (Some(_), None) => format!("{path}: stored but should not be"),
+            (None, Some(_)) => format!("{path}: missing"),
+            (Some(got), Some(want)) => format!("{path}:\n  stored   {got}\n  expected {want}"),
+            (None, None) => String::new(),
+        })
+        .collect();
+    let projects = if actual.project_files == expected.project_files { "" } else { "; project files differ" };
+    panic!("{context}: the stores differ in {} file(s){projects}:\n{}", differing.len(), differing.join("\n"));
+}
+
+pub(crate) fn expected_state(host: &Host) -> StoredState {
     let everything = ChangeSet::everything(&host.snapshot(), host);
     sorted(StoredState { files: everything.upserts, project_files: everything.project_files })
 }
@@ -51,7 +84,7 @@ fn what_is_stored_comes_back_unchanged() {
     for (backend, store) in stores(dir.path()) {
         block_on(store.apply(&ChangeSet::everything(&host.snapshot(), &host))).expect("apply");
         let loaded = block_on(store.load()).expect("load");
-        assert_eq!(sorted(loaded.clone()), expected_state(&host), "{backend}");
+        assert_same_state(&sorted(loaded.clone()), &expected_state(&host), backend);
         assert_eq!(block_on(store.schema_version()).expect("version"), thread_flow::storage::SCHEMA_VERSION);
 
         // What a warm start reads is everything but the links.
@@ -92,7 +125,7 @@ fn change_sets_converge_on_the_hosts_state() {
             let change_set = ChangeSet::from_report(&host.snapshot(), &report, &host);
             block_on(store.apply(&change_set)).expect("apply");
             let loaded = sorted(block_on(store.load()).expect("load"));
-            assert_eq!(loaded, expected_state(&host), "{backend} after step {step}");
+            assert_same_state(&loaded, &expected_state(&host), &format!("{backend} after step {step}"));
         }
     }
 }
@@ -195,4 +228,25 @@ fn a_corrupt_or_outdated_sqlite_database_is_rebuilt_empty() {
 
 fn rusqlite_connection(path: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).expect("open with rusqlite")
+}
+
+#[test]
+fn workspaces_sharing_a_postgres_database_stay_apart() {
+    let Some(url) = postgres_server::database_url() else { return };
+    let connect =
+        |name: &str| block_on(PostgresStore::connect(&url, &postgres_server::unique_workspace(name))).expect("connect");
+    let (first, second) = (connect("first"), connect("second"));
+    let host = workspace_host();
+    block_on(first.apply(&ChangeSet::everything(&host.snapshot(), &host))).expect("apply");
+    assert_same_state(&sorted(block_on(first.load()).expect("load")), &expected_state(&host), "first");
+    assert_eq!(block_on(second.load()).expect("load"), StoredState::default(), "the other workspace sees nothing");
+    let target = host.snapshot().files().find(|file| !file.dependents.is_empty()).map(|file| file.path.to_string());
+    let target = target.expect("some file has dependents");
+    assert!(!block_on(first.dependents(&target)).expect("dependents").is_empty());
+    assert!(block_on(second.dependents(&target)).expect("dependents").is_empty());
+
+    // Connecting again (a restart) migrates nothing and keeps the rows.
+    let again = block_on(PostgresStore::connect(&url, first.workspace())).expect("reconnect");
+    assert_same_state(&sorted(block_on(again.load()).expect("load")), &expected_state(&host), "reconnected");
+    assert_eq!(block_on(again.schema_version()).expect("version"), thread_flow::storage::SCHEMA_VERSION);
 }

@@ -2,10 +2,28 @@
 
 mod fixture;
 
-/// Runs a store's future to completion; the stores are async, the tests are not.
+/// Runs a store's future to completion; the stores are async, the tests are not. One
+/// runtime serves the whole binary, because a PostgreSQL connection lives on the runtime
+/// that opened it.
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(future)
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+        })
+        .block_on(future)
 }
+
+/// A test that needs a missing tool or server skips with a loud message saying what to
+/// install; under `THREAD_CI=1` it fails instead.
+#[allow(clippy::print_stderr)]
+fn skip_or_fail(message: &str) {
+    assert!(std::env::var_os("THREAD_CI").is_none(), "THREAD_CI is set, so this is a failure: {message}");
+    eprintln!("\n!!! SKIPPED: {message}\n");
+}
+
+// A real PostgreSQL server: a throwaway cluster, or `THREAD_TEST_DATABASE_URL`.
+mod postgres_server;
 
 // Module resolution, one file per language, from hand-written fixtures.
 mod resolve_ecmascript;
@@ -34,3 +52,6 @@ mod warm_start;
 // Every store: round trips, convergence of change sets, queries, SQLite's writer lock
 // and rebuilds.
 mod store_conformance;
+
+// Stores failing mid-session: PostgreSQL stopped and restarted.
+mod store_faults;

@@ -145,6 +145,24 @@ impl ChangeSet {
         changes
     }
 
+    /// This change set followed by `later`, as one change set: applying it leaves a store
+    /// as applying both in order would. Writers merge change sets that wait for a slow
+    /// or absent store this way.
+    pub fn followed_by(mut self, later: ChangeSet) -> ChangeSet {
+        let touched: std::collections::HashSet<&str> = later
+            .upserts
+            .iter()
+            .map(|file| file.path.as_str())
+            .chain(later.removals.iter().map(String::as_str))
+            .collect();
+        self.upserts.retain(|file| !touched.contains(file.path.as_str()));
+        self.removals.retain(|path| !touched.contains(path.as_str()));
+        self.upserts.extend(later.upserts);
+        self.removals.extend(later.removals);
+        self.project_files = later.project_files;
+        self
+    }
+
     /// Everything in `snapshot`, for a first save.
     pub fn everything(snapshot: &Snapshot, host: &Host) -> ChangeSet {
         ChangeSet {

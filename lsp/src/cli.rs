@@ -74,6 +74,8 @@ pub(crate) enum StoreKind {
     Sqlite,
     /// Nothing kept: every run starts cold.
     Memory,
+    /// A PostgreSQL database shared by a team or CI (`--database-url`).
+    Postgres,
 }
 
 /// Which store to use and where; shared by every command that keeps an index.
@@ -89,6 +91,15 @@ pub(crate) struct StoreArgs {
     /// directory (`$XDG_CACHE_HOME/thread` or `~/.cache/thread` on Linux).
     #[arg(long, env = "THREAD_CACHE_DIR", value_name = "DIR")]
     pub(crate) cache_dir: Option<PathBuf>,
+    /// The PostgreSQL database for `--store postgres`: `postgres://user:password@host:port/db`.
+    /// Never printed: help does not show the variable's value, and messages name the
+    /// server without the password.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    pub(crate) database_url: Option<String>,
+    /// The name this workspace's rows have in a shared database. Default: the workspace's
+    /// absolute path. Give every clone of a project the same name to share one index.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) workspace_name: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,7 @@
 //! Opening the store the user asked for, and saying plainly when that store cannot be
 //! written and the index lives in memory only.
 
-use thread_storage::{MemoryStore, SqliteStore, Store, WriterRole, workspace_database};
+use thread_storage::{MemoryStore, PostgresStore, SqliteStore, Store, WriterRole, workspace_database};
 
 use crate::cli::{StoreArgs, StoreKind};
 
@@ -16,9 +16,30 @@ pub(crate) struct OpenedStore {
 
 /// Opens the store `arguments` describe for the workspace at `root`. A SQLite database
 /// another process is writing is opened read-only; one that cannot be opened at all
-/// falls back to memory. Either way the description says so.
-pub(crate) fn open_store(arguments: &StoreArgs, root: &std::path::Path) -> OpenedStore {
+/// falls back to memory, and so does a database server that cannot be reached. Either
+/// way the description says so.
+pub(crate) async fn open_store(arguments: &StoreArgs, root: &std::path::Path) -> OpenedStore {
     match arguments.store {
+        StoreKind::Postgres => {
+            let Some(url) = arguments.database_url.as_deref() else {
+                tracing::warn!(
+                    "--store postgres needs --database-url or DATABASE_URL; keeping the index in memory only"
+                );
+                return memory("memory (--store postgres was given no --database-url)".to_owned());
+            };
+            let workspace = workspace_name(arguments, root);
+            match PostgresStore::connect(url, &workspace).await {
+                Ok(store) => OpenedStore {
+                    description: format!("postgres {} workspace {workspace:?}", store.location()),
+                    store: Box::new(store),
+                    writable: true,
+                },
+                Err(error) => {
+                    tracing::warn!("{error}; keeping the index in memory only");
+                    memory(format!("memory ({error})"))
+                }
+            }
+        }
         StoreKind::Memory => memory("memory (nothing is kept between runs)".to_owned()),
         StoreKind::Sqlite => {
             let path =
@@ -41,6 +62,13 @@ pub(crate) fn open_store(arguments: &StoreArgs, root: &std::path::Path) -> Opene
             }
         }
     }
+}
+
+/// The workspace's name in a shared database: given, or its absolute path.
+fn workspace_name(arguments: &StoreArgs, root: &std::path::Path) -> String {
+    arguments.workspace_name.clone().unwrap_or_else(|| {
+        std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned()).to_string_lossy().into_owned()
+    })
 }
 
 fn memory(description: String) -> OpenedStore {

@@ -13,7 +13,8 @@ use crate::cli::IndexArgs;
 use crate::store_choice::open_store;
 
 pub(crate) fn run(arguments: &IndexArgs) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_current_thread().build().context("starting the async runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
     let (report, store_line) = runtime.block_on(index_with_store(arguments))?;
     report_problems(&report);
     let mut text = render(&report, &arguments.walk.dir.display().to_string(), arguments.verbose);
@@ -26,7 +27,7 @@ pub(crate) fn run(arguments: &IndexArgs) -> anyhow::Result<ExitCode> {
 /// difference. A store that fails costs the saving, never the summary.
 async fn index_with_store(arguments: &IndexArgs) -> anyhow::Result<(IndexReport, String)> {
     let started = std::time::Instant::now();
-    let opened = open_store(&arguments.store, &arguments.walk.dir);
+    let opened = open_store(&arguments.store, &arguments.walk.dir).await;
     let mut host = Host::new(RecocoFlow::shared()?);
     let restored = match opened.store.load_for_restore().await {
         Ok(state) => {

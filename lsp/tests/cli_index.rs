@@ -83,3 +83,25 @@ fn an_unusable_database_falls_back_to_memory_and_says_so() {
     assert!(line(&summary, "store").contains("memory (could not open"), "{summary}");
     assert!(line(&summary, "python").contains('3'), "{summary}");
 }
+
+#[test]
+fn an_unreachable_postgres_falls_back_to_memory_without_showing_the_password() {
+    let root = workspace();
+    let cache = tempfile::tempdir().expect("temp dir");
+    // Port 1 on loopback refuses connections at once.
+    let url = "postgres://alice:pa55-w0rd-secret@127.0.0.1:1/thread";
+    let output = Command::new(env!("CARGO_BIN_EXE_thread-lsp"))
+        .arg("index")
+        .arg(root.path())
+        .args(["--store", "postgres"])
+        .env("DATABASE_URL", url)
+        .env("THREAD_CACHE_DIR", cache.path())
+        .output()
+        .expect("run thread-lsp");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the index still runs: {stderr}");
+    assert!(line(&stdout, "store").contains("memory"), "{stdout}");
+    assert!(line(&stdout, "store").contains("postgres://alice@127.0.0.1:1/thread"), "{stdout}");
+    assert!(!stdout.contains("pa55-w0rd-secret") && !stderr.contains("pa55-w0rd-secret"), "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("Indexed "), "{stdout}");
+}

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use thread_storage::{MemoryStore, SqliteStore, StoreError};
+use thread_storage::{MemoryStore, PostgresStore, SqliteStore, StoreError};
 
 pub use thread_storage::Store as StorageBackend;
 
@@ -15,10 +15,12 @@ pub enum BackendType {
     InMemory,
     /// An embedded SQLite database: the default.
     Sqlite,
+    /// A PostgreSQL database, shared by a team or CI.
+    Postgres,
 }
 
 /// The settings of a store.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum BackendConfig {
     /// The in-memory store needs none.
     InMemory,
@@ -27,6 +29,13 @@ pub enum BackendConfig {
     Sqlite {
         /// The database file; created if missing.
         path: PathBuf,
+    },
+    /// A PostgreSQL database. Its `Debug` form hides the URL, which may hold a password.
+    Postgres {
+        /// `postgres://user:password@host:port/database`.
+        url: String,
+        /// This workspace's name among those sharing the database.
+        workspace: String,
     },
 }
 
@@ -41,6 +50,9 @@ pub async fn create_backend(
             let store = SqliteStore::open(&path).map_err(|error| StoreError::new("sqlite", error))?;
             Ok(Box::new(store))
         }
+        (BackendType::Postgres, BackendConfig::Postgres { url, workspace }) => {
+            Ok(Box::new(PostgresStore::connect(&url, &workspace).await?))
+        }
         (backend_type, config) => {
             Err(IncrementalError::Config(format!("{backend_type:?} cannot be configured with {}", config.describe())))
         }
@@ -52,6 +64,19 @@ impl BackendConfig {
         match self {
             BackendConfig::InMemory => "BackendConfig::InMemory",
             BackendConfig::Sqlite { .. } => "BackendConfig::Sqlite",
+            BackendConfig::Postgres { .. } => "BackendConfig::Postgres",
+        }
+    }
+}
+
+impl std::fmt::Debug for BackendConfig {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BackendConfig::InMemory => formatter.write_str("InMemory"),
+            BackendConfig::Sqlite { path } => formatter.debug_struct("Sqlite").field("path", path).finish(),
+            BackendConfig::Postgres { workspace, .. } => {
+                formatter.debug_struct("Postgres").field("url", &"<hidden>").field("workspace", workspace).finish()
+            }
         }
     }
 }

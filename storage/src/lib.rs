@@ -6,13 +6,17 @@
 //! its row and wire types stay private to it.
 
 pub mod memory;
+pub mod postgres;
 pub mod sqlite;
+pub mod write_behind;
 
 mod rows;
 
 pub use memory::MemoryStore;
+pub use postgres::PostgresStore;
 pub use sqlite::{SqliteOpenError, SqliteStore, WriterRole, workspace_database};
 pub use thread_engine::store::{ChangeSet, StoredEdge, StoredFile, StoredState, StoredUnresolved};
+pub use write_behind::{SaveProgress, WriteBehind};
 
 /// The version of the schema every backend writes. A store holding another version is
 /// rebuilt (SQLite, memory) or migrated forward (PostgreSQL).

@@ -2,7 +2,10 @@
 //! edge, unresolved import, definition and call, and the way back from rows to a
 //! [`StoredFile`]. Fingerprints are hex text so no backend loses bits in transit.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use thread_engine::store::{StoredEdge, StoredFile, StoredUnresolved};
 use thread_engine::{FileStat, Fingerprint};
@@ -130,6 +133,35 @@ pub(crate) enum RowError {
     Names(String),
     #[error("undecodable facts: {0}")]
     Facts(#[from] codec::DecodeError),
+}
+
+/// A `files` row as read, before its facts are decoded.
+pub(crate) struct RawFile {
+    pub(crate) path: String,
+    pub(crate) lang: String,
+    pub(crate) content: String,
+    pub(crate) stat: (Option<i64>, Option<i64>),
+    pub(crate) facts: Vec<u8>,
+}
+
+/// Decodes read rows into files. Decoding facts is most of a load's work and needs no
+/// connection, so it runs in parallel. A row that cannot be read is skipped with a
+/// warning: its file is read again from the workspace instead.
+pub(crate) fn decode_files(raw: Vec<RawFile>) -> Vec<StoredFile> {
+    raw.into_par_iter()
+        .filter_map(|raw| match stored_file(raw.path.clone(), &raw.lang, &raw.content, raw.stat, &raw.facts) {
+            Ok(file) => Some(file),
+            Err(error) => {
+                tracing::warn!(path = %raw.path, %error, "skipping an unreadable stored file");
+                None
+            }
+        })
+        .collect()
+}
+
+/// Each file's position in `files`, by path, for attaching edge and unresolved rows.
+pub(crate) fn positions(files: &[StoredFile]) -> HashMap<String, usize> {
+    files.iter().enumerate().map(|(position, file)| (file.path.clone(), position)).collect()
 }
 
 /// A file read back from its `files` row; edges and unresolved imports are added by

@@ -10,13 +10,11 @@
 //!   on the same workspace opens the database read-only and learns so from
 //!   [`SqliteStore::role`].
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rayon::prelude::*;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use thread_engine::Fingerprint;
 use thread_engine::fingerprint::extractors_fingerprint;
@@ -357,9 +355,9 @@ enum Rows {
 fn read_state(connection: &Connection, rows: Rows) -> rusqlite::Result<StoredState> {
     let mut statement =
         connection.prepare_cached("SELECT path, lang, content, size, mtime_ns, facts FROM files ORDER BY path")?;
-    let raw: Vec<RawFile> = statement
+    let raw: Vec<rows::RawFile> = statement
         .query_map([], |row| {
-            Ok(RawFile {
+            Ok(rows::RawFile {
                 path: row.get(0)?,
                 lang: row.get(1)?,
                 content: row.get(2)?,
@@ -368,18 +366,7 @@ fn read_state(connection: &Connection, rows: Rows) -> rusqlite::Result<StoredSta
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    // Decoding the facts is most of a load's work; it needs no connection, so it runs in parallel.
-    let files: Vec<StoredFile> = raw
-        .into_par_iter()
-        .filter_map(|raw| match rows::stored_file(raw.path.clone(), &raw.lang, &raw.content, raw.stat, &raw.facts) {
-            Ok(file) => Some(file),
-            // The file is read again from the workspace instead.
-            Err(error) => {
-                tracing::warn!(path = %raw.path, %error, "skipping an unreadable stored file");
-                None
-            }
-        })
-        .collect();
+    let files = rows::decode_files(raw);
 
     let mut files = files;
     if rows == Rows::Everything {
@@ -392,19 +379,9 @@ fn read_state(connection: &Connection, rows: Rows) -> rusqlite::Result<StoredSta
     Ok(StoredState { files, project_files })
 }
 
-/// A `files` row before its facts are decoded.
-struct RawFile {
-    path: String,
-    lang: String,
-    content: String,
-    stat: (Option<i64>, Option<i64>),
-    facts: Vec<u8>,
-}
-
 /// Each file's edges and unresolved imports, into `files`.
 fn read_links(connection: &Connection, files: &mut [StoredFile]) -> rusqlite::Result<()> {
-    let index: HashMap<String, usize> =
-        files.iter().enumerate().map(|(position, file)| (file.path.clone(), position)).collect();
+    let index = rows::positions(files);
     let mut statement = connection.prepare_cached("SELECT src, dst, kind, line, names FROM edges ORDER BY src, seq")?;
     let mut rows_iter = statement.query([])?;
     while let Some(row) = rows_iter.next()? {
