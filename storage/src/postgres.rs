@@ -227,114 +227,117 @@ async fn write_changes(
         .collect();
     for (table, column) in WORKSPACE_TABLES.iter().filter(|(table, _)| *table != "thread_project_files") {
         let sql = format!("DELETE FROM {table} WHERE workspace = $1 AND {column} = ANY($2::text[])");
-        let statement = transaction.prepare_cached(&sql).await?;
-        transaction.execute(&statement, &[&workspace, &replaced]).await?;
+        execute_cached(&transaction, &sql, &[&workspace, &replaced]).await?;
     }
 
     let files: Vec<FileRow<'_>> = changes.upserts.iter().map(FileRow::of).collect();
-    let statement = transaction
-        .prepare_cached(
-            "INSERT INTO thread_files (workspace, path, lang, content, size, mtime_ns, facts)
+    execute_cached(
+        &transaction,
+        "INSERT INTO thread_files (workspace, path, lang, content, size, mtime_ns, facts)
              SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::bytea[])",
-        )
-        .await?;
-    let columns: [&(dyn ToSql + Sync); 7] = [
-        &workspace,
-        &files.iter().map(|row| row.path).collect::<Vec<_>>(),
-        &files.iter().map(|row| row.lang).collect::<Vec<_>>(),
-        &files.iter().map(|row| row.content.as_str()).collect::<Vec<_>>(),
-        &files.iter().map(|row| row.size).collect::<Vec<_>>(),
-        &files.iter().map(|row| row.mtime_ns).collect::<Vec<_>>(),
-        &files.iter().map(|row| row.facts.as_slice()).collect::<Vec<_>>(),
-    ];
-    transaction.execute(&statement, &columns).await?;
+        &[
+            &workspace,
+            &files.iter().map(|row| row.path).collect::<Vec<_>>(),
+            &files.iter().map(|row| row.lang).collect::<Vec<_>>(),
+            &files.iter().map(|row| row.content.as_str()).collect::<Vec<_>>(),
+            &files.iter().map(|row| row.size).collect::<Vec<_>>(),
+            &files.iter().map(|row| row.mtime_ns).collect::<Vec<_>>(),
+            &files.iter().map(|row| row.facts.as_slice()).collect::<Vec<_>>(),
+        ],
+    )
+    .await?;
 
     let edges: Vec<rows::EdgeRow<'_>> = changes.upserts.iter().flat_map(rows::edge_rows).collect();
-    let statement = transaction
-        .prepare_cached(
-            "INSERT INTO thread_edges (workspace, src, seq, dst, kind, line, names)
+    execute_cached(
+        &transaction,
+        "INSERT INTO thread_edges (workspace, src, seq, dst, kind, line, names)
              SELECT $1, src, seq, dst, kind, line, names::jsonb
              FROM UNNEST($2::text[], $3::int4[], $4::text[], $5::text[], $6::int4[], $7::text[])
                   AS edge (src, seq, dst, kind, line, names)",
-        )
-        .await?;
-    let columns: [&(dyn ToSql + Sync); 7] = [
-        &workspace,
-        &edges.iter().map(|row| row.src).collect::<Vec<_>>(),
-        &edges.iter().map(|row| int4(row.seq)).collect::<Vec<_>>(),
-        &edges.iter().map(|row| row.dst).collect::<Vec<_>>(),
-        &edges.iter().map(|row| row.kind).collect::<Vec<_>>(),
-        &edges.iter().map(|row| int4(row.line)).collect::<Vec<_>>(),
-        &edges.iter().map(|row| row.names.as_deref()).collect::<Vec<_>>(),
-    ];
-    transaction.execute(&statement, &columns).await?;
+        &[
+            &workspace,
+            &edges.iter().map(|row| row.src).collect::<Vec<_>>(),
+            &edges.iter().map(|row| int4(row.seq)).collect::<Vec<_>>(),
+            &edges.iter().map(|row| row.dst).collect::<Vec<_>>(),
+            &edges.iter().map(|row| row.kind).collect::<Vec<_>>(),
+            &edges.iter().map(|row| int4(row.line)).collect::<Vec<_>>(),
+            &edges.iter().map(|row| row.names.as_deref()).collect::<Vec<_>>(),
+        ],
+    )
+    .await?;
 
     let unresolved: Vec<rows::UnresolvedRow<'_>> = changes.upserts.iter().flat_map(rows::unresolved_rows).collect();
-    let statement = transaction
-        .prepare_cached(
-            "INSERT INTO thread_unresolved (workspace, src, seq, specifier, line, external)
+    execute_cached(
+        &transaction,
+        "INSERT INTO thread_unresolved (workspace, src, seq, specifier, line, external)
              SELECT $1, * FROM UNNEST($2::text[], $3::int4[], $4::text[], $5::int4[], $6::bool[])",
-        )
-        .await?;
-    let columns: [&(dyn ToSql + Sync); 6] = [
-        &workspace,
-        &unresolved.iter().map(|row| row.src).collect::<Vec<_>>(),
-        &unresolved.iter().map(|row| int4(row.seq)).collect::<Vec<_>>(),
-        &unresolved.iter().map(|row| row.specifier).collect::<Vec<_>>(),
-        &unresolved.iter().map(|row| int4(row.line)).collect::<Vec<_>>(),
-        &unresolved.iter().map(|row| row.external).collect::<Vec<_>>(),
-    ];
-    transaction.execute(&statement, &columns).await?;
+        &[
+            &workspace,
+            &unresolved.iter().map(|row| row.src).collect::<Vec<_>>(),
+            &unresolved.iter().map(|row| int4(row.seq)).collect::<Vec<_>>(),
+            &unresolved.iter().map(|row| row.specifier).collect::<Vec<_>>(),
+            &unresolved.iter().map(|row| int4(row.line)).collect::<Vec<_>>(),
+            &unresolved.iter().map(|row| row.external).collect::<Vec<_>>(),
+        ],
+    )
+    .await?;
 
     let definitions: Vec<rows::DefinitionRow<'_>> = changes.upserts.iter().flat_map(rows::definition_rows).collect();
-    let statement = transaction
-        .prepare_cached(
-            "INSERT INTO thread_definitions (workspace, file, seq, name, kind, line, exported)
+    execute_cached(
+        &transaction,
+        "INSERT INTO thread_definitions (workspace, file, seq, name, kind, line, exported)
              SELECT $1, * FROM UNNEST($2::text[], $3::int4[], $4::text[], $5::text[], $6::int4[], $7::bool[])",
-        )
-        .await?;
-    let columns: [&(dyn ToSql + Sync); 7] = [
-        &workspace,
-        &definitions.iter().map(|row| row.file).collect::<Vec<_>>(),
-        &definitions.iter().map(|row| int4(row.seq)).collect::<Vec<_>>(),
-        &definitions.iter().map(|row| row.name).collect::<Vec<_>>(),
-        &definitions.iter().map(|row| row.kind).collect::<Vec<_>>(),
-        &definitions.iter().map(|row| int4(row.line)).collect::<Vec<_>>(),
-        &definitions.iter().map(|row| row.exported).collect::<Vec<_>>(),
-    ];
-    transaction.execute(&statement, &columns).await?;
+        &[
+            &workspace,
+            &definitions.iter().map(|row| row.file).collect::<Vec<_>>(),
+            &definitions.iter().map(|row| int4(row.seq)).collect::<Vec<_>>(),
+            &definitions.iter().map(|row| row.name).collect::<Vec<_>>(),
+            &definitions.iter().map(|row| row.kind).collect::<Vec<_>>(),
+            &definitions.iter().map(|row| int4(row.line)).collect::<Vec<_>>(),
+            &definitions.iter().map(|row| row.exported).collect::<Vec<_>>(),
+        ],
+    )
+    .await?;
 
     let calls: Vec<rows::CallRow<'_>> = changes.upserts.iter().flat_map(rows::call_rows).collect();
-    let statement = transaction
-        .prepare_cached(
-            "INSERT INTO thread_calls (workspace, file, seq, callee, name, line, caller)
+    execute_cached(
+        &transaction,
+        "INSERT INTO thread_calls (workspace, file, seq, callee, name, line, caller)
              SELECT $1, * FROM UNNEST($2::text[], $3::int4[], $4::text[], $5::text[], $6::int4[], $7::text[])",
-        )
-        .await?;
-    let columns: [&(dyn ToSql + Sync); 7] = [
-        &workspace,
-        &calls.iter().map(|row| row.file).collect::<Vec<_>>(),
-        &calls.iter().map(|row| int4(row.seq)).collect::<Vec<_>>(),
-        &calls.iter().map(|row| row.callee).collect::<Vec<_>>(),
-        &calls.iter().map(|row| row.name).collect::<Vec<_>>(),
-        &calls.iter().map(|row| int4(row.line)).collect::<Vec<_>>(),
-        &calls.iter().map(|row| row.caller).collect::<Vec<_>>(),
-    ];
-    transaction.execute(&statement, &columns).await?;
+        &[
+            &workspace,
+            &calls.iter().map(|row| row.file).collect::<Vec<_>>(),
+            &calls.iter().map(|row| int4(row.seq)).collect::<Vec<_>>(),
+            &calls.iter().map(|row| row.callee).collect::<Vec<_>>(),
+            &calls.iter().map(|row| row.name).collect::<Vec<_>>(),
+            &calls.iter().map(|row| int4(row.line)).collect::<Vec<_>>(),
+            &calls.iter().map(|row| row.caller).collect::<Vec<_>>(),
+        ],
+    )
+    .await?;
 
     // Project files are few and always sent whole.
-    let statement = transaction.prepare_cached("DELETE FROM thread_project_files WHERE workspace = $1").await?;
-    transaction.execute(&statement, &[&workspace]).await?;
-    let statement = transaction
-        .prepare_cached(
-            "INSERT INTO thread_project_files (workspace, path, text) SELECT $1, * FROM UNNEST($2::text[], $3::text[])",
-        )
-        .await?;
+    execute_cached(&transaction, "DELETE FROM thread_project_files WHERE workspace = $1", &[&workspace]).await?;
     let paths: Vec<&str> = changes.project_files.iter().map(|(path, _)| path.as_str()).collect();
     let texts: Vec<&str> = changes.project_files.iter().map(|(_, text)| text.as_str()).collect();
-    transaction.execute(&statement, &[&workspace, &paths, &texts]).await?;
+    execute_cached(
+        &transaction,
+        "INSERT INTO thread_project_files (workspace, path, text) SELECT $1, * FROM UNNEST($2::text[], $3::text[])",
+        &[&workspace, &paths, &texts],
+    )
+    .await?;
 
     transaction.commit().await
+}
+
+/// Prepares `sql` once per connection and runs it in `transaction`.
+async fn execute_cached(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64, tokio_postgres::Error> {
+    let statement = transaction.prepare_cached(sql).await?;
+    transaction.execute(&statement, params).await
 }
 
 /// Rows use `i64` for every integer; these columns are `INTEGER`, and their values (line
