@@ -455,7 +455,7 @@ impl PostgresStore {
         let mut files = rows::decode_files(raw);
 
         if with_links {
-            let index = rows::positions(&files);
+            let mut links = rows::Links::new(&mut files);
             let edges = transaction
                 .query(
                     "SELECT src, dst, kind, line, names::text FROM thread_edges WHERE workspace = $1 ORDER BY src, seq",
@@ -464,14 +464,7 @@ impl PostgresStore {
                 .await
                 .map_err(|error| self.error(error))?;
             for row in &edges {
-                let src: &str = row.get(0);
-                let Some(&position) = index.get(src) else { continue };
-                let kind: &str = row.get(2);
-                let names: Option<&str> = row.get(4);
-                match rows::stored_edge(row.get(1), kind, i64::from(row.get::<_, i32>(3)), names) {
-                    Ok(edge) => files[position].edges.push(edge),
-                    Err(error) => tracing::warn!(path = %src, %error, "skipping an unreadable stored edge"),
-                }
+                links.edge(row.get(0), row.get(1), row.get(2), i64::from(row.get::<_, i32>(3)), row.get(4));
             }
             let unresolved = transaction
                 .query(
@@ -481,13 +474,7 @@ impl PostgresStore {
                 .await
                 .map_err(|error| self.error(error))?;
             for row in &unresolved {
-                let src: &str = row.get(0);
-                let Some(&position) = index.get(src) else { continue };
-                files[position].unresolved.push(rows::stored_unresolved(
-                    row.get(1),
-                    i64::from(row.get::<_, i32>(2)),
-                    row.get(3),
-                ));
+                links.unresolved(row.get(0), row.get(1), i64::from(row.get::<_, i32>(2)), row.get(3));
             }
         }
 

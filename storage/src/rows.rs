@@ -159,9 +159,42 @@ pub(crate) fn decode_files(raw: Vec<RawFile>) -> Vec<StoredFile> {
         .collect()
 }
 
-/// Each file's position in `files`, by path, for attaching edge and unresolved rows.
-pub(crate) fn positions(files: &[StoredFile]) -> HashMap<String, usize> {
-    files.iter().enumerate().map(|(position, file)| (file.path.clone(), position)).collect()
+/// Attaches edge and unresolved-import rows, read in any backend, to their files. Rows
+/// of files not loaded are ignored; unreadable ones are skipped with a warning.
+pub(crate) struct Links<'a> {
+    files: &'a mut [StoredFile],
+    positions: HashMap<String, usize>,
+}
+
+impl<'a> Links<'a> {
+    pub(crate) fn new(files: &'a mut [StoredFile]) -> Links<'a> {
+        let positions = files.iter().enumerate().map(|(position, file)| (file.path.clone(), position)).collect();
+        Links { files, positions }
+    }
+
+    fn file(&mut self, src: &str) -> Option<&mut StoredFile> {
+        let position = *self.positions.get(src)?;
+        self.files.get_mut(position)
+    }
+
+    /// An `edges` row.
+    pub(crate) fn edge(&mut self, src: &str, dst: String, kind: &str, line: i64, names: Option<&str>) {
+        match stored_edge(dst, kind, line, names) {
+            Ok(edge) => {
+                if let Some(file) = self.file(src) {
+                    file.edges.push(edge);
+                }
+            }
+            Err(error) => tracing::warn!(path = %src, %error, "skipping an unreadable stored edge"),
+        }
+    }
+
+    /// An `unresolved` row.
+    pub(crate) fn unresolved(&mut self, src: &str, specifier: String, line: i64, external: bool) {
+        if let Some(file) = self.file(src) {
+            file.unresolved.push(StoredUnresolved { specifier, line: u32::try_from(line).unwrap_or(0), external });
+        }
+    }
 }
 
 /// A file read back from its `files` row; edges and unresolved imports are added by
@@ -191,16 +224,11 @@ pub(crate) fn stored_file(
 }
 
 /// An edge read back from its row.
-pub(crate) fn stored_edge(dst: String, kind: &str, line: i64, names: Option<&str>) -> Result<StoredEdge, RowError> {
+fn stored_edge(dst: String, kind: &str, line: i64, names: Option<&str>) -> Result<StoredEdge, RowError> {
     let kind = ImportKind::from_name(kind).ok_or_else(|| RowError::ImportKind(kind.into()))?;
     let names = match names {
         None => None,
         Some(json) => Some(serde_json::from_str::<Vec<String>>(json).map_err(|_| RowError::Names(json.into()))?),
     };
     Ok(StoredEdge { to: dst, kind, line: u32::try_from(line).unwrap_or(0), names })
-}
-
-/// An unresolved import read back from its row.
-pub(crate) fn stored_unresolved(specifier: String, line: i64, external: bool) -> StoredUnresolved {
-    StoredUnresolved { specifier, line: u32::try_from(line).unwrap_or(0), external }
 }

@@ -381,18 +381,12 @@ fn read_state(connection: &Connection, rows: Rows) -> rusqlite::Result<StoredSta
 
 /// Each file's edges and unresolved imports, into `files`.
 fn read_links(connection: &Connection, files: &mut [StoredFile]) -> rusqlite::Result<()> {
-    let index = rows::positions(files);
+    let mut links = rows::Links::new(files);
     let mut statement = connection.prepare_cached("SELECT src, dst, kind, line, names FROM edges ORDER BY src, seq")?;
     let mut rows_iter = statement.query([])?;
     while let Some(row) = rows_iter.next()? {
-        let src: String = row.get(0)?;
-        let Some(&position) = index.get(&src) else { continue };
-        let kind: String = row.get(2)?;
-        let names: Option<String> = row.get(4)?;
-        match rows::stored_edge(row.get(1)?, &kind, row.get(3)?, names.as_deref()) {
-            Ok(edge) => files[position].edges.push(edge),
-            Err(error) => tracing::warn!(path = %src, %error, "skipping an unreadable stored edge"),
-        }
+        let (src, kind, names): (String, String, Option<String>) = (row.get(0)?, row.get(2)?, row.get(4)?);
+        links.edge(&src, row.get(1)?, &kind, row.get(3)?, names.as_deref());
     }
 
     let mut statement =
@@ -400,8 +394,7 @@ fn read_links(connection: &Connection, files: &mut [StoredFile]) -> rusqlite::Re
     let mut rows_iter = statement.query([])?;
     while let Some(row) = rows_iter.next()? {
         let src: String = row.get(0)?;
-        let Some(&position) = index.get(&src) else { continue };
-        files[position].unresolved.push(rows::stored_unresolved(row.get(1)?, row.get(2)?, row.get(3)?));
+        links.unresolved(&src, row.get(1)?, row.get(2)?, row.get(3)?);
     }
     Ok(())
 }
