@@ -5,11 +5,11 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::{block_on, postgres_server};
+use crate::{block_on, d1_server, postgres_server};
 use thread_flow::engine::store::{ChangeSet, StoredState, restore};
 use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
 use thread_flow::engine::{DirectExtraction, FileChange, Host};
-use thread_flow::storage::{MemoryStore, PostgresStore, SqliteStore, Store, WriterRole};
+use thread_flow::storage::{D1Config, MemoryStore, PostgresStore, SqliteStore, Store, WriterRole};
 
 /// A fresh, empty store of every backend, named for messages. `dir` holds their files.
 /// PostgreSQL is skipped (loudly) only when no server can run here and this is not CI.
@@ -22,6 +22,15 @@ fn stores(dir: &Path) -> Vec<(&'static str, Box<dyn Store>)> {
         let workspace = postgres_server::unique_workspace("conformance");
         stores.push(("postgres", Box::new(block_on(PostgresStore::connect(&url, &workspace)).expect("connect"))));
     }
+    let api_base = d1_server::api_base();
+    stores.push((
+        "d1",
+        Box::new(d1_server::fresh_store(d1_server::config(&api_base, &d1_server::unique_database("conformance")))),
+    ));
+    // Every change set over a few kilobytes is staged over several requests, then committed.
+    let staged =
+        D1Config { max_request_bytes: 16_000, ..d1_server::config(&api_base, &d1_server::unique_database("staged")) };
+    stores.push(("d1 staged", Box::new(d1_server::fresh_store(staged))));
     stores
 }
 

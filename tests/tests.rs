@@ -25,6 +25,12 @@ fn skip_or_fail(message: &str) {
 // A real PostgreSQL server: a throwaway cluster, or `THREAD_TEST_DATABASE_URL`.
 mod postgres_server;
 
+// D1 over HTTP: the emulator, or Cloudflare's local engine via `THREAD_TEST_D1_URL`.
+mod d1_server;
+
+// D1's REST API as the emulator serves it: shapes, limits, errors, atomicity.
+mod d1_api;
+
 // Module resolution, one file per language, from hand-written fixtures.
 mod resolve_ecmascript;
 mod resolve_go;
@@ -53,5 +59,6 @@ mod warm_start;
 // and rebuilds.
 mod store_conformance;
 
-// Stores failing mid-session: PostgreSQL stopped and restarted.
+// Stores failing mid-session: PostgreSQL stopped and restarted; D1 rate limits, server
+// errors, lost responses and timeouts.
 mod store_faults;

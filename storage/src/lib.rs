@@ -5,13 +5,16 @@
 //! advertises its limits so writers can chunk batches to fit. Each backend is a module;
 //! its row and wire types stay private to it.
 
+pub mod d1;
 pub mod memory;
 pub mod postgres;
 pub mod sqlite;
 pub mod write_behind;
 
 mod rows;
+mod sqlite_dialect;
 
+pub use d1::{D1Config, D1Store, RetryPolicy};
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 pub use sqlite::{SqliteOpenError, SqliteStore, WriterRole, workspace_database};

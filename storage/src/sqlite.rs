@@ -21,11 +21,10 @@ use thread_engine::fingerprint::extractors_fingerprint;
 use thread_engine::store::{ChangeSet, StoredFile, StoredState};
 
 use crate::rows::{self, FileRow};
+use crate::sqlite_dialect::{DEFINITIONS, DEPENDENTS, RECORD_VERSIONS, SCHEMA, TABLES, USERS_OF};
 use crate::{DefinitionSite, SCHEMA_VERSION, Store, StoreError, StoreLimits};
 
 const BACKEND: &str = "sqlite";
-const SCHEMA: &str = include_str!("../sql/sqlite_schema.sql");
-const TABLES: [&str; 7] = ["meta", "files", "edges", "unresolved", "definitions", "calls", "project_files"];
 /// How long a statement waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Prepared statements kept per connection; above SQLite's default of 16 because one
@@ -235,10 +234,7 @@ fn open_and_migrate(path: &Path) -> rusqlite::Result<Connection> {
             transaction.execute_batch(&format!("DROP TABLE IF EXISTS {table};"))?;
         }
         transaction.execute_batch(SCHEMA)?;
-        transaction.execute(
-            "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('extractors', ?2)",
-            params![expected.0, expected.1],
-        )?;
+        transaction.execute(RECORD_VERSIONS, params![expected.0, expected.1])?;
         transaction.commit()?;
     }
     Ok(connection)
@@ -432,23 +428,16 @@ impl Store for SqliteStore {
     }
 
     async fn dependents(&self, path: &str) -> Result<Vec<String>, StoreError> {
-        self.query_paths("SELECT DISTINCT src FROM edges WHERE dst = ?1 ORDER BY src", [path])
+        self.query_paths(DEPENDENTS, [path])
     }
 
     async fn users_of(&self, path: &str, name: &str) -> Result<Vec<String>, StoreError> {
-        self.query_paths(
-            "SELECT DISTINCT src FROM edges WHERE dst = ?1
-               AND (names IS NULL OR EXISTS (SELECT 1 FROM json_each(edges.names) WHERE value = ?2))
-             ORDER BY src",
-            [path, name],
-        )
+        self.query_paths(USERS_OF, [path, name])
     }
 
     async fn definitions(&self, name: &str) -> Result<Vec<DefinitionSite>, StoreError> {
         let connection = self.connection();
-        let mut statement = connection
-            .prepare_cached("SELECT file, name, kind, line, exported FROM definitions WHERE name = ?1")
-            .map_err(sqlite_error)?;
+        let mut statement = connection.prepare_cached(DEFINITIONS).map_err(sqlite_error)?;
         let rows = statement
             .query_map([name], |row| {
                 Ok(DefinitionSite {

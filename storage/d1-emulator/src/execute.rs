@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use fallible_iterator::FallibleIterator;
+use rusqlite::Connection;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::limits::Limit;
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use fallible_iterator::FallibleIterator;
-use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
 /// Bound parameters per statement.
@@ -177,7 +177,7 @@ fn run_one(connection: &Connection, statement: &Statement, format: Format) -> ru
             }
         }
         let changes_before = connection.total_changes();
-        let columns: Vec<String> = prepared.column_names().into_iter().map(str::to_owned).collect();
+        let columns: Vec<String> = prepared.column_names().map(str::to_owned).collect();
         let mut rows: Vec<Vec<Value>> = Vec::new();
         let mut cursor = prepared.raw_query();
         while let Some(row) = cursor.next()? {

@@ -39,7 +39,8 @@ impl RateLimit {
 /// The faults waiting for requests, and the recent requests the rate limit counts.
 #[derive(Debug, Default)]
 pub(crate) struct FaultPlan {
-    queued: VecDeque<Fault>,
+    /// One entry per coming request: `None` lets it through.
+    queued: VecDeque<Option<Fault>>,
     rate_limit: Option<RateLimit>,
     recent: VecDeque<Instant>,
 }
@@ -49,15 +50,16 @@ impl FaultPlan {
         FaultPlan { rate_limit, ..FaultPlan::default() }
     }
 
-    pub(crate) fn push(&mut self, fault: Fault) {
-        self.queued.push_back(fault);
+    pub(crate) fn push(&mut self, passing: usize, fault: Fault) {
+        self.queued.extend(std::iter::repeat_n(None, passing));
+        self.queued.push_back(Some(fault));
     }
 
     /// The fault for a request arriving now: a queued one first, else 429 when over the
     /// rate limit.
     pub(crate) fn next(&mut self, now: Instant) -> Option<Fault> {
-        if let Some(fault) = self.queued.pop_front() {
-            return Some(fault);
+        if let Some(planned) = self.queued.pop_front() {
+            return planned;
         }
         let limit = self.rate_limit?;
         while self.recent.front().is_some_and(|arrived| now.duration_since(*arrived) >= limit.window) {

@@ -137,7 +137,12 @@ impl RunningEmulator {
 
     /// Queues `fault` for the next request that arrives.
     pub fn inject(&self, fault: Fault) {
-        self.shared.faults.lock().unwrap_or_else(PoisonError::into_inner).push(fault);
+        self.inject_after(0, fault);
+    }
+
+    /// Lets `passing` requests through untouched, then applies `fault` to the next.
+    pub fn inject_after(&self, passing: usize, fault: Fault) {
+        self.shared.faults.lock().unwrap_or_else(PoisonError::into_inner).push(passing, fault);
     }
 
     /// Requests received so far, failed ones included.

@@ -1,0 +1,279 @@
+//! A change set as D1 requests. Rows travel as JSON text, a chunk of rows per bound
+//! parameter, expanded server-side by `json_each`: a handful of statements per change
+//! set whatever its size, each under D1's limits.
+//!
+//! - A change set that fits one request is one atomic batch: the write fence, the
+//!   deletes of the replaced files' rows, then the inserts.
+//! - A bigger one is staged: its chunks are stored in `stage_chunks` over as many
+//!   requests as they need, then one commit batch moves them into the tables. The
+//!   tables change all at once or not at all, as on the other stores.
+//! - Every batch that touches the tables starts by raising the write fence to this
+//!   change set's generation. A request that arrives late, after a newer one or after
+//!   its own replay, is refused by the fence's trigger, so a retry can never bring
+//!   back old rows.
+
+use serde_json::{Value, json};
+use thread_engine::store::{ChangeSet, StoredFile};
+
+use super::client::Statement;
+use crate::rows::{self, FileRow};
+
+/// D1-only tables: the write fence and the staging area for big change sets.
+pub(crate) const D1_SCHEMA: [&str; 4] = [
+    "CREATE TABLE write_fence (id INTEGER PRIMARY KEY CHECK (id = 0), generation INTEGER NOT NULL) STRICT",
+    "INSERT INTO write_fence (id, generation) VALUES (0, 0)",
+    // RAISE aborts the statement, so D1 rolls back the whole batch it is in.
+    "CREATE TRIGGER write_fence_moves_forward BEFORE UPDATE ON write_fence
+     WHEN NEW.generation <= OLD.generation
+     BEGIN SELECT RAISE(ABORT, 'thread: stale write'); END",
+    "CREATE TABLE stage_chunks (
+         generation INTEGER NOT NULL,
+         tbl TEXT NOT NULL,
+         seq INTEGER NOT NULL,
+         payload TEXT NOT NULL,
+         PRIMARY KEY (generation, tbl, seq)
+     ) STRICT",
+];
+
+/// The tables of [`D1_SCHEMA`], for dropping them on a rebuild.
+pub(crate) const D1_TABLES: [&str; 2] = ["write_fence", "stage_chunks"];
+
+/// What D1's trigger says when a late request meets a newer generation.
+pub(crate) const STALE_WRITE: &str = "thread: stale write";
+
+/// The rows a change set writes, by what they become.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    /// Paths whose old rows are deleted: removed and upserted files.
+    Replaced,
+    Files,
+    Edges,
+    Unresolved,
+    Definitions,
+    Calls,
+    ProjectFiles,
+}
+
+impl Target {
+    const ALL: [Target; 7] = [
+        Target::Replaced,
+        Target::Files,
+        Target::Edges,
+        Target::Unresolved,
+        Target::Definitions,
+        Target::Calls,
+        Target::ProjectFiles,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Target::Replaced => "replaced",
+            Target::Files => "files",
+            Target::Edges => "edges",
+            Target::Unresolved => "unresolved",
+            Target::Definitions => "definitions",
+            Target::Calls => "calls",
+            Target::ProjectFiles => "project_files",
+        }
+    }
+
+    /// The insert of this target's rows from `source`, which yields `row.value`, one
+    /// JSON array per row.
+    fn insert(self, source: &str) -> Option<String> {
+        let columns_and_values = match self {
+            Target::Replaced => return None,
+            Target::Files => (
+                "files (path, lang, content, size, mtime_ns, facts)",
+                "row.value->>0, row.value->>1, row.value->>2, row.value->>3, row.value->>4, unhex(row.value->>5)",
+            ),
+            Target::Edges => (
+                "edges (src, seq, dst, kind, line, names)",
+                "row.value->>0, row.value->>1, row.value->>2, row.value->>3, row.value->>4, row.value->>5",
+            ),
+            Target::Unresolved => (
+                "unresolved (src, seq, specifier, line, external)",
+                "row.value->>0, row.value->>1, row.value->>2, row.value->>3, row.value->>4",
+            ),
+            Target::Definitions => (
+                "definitions (file, seq, name, kind, line, exported)",
+                "row.value->>0, row.value->>1, row.value->>2, row.value->>3, row.value->>4, row.value->>5",
+            ),
+            Target::Calls => (
+                "calls (file, seq, callee, name, line, caller)",
+                "row.value->>0, row.value->>1, row.value->>2, row.value->>3, row.value->>4, row.value->>5",
+            ),
+            Target::ProjectFiles => ("project_files (path, text)", "row.value->>0, row.value->>1"),
+        };
+        let (columns, values) = columns_and_values;
+        Some(format!("INSERT INTO {columns} SELECT {values} FROM {source}"))
+    }
+}
+
+/// The tables holding a file's rows, and the column naming the file.
+const FILE_TABLES: [(&str, &str); 5] =
+    [("files", "path"), ("edges", "src"), ("unresolved", "src"), ("definitions", "file"), ("calls", "file")];
+
+/// A change set's rows, packed into JSON chunks that each fit one bound value.
+pub(crate) struct EncodedChanges {
+    chunks: Vec<(Target, String)>,
+}
+
+impl EncodedChanges {
+    pub(crate) fn new(changes: &ChangeSet, max_value_bytes: usize) -> EncodedChanges {
+        // A chunk is `[row,row,...]`: leave room for the brackets.
+        let chunk_limit = max_value_bytes.saturating_sub(16);
+        let mut rows: Vec<(Target, String)> = Vec::new();
+        for path in changes.removals.iter().chain(changes.upserts.iter().map(|file| &file.path)) {
+            rows.push((Target::Replaced, Value::from(path.as_str()).to_string()));
+        }
+        for file in &changes.upserts {
+            let file_rows = file_rows(file);
+            // Left out, its old rows still deleted: the store never keeps a stale copy,
+            // and the file is read from the workspace again on the next start.
+            if file_rows.iter().any(|(_, row)| row.len() > chunk_limit) {
+                tracing::warn!(path = %file.path, "a row of this file is larger than D1 stores; it is not saved");
+                continue;
+            }
+            rows.extend(file_rows);
+        }
+        for (path, text) in &changes.project_files {
+            let row = json!([path, text]).to_string();
+            if row.len() > chunk_limit {
+                tracing::warn!(%path, "this project file is larger than D1 stores; it is not saved");
+                continue;
+            }
+            rows.push((Target::ProjectFiles, row));
+        }
+        let mut chunks = Vec::new();
+        for target in Target::ALL {
+            let mut chunk = String::new();
+            for (_, row) in rows.iter().filter(|(row_target, _)| *row_target == target) {
+                if !chunk.is_empty() && chunk.len() + row.len() + 2 > chunk_limit {
+                    chunks.push((target, close(chunk)));
+                    chunk = String::new();
+                }
+                chunk.push(if chunk.is_empty() { '[' } else { ',' });
+                chunk.push_str(row);
+            }
+            if !chunk.is_empty() {
+                chunks.push((target, close(chunk)));
+            }
+        }
+        EncodedChanges { chunks }
+    }
+
+    /// The requests that apply these changes as `generation`: one batch when they fit
+    /// `budget` bytes, else staging requests and a commit batch.
+    pub(crate) fn requests(&self, generation: i64, budget: usize) -> Vec<Vec<Statement>> {
+        let direct = self.direct_batch(generation);
+        if direct.iter().map(Statement::weight).sum::<usize>() <= budget {
+            return vec![direct];
+        }
+        let mut requests: Vec<Vec<Statement>> = vec![vec![Statement::new("DELETE FROM stage_chunks", Vec::new())]];
+        for (seq, (target, chunk)) in self.chunks.iter().enumerate() {
+            let statement = Statement::new(
+                "INSERT OR REPLACE INTO stage_chunks (generation, tbl, seq, payload)
+                 VALUES (CAST(?1 AS INTEGER), ?2, CAST(?3 AS INTEGER), ?4)",
+                vec![
+                    Some(generation.to_string()),
+                    Some(target.name().to_owned()),
+                    Some(seq.to_string()),
+                    Some(chunk.clone()),
+                ],
+            );
+            let current = requests.last().map_or(0, |request| request.iter().map(Statement::weight).sum::<usize>());
+            match requests.last_mut() {
+                Some(request) if current + statement.weight() <= budget => request.push(statement),
+                _ => requests.push(vec![statement]),
+            }
+        }
+        requests.push(self.commit_batch(generation));
+        requests
+    }
+
+    /// Everything in one batch, each chunk bound as a parameter.
+    fn direct_batch(&self, generation: i64) -> Vec<Statement> {
+        let mut batch = vec![fence(generation)];
+        for (_, chunk) in self.chunks.iter().filter(|(target, _)| *target == Target::Replaced) {
+            for (table, column) in FILE_TABLES {
+                batch.push(Statement::new(
+                    format!("DELETE FROM {table} WHERE {column} IN (SELECT value FROM json_each(?1))"),
+                    vec![Some(chunk.clone())],
+                ));
+            }
+        }
+        batch.push(Statement::new("DELETE FROM project_files", Vec::new()));
+        for (target, chunk) in &self.chunks {
+            if let Some(sql) = target.insert("json_each(?1) AS row") {
+                batch.push(Statement::new(sql, vec![Some(chunk.clone())]));
+            }
+        }
+        batch
+    }
+
+    /// Moves the staged chunks of `generation` into the tables, and clears the stage.
+    fn commit_batch(&self, generation: i64) -> Vec<Statement> {
+        let staged = |target: Target| {
+            format!(
+                "stage_chunks AS chunk, json_each(chunk.payload) AS row
+                 WHERE chunk.tbl = '{}' AND chunk.generation = CAST(?1 AS INTEGER)",
+                target.name()
+            )
+        };
+        let generation_param = || vec![Some(generation.to_string())];
+        let mut batch = vec![fence(generation)];
+        for (table, column) in FILE_TABLES {
+            batch.push(Statement::new(
+                format!("DELETE FROM {table} WHERE {column} IN (SELECT row.value FROM {})", staged(Target::Replaced)),
+                generation_param(),
+            ));
+        }
+        batch.push(Statement::new("DELETE FROM project_files", Vec::new()));
+        for target in Target::ALL {
+            if let Some(sql) = target.insert(&staged(target)) {
+                batch.push(Statement::new(sql, generation_param()));
+            }
+        }
+        batch.push(Statement::new("DELETE FROM stage_chunks", Vec::new()));
+        batch
+    }
+}
+
+fn close(mut chunk: String) -> String {
+    chunk.push(']');
+    chunk
+}
+
+/// Raises the write fence to `generation`; fails, and so aborts its batch, unless
+/// `generation` is newer than every change set applied before.
+fn fence(generation: i64) -> Statement {
+    Statement::new(
+        "UPDATE write_fence SET generation = CAST(?1 AS INTEGER) WHERE id = 0",
+        vec![Some(generation.to_string())],
+    )
+}
+
+/// One file's rows as JSON arrays, in the column order of [`Target::insert`].
+fn file_rows(file: &StoredFile) -> Vec<(Target, String)> {
+    let row = FileRow::of(file);
+    let mut encoded = vec![(
+        Target::Files,
+        json!([row.path, row.lang, row.content, row.size, row.mtime_ns, hex::encode(&row.facts)]).to_string(),
+    )];
+    encoded.extend(rows::edge_rows(file).map(|edge| {
+        (Target::Edges, json!([edge.src, edge.seq, edge.dst, edge.kind, edge.line, edge.names]).to_string())
+    }));
+    encoded.extend(rows::unresolved_rows(file).map(|row| {
+        (Target::Unresolved, json!([row.src, row.seq, row.specifier, row.line, i64::from(row.external)]).to_string())
+    }));
+    encoded.extend(rows::definition_rows(file).map(|row| {
+        (
+            Target::Definitions,
+            json!([row.file, row.seq, row.name, row.kind, row.line, i64::from(row.exported)]).to_string(),
+        )
+    }));
+    encoded.extend(rows::call_rows(file).map(|row| {
+        (Target::Calls, json!([row.file, row.seq, row.callee, row.name, row.line, row.caller]).to_string())
+    }));
+    encoded
+}
