@@ -27,9 +27,9 @@ fn stores(dir: &Path) -> Vec<(&'static str, Box<dyn Store>)> {
         "d1",
         Box::new(d1_server::fresh_store(d1_server::config(&api_base, &d1_server::unique_database("conformance")))),
     ));
-    // Every change set over a few kilobytes is staged over several requests, then committed.
+    // Every change set over a kilobyte is staged over several requests, then committed.
     let staged =
-        D1Config { max_request_bytes: 16_000, ..d1_server::config(&api_base, &d1_server::unique_database("staged")) };
+        D1Config { max_request_bytes: 1_000, ..d1_server::config(&api_base, &d1_server::unique_database("staged")) };
     stores.push(("d1 staged", Box::new(d1_server::fresh_store(staged))));
     stores
 }

@@ -1,14 +1,15 @@
 //! Stores failing under a live session: nothing edited may be lost, and the store must
-//! converge on the host's state once it is back.
+//! converge on the host's state once it is back, with no duplicate rows.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::postgres_server::{self, ThrowawayCluster};
-use crate::{block_on, store_conformance};
+use crate::{block_on, d1_server, store_conformance};
+use thread_d1_emulator::{EmulatorOptions, Fault};
 use thread_flow::engine::store::ChangeSet;
 use thread_flow::engine::{DirectExtraction, FileChange, Host};
-use thread_flow::storage::{PostgresStore, Store, WriteBehind};
+use thread_flow::storage::{D1Config, D1Store, PostgresStore, RetryPolicy, Store, WriteBehind};
 
 /// PostgreSQL stopped mid-session and started again: edits made while it was down are
 /// kept, retried and saved, with no duplicate rows.
@@ -72,4 +73,157 @@ fn merged_change_sets_keep_each_paths_last_state() {
     assert_eq!(merged.removals, ["c.py"]);
     let b = merged.upserts.iter().find(|file| file.path == "b.py").expect("b.py");
     assert!(b.facts.definitions.iter().any(|definition| definition.name == "Y"), "b.py's last content wins");
+}
+
+/// A few edits of one file after the whole workspace, as change sets in order.
+fn edit_history(host: &mut Host) -> Vec<ChangeSet> {
+    let paths: Vec<String> = host.snapshot().files().map(|file| file.path.to_string()).collect();
+    let mut history = vec![ChangeSet::everything(&host.snapshot(), host)];
+    for changes in [
+        vec![FileChange::write(paths[2].as_str(), "def first():\n    return 1\n")],
+        vec![FileChange::remove(paths[7].as_str())],
+        vec![FileChange::write(paths[2].as_str(), "def second():\n    return 2\n")],
+        vec![FileChange::write("added/late.py", "from odd.user import *\n")],
+    ] {
+        let report = host.apply(changes);
+        history.push(ChangeSet::from_report(&host.snapshot(), &report, host));
+    }
+    history
+}
+
+/// Rows in `table` of a D1 database, read over HTTP: duplicates would show here even if
+/// a load hid them.
+fn d1_rows(emulator: &thread_d1_emulator::RunningEmulator, database: &str, table: &str) -> i64 {
+    let url = format!("{}/accounts/thread-test-account/d1/database/{database}/raw", emulator.api_base());
+    block_on(async {
+        let response = reqwest::Client::new()
+            .post(url)
+            .bearer_auth(d1_server::TOKEN)
+            .body(format!(r#"{{"sql":"SELECT count(*) FROM {table}"}}"#))
+            .send()
+            .await
+            .expect("count");
+        let envelope: serde_json::Value = serde_json::from_str(&response.text().await.expect("body")).expect("json");
+        envelope["result"][0]["results"]["rows"][0][0].as_i64().expect("a count")
+    })
+}
+
+fn expected_rows(host: &Host) -> (i64, i64) {
+    let state = store_conformance::expected_state(host);
+    let edges = state.files.iter().map(|file| file.edges.len()).sum::<usize>();
+    (state.files.len() as i64, edges as i64)
+}
+
+/// D1 rate-limits, fails with 5xx, and loses a response after committing: every change
+/// set is retried until it lands, once, and the store equals the host.
+#[test]
+fn d1_rate_limits_server_errors_and_lost_responses_lose_nothing() {
+    let emulator = d1_server::own_emulator(EmulatorOptions::default());
+    let database = d1_server::unique_database("faults");
+    let store = d1_server::fresh_store(d1_server::config(&emulator.api_base(), &database));
+    let mut host = store_conformance::workspace_host();
+    let faults = [
+        Fault::TooManyRequests { retry_after_seconds: 1 },
+        Fault::Unavailable,
+        Fault::LostResponse,
+        Fault::Unavailable,
+        Fault::LostResponse,
+    ];
+    for (change_set, fault) in edit_history(&mut host).iter().zip(faults) {
+        let before = emulator.requests();
+        emulator.inject(fault.clone());
+        block_on(store.apply(change_set)).unwrap_or_else(|error| panic!("{fault:?}: {error}"));
+        assert_eq!(emulator.requests() - before, 2, "{fault:?}: one failed attempt, one retry");
+    }
+    let loaded = store_conformance::sorted(block_on(store.load()).expect("load"));
+    store_conformance::assert_same_state(&loaded, &store_conformance::expected_state(&host), "after the faults");
+    let (files, edges) = expected_rows(&host);
+    assert_eq!((d1_rows(&emulator, &database, "files"), d1_rows(&emulator, &database, "edges")), (files, edges));
+}
+
+/// A request that times out is sent again, but the slow original still lands later. It
+/// must not bring back the rows a newer change set replaced.
+#[test]
+fn a_late_d1_request_cannot_bring_back_old_rows() {
+    let emulator = d1_server::own_emulator(EmulatorOptions::default());
+    let database = d1_server::unique_database("late");
+    let impatient = D1Config {
+        retry: RetryPolicy { request_timeout: Duration::from_millis(300), ..d1_server::TEST_RETRY },
+        ..d1_server::config(&emulator.api_base(), &database)
+    };
+    let store = d1_server::fresh_store(impatient);
+    let mut host = store_conformance::workspace_host();
+    let history = edit_history(&mut host);
+    block_on(store.apply(&history[0])).expect("the workspace");
+    // The first edit's request is held past the client's timeout; its retry lands, the
+    // later edits land, and only then does the held original run.
+    emulator.inject(Fault::Delay(Duration::from_millis(1500)));
+    for change_set in &history[1..] {
+        block_on(store.apply(change_set)).expect("apply");
+    }
+    std::thread::sleep(Duration::from_millis(1800));
+    let loaded = store_conformance::sorted(block_on(store.load()).expect("load"));
+    store_conformance::assert_same_state(&loaded, &store_conformance::expected_state(&host), "after the late request");
+    let (files, edges) = expected_rows(&host);
+    assert_eq!((d1_rows(&emulator, &database, "files"), d1_rows(&emulator, &database, "edges")), (files, edges));
+}
+
+/// A change set too big for one request is staged; when its commit fails for good, the
+/// tables keep the previous state whole, and the next attempt lands.
+#[test]
+fn a_failed_d1_commit_leaves_the_previous_state_whole() {
+    let emulator = d1_server::own_emulator(EmulatorOptions::default());
+    let database = d1_server::unique_database("commit");
+    let one_try = D1Config {
+        retry: RetryPolicy { attempts: 1, ..d1_server::TEST_RETRY },
+        max_request_bytes: 1_000,
+        ..d1_server::config(&emulator.api_base(), &database)
+    };
+    let store = d1_server::fresh_store(one_try);
+    let mut host = store_conformance::workspace_host();
+    let before_edit = store_conformance::expected_state(&host);
+    let everything = ChangeSet::everything(&host.snapshot(), &host);
+    let paths: Vec<String> = host.snapshot().files().map(|file| file.path.to_string()).collect();
+    block_on(store.apply(&everything)).expect("the workspace");
+
+    // Rewrite every file: a change set as big as the first.
+    let report = host.apply(paths.iter().map(|path| FileChange::write(path.as_str(), "# rewritten\n")).collect());
+    let rewrite = ChangeSet::from_report(&host.snapshot(), &report, &host);
+    let before = emulator.requests();
+    block_on(store.apply(&rewrite)).expect("a dry run to count the requests");
+    let requests = usize::try_from(emulator.requests() - before).expect("count");
+    assert!(requests > 2, "the change set was staged over several requests: {requests}");
+
+    // Back to the first state, then the same rewrite with its commit (the last request) failing.
+    block_on(store.apply(&everything)).expect("restore");
+    emulator.inject_after(requests - 1, Fault::Unavailable);
+    assert!(block_on(store.apply(&rewrite)).is_err(), "the commit failed and retries are off");
+    let loaded = store_conformance::sorted(block_on(store.load()).expect("load"));
+    store_conformance::assert_same_state(&loaded, &before_edit, "after the failed commit");
+
+    block_on(store.apply(&rewrite)).expect("the next attempt");
+    let loaded = store_conformance::sorted(block_on(store.load()).expect("load"));
+    store_conformance::assert_same_state(&loaded, &store_conformance::expected_state(&host), "after the retry");
+    assert_eq!(d1_rows(&emulator, &database, "stage_chunks"), 0, "the stage is cleared");
+}
+
+/// A one-file edit is one request; the API token appears in no error or debug output.
+#[test]
+fn a_d1_edit_is_one_request_and_the_token_stays_secret() {
+    let emulator = d1_server::own_emulator(EmulatorOptions::default());
+    let config = d1_server::config(&emulator.api_base(), &d1_server::unique_database("secret"));
+    let store = d1_server::fresh_store(config.clone());
+    let mut host = store_conformance::workspace_host();
+    for change_set in edit_history(&mut host) {
+        let before = emulator.requests();
+        block_on(store.apply(&change_set)).expect("apply");
+        assert_eq!(emulator.requests() - before, 1);
+    }
+    assert!(!format!("{config:?}").contains(d1_server::TOKEN));
+
+    let wrong = D1Config { token: "sekrit-token-that-must-not-leak".to_owned(), ..config };
+    let error = block_on(D1Store::connect(wrong.clone())).expect_err("a wrong token is refused");
+    let message = error.to_string();
+    assert!(message.contains("Authentication error"), "{message}");
+    assert!(!message.contains(&wrong.token) && !format!("{error:?}").contains(&wrong.token), "{message}");
 }

@@ -174,6 +174,13 @@ async fn handle(
     body: Bytes,
     format: Format,
 ) -> Response {
+    // A request once received runs to the end even if its client hangs up, as on D1:
+    // a client that timed out cannot know whether its request ran.
+    let work = tokio::spawn(respond(shared, database, headers, body, format));
+    work.await.unwrap_or_else(|_| envelope_error(StatusCode::INTERNAL_SERVER_ERROR, 7500, "D1_ERROR: internal error"))
+}
+
+async fn respond(shared: Arc<Shared>, database: String, headers: HeaderMap, body: Bytes, format: Format) -> Response {
     shared.requests.fetch_add(1, Ordering::Relaxed);
     if !shared.options.latency.is_zero() {
         tokio::time::sleep(shared.options.latency).await;
