@@ -76,6 +76,9 @@ pub(crate) enum StoreKind {
     Memory,
     /// A PostgreSQL database shared by a team or CI (`--database-url`).
     Postgres,
+    /// A Cloudflare D1 database over its REST API (`--d1-account-id`, `--d1-database-id`,
+    /// `CF_API_TOKEN`).
+    D1,
 }
 
 /// Which store to use and where; shared by every command that keeps an index.
@@ -100,6 +103,19 @@ pub(crate) struct StoreArgs {
     /// absolute path. Give every clone of a project the same name to share one index.
     #[arg(long, value_name = "NAME")]
     pub(crate) workspace_name: Option<String>,
+    /// The Cloudflare account holding the D1 database, for `--store d1`.
+    #[arg(long, env = "CLOUDFLARE_ACCOUNT_ID", value_name = "ID")]
+    pub(crate) d1_account_id: Option<String>,
+    /// The D1 database's id (a UUID), for `--store d1`. One database per workspace.
+    #[arg(long, env = "THREAD_D1_DATABASE_ID", value_name = "ID")]
+    pub(crate) d1_database_id: Option<String>,
+    /// The API base for `--store d1`; point it at `thread-d1-emulator` to try D1 locally.
+    #[arg(long, env = "THREAD_D1_API_URL", value_name = "URL", default_value = thread_storage::D1Config::CLOUDFLARE_API)]
+    pub(crate) d1_api_url: String,
+    /// The Cloudflare API token for `--store d1`, read from `CF_API_TOKEN` only, so it
+    /// never appears in a process listing or shell history. Never printed.
+    #[arg(skip = std::env::var("CF_API_TOKEN").ok())]
+    pub(crate) d1_token: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,9 @@
 //! Opening the store the user asked for, and saying plainly when that store cannot be
 //! written and the index lives in memory only.
 
-use thread_storage::{MemoryStore, PostgresStore, SqliteStore, Store, WriterRole, workspace_database};
+use thread_storage::{
+    D1Config, D1Store, MemoryStore, PostgresStore, SqliteStore, Store, WriterRole, workspace_database,
+};
 
 use crate::cli::{StoreArgs, StoreKind};
 
@@ -31,6 +33,28 @@ pub(crate) async fn open_store(arguments: &StoreArgs, root: &std::path::Path) ->
             match PostgresStore::connect(url, &workspace).await {
                 Ok(store) => OpenedStore {
                     description: format!("postgres {} workspace {workspace:?}", store.location()),
+                    store: Box::new(store),
+                    writable: true,
+                },
+                Err(error) => {
+                    tracing::warn!("{error}; keeping the index in memory only");
+                    memory(format!("memory ({error})"))
+                }
+            }
+        }
+        StoreKind::D1 => {
+            let (Some(account), Some(database), Some(token)) =
+                (&arguments.d1_account_id, &arguments.d1_database_id, &arguments.d1_token)
+            else {
+                tracing::warn!(
+                    "--store d1 needs --d1-account-id, --d1-database-id and CF_API_TOKEN; keeping the index in memory only"
+                );
+                return memory("memory (--store d1 is missing its account, database or CF_API_TOKEN)".to_owned());
+            };
+            let config = D1Config { api_base: arguments.d1_api_url.clone(), ..D1Config::new(account, database, token) };
+            match D1Store::connect(config).await {
+                Ok(store) => OpenedStore {
+                    description: format!("d1 {}", store.location()),
                     store: Box::new(store),
                     writable: true,
                 },

@@ -105,3 +105,41 @@ fn an_unreachable_postgres_falls_back_to_memory_without_showing_the_password() {
     assert!(!stdout.contains("pa55-w0rd-secret") && !stderr.contains("pa55-w0rd-secret"), "{stdout}\n{stderr}");
     assert!(stdout.starts_with("Indexed "), "{stdout}");
 }
+
+/// `--store d1` against the D1 emulator over HTTP: the second run is warm from D1, and
+/// neither the token nor a wrong token's refusal shows it.
+#[test]
+fn the_d1_store_keeps_the_index_between_runs_and_never_shows_the_token() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let token = "cf-token-9f8e7d-secret";
+    let options = thread_d1_emulator::EmulatorOptions { token: Some(token.to_owned()), ..Default::default() };
+    let emulator = runtime
+        .block_on(thread_d1_emulator::start(options, "127.0.0.1:0".parse().expect("address")))
+        .expect("start the emulator");
+    let root = workspace();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let run = |token: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_thread-lsp"))
+            .arg("index")
+            .arg(root.path())
+            .args(["--store", "d1", "--d1-account-id", "acct", "--d1-database-id", "db-cli"])
+            .args(["--d1-api-url", &emulator.api_base()])
+            .env("CF_API_TOKEN", token)
+            .env("THREAD_CACHE_DIR", cache.path())
+            .output()
+            .expect("run thread-lsp");
+        let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert!(output.status.success(), "{stderr}");
+        assert!(!stdout.contains(token) && !stderr.contains(token), "{stdout}\n{stderr}");
+        stdout.into_owned()
+    };
+    let first = run(token);
+    assert!(line(&first, "store").contains("d1 d1://acct/db-cli"), "{first}");
+    assert!(line(&first, "store").contains("0 files restored, 5 saved"), "{first}");
+    let second = run(token);
+    assert!(line(&second, "cache hits").contains("100.0%"), "{second}");
+    assert!(line(&second, "store").contains("5 files restored, 0 saved"), "{second}");
+
+    let refused = run("a-wrong-token-1234");
+    assert!(line(&refused, "store").contains("memory") && refused.contains("Authentication error"), "{refused}");
+}

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use thread_storage::{MemoryStore, PostgresStore, SqliteStore, StoreError};
+use thread_storage::{D1Config, D1Store, MemoryStore, PostgresStore, SqliteStore, StoreError};
 
 pub use thread_storage::Store as StorageBackend;
 
@@ -17,6 +17,8 @@ pub enum BackendType {
     Sqlite,
     /// A PostgreSQL database, shared by a team or CI.
     Postgres,
+    /// A Cloudflare D1 database, over its REST API.
+    D1,
 }
 
 /// The settings of a store.
@@ -37,6 +39,8 @@ pub enum BackendConfig {
         /// This workspace's name among those sharing the database.
         workspace: String,
     },
+    /// A Cloudflare D1 database. Its `Debug` form hides the API token.
+    D1(D1Config),
 }
 
 /// Creates the store `backend_type` describes, configured by `config`.
@@ -53,6 +57,7 @@ pub async fn create_backend(
         (BackendType::Postgres, BackendConfig::Postgres { url, workspace }) => {
             Ok(Box::new(PostgresStore::connect(&url, &workspace).await?))
         }
+        (BackendType::D1, BackendConfig::D1(config)) => Ok(Box::new(D1Store::connect(config).await?)),
         (backend_type, config) => {
             Err(IncrementalError::Config(format!("{backend_type:?} cannot be configured with {}", config.describe())))
         }
@@ -65,6 +70,7 @@ impl BackendConfig {
             BackendConfig::InMemory => "BackendConfig::InMemory",
             BackendConfig::Sqlite { .. } => "BackendConfig::Sqlite",
             BackendConfig::Postgres { .. } => "BackendConfig::Postgres",
+            BackendConfig::D1(_) => "BackendConfig::D1",
         }
     }
 }
@@ -77,6 +83,7 @@ impl std::fmt::Debug for BackendConfig {
             BackendConfig::Postgres { workspace, .. } => {
                 formatter.debug_struct("Postgres").field("url", &"<hidden>").field("workspace", workspace).finish()
             }
+            BackendConfig::D1(config) => formatter.debug_tuple("D1").field(config).finish(),
         }
     }
 }

@@ -12,7 +12,7 @@ use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use serde_json::{Value, json};
 
 /// Where a D1 database is and how to reach it.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct D1Config {
     /// The API's base URL: `https://api.cloudflare.com/client/v4`, or an emulator's.
     pub api_base: String,
