@@ -1,7 +1,8 @@
 //! D1 for the tests: this repository's emulator, over real HTTP, or Cloudflare's own
 //! local D1 engine when `THREAD_TEST_D1_URL` names the API base of the Worker in
-//! `tests/tools/d1-worker` (run the D1 tests with `--test-threads=1` then: that Worker
-//! serves one database for every id).
+//! `tests/tools/d1-worker` (`tests/tools/d1-worker/run-d1-suite` does it all). That
+//! Worker maps database ids onto a few local databases, so the tests run one at a time
+//! and empty each database when they first connect.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,6 +27,11 @@ pub(crate) const TEST_RETRY: RetryPolicy = RetryPolicy {
 /// Cloudflare's local D1 engine, when the run was pointed at one.
 fn wrangler_api_base() -> Option<String> {
     std::env::var("THREAD_TEST_D1_URL").ok().filter(|url| !url.is_empty())
+}
+
+/// Whether the tests run against Cloudflare's local engine rather than the emulator.
+pub(crate) fn is_local_engine() -> bool {
+    wrangler_api_base().is_some()
 }
 
 /// One emulator for the whole test binary; tests keep apart by database id.
@@ -67,8 +73,8 @@ pub(crate) fn config(api_base: &str, database: &str) -> D1Config {
 /// A store on a database of its own, empty.
 pub(crate) fn fresh_store(config: D1Config) -> D1Store {
     let store = block_on(D1Store::connect(config)).expect("connect to D1");
-    // Cloudflare's local engine serves one database whatever the id: empty it.
-    if wrangler_api_base().is_some() {
+    // The Worker may hand out a database an earlier test used: empty it.
+    if is_local_engine() {
         block_on(store.rebuild()).expect("rebuild");
     }
     store

@@ -42,6 +42,10 @@ pub enum Format {
     Raw,
 }
 
+/// The largest integer a JavaScript number holds exactly. D1 runs in JavaScript, so
+/// numbers beyond it, in parameters and in results, come back rounded.
+const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
 /// One statement of a request.
 #[derive(Debug)]
 pub(crate) struct Statement {
@@ -55,6 +59,9 @@ pub(crate) enum Failure {
     /// The body is not `{sql, params}` or `{batch: [...]}`.
     #[error("{0}")]
     Malformed(String),
+    /// A parameter D1 cannot bind (an object or array); D1 reports it as a SQL error.
+    #[error("D1_TYPE_ERROR: Type 'object' not supported for value '{0}'")]
+    ParameterType(String),
     /// SQLite refused a statement; the message is D1's `D1_ERROR: ...` text.
     #[error("{0}")]
     Sql(String),
@@ -64,7 +71,7 @@ impl Failure {
     pub(crate) fn code(&self) -> u32 {
         match self {
             Failure::Malformed(_) => MALFORMED_CODE,
-            Failure::Sql(_) => SQL_ERROR_CODE,
+            Failure::Sql(_) | Failure::ParameterType(_) => SQL_ERROR_CODE,
         }
     }
 }
@@ -80,37 +87,43 @@ pub(crate) fn parse_body(body: &[u8]) -> Result<Vec<Statement>, Failure> {
         Some(Value::Array(entries)) => entries
             .iter()
             .map(|entry| match entry {
-                Value::Object(entry) => statement(entry).map_err(|why| malformed(&why)),
+                Value::Object(entry) => statement(entry),
                 _ => Err(malformed("each batch entry must be an object with sql and params")),
             })
             .collect(),
         Some(_) => Err(malformed("batch must be an array")),
-        None => Ok(vec![statement(&object).map_err(|why| malformed(&why))?]),
+        None => Ok(vec![statement(&object)?]),
     }
 }
 
-fn statement(object: &Map<String, Value>) -> Result<Statement, String> {
+fn statement(object: &Map<String, Value>) -> Result<Statement, Failure> {
+    let malformed = |why: &str| Failure::Malformed(format!("The request is malformed: {why}"));
     let Some(Value::String(sql)) = object.get("sql") else {
-        return Err("sql must be a string".to_owned());
+        return Err(malformed("sql must be a string"));
     };
     let params = match object.get("params") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(params)) => params.iter().map(parameter).collect::<Result<_, _>>()?,
-        Some(_) => return Err("params must be an array".to_owned()),
+        Some(_) => return Err(malformed("params must be an array")),
     };
     Ok(Statement { sql: sql.clone(), params })
 }
 
-fn parameter(value: &Value) -> Result<SqlValue, String> {
+fn parameter(value: &Value) -> Result<SqlValue, Failure> {
     Ok(match value {
         Value::Null => SqlValue::Null,
         Value::Bool(flag) => SqlValue::Integer(i64::from(*flag)),
         Value::Number(number) => match number.as_i64() {
-            Some(integer) => SqlValue::Integer(integer),
-            None => SqlValue::Real(number.as_f64().unwrap_or(f64::NAN)),
+            Some(integer) if integer.abs() <= MAX_SAFE_INTEGER => SqlValue::Integer(integer),
+            // What a JavaScript number makes of it.
+            _ => match number.as_f64().unwrap_or(f64::NAN) {
+                real if real.fract() == 0.0 && real.abs() < 9.2e18 => SqlValue::Integer(real as i64),
+                real => SqlValue::Real(real),
+            },
         },
         Value::String(text) => SqlValue::Text(text.clone()),
-        Value::Array(_) | Value::Object(_) => return Err("params must be strings, numbers, booleans or null".into()),
+        Value::Array(_) => return Err(Failure::ParameterType(value.to_string())),
+        Value::Object(_) => return Err(Failure::ParameterType("[object Object]".to_owned())),
     })
 }
 
@@ -140,7 +153,7 @@ pub(crate) fn run(
         }
         _ => Authorization::Allow,
     }));
-    let outcome: rusqlite::Result<Vec<Value>> = installed.and_then(|()| {
+    let outcome = installed.map_err(sql_failure).and_then(|()| {
         let mut results = Vec::new();
         for statement in statements {
             results.extend(run_one(connection, statement, format)?);
@@ -148,9 +161,9 @@ pub(crate) fn run(
         Ok(results)
     });
     let removed = connection.authorizer(None::<fn(AuthContext<'_>) -> Authorization>);
-    let outcome = outcome.and_then(|results| removed.map(|()| results));
-    let outcome = outcome.map_err(|error| {
-        if refused.load(Ordering::Relaxed) { Failure::Sql(TRANSACTION_REFUSED.to_owned()) } else { sql_failure(error) }
+    let outcome = outcome.and_then(|results| removed.map(|()| results).map_err(sql_failure));
+    let outcome = outcome.map_err(|failure| {
+        if refused.load(Ordering::Relaxed) { Failure::Sql(TRANSACTION_REFUSED.to_owned()) } else { failure }
     });
     let end = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
     connection.execute_batch(end).map_err(sql_failure)?;
@@ -159,31 +172,32 @@ pub(crate) fn run(
 
 /// Runs one entry of a request. Its text may hold several statements; each gives one
 /// result, as in D1.
-fn run_one(connection: &Connection, statement: &Statement, format: Format) -> rusqlite::Result<Vec<Value>> {
+fn run_one(connection: &Connection, statement: &Statement, format: Format) -> Result<Vec<Value>, Failure> {
     let mut results = Vec::new();
     let mut batch = rusqlite::Batch::new(connection, &statement.sql);
     loop {
         let started = Instant::now();
-        let Some(mut prepared) = batch.next()? else {
+        let Some(mut prepared) = batch.next().map_err(sql_failure)? else {
             return Ok(results);
         };
         // Parameters bind to every statement of the text that takes any.
         if prepared.parameter_count() > 0 {
             if statement.params.len() != prepared.parameter_count() {
-                return Err(rusqlite::Error::InvalidParameterCount(statement.params.len(), prepared.parameter_count()));
+                // D1 checks this itself, so its message has no SQLite code.
+                return Err(Failure::Sql("D1_ERROR: Wrong number of parameter bindings for SQL query.".to_owned()));
             }
             for (index, value) in statement.params.iter().enumerate() {
-                prepared.raw_bind_parameter(index + 1, value)?;
+                prepared.raw_bind_parameter(index + 1, value).map_err(sql_failure)?;
             }
         }
         let changes_before = connection.total_changes();
         let columns: Vec<String> = prepared.column_names().map(str::to_owned).collect();
         let mut rows: Vec<Vec<Value>> = Vec::new();
         let mut cursor = prepared.raw_query();
-        while let Some(row) = cursor.next()? {
+        while let Some(row) = cursor.next().map_err(sql_failure)? {
             let values: rusqlite::Result<Vec<Value>> =
                 (0..columns.len()).map(|index| row.get_ref(index).map(json_value)).collect();
-            rows.push(values?);
+            rows.push(values.map_err(sql_failure)?);
         }
         drop(cursor);
         let changes = connection.total_changes() - changes_before;
@@ -205,9 +219,13 @@ fn result(
             row.get::<_, i64>(0)
         })
         .unwrap_or(0);
+    let duration = started.elapsed().as_secs_f64() * 1000.0;
     let meta = json!({
         "served_by": "thread-d1-emulator",
-        "duration": started.elapsed().as_secs_f64() * 1000.0,
+        "served_by_primary": true,
+        "total_attempts": 1,
+        "timings": { "sql_duration_ms": duration },
+        "duration": duration,
         "changes": changes,
         "last_row_id": connection.last_insert_rowid(),
         "changed_db": changes > 0,
@@ -227,7 +245,12 @@ fn result(
 fn json_value(value: ValueRef<'_>) -> Value {
     match value {
         ValueRef::Null => Value::Null,
-        ValueRef::Integer(integer) => Value::from(integer),
+        // Through a JavaScript number, as D1 hands results over.
+        ValueRef::Integer(integer) if integer.abs() <= MAX_SAFE_INTEGER => Value::from(integer),
+        ValueRef::Integer(integer) => Value::from((integer as f64) as i64),
+        ValueRef::Real(real) if real.fract() == 0.0 && real.abs() <= MAX_SAFE_INTEGER as f64 => {
+            Value::from(real as i64)
+        }
         ValueRef::Real(real) => Value::from(real),
         ValueRef::Text(text) => Value::from(String::from_utf8_lossy(text).into_owned()),
         // D1 returns a BLOB as an array of its bytes.

@@ -271,7 +271,7 @@ fn failure_response(failure: &Failure) -> Response {
 
 fn envelope_error(status: StatusCode, code: u32, message: &str) -> Response {
     let body = json!({
-        "result": [],
+        "result": null,
         "success": false,
         "errors": [{ "code": code, "message": message }],
         "messages": [],
