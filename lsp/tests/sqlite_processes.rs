@@ -5,6 +5,9 @@
 //! - A second process on a database another process is writing reads it, says so, and
 //!   writes nothing.
 
+// The tests report what they skipped and where the kills landed.
+#![allow(clippy::print_stderr)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
