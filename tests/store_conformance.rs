@@ -259,3 +259,33 @@ fn workspaces_sharing_a_postgres_database_stay_apart() {
     assert_same_state(&sorted(block_on(again.load()).expect("load")), &expected_state(&host), "reconnected");
     assert_eq!(block_on(again.schema_version()).expect("version"), thread_flow::storage::SCHEMA_VERSION);
 }
+
+/// A change set far past D1's 2 MB value limit, with default settings: its rows are
+/// chunked near the limit, staged and committed, and come back whole.
+#[test]
+fn a_change_set_past_d1s_value_limit_lands_whole() {
+    use thread_flow::engine::store::{StoredEdge, StoredFile};
+    let host = workspace_host();
+    let snapshot = host.snapshot();
+    let template = StoredFile::of(snapshot.files().next().expect("a file"), &snapshot);
+    let files = 4000;
+    let upserts: Vec<StoredFile> = (0..files)
+        .map(|index| StoredFile {
+            path: format!("many/{index}.py"),
+            edges: (1..=20)
+                .map(|step| StoredEdge {
+                    to: format!("many/{}.py", (index + step) % files),
+                    kind: thread_flow::extractors::ImportKind::Import,
+                    line: step as u32,
+                    names: Some(vec![format!("imported_name_{step}")]),
+                })
+                .collect(),
+            ..template.clone()
+        })
+        .collect();
+    let changes = ChangeSet { upserts, removals: Vec::new(), project_files: Vec::new() };
+    let store = d1_server::fresh_store(d1_server::config(&d1_server::api_base(), &d1_server::unique_database("big")));
+    block_on(store.apply(&changes)).expect("apply");
+    let loaded = sorted(block_on(store.load()).expect("load"));
+    assert_same_state(&loaded, &sorted(StoredState { files: changes.upserts, project_files: Vec::new() }), "d1");
+}

@@ -21,7 +21,10 @@ use thread_engine::fingerprint::extractors_fingerprint;
 use thread_engine::store::{ChangeSet, StoredFile, StoredState};
 
 use crate::rows::{self, FileRow};
-use crate::sqlite_dialect::{DEFINITIONS, DEPENDENTS, RECORD_VERSIONS, SCHEMA, TABLES, USERS_OF};
+use crate::sqlite_dialect::{
+    BULK_ROWS, DEFINITIONS, DEPENDENTS, FILE_TABLES, RECORD_VERSIONS, SCHEMA, TABLES, USERS_OF, delete_rows_of_files,
+    rows_written, secondary_indexes,
+};
 use crate::{DefinitionSite, SCHEMA_VERSION, Store, StoreError, StoreLimits};
 
 const BACKEND: &str = "sqlite";
@@ -30,6 +33,12 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Prepared statements kept per connection; above SQLite's default of 16 because one
 /// change set uses about twenty.
 const STATEMENT_CACHE: usize = 64;
+/// Page cache for a bulk write, in KiB (as `PRAGMA cache_size` takes it: negative).
+const BULK_CACHE_KIB: i64 = -256 * 1024;
+/// Helper threads SQLite may use to sort while building indexes in a bulk write.
+const BULK_SORT_THREADS: i64 = 2;
+/// SQLite's default page cache, in KiB.
+const DEFAULT_CACHE_KIB: i64 = -2000;
 
 /// Whether this process may write the database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,28 +283,42 @@ fn versions_match(connection: &Connection) -> bool {
 }
 
 fn write_changes(connection: &mut Connection, changes: &ChangeSet) -> rusqlite::Result<()> {
+    let bulk = rows_written(changes) >= BULK_ROWS;
+    if bulk {
+        // Enough page cache that the transaction is not spilled to the log page by page,
+        // and helper threads for the sorts that build the indexes again.
+        connection.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+        connection.pragma_update(None, "threads", BULK_SORT_THREADS)?;
+    }
+    let written = write_in_transaction(connection, changes, bulk);
+    if bulk {
+        // Give the memory back: an editing session writes a few rows at a time.
+        connection.pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)?;
+        connection.pragma_update(None, "threads", 0)?;
+        connection.execute_batch("PRAGMA shrink_memory;")?;
+    }
+    written
+}
+
+fn write_in_transaction(connection: &mut Connection, changes: &ChangeSet, bulk: bool) -> rusqlite::Result<()> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if bulk {
+        for (name, _) in secondary_indexes() {
+            transaction.execute_batch(&format!("DROP INDEX {name};"))?;
+        }
+    }
     {
-        let mut delete_statements = [
-            "DELETE FROM edges WHERE src = ?1",
-            "DELETE FROM unresolved WHERE src = ?1",
-            "DELETE FROM definitions WHERE file = ?1",
-            "DELETE FROM calls WHERE file = ?1",
-        ]
-        .into_iter()
-        .map(|sql| transaction.prepare_cached(sql))
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-        let replaced = changes.removals.iter().chain(changes.upserts.iter().map(|file| &file.path));
-        for path in replaced {
-            for statement in &mut delete_statements {
-                statement.execute([path])?;
-            }
+        // Every replaced file's old rows go, then its new rows come in.
+        let replaced: Vec<&str> =
+            changes.removals.iter().chain(changes.upserts.iter().map(|file| &file.path)).map(String::as_str).collect();
+        let replaced = serde_json::Value::from(replaced).to_string();
+        for (table, column) in FILE_TABLES {
+            transaction.prepare_cached(&delete_rows_of_files(table, column))?.execute([&replaced])?;
         }
-        let mut delete_file = transaction.prepare_cached("DELETE FROM files WHERE path = ?1")?;
-        for path in &changes.removals {
-            delete_file.execute([path])?;
-        }
-        for file in &changes.upserts {
+        // In path order, so each table's primary key grows at its end.
+        let mut upserts: Vec<&StoredFile> = changes.upserts.iter().collect();
+        upserts.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        for file in upserts {
             insert_file(&transaction, file)?;
         }
         transaction.execute("DELETE FROM project_files", [])?;
@@ -305,6 +328,11 @@ fn write_changes(connection: &mut Connection, changes: &ChangeSet) -> rusqlite::
             insert_project_file.execute([path, text])?;
         }
     }
+    if bulk {
+        for (_, create) in secondary_indexes() {
+            transaction.execute_batch(create)?;
+        }
+    }
     transaction.commit()
 }
 
@@ -312,9 +340,7 @@ fn insert_file(transaction: &rusqlite::Transaction<'_>, file: &StoredFile) -> ru
     let row = FileRow::of(file);
     transaction
         .prepare_cached(
-            "INSERT INTO files (path, lang, content, size, mtime_ns, facts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (path) DO UPDATE SET lang = excluded.lang, content = excluded.content,
-                 size = excluded.size, mtime_ns = excluded.mtime_ns, facts = excluded.facts",
+            "INSERT INTO files (path, lang, content, size, mtime_ns, facts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
         .execute(params![row.path, row.lang, row.content, row.size, row.mtime_ns, row.facts])?;
     let mut edges = transaction

@@ -11,6 +11,16 @@ pub(crate) const TABLES: [&str; 7] = ["meta", "files", "edges", "unresolved", "d
 pub(crate) const RECORD_VERSIONS: &str =
     "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('extractors', ?2)";
 
+/// The tables holding a file's rows, and the column naming the file.
+pub(crate) const FILE_TABLES: [(&str, &str); 5] =
+    [("files", "path"), ("edges", "src"), ("unresolved", "src"), ("definitions", "file"), ("calls", "file")];
+
+/// Deletes from `table` the rows of the files named in the JSON array `?1`: one
+/// statement however many files a change set replaces.
+pub(crate) fn delete_rows_of_files(table: &str, column: &str) -> String {
+    format!("DELETE FROM {table} WHERE {column} IN (SELECT value FROM json_each(?1))")
+}
+
 /// The files that import `?1`.
 pub(crate) const DEPENDENTS: &str = "SELECT DISTINCT src FROM edges WHERE dst = ?1 ORDER BY src";
 
@@ -28,4 +38,42 @@ pub(crate) fn schema_statements() -> impl Iterator<Item = &'static str> {
     SCHEMA.split(";\n").map(str::trim).filter(|statement| {
         statement.lines().any(|line| !line.trim().is_empty() && !line.trim_start().starts_with("--"))
     })
+}
+
+/// The schema's secondary indexes: (name, `CREATE INDEX` statement). A bulk write drops
+/// them and builds them again afterwards, which is several times faster than keeping
+/// them up to date row by row.
+pub(crate) fn secondary_indexes() -> impl Iterator<Item = (&'static str, &'static str)> {
+    schema_statements().filter_map(|statement| {
+        let create = statement.lines().find(|line| line.starts_with("CREATE INDEX "))?;
+        let name = create.strip_prefix("CREATE INDEX ")?.split_whitespace().next()?;
+        Some((name, create.trim_end_matches(';')))
+    })
+}
+
+/// Rows a change set writes above which it is written as a bulk load.
+pub(crate) const BULK_ROWS: usize = 50_000;
+
+/// The rows `changes` writes, near enough to choose between a bulk load and row-by-row
+/// index upkeep.
+pub(crate) fn rows_written(changes: &thread_engine::store::ChangeSet) -> usize {
+    changes
+        .upserts
+        .iter()
+        .map(|file| {
+            1 + file.edges.len() + file.unresolved.len() + file.facts.definitions.len() + file.facts.calls.len()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_secondary_index_is_found() {
+        let names: Vec<&str> = super::secondary_indexes().map(|(name, _)| name).collect();
+        assert_eq!(names, ["edges_by_dst", "unresolved_by_specifier", "definitions_by_name", "calls_by_name"]);
+        for (name, create) in super::secondary_indexes() {
+            assert!(create.starts_with(&format!("CREATE INDEX {name} ON ")) && !create.ends_with(';'), "{create}");
+        }
+    }
 }

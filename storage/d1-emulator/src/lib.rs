@@ -39,6 +39,9 @@ pub use faults::{Fault, RateLimit};
 use execute::Failure;
 use faults::FaultPlan;
 
+/// The largest request body accepted, as Cloudflare's API accepts.
+pub const MAX_REQUEST_BYTES: usize = 100 * 1024 * 1024;
+
 /// How an emulator behaves.
 #[derive(Clone, Debug, Default)]
 pub struct EmulatorOptions {
@@ -111,6 +114,8 @@ pub async fn start(options: EmulatorOptions, address: SocketAddr) -> Result<Runn
     let router = Router::new()
         .route("/client/v4/accounts/{account}/d1/database/{database}/query", post(query))
         .route("/client/v4/accounts/{account}/d1/database/{database}/raw", post(raw))
+        // Past axum's 2 MB default: a batch may carry many values of up to 2 MB each.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(Arc::clone(&shared));
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {

@@ -271,7 +271,7 @@ impl D1Client {
             };
             return Attempt::Done(results);
         }
-        let (code, message) = first_error.unwrap_or_else(|| (0, format!("HTTP {status} with no D1 envelope")));
+        let (code, message) = first_error.unwrap_or_else(|| (0, "the response has no D1 envelope".to_owned()));
         let transient = TRANSIENT_MESSAGES.iter().any(|phrase| message.contains(phrase));
         if status.is_server_error() || transient {
             return Attempt::Retry { reason: format!("HTTP {status}: {message}"), retry_after };

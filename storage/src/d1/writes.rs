@@ -17,6 +17,7 @@ use thread_engine::store::{ChangeSet, StoredFile};
 
 use super::client::Statement;
 use crate::rows::{self, FileRow};
+use crate::sqlite_dialect::{FILE_TABLES, delete_rows_of_files};
 
 /// D1-only tables: the write fence and the staging area for big change sets.
 pub(crate) const D1_SCHEMA: [&str; 4] = [
@@ -40,6 +41,9 @@ pub(crate) const D1_TABLES: [&str; 2] = ["write_fence", "stage_chunks"];
 
 /// What D1's trigger says when a late request meets a newer generation.
 pub(crate) const STALE_WRITE: &str = "thread: stale write";
+
+/// Bytes kept free in a chunk for the other columns of its `stage_chunks` row.
+const ROW_OVERHEAD: usize = 1024;
 
 /// The rows a change set writes, by what they become.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,10 +113,6 @@ impl Target {
     }
 }
 
-/// The tables holding a file's rows, and the column naming the file.
-const FILE_TABLES: [(&str, &str); 5] =
-    [("files", "path"), ("edges", "src"), ("unresolved", "src"), ("definitions", "file"), ("calls", "file")];
-
 /// A change set's rows, packed into JSON chunks that each fit one bound value.
 pub(crate) struct EncodedChanges {
     chunks: Vec<(Target, String)>,
@@ -120,8 +120,9 @@ pub(crate) struct EncodedChanges {
 
 impl EncodedChanges {
     pub(crate) fn new(changes: &ChangeSet, max_value_bytes: usize) -> EncodedChanges {
-        // A chunk is `[row,row,...]`: leave room for the brackets.
-        let chunk_limit = max_value_bytes.saturating_sub(16);
+        // D1's value limit is also its row limit: leave room for the rest of a staged
+        // chunk's row (generation, table, sequence number).
+        let chunk_limit = max_value_bytes.saturating_sub(ROW_OVERHEAD);
         let mut rows: Vec<(Target, String)> = Vec::new();
         for path in changes.removals.iter().chain(changes.upserts.iter().map(|file| &file.path)) {
             rows.push((Target::Replaced, Value::from(path.as_str()).to_string()));
@@ -196,10 +197,7 @@ impl EncodedChanges {
         let mut batch = vec![fence(generation)];
         for (_, chunk) in self.chunks.iter().filter(|(target, _)| *target == Target::Replaced) {
             for (table, column) in FILE_TABLES {
-                batch.push(Statement::new(
-                    format!("DELETE FROM {table} WHERE {column} IN (SELECT value FROM json_each(?1))"),
-                    vec![Some(chunk.clone())],
-                ));
+                batch.push(Statement::new(delete_rows_of_files(table, column), vec![Some(chunk.clone())]));
             }
         }
         batch.push(Statement::new("DELETE FROM project_files", Vec::new()));
@@ -276,4 +274,59 @@ fn file_rows(file: &StoredFile) -> Vec<(Target, String)> {
         (Target::Calls, json!([row.file, row.seq, row.callee, row.name, row.line, row.caller]).to_string())
     }));
     encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use thread_engine::store::{ChangeSet, StoredEdge, StoredFile};
+    use thread_engine::{FileStat, Fingerprint};
+    use thread_extractors::{FileFacts, ImportKind, Lang};
+
+    use super::{EncodedChanges, ROW_OVERHEAD};
+
+    fn change_set(files: usize) -> ChangeSet {
+        let upserts = (0..files)
+            .map(|index| StoredFile {
+                path: format!("src/{index}.py"),
+                lang: Lang::Python,
+                content: Fingerprint::of_bytes(&index.to_le_bytes()),
+                stat: Some(FileStat { size: 10, mtime_ns: 1_700_000_000_000_000_000 }),
+                facts: Arc::new(FileFacts::default()),
+                edges: (0..20)
+                    .map(|edge| StoredEdge {
+                        to: format!("src/{}.py", (index + edge) % files),
+                        kind: ImportKind::Import,
+                        line: 1,
+                        names: Some(vec!["a_rather_long_imported_name".to_owned()]),
+                    })
+                    .collect(),
+                unresolved: Vec::new(),
+            })
+            .collect();
+        ChangeSet { upserts, removals: vec!["gone.py".to_owned()], project_files: Vec::new() }
+    }
+
+    #[test]
+    fn chunks_and_requests_stay_under_d1s_limits() {
+        let max_value = 20_000;
+        let budget = 50_000;
+        let encoded = EncodedChanges::new(&change_set(300), max_value);
+        for (_, chunk) in &encoded.chunks {
+            assert!(chunk.len() <= max_value - ROW_OVERHEAD, "{}", chunk.len());
+            assert!(serde_json::from_str::<serde_json::Value>(chunk).is_ok_and(|value| value.is_array()));
+        }
+        let requests = encoded.requests(1, budget);
+        assert!(requests.len() > 2, "staged: {}", requests.len());
+        for request in &requests {
+            let weight: usize = request.iter().map(|statement| statement.weight()).sum();
+            assert!(weight <= budget || request.len() == 1, "{weight}");
+            for statement in request {
+                assert!(statement.params.len() <= 100 && statement.sql.len() <= 100_000);
+            }
+        }
+        let direct = EncodedChanges::new(&change_set(3), max_value).requests(1, budget);
+        assert_eq!(direct.len(), 1, "a small change set is one request");
+    }
 }
