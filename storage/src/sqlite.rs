@@ -83,6 +83,8 @@ pub struct SqliteStore {
     location: PathBuf,
     role: WriterRole,
     connection: Mutex<Connection>,
+    /// The writer's checkpoints, on a thread of their own; `None` for a reader.
+    checkpointer: Option<Checkpointer>,
     /// Held open for as long as this store lives: it is the writer lock.
     _writer_lock: Option<File>,
 }
@@ -125,10 +127,12 @@ impl SqliteStore {
         match lock_file.try_lock() {
             Ok(()) => {
                 let connection = open_writer(path)?;
+                let checkpointer = Checkpointer::start(path).map_err(|error| open_error(path, error))?;
                 Ok(SqliteStore {
                     location: path.to_owned(),
                     role: WriterRole::Writer,
                     connection: Mutex::new(connection),
+                    checkpointer: Some(checkpointer),
                     _writer_lock: Some(lock_file),
                 })
             }
@@ -138,6 +142,7 @@ impl SqliteStore {
                     location: path.to_owned(),
                     role: WriterRole::Reader,
                     connection: Mutex::new(connection),
+                    checkpointer: None,
                     _writer_lock: None,
                 })
             }
@@ -153,11 +158,6 @@ impl SqliteStore {
     /// Where the database is.
     pub fn location(&self) -> &Path {
         &self.location
-    }
-
-    /// Moves the write-ahead log into the database; call when idle.
-    pub fn checkpoint(&self) -> Result<(), StoreError> {
-        self.connection().execute_batch("PRAGMA wal_checkpoint(PASSIVE);").map_err(sqlite_error)
     }
 
     fn connection(&self) -> MutexGuard<'_, Connection> {
@@ -185,6 +185,51 @@ impl SqliteStore {
         let mut statement = connection.prepare_cached(sql).map_err(sqlite_error)?;
         let rows = statement.query_map(params, |row| row.get::<_, String>(0)).map_err(sqlite_error)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(sqlite_error)
+    }
+}
+
+/// Moves the write-ahead log into the database on a thread of its own, after commits,
+/// instead of in the committing call as SQLite's automatic checkpoint would: a bulk
+/// write's log is as large as the database, and copying it is not the writer's business.
+/// Passive checkpoints never block the writer or readers.
+struct Checkpointer {
+    wake: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Checkpointer, String> {
+        let connection = Connection::open(path).map_err(|error| error.to_string())?;
+        configure(&connection).map_err(|error| error.to_string())?;
+        let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("thread-sqlite-checkpoint".to_owned())
+            .spawn(move || {
+                while woken.recv().is_ok() {
+                    if let Err(error) = connection.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                        tracing::debug!(%error, "checkpoint failed; the next commit tries again");
+                    }
+                }
+            })
+            .map_err(|error| format!("cannot start the checkpoint thread: {error}"))?;
+        Ok(Checkpointer { wake: Some(wake), thread: Some(thread) })
+    }
+
+    /// Asks for a checkpoint; one already asked for covers this commit too.
+    fn after_commit(&self) {
+        if let Some(wake) = &self.wake {
+            let _ = wake.try_send(());
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread; SQLite checkpoints the rest on close.
+        self.wake = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -236,6 +281,8 @@ fn open_and_migrate(path: &Path) -> rusqlite::Result<Connection> {
     configure(&connection)?;
     connection.pragma_update(None, "journal_mode", "WAL")?;
     connection.pragma_update(None, "synchronous", "NORMAL")?;
+    // The Checkpointer runs checkpoints; commits only append to the log.
+    connection.pragma_update(None, "wal_autocheckpoint", 0)?;
     let expected = expected_versions();
     if stored_versions(&connection)?.as_ref() != Some(&expected) {
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -450,7 +497,11 @@ impl Store for SqliteStore {
         if self.role == WriterRole::Reader {
             return Err(StoreError::ReadOnly { backend: BACKEND, location: self.location.display().to_string() });
         }
-        write_changes(&mut self.connection(), changes).map_err(sqlite_error)
+        write_changes(&mut self.connection(), changes).map_err(sqlite_error)?;
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.after_commit();
+        }
+        Ok(())
     }
 
     async fn dependents(&self, path: &str) -> Result<Vec<String>, StoreError> {
