@@ -260,10 +260,11 @@ fn workspaces_sharing_a_postgres_database_stay_apart() {
     assert_eq!(block_on(again.schema_version()).expect("version"), thread_flow::storage::SCHEMA_VERSION);
 }
 
-/// A change set far past D1's 2 MB value limit, with default settings: its rows are
-/// chunked near the limit, staged and committed, and come back whole.
+/// A bulk change set: past the row count at which SQLite rebuilds its indexes and
+/// PostgreSQL switches to `COPY`, and far past D1's 2 MB value limit (so D1 stages it in
+/// chunks near that limit). Every store gives it back whole, and then takes an edit.
 #[test]
-fn a_change_set_past_d1s_value_limit_lands_whole() {
+fn a_bulk_change_set_lands_whole_in_every_store() {
     use thread_flow::engine::store::{StoredEdge, StoredFile};
     let host = workspace_host();
     let snapshot = host.snapshot();
@@ -277,15 +278,34 @@ fn a_change_set_past_d1s_value_limit_lands_whole() {
                     to: format!("many/{}.py", (index + step) % files),
                     kind: thread_flow::extractors::ImportKind::Import,
                     line: step as u32,
-                    names: Some(vec![format!("imported_name_{step}")]),
+                    names: if step % 3 == 0 { None } else { Some(vec![format!("imported_name_{step}")]) },
                 })
                 .collect(),
             ..template.clone()
         })
         .collect();
-    let changes = ChangeSet { upserts, removals: Vec::new(), project_files: Vec::new() };
-    let store = d1_server::fresh_store(d1_server::config(&d1_server::api_base(), &d1_server::unique_database("big")));
-    block_on(store.apply(&changes)).expect("apply");
-    let loaded = sorted(block_on(store.load()).expect("load"));
-    assert_same_state(&loaded, &sorted(StoredState { files: changes.upserts, project_files: Vec::new() }), "d1");
+    let bulk =
+        ChangeSet { upserts, removals: Vec::new(), project_files: vec![("pyproject.toml".into(), "[x]".into())] };
+    let mut edit =
+        ChangeSet { upserts: bulk.upserts[..2].to_vec(), removals: vec!["many/7.py".into()], ..bulk.clone() };
+    edit.upserts[0].edges.truncate(1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (backend, store) in stores(dir.path()) {
+        block_on(store.apply(&bulk)).expect("bulk apply");
+        let loaded = sorted(block_on(store.load()).expect("load"));
+        let expected = sorted(StoredState { files: bulk.upserts.clone(), project_files: bulk.project_files.clone() });
+        assert_same_state(&loaded, &expected, backend);
+        assert_eq!(block_on(store.dependents("many/5.py")).expect("dependents").len(), 20, "{backend}");
+
+        block_on(store.apply(&edit)).expect("edit");
+        let mut expected = expected;
+        expected.files.retain(|file| file.path != "many/7.py");
+        for file in &mut expected.files {
+            if let Some(edited) = edit.upserts.iter().find(|edited| edited.path == file.path) {
+                *file = edited.clone();
+            }
+        }
+        let loaded = sorted(block_on(store.load()).expect("load"));
+        assert_same_state(&loaded, &expected, &format!("{backend} after an edit"));
+    }
 }

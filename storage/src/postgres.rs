@@ -12,12 +12,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use rayon::prelude::*;
 use thread_engine::fingerprint::extractors_fingerprint;
-use thread_engine::store::{ChangeSet, StoredState};
+use thread_engine::store::{ChangeSet, StoredFile, StoredState};
 use tokio_postgres::NoTls;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
 
-use crate::rows::{self, FileRow};
+use crate::rows::{self, BULK_ROWS, FileRow, rows_written};
+
 use crate::{DefinitionSite, Store, StoreError, StoreLimits};
 
 const BACKEND: &str = "postgres";
@@ -230,9 +233,39 @@ async fn write_changes(
         execute_cached(&transaction, &sql, &[&workspace, &replaced]).await?;
     }
 
-    let files: Vec<FileRow<'_>> = changes.upserts.iter().map(FileRow::of).collect();
+    // In path order, so each primary key grows at its end; facts are encoded in parallel.
+    let mut upserts: Vec<&StoredFile> = changes.upserts.iter().collect();
+    upserts.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    if rows_written(changes) >= BULK_ROWS {
+        copy_upserts(&transaction, workspace, &upserts).await?;
+    } else {
+        unnest_upserts(&transaction, workspace, &upserts).await?;
+    }
+
+    // Project files are few and always sent whole.
+    execute_cached(&transaction, "DELETE FROM thread_project_files WHERE workspace = $1", &[&workspace]).await?;
+    let paths: Vec<&str> = changes.project_files.iter().map(|(path, _)| path.as_str()).collect();
+    let texts: Vec<&str> = changes.project_files.iter().map(|(_, text)| text.as_str()).collect();
     execute_cached(
         &transaction,
+        "INSERT INTO thread_project_files (workspace, path, text) SELECT $1, * FROM UNNEST($2::text[], $3::text[])",
+        &[&workspace, &paths, &texts],
+    )
+    .await?;
+
+    transaction.commit().await
+}
+
+/// Inserts the files' rows as arrays expanded by `UNNEST`: a fixed number of cached
+/// statements, the fastest way for the few rows of an edit.
+async fn unnest_upserts(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    workspace: &str,
+    upserts: &[&StoredFile],
+) -> Result<(), tokio_postgres::Error> {
+    let files: Vec<FileRow<'_>> = upserts.par_iter().map(|file| FileRow::of(file)).collect();
+    execute_cached(
+        transaction,
         "INSERT INTO thread_files (workspace, path, lang, content, size, mtime_ns, facts)
              SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::bytea[])",
         &[
@@ -247,9 +280,9 @@ async fn write_changes(
     )
     .await?;
 
-    let edges: Vec<rows::EdgeRow<'_>> = changes.upserts.iter().flat_map(rows::edge_rows).collect();
+    let edges: Vec<rows::EdgeRow<'_>> = upserts.iter().flat_map(|file| rows::edge_rows(file)).collect();
     execute_cached(
-        &transaction,
+        transaction,
         "INSERT INTO thread_edges (workspace, src, seq, dst, kind, line, names)
              SELECT $1, src, seq, dst, kind, line, names::jsonb
              FROM UNNEST($2::text[], $3::int4[], $4::text[], $5::text[], $6::int4[], $7::text[])
@@ -266,9 +299,10 @@ async fn write_changes(
     )
     .await?;
 
-    let unresolved: Vec<rows::UnresolvedRow<'_>> = changes.upserts.iter().flat_map(rows::unresolved_rows).collect();
+    let unresolved: Vec<rows::UnresolvedRow<'_>> =
+        upserts.iter().flat_map(|file| rows::unresolved_rows(file)).collect();
     execute_cached(
-        &transaction,
+        transaction,
         "INSERT INTO thread_unresolved (workspace, src, seq, specifier, line, external)
              SELECT $1, * FROM UNNEST($2::text[], $3::int4[], $4::text[], $5::int4[], $6::bool[])",
         &[
@@ -282,9 +316,10 @@ async fn write_changes(
     )
     .await?;
 
-    let definitions: Vec<rows::DefinitionRow<'_>> = changes.upserts.iter().flat_map(rows::definition_rows).collect();
+    let definitions: Vec<rows::DefinitionRow<'_>> =
+        upserts.iter().flat_map(|file| rows::definition_rows(file)).collect();
     execute_cached(
-        &transaction,
+        transaction,
         "INSERT INTO thread_definitions (workspace, file, seq, name, kind, line, exported)
              SELECT $1, * FROM UNNEST($2::text[], $3::int4[], $4::text[], $5::text[], $6::int4[], $7::bool[])",
         &[
@@ -299,9 +334,9 @@ async fn write_changes(
     )
     .await?;
 
-    let calls: Vec<rows::CallRow<'_>> = changes.upserts.iter().flat_map(rows::call_rows).collect();
+    let calls: Vec<rows::CallRow<'_>> = upserts.iter().flat_map(|file| rows::call_rows(file)).collect();
     execute_cached(
-        &transaction,
+        transaction,
         "INSERT INTO thread_calls (workspace, file, seq, callee, name, line, caller)
              SELECT $1, * FROM UNNEST($2::text[], $3::int4[], $4::text[], $5::text[], $6::int4[], $7::text[])",
         &[
@@ -316,18 +351,127 @@ async fn write_changes(
     )
     .await?;
 
-    // Project files are few and always sent whole.
-    execute_cached(&transaction, "DELETE FROM thread_project_files WHERE workspace = $1", &[&workspace]).await?;
-    let paths: Vec<&str> = changes.project_files.iter().map(|(path, _)| path.as_str()).collect();
-    let texts: Vec<&str> = changes.project_files.iter().map(|(_, text)| text.as_str()).collect();
-    execute_cached(
-        &transaction,
-        "INSERT INTO thread_project_files (workspace, path, text) SELECT $1, * FROM UNNEST($2::text[], $3::text[])",
-        &[&workspace, &paths, &texts],
+    Ok(())
+}
+
+/// Streams the files' rows with binary `COPY`: for a bulk load, several times faster
+/// than arrays of a million elements, and it leaves the shared indexes in place for the
+/// other workspaces.
+async fn copy_upserts(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    workspace: &str,
+    upserts: &[&StoredFile],
+) -> Result<(), tokio_postgres::Error> {
+    let files: Vec<FileRow<'_>> = upserts.par_iter().map(|file| FileRow::of(file)).collect();
+    copy_rows(
+        transaction,
+        "thread_files (workspace, path, lang, content, size, mtime_ns, facts)",
+        &[Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::INT8, Type::INT8, Type::BYTEA],
+        files.iter().map(|row| {
+            [
+                &workspace as &(dyn ToSql + Sync),
+                &row.path,
+                &row.lang,
+                &row.content,
+                &row.size,
+                &row.mtime_ns,
+                &row.facts,
+            ]
+        }),
     )
     .await?;
 
-    transaction.commit().await
+    // Built from the edges themselves, on several threads: the JSON text of `edge_rows`
+    // would only be parsed back into a value here.
+    let edges: Vec<(&str, i32, &str, &str, i32, Option<serde_json::Value>)> = upserts
+        .par_iter()
+        .flat_map_iter(|file| {
+            file.edges.iter().enumerate().map(|(seq, edge)| {
+                let names = edge.names.as_ref().map(|names| serde_json::Value::from(names.clone()));
+                let line = i32::try_from(edge.line).unwrap_or(i32::MAX);
+                (file.path.as_str(), int4(seq as i64), edge.to.as_str(), edge.kind.as_str(), line, names)
+            })
+        })
+        .collect();
+    copy_rows(
+        transaction,
+        "thread_edges (workspace, src, seq, dst, kind, line, names)",
+        &[Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4, Type::JSONB],
+        edges.iter().map(|(src, seq, dst, kind, line, names)| {
+            [&workspace as &(dyn ToSql + Sync), src, seq, dst, kind, line, names]
+        }),
+    )
+    .await?;
+
+    let unresolved: Vec<(rows::UnresolvedRow<'_>, i32, i32)> = upserts
+        .iter()
+        .flat_map(|file| rows::unresolved_rows(file))
+        .map(|row| {
+            let (seq, line) = (int4(row.seq), int4(row.line));
+            (row, seq, line)
+        })
+        .collect();
+    copy_rows(
+        transaction,
+        "thread_unresolved (workspace, src, seq, specifier, line, external)",
+        &[Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT, Type::INT4, Type::BOOL],
+        unresolved.iter().map(|(row, seq, line)| {
+            [&workspace as &(dyn ToSql + Sync), &row.src, seq, &row.specifier, line, &row.external]
+        }),
+    )
+    .await?;
+
+    let definitions: Vec<(rows::DefinitionRow<'_>, i32, i32)> = upserts
+        .iter()
+        .flat_map(|file| rows::definition_rows(file))
+        .map(|row| {
+            let (seq, line) = (int4(row.seq), int4(row.line));
+            (row, seq, line)
+        })
+        .collect();
+    copy_rows(
+        transaction,
+        "thread_definitions (workspace, file, seq, name, kind, line, exported)",
+        &[Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4, Type::BOOL],
+        definitions.iter().map(|(row, seq, line)| {
+            [&workspace as &(dyn ToSql + Sync), &row.file, seq, &row.name, &row.kind, line, &row.exported]
+        }),
+    )
+    .await?;
+
+    let calls: Vec<(rows::CallRow<'_>, i32, i32)> = upserts
+        .iter()
+        .flat_map(|file| rows::call_rows(file))
+        .map(|row| {
+            let (seq, line) = (int4(row.seq), int4(row.line));
+            (row, seq, line)
+        })
+        .collect();
+    copy_rows(
+        transaction,
+        "thread_calls (workspace, file, seq, callee, name, line, caller)",
+        &[Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT],
+        calls.iter().map(|(row, seq, line)| {
+            [&workspace as &(dyn ToSql + Sync), &row.file, seq, &row.callee, &row.name, line, &row.caller]
+        }),
+    )
+    .await
+}
+
+/// Streams `rows` into `target` (`table (columns...)`) with binary `COPY`.
+async fn copy_rows<'a, const COLUMNS: usize>(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    target: &str,
+    types: &[Type; COLUMNS],
+    rows: impl Iterator<Item = [&'a (dyn ToSql + Sync); COLUMNS]>,
+) -> Result<(), tokio_postgres::Error> {
+    let sink = transaction.copy_in(&format!("COPY {target} FROM STDIN BINARY")).await?;
+    let writer = BinaryCopyInWriter::new(sink, types);
+    let mut writer = std::pin::pin!(writer);
+    for row in rows {
+        writer.as_mut().write(&row).await?;
+    }
+    writer.finish().await.map(drop)
 }
 
 /// Prepares `sql` once per connection and runs it in `transaction`.

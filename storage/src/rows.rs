@@ -7,9 +7,24 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use thread_engine::store::{StoredEdge, StoredFile, StoredUnresolved};
+use thread_engine::store::{ChangeSet, StoredEdge, StoredFile, StoredUnresolved};
 use thread_engine::{FileStat, Fingerprint};
 use thread_extractors::{ImportKind, Lang, codec};
+
+/// Rows a change set writes above which it is written as a bulk load.
+pub(crate) const BULK_ROWS: usize = 50_000;
+
+/// The rows `changes` writes, near enough to choose between a bulk load and row-by-row
+/// index upkeep.
+pub(crate) fn rows_written(changes: &ChangeSet) -> usize {
+    changes
+        .upserts
+        .iter()
+        .map(|file| {
+            1 + file.edges.len() + file.unresolved.len() + file.facts.definitions.len() + file.facts.calls.len()
+        })
+        .sum()
+}
 
 /// The `files` row.
 pub(crate) struct FileRow<'a> {

@@ -20,10 +20,10 @@ use thread_engine::Fingerprint;
 use thread_engine::fingerprint::extractors_fingerprint;
 use thread_engine::store::{ChangeSet, StoredFile, StoredState};
 
-use crate::rows::{self, FileRow};
+use crate::rows::{self, BULK_ROWS, FileRow, rows_written};
 use crate::sqlite_dialect::{
-    BULK_ROWS, DEFINITIONS, DEPENDENTS, FILE_TABLES, RECORD_VERSIONS, SCHEMA, TABLES, USERS_OF, delete_rows_of_files,
-    rows_written, secondary_indexes,
+    DEFINITIONS, DEPENDENTS, FILE_TABLES, RECORD_VERSIONS, SCHEMA, TABLES, USERS_OF, delete_rows_of_files,
+    secondary_indexes,
 };
 use crate::{DefinitionSite, SCHEMA_VERSION, Store, StoreError, StoreLimits};
 

@@ -51,21 +51,6 @@ pub(crate) fn secondary_indexes() -> impl Iterator<Item = (&'static str, &'stati
     })
 }
 
-/// Rows a change set writes above which it is written as a bulk load.
-pub(crate) const BULK_ROWS: usize = 50_000;
-
-/// The rows `changes` writes, near enough to choose between a bulk load and row-by-row
-/// index upkeep.
-pub(crate) fn rows_written(changes: &thread_engine::store::ChangeSet) -> usize {
-    changes
-        .upserts
-        .iter()
-        .map(|file| {
-            1 + file.edges.len() + file.unresolved.len() + file.facts.definitions.len() + file.facts.calls.len()
-        })
-        .sum()
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
