@@ -383,7 +383,7 @@ async fn copy_upserts(
 
     // Built from the edges themselves, on several threads: the JSON text of `edge_rows`
     // would only be parsed back into a value here.
-    let edges: Vec<(&str, i32, &str, &str, i32, Option<serde_json::Value>)> = upserts
+    let edges: Vec<CopiedEdge<'_>> = upserts
         .par_iter()
         .flat_map_iter(|file| {
             file.edges.iter().enumerate().map(|(seq, edge)| {
@@ -457,6 +457,9 @@ async fn copy_upserts(
     )
     .await
 }
+
+/// An edge as `COPY` sends it: src, seq, dst, kind, line, names.
+type CopiedEdge<'a> = (&'a str, i32, &'a str, &'a str, i32, Option<serde_json::Value>);
 
 /// Streams `rows` into `target` (`table (columns...)`) with binary `COPY`.
 async fn copy_rows<'a, const COLUMNS: usize>(
