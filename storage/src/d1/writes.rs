@@ -7,6 +7,10 @@
 //! - A bigger one is staged: its chunks are stored in `stage_chunks` over as many
 //!   requests as they need, then one commit batch moves them into the tables. The
 //!   tables change all at once or not at all, as on the other stores.
+//! - A bulk commit drops the secondary indexes and builds them again after the
+//!   inserts, inside the same batch, as the SQLite store does.
+//! - Rows are expanded with `jsonb_each`, which parses a chunk once; `json_each` would
+//!   parse each row's text again for every column taken from it.
 //! - Every batch that touches the tables starts by raising the write fence to this
 //!   change set's generation. A request that arrives late, after a newer one or after
 //!   its own replay, is refused by the fence's trigger, so a retry can never bring
@@ -17,7 +21,8 @@ use thread_engine::store::{ChangeSet, StoredFile};
 
 use super::client::Statement;
 use crate::rows::{self, FileRow};
-use crate::sqlite_dialect::{FILE_TABLES, delete_rows_of_files};
+use crate::rows::{BULK_ROWS, rows_written};
+use crate::sqlite_dialect::{FILE_TABLES, delete_rows_of_files, secondary_indexes};
 
 /// D1-only tables: the write fence and the staging area for big change sets.
 pub(crate) const D1_SCHEMA: [&str; 4] = [
@@ -116,6 +121,9 @@ impl Target {
 /// A change set's rows, packed into JSON chunks that each fit one bound value.
 pub(crate) struct EncodedChanges {
     chunks: Vec<(Target, String)>,
+    /// Big enough that the commit rebuilds the secondary indexes instead of updating
+    /// them row by row.
+    bulk: bool,
 }
 
 impl EncodedChanges {
@@ -160,7 +168,7 @@ impl EncodedChanges {
                 chunks.push((target, close(chunk)));
             }
         }
-        EncodedChanges { chunks }
+        EncodedChanges { chunks, bulk: rows_written(changes) >= BULK_ROWS }
     }
 
     /// The requests that apply these changes as `generation`: one batch when they fit
@@ -202,7 +210,7 @@ impl EncodedChanges {
         }
         batch.push(Statement::new("DELETE FROM project_files", Vec::new()));
         for (target, chunk) in &self.chunks {
-            if let Some(sql) = target.insert("json_each(?1) AS row") {
+            if let Some(sql) = target.insert("jsonb_each(?1) AS row") {
                 batch.push(Statement::new(sql, vec![Some(chunk.clone())]));
             }
         }
@@ -213,7 +221,7 @@ impl EncodedChanges {
     fn commit_batch(&self, generation: i64) -> Vec<Statement> {
         let staged = |target: Target| {
             format!(
-                "stage_chunks AS chunk, json_each(chunk.payload) AS row
+                "stage_chunks AS chunk, jsonb_each(chunk.payload) AS row
                  WHERE chunk.tbl = '{}' AND chunk.generation = CAST(?1 AS INTEGER)",
                 target.name()
             )
@@ -227,10 +235,16 @@ impl EncodedChanges {
             ));
         }
         batch.push(Statement::new("DELETE FROM project_files", Vec::new()));
+        if self.bulk {
+            batch.extend(secondary_indexes().map(|(name, _)| Statement::new(format!("DROP INDEX {name}"), Vec::new())));
+        }
         for target in Target::ALL {
             if let Some(sql) = target.insert(&staged(target)) {
                 batch.push(Statement::new(sql, generation_param()));
             }
+        }
+        if self.bulk {
+            batch.extend(secondary_indexes().map(|(_, create)| Statement::new(create, Vec::new())));
         }
         batch.push(Statement::new("DELETE FROM stage_chunks", Vec::new()));
         batch
