@@ -10,7 +10,10 @@ use thread_engine::LoadOptions;
 #[command(name = "thread-lsp", version, about)]
 pub(crate) struct Cli {
     #[command(subcommand)]
-    pub(crate) command: Command,
+    pub(crate) command: Option<Command>,
+    /// Serve LSP on stdin and stdout (the same as `serve`), as editors launch servers.
+    #[arg(long)]
+    pub(crate) stdio: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -19,6 +22,12 @@ pub(crate) enum Command {
     Graph(GraphArgs),
     /// Index a directory and print a summary of what was found.
     Index(IndexArgs),
+    /// Serve the Language Server Protocol on stdin and stdout.
+    Serve {
+        /// Accepted for editors that pass it; stdio is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
 }
 
 /// Which files to walk; shared by every command that reads a workspace.

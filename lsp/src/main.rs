@@ -6,6 +6,8 @@
 
 mod cli;
 mod graph_output;
+mod indexing;
+mod server;
 mod store_choice;
 mod summary;
 
@@ -35,8 +37,15 @@ fn main() -> ExitCode {
 
 fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        cli::Command::Graph(arguments) => graph_output::run(&arguments),
-        cli::Command::Index(arguments) => summary::run(&arguments),
+        Some(cli::Command::Graph(arguments)) => graph_output::run(&arguments),
+        Some(cli::Command::Index(arguments)) => summary::run(&arguments),
+        Some(cli::Command::Serve { .. }) => server::run(),
+        None if cli.stdio => server::run(),
+        None => {
+            use clap::CommandFactory;
+            cli::Cli::command().print_help()?;
+            Ok(ExitCode::from(2))
+        }
     }
 }
 

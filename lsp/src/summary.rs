@@ -6,11 +6,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use thread_engine::store::{ChangeSet, restore};
-use thread_engine::{Host, IndexReport, RecocoFlow, index_into};
+use thread_engine::IndexReport;
 
 use crate::cli::IndexArgs;
-use crate::store_choice::open_store;
+use crate::indexing::restore_and_index;
 
 pub(crate) fn run(arguments: &IndexArgs) -> anyhow::Result<ExitCode> {
     let runtime =
@@ -27,31 +26,15 @@ pub(crate) fn run(arguments: &IndexArgs) -> anyhow::Result<ExitCode> {
 /// difference. A store that fails costs the saving, never the summary.
 async fn index_with_store(arguments: &IndexArgs) -> anyhow::Result<(IndexReport, String)> {
     let started = std::time::Instant::now();
-    let opened = open_store(&arguments.store, &arguments.walk.dir).await;
-    let mut host = Host::new(RecocoFlow::shared()?);
-    let restored = match opened.store.load_for_restore().await {
-        Ok(state) => {
-            let files = state.files.len();
-            restore(&mut host, state);
-            files
-        }
-        Err(error) => {
-            tracing::warn!("{error}; indexing from scratch");
-            0
-        }
-    };
-    let report = index_into(&mut host, &arguments.walk.dir, &arguments.walk.load_options())?;
-    let snapshot = host.snapshot();
-    let changes = if restored == 0 {
-        ChangeSet::everything(&snapshot, &host)
-    } else {
-        ChangeSet::for_paths(&snapshot, report.changed.iter().chain(&report.affected), &host)
-    };
-    let saved = if !opened.writable {
+    let indexed = restore_and_index(&arguments.store, &arguments.walk.dir, &arguments.walk.load_options()).await?;
+    let changes = indexed.changes_to_save();
+    let saved = if !indexed.opened.writable {
         "not saved".to_owned()
     } else {
-        match opened.store.apply(&changes).await {
-            Ok(()) => format!("{} files restored, {} saved", restored, changes.upserts.len() + changes.removals.len()),
+        match indexed.opened.store.apply(&changes).await {
+            Ok(()) => {
+                format!("{} files restored, {} saved", indexed.restored, changes.upserts.len() + changes.removals.len())
+            }
             Err(error) => {
                 tracing::warn!("{error}");
                 format!("not saved: {error}")
@@ -59,9 +42,9 @@ async fn index_with_store(arguments: &IndexArgs) -> anyhow::Result<(IndexReport,
         }
     };
     // The time the user waited: opening and restoring the store and saving included.
-    let mut report = report;
+    let mut report = indexed.report;
     report.elapsed = started.elapsed();
-    Ok((report, format!("  {:<12}{}; {saved}\n", "store", opened.description)))
+    Ok((report, format!("  {:<12}{}; {saved}\n", "store", indexed.opened.description)))
 }
 
 /// Warnings and skipped files go to the log on stderr, so piped output stays clean.

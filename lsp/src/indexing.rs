@@ -1,0 +1,56 @@
+//! Opening a workspace: the configured store is opened and restored from, and the host
+//! is brought up to date with the tree. Shared by `thread-lsp index` and the server.
+
+use std::path::Path;
+
+use thread_engine::store::{ChangeSet, restore};
+use thread_engine::{Host, IndexReport, LoadOptions, RecocoFlow, index_into};
+
+use crate::cli::StoreArgs;
+use crate::store_choice::{OpenedStore, open_store};
+
+/// A workspace brought up to date, and the store it came from.
+pub(crate) struct Indexed {
+    pub(crate) host: Host,
+    pub(crate) report: IndexReport,
+    pub(crate) opened: OpenedStore,
+    /// Files the store gave back.
+    pub(crate) restored: usize,
+}
+
+impl Indexed {
+    /// What the store lacks: everything when it held nothing, else what the catch-up
+    /// changed.
+    pub(crate) fn changes_to_save(&self) -> ChangeSet {
+        let snapshot = self.host.snapshot();
+        if self.restored == 0 {
+            ChangeSet::everything(&snapshot, &self.host)
+        } else {
+            ChangeSet::for_paths(&snapshot, self.report.changed.iter().chain(&self.report.affected), &self.host)
+        }
+    }
+}
+
+/// Opens the store `store` names, restores the host from it, and indexes `root` into
+/// the host. A store that cannot be read costs the warm start, never the index.
+pub(crate) async fn restore_and_index(
+    store: &StoreArgs,
+    root: &Path,
+    options: &LoadOptions,
+) -> anyhow::Result<Indexed> {
+    let opened = open_store(store, root).await;
+    let mut host = Host::new(RecocoFlow::shared()?);
+    let restored = match opened.store.load_for_restore().await {
+        Ok(state) => {
+            let files = state.files.len();
+            restore(&mut host, state);
+            files
+        }
+        Err(error) => {
+            tracing::warn!("{error}; indexing from scratch");
+            0
+        }
+    };
+    let report = index_into(&mut host, root, options)?;
+    Ok(Indexed { host, report, opened, restored })
+}

@@ -1,0 +1,323 @@
+//! The analysis task: the single owner of the live graph.
+//!
+//! It runs on a thread of its own. Handlers send it the paths whose text changed; it
+//! takes whatever has queued up since it last looked (a burst of keystrokes becomes one
+//! change set, and only the newest text of each file is read), applies it to the host,
+//! publishes the new immutable snapshot for request handlers, re-publishes the
+//! diagnostics that changed, and hands the change set to the store's write-behind.
+//! There is no timer: an edit that finds the task idle is analysed at once.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use thread_engine::store::ChangeSet;
+use thread_engine::{FileChange, Host, Snapshot};
+use thread_extractors::Lang;
+use thread_storage::{SaveProgress, WriteBehind};
+use tokio::sync::{mpsc, watch};
+use tower_lsp_server::Client;
+use tower_lsp_server::ls_types::{Diagnostic, MessageType};
+
+use super::config::Settings;
+use super::diagnostics::{DiagnosticContext, file_uri};
+use super::documents::{Documents, Encoding};
+use crate::indexing::restore_and_index;
+
+/// What the handlers tell the analysis task.
+#[derive(Debug)]
+pub(crate) enum Work {
+    /// The editor's text of this file changed (or it was opened).
+    Edited(String),
+    /// The editor closed this file: the disk's text counts again.
+    Closed(String),
+    /// These files changed on disk behind the editor's back.
+    DiskChanged(Vec<String>),
+    /// The client is shutting down: save what is pending, then answer.
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+/// What request handlers read: the newest snapshot and how it came to be.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Published {
+    /// The graph at the newest revision.
+    pub(crate) snapshot: Snapshot,
+    /// False until the workspace has been indexed.
+    pub(crate) ready: bool,
+    /// The last analysis: files changed and affected, and how long it took.
+    pub(crate) last_changed: usize,
+    pub(crate) last_affected: usize,
+    pub(crate) last_elapsed: Duration,
+    /// Cache hits over lookups since the server started.
+    pub(crate) cache_hits: u64,
+    pub(crate) cache_lookups: u64,
+    /// The store's description and its write-behind progress.
+    pub(crate) store: String,
+    pub(crate) saves: Option<SaveProgress>,
+}
+
+/// How to reach the analysis task.
+pub(crate) struct Analysis {
+    pub(crate) work: mpsc::UnboundedSender<Work>,
+    pub(crate) published: watch::Receiver<Arc<Published>>,
+}
+
+/// Everything the task needs, moved onto its thread.
+pub(crate) struct AnalysisSetup {
+    pub(crate) client: Client,
+    pub(crate) root: PathBuf,
+    pub(crate) settings: Settings,
+    pub(crate) documents: Arc<Documents>,
+    pub(crate) encoding: Encoding,
+    pub(crate) runtime: tokio::runtime::Handle,
+    /// Whether the client shows `$/progress`.
+    pub(crate) progress: bool,
+}
+
+/// Starts the task; it indexes the workspace first, then serves edits until every
+/// sender is gone.
+pub(crate) fn start(setup: AnalysisSetup) -> std::io::Result<Analysis> {
+    let (work, queue) = mpsc::unbounded_channel();
+    let (publisher, published) = watch::channel(Arc::new(Published::default()));
+    std::thread::Builder::new().name("thread-analysis".to_owned()).spawn(move || {
+        let mut task =
+            Task { setup, publisher, host: None, saver: None, published: HashMap::new(), stats: Published::default() };
+        task.run(queue);
+    })?;
+    Ok(Analysis { work, published })
+}
+
+struct Task {
+    setup: AnalysisSetup,
+    publisher: watch::Sender<Arc<Published>>,
+    host: Option<Host>,
+    saver: Option<WriteBehind>,
+    /// The diagnostics last published per workspace-relative path, non-empty only.
+    published: HashMap<String, Vec<Diagnostic>>,
+    stats: Published,
+}
+
+impl Task {
+    fn run(&mut self, mut queue: mpsc::UnboundedReceiver<Work>) {
+        self.index_workspace();
+        while let Some(first) = queue.blocking_recv() {
+            let mut batch = vec![first];
+            while let Ok(more) = queue.try_recv() {
+                batch.push(more);
+            }
+            let (flushes, batch): (Vec<Work>, Vec<Work>) =
+                batch.into_iter().partition(|work| matches!(work, Work::Flush(_)));
+            self.analyse(batch);
+            if !flushes.is_empty() {
+                self.flush();
+                for work in flushes {
+                    if let Work::Flush(reply) = work {
+                        let _ = reply.send(());
+                    }
+                }
+            }
+        }
+        self.flush();
+    }
+
+    /// Waits for the store to take what is pending, for a while.
+    fn flush(&self) {
+        let Some(saver) = &self.saver else { return };
+        if let Err(error) = self.setup.runtime.block_on(saver.flush(Duration::from_secs(10))) {
+            tracing::warn!("{error}; unsaved changes are indexed again on the next start");
+        }
+    }
+
+    fn index_workspace(&mut self) {
+        let runtime = self.setup.runtime.clone();
+        let progress = self.setup.progress.then(|| {
+            let token = tower_lsp_server::ls_types::ProgressToken::String("thread/indexing".to_owned());
+            runtime.block_on(async {
+                let _ = self
+                    .setup
+                    .client
+                    .send_request::<tower_lsp_server::ls_types::request::WorkDoneProgressCreate>(
+                        tower_lsp_server::ls_types::WorkDoneProgressCreateParams { token: token.clone() },
+                    )
+                    .await;
+                self.setup.client.progress(token, "Thread: indexing").with_percentage(0).begin().await
+            })
+        });
+        let started = Instant::now();
+        let (store_args, problem) = self.setup.settings.store_args();
+        if let Some(problem) = problem {
+            self.show(MessageType::WARNING, &problem);
+        }
+        let options = self.setup.settings.load_options();
+        let indexed = runtime.block_on(restore_and_index(&store_args, &self.setup.root, &options));
+        if let Some(progress) = &progress {
+            runtime.block_on(progress.report_with_message("resolving open files", 90));
+        }
+        match indexed {
+            Ok(indexed) => {
+                let changes = indexed.changes_to_save();
+                self.stats.store = indexed.opened.description.clone();
+                self.stats.cache_hits += indexed.report.cache.hits;
+                self.stats.cache_lookups += indexed.report.cache.hits + indexed.report.cache.misses;
+                if indexed.opened.writable {
+                    let _entered = runtime.enter();
+                    let saver = WriteBehind::spawn(Arc::from(indexed.opened.store));
+                    saver.save(changes);
+                    self.saver = Some(saver);
+                }
+                self.host = Some(indexed.host);
+            }
+            Err(error) => {
+                self.show(
+                    MessageType::ERROR,
+                    &format!("Thread could not index {}: {error:#}", self.setup.root.display()),
+                );
+                match thread_engine::RecocoFlow::shared() {
+                    Ok(flow) => self.host = Some(Host::new(flow)),
+                    Err(error) => {
+                        self.show(MessageType::ERROR, &format!("Thread cannot analyse anything: {error}"));
+                        return;
+                    }
+                }
+            }
+        }
+        // Documents opened while the workspace was being indexed: their text wins.
+        let open: Vec<Work> = self.setup.documents.paths().into_iter().map(Work::Edited).collect();
+        self.stats.ready = true;
+        self.analyse(open);
+        self.publish_everything();
+        if let Some(progress) = progress {
+            let files = self.stats.snapshot.len();
+            let seconds = started.elapsed().as_secs_f64();
+            runtime.block_on(progress.finish_with_message(format!("{files} files in {seconds:.1} s")));
+        }
+    }
+
+    /// Applies one batch of work: newest texts of edited files, disk texts of closed
+    /// and externally changed ones.
+    fn analyse(&mut self, batch: Vec<Work>) {
+        let Some(host) = self.host.as_mut() else { return };
+        let mut from_editor = BTreeSet::new();
+        let mut from_disk = BTreeSet::new();
+        for work in batch {
+            match work {
+                Work::Edited(path) => {
+                    from_disk.remove(&path);
+                    from_editor.insert(path);
+                }
+                Work::Closed(path) => {
+                    from_editor.remove(&path);
+                    from_disk.insert(path);
+                }
+                Work::DiskChanged(paths) => from_disk.extend(paths),
+                Work::Flush(_) => {}
+            }
+        }
+        let mut changes = Vec::new();
+        for path in from_editor {
+            match self.setup.documents.get(&path) {
+                Some(document) => changes.push(FileChange::write(path, document.text.as_bytes().to_vec())),
+                // Closed again before we looked: the disk's text counts.
+                None => {
+                    from_disk.insert(path);
+                }
+            }
+        }
+        for path in from_disk {
+            if self.setup.documents.get(&path).is_some() {
+                continue; // The editor's unsaved text wins over the disk.
+            }
+            changes.push(disk_change(&self.setup.root, &path));
+        }
+        if changes.is_empty() && self.stats.ready && self.stats.snapshot.revision() == host.snapshot().revision() {
+            return;
+        }
+        let report = host.apply(changes);
+        let snapshot = host.snapshot();
+        self.stats.snapshot = snapshot.clone();
+        self.stats.last_changed = report.changed.len();
+        self.stats.last_affected = report.affected.len();
+        self.stats.last_elapsed = report.elapsed;
+        self.stats.cache_hits += report.cache.hits;
+        self.stats.cache_lookups += report.cache.hits + report.cache.misses;
+        let anything_changed = !report.changed.is_empty() || !report.affected.is_empty();
+        if let Some(saver) = self.saver.as_ref().filter(|_| anything_changed) {
+            saver.save(ChangeSet::from_report(&snapshot, &report, host));
+            self.stats.saves = Some(saver.progress());
+        }
+        let _ = self.publisher.send(Arc::new(self.stats.clone()));
+        let touched: BTreeSet<String> = report.changed.iter().chain(&report.affected).cloned().collect();
+        self.publish_diagnostics(&touched);
+    }
+
+    /// Diagnostics for every file, once the workspace is indexed.
+    fn publish_everything(&mut self) {
+        let all: BTreeSet<String> = self.stats.snapshot.files().map(|file| file.path.to_string()).collect();
+        self.publish_diagnostics(&all);
+    }
+
+    /// Re-computes the diagnostics of `touched`, of files in cycles and of files that
+    /// had some, and publishes those that differ (always those of open documents, with
+    /// their version).
+    fn publish_diagnostics(&mut self, touched: &BTreeSet<String>) {
+        let snapshot = self.stats.snapshot.clone();
+        let context = DiagnosticContext::new(&snapshot, &self.setup.root, &self.setup.settings, self.setup.encoding);
+        let mut candidates: BTreeSet<String> = touched.clone();
+        candidates.extend(context.files_in_cycles().map(|id| snapshot.path(id).to_owned()));
+        candidates.extend(self.published.keys().cloned());
+        let mut notifications = Vec::new();
+        for path in candidates {
+            let open = self.setup.documents.get(&path);
+            let diagnostics = match snapshot.file_at(&path) {
+                Some(file) => {
+                    let text = match &open {
+                        Some(document) => document.text.to_string(),
+                        None => std::fs::read(self.setup.root.join(&path))
+                            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                            .unwrap_or_default(),
+                    };
+                    context.for_file(file, &text)
+                }
+                None => Vec::new(),
+            };
+            let previous = self.published.get(&path).cloned().unwrap_or_default();
+            if previous == diagnostics && !(open.is_some() && touched.contains(&path)) {
+                continue;
+            }
+            if diagnostics.is_empty() {
+                self.published.remove(&path);
+            } else {
+                self.published.insert(path.clone(), diagnostics.clone());
+            }
+            if let Some(uri) = file_uri(&self.setup.root, &path) {
+                notifications.push((uri, diagnostics, open.map(|document| document.version)));
+            }
+        }
+        let client = self.setup.client.clone();
+        self.setup.runtime.block_on(async move {
+            for (uri, diagnostics, version) in notifications {
+                client.publish_diagnostics(uri, diagnostics, version).await;
+            }
+        });
+    }
+
+    fn show(&self, kind: MessageType, message: &str) {
+        tracing::warn!("{message}");
+        let client = self.setup.client.clone();
+        let message = message.to_owned();
+        self.setup.runtime.block_on(async move { client.show_message(kind, message).await });
+    }
+}
+
+/// The change that makes the host see the disk's `path`: its text, or its removal when
+/// it is gone or unreadable.
+fn disk_change(root: &std::path::Path, path: &str) -> FileChange {
+    if Lang::from_path(std::path::Path::new(path)).is_none() {
+        return FileChange::remove(path);
+    }
+    match std::fs::read(root.join(path)) {
+        Ok(bytes) => FileChange::write(path, bytes),
+        Err(_) => FileChange::remove(path),
+    }
+}

@@ -1,0 +1,339 @@
+//! Call hierarchy over one snapshot: which definition a position names, what it calls,
+//! and who calls it, across files, opened or not.
+//!
+//! A call is resolved through the calling file's imports, best candidates first:
+//!
+//! 1. `self.m`, `this.m`, `Self::m`, `cls.m`: a method of the caller's own type;
+//! 2. `Type::m` or `Type.m`: a member of that type;
+//! 3. `pkg.f`, `mod.f`, `ns.f`: a definition in the files the import named `pkg` reaches;
+//! 4. a bare name: this file, then the files whose import brings the name (aliases
+//!    followed), then the files imported wholesale;
+//! 5. otherwise every definition of that name in the workspace. Ambiguous callees are
+//!    offered in that order, never dropped.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use thread_engine::FileId;
+use thread_engine::snapshot::{FileEntry, Snapshot};
+use thread_extractors::resolve::Usage;
+use thread_extractors::{Call, Definition, DefinitionKind};
+use tower_lsp_server::ls_types::{
+    CallHierarchyIncomingCall, CallHierarchyItem, CallHierarchyOutgoingCall, Position, Range, SymbolKind,
+};
+
+use super::diagnostics::file_uri;
+use super::documents::{Documents, Encoding, byte_offset, range};
+
+/// A definition: its file and its index in that file's facts.
+type Target = (FileId, usize);
+
+/// The snapshot, with what positions need: the root and the open documents' texts.
+pub(crate) struct CallView<'a> {
+    snapshot: &'a Snapshot,
+    root: &'a Path,
+    documents: &'a Documents,
+    encoding: Encoding,
+}
+
+impl<'a> CallView<'a> {
+    pub(crate) fn new(snapshot: &'a Snapshot, root: &'a Path, documents: &'a Documents, encoding: Encoding) -> Self {
+        CallView { snapshot, root, documents, encoding }
+    }
+
+    /// The items at `position` of `path`: the definition whose name is there, or the
+    /// callees of the call there, or the callable around it.
+    pub(crate) fn prepare(&self, path: &str, position: Position) -> Option<Vec<CallHierarchyItem>> {
+        let file = self.snapshot.file_at(path)?;
+        let text = self.text(path);
+        let (offset, _) = byte_offset(&text, position, self.encoding);
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        let definitions = &file.facts.definitions;
+        if let Some(index) = definitions.iter().position(|definition| contains(&definition.name_span, offset)) {
+            return Some(vec![self.item(file.id, index)?]);
+        }
+        if let Some(call) = file
+            .facts
+            .calls
+            .iter()
+            .filter(|call| contains(&call.span, offset))
+            .min_by_key(|call| call.span.end_byte - call.span.start_byte)
+        {
+            let items: Vec<CallHierarchyItem> =
+                self.resolve(file, call).into_iter().filter_map(|(id, index)| self.item(id, index)).collect();
+            return (!items.is_empty()).then_some(items);
+        }
+        let around = definitions
+            .iter()
+            .enumerate()
+            .filter(|(_, definition)| definition.kind.is_callable() && contains(&definition.span, offset))
+            .min_by_key(|(_, definition)| definition.span.end_byte - definition.span.start_byte)?;
+        Some(vec![self.item(file.id, around.0)?])
+    }
+
+    /// The callers of `item`, grouped by the definition (or module) they call from.
+    pub(crate) fn incoming(&self, item: &CallHierarchyItem) -> Result<Option<Vec<CallHierarchyIncomingCall>>, String> {
+        let target = self.target_of(item)?;
+        let name = &self.definition(target).ok_or("the item's definition is gone")?.name;
+        let mut callers: BTreeMap<(FileId, Option<usize>), Vec<Range>> = BTreeMap::new();
+        for file in self.snapshot.files() {
+            let mut text: Option<String> = None;
+            for call in file.facts.calls.iter().filter(|call| self.may_name(file, &call.name, name)) {
+                if !self.resolve(file, call).contains(&target) {
+                    continue;
+                }
+                let text = text.get_or_insert_with(|| self.text(&file.path));
+                callers.entry((file.id, call.caller)).or_default().push(range(text, &call.span, self.encoding));
+            }
+        }
+        let calls = callers
+            .into_iter()
+            .filter_map(|((file, caller), from_ranges)| {
+                let from = match caller {
+                    Some(index) => self.item(file, index)?,
+                    None => self.module_item(file)?,
+                };
+                Some(CallHierarchyIncomingCall { from, from_ranges })
+            })
+            .collect();
+        Ok(Some(calls))
+    }
+
+    /// What `item` calls, grouped by callee.
+    pub(crate) fn outgoing(&self, item: &CallHierarchyItem) -> Result<Option<Vec<CallHierarchyOutgoingCall>>, String> {
+        let (file_id, index) = self.target_of(item)?;
+        let file = self.snapshot.file(file_id).ok_or("the item's file is gone")?;
+        let text = self.text(&file.path);
+        let mut callees: BTreeMap<Target, Vec<Range>> = BTreeMap::new();
+        let mut order: Vec<Target> = Vec::new();
+        for call in file.facts.calls.iter().filter(|call| call.caller == Some(index)) {
+            for target in self.resolve(file, call) {
+                if !callees.contains_key(&target) {
+                    order.push(target);
+                }
+                callees.entry(target).or_default().push(range(&text, &call.span, self.encoding));
+            }
+        }
+        let calls = order
+            .into_iter()
+            .filter_map(|target| {
+                let from_ranges = callees.remove(&target)?;
+                Some(CallHierarchyOutgoingCall { to: self.item(target.0, target.1)?, from_ranges })
+            })
+            .collect();
+        Ok(Some(calls))
+    }
+
+    /// The definitions `call` in `file` may reach, best first (see the module's doc).
+    fn resolve(&self, file: &FileEntry, call: &Call) -> Vec<Target> {
+        let (qualifier, name) = split_callee(&call.callee, &call.name);
+        let callables = |id: FileId, wanted: &str, owner: Option<&str>| -> Vec<Target> {
+            let Some(entry) = self.snapshot.file(id) else { return Vec::new() };
+            entry
+                .facts
+                .definitions
+                .iter()
+                .enumerate()
+                .filter(|(_, definition)| definition.name == wanted && callable_or_type(definition))
+                .filter(|(_, definition)| owner.is_none_or(|owner| definition.owner.as_deref() == Some(owner)))
+                .map(|(index, _)| (id, index))
+                .collect()
+        };
+        // 1. The caller's own type.
+        if let Some(qualifier) = qualifier
+            && matches!(qualifier, "self" | "this" | "Self" | "cls")
+        {
+            let owner = call
+                .caller
+                .and_then(|index| file.facts.definitions.get(index))
+                .and_then(|caller| caller.owner.as_deref());
+            let found = callables(file.id, name, owner);
+            if !found.is_empty() {
+                return found;
+            }
+        }
+        if let Some(qualifier) = qualifier {
+            // 3. A module or package the file imports under that name.
+            let mut found = Vec::new();
+            for link in &file.links {
+                let Some(import) = file.facts.imports.get(link.import) else { continue };
+                if names_module(import, qualifier) {
+                    found.extend(callables(link.to, name, None));
+                }
+            }
+            // 2. A type of that name, here or in what the file imports.
+            let owner = last_segment(qualifier);
+            found.extend(callables(file.id, name, Some(owner)));
+            for link in &file.links {
+                found.extend(callables(link.to, name, Some(owner)));
+            }
+            if !found.is_empty() {
+                return dedup(found);
+            }
+        } else {
+            // 4. This file, then imported names (aliases followed), then wholesale imports.
+            let mut found = callables(file.id, name, None);
+            for link in &file.links {
+                let Some(import) = file.facts.imports.get(link.import) else { continue };
+                let original = import
+                    .names
+                    .iter()
+                    .find(|imported| imported.alias.as_deref().unwrap_or(&imported.name) == name)
+                    .map(|imported| imported.name.as_str());
+                match (&link.usage, original) {
+                    (_, Some(original)) => found.extend(callables(link.to, original, None)),
+                    (Usage::Module, None) if import.alias.is_none() => found.extend(callables(link.to, name, None)),
+                    _ => {}
+                }
+            }
+            if !found.is_empty() {
+                return dedup(found);
+            }
+        }
+        // 5. Anything of that name.
+        self.snapshot
+            .files()
+            .flat_map(|entry| {
+                entry
+                    .facts
+                    .definitions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, definition)| definition.name == name && definition.kind.is_callable())
+                    .map(move |(index, _)| (entry.id, index))
+            })
+            .collect()
+    }
+
+    /// Whether a call written `written` in `file` could reach a definition named `name`:
+    /// the same name, or an alias of it. A cheap filter before resolving.
+    fn may_name(&self, file: &FileEntry, written: &str, name: &str) -> bool {
+        written == name
+            || file.facts.imports.iter().any(|import| {
+                import.names.iter().any(|imported| imported.name == name && imported.alias.as_deref() == Some(written))
+            })
+    }
+
+    fn definition(&self, (file, index): Target) -> Option<&Definition> {
+        self.snapshot.file(file)?.facts.definitions.get(index)
+    }
+
+    /// The definition an item stands for, from its `data`, or by name and range when the
+    /// file changed since the item was made.
+    fn target_of(&self, item: &CallHierarchyItem) -> Result<Target, String> {
+        let data = item.data.as_ref().ok_or("the item carries no data; prepare it with this server")?;
+        let path = data.get("path").and_then(|path| path.as_str()).ok_or("the item's data has no path")?;
+        let file = self.snapshot.file_at(path).ok_or_else(|| format!("{path} is not in the workspace"))?;
+        let index = data.get("definition").and_then(serde_json::Value::as_u64).map(|index| index as usize);
+        let same = |definition: &Definition| definition.name == item.name;
+        match index.filter(|index| file.facts.definitions.get(*index).is_some_and(same)) {
+            Some(index) => Ok((file.id, index)),
+            None if index.is_none() => Err("a module is not callable".to_owned()),
+            None => file
+                .facts
+                .definitions
+                .iter()
+                .position(same)
+                .map(|index| (file.id, index))
+                .ok_or_else(|| format!("{path} no longer defines {}", item.name)),
+        }
+    }
+
+    fn item(&self, file: FileId, index: usize) -> Option<CallHierarchyItem> {
+        let entry = self.snapshot.file(file)?;
+        let definition = entry.facts.definitions.get(index)?;
+        let text = self.text(&entry.path);
+        Some(CallHierarchyItem {
+            name: definition.name.clone(),
+            kind: symbol_kind(definition.kind),
+            tags: None,
+            detail: Some(match &definition.owner {
+                Some(owner) => format!("{owner} · {}", entry.path),
+                None => entry.path.to_string(),
+            }),
+            uri: file_uri(self.root, &entry.path)?,
+            range: range(&text, &definition.span, self.encoding),
+            selection_range: range(&text, &definition.name_span, self.encoding),
+            data: Some(serde_json::json!({ "path": &*entry.path, "definition": index })),
+        })
+    }
+
+    /// The caller for calls made at a file's top level: the file itself.
+    fn module_item(&self, file: FileId) -> Option<CallHierarchyItem> {
+        let entry = self.snapshot.file(file)?;
+        let start = Position { line: 0, character: 0 };
+        Some(CallHierarchyItem {
+            name: entry.path.rsplit('/').next().unwrap_or(&entry.path).to_owned(),
+            kind: SymbolKind::FILE,
+            tags: None,
+            detail: Some(entry.path.to_string()),
+            uri: file_uri(self.root, &entry.path)?,
+            range: Range { start, end: start },
+            selection_range: Range { start, end: start },
+            data: Some(serde_json::json!({ "path": &*entry.path })),
+        })
+    }
+
+    /// The text positions are computed in: the editor's for open files, else the disk's.
+    fn text(&self, path: &str) -> String {
+        match self.documents.get(path) {
+            Some(document) => document.text.to_string(),
+            None => std::fs::read(self.root.join(path))
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+fn contains(span: &thread_extractors::Span, offset: u32) -> bool {
+    span.start_byte <= offset && offset <= span.end_byte
+}
+
+fn callable_or_type(definition: &Definition) -> bool {
+    definition.kind.is_callable()
+        || matches!(definition.kind, DefinitionKind::Class | DefinitionKind::Struct | DefinitionKind::Macro)
+}
+
+/// `a.b.c` or `a::b::c` → (`Some("a.b")`, `c`); a bare name has no qualifier.
+fn split_callee<'c>(callee: &'c str, name: &'c str) -> (Option<&'c str>, &'c str) {
+    let qualifier = callee
+        .strip_suffix(name)
+        .and_then(|rest| rest.strip_suffix("::").or_else(|| rest.strip_suffix('.')))
+        .filter(|qualifier| !qualifier.is_empty());
+    (qualifier, name)
+}
+
+fn last_segment(qualifier: &str) -> &str {
+    qualifier.rsplit(['.', ':', '/']).next().unwrap_or(qualifier)
+}
+
+/// Whether `import` brings a module the code calls `qualifier`: its alias, its
+/// specifier as written, or the specifier's last segment (a Go package, a Rust module).
+fn names_module(import: &thread_extractors::Import, qualifier: &str) -> bool {
+    import.alias.as_deref() == Some(qualifier)
+        || import.specifier == qualifier
+        || (import.alias.is_none() && last_segment(&import.specifier) == last_segment(qualifier))
+}
+
+fn dedup(mut targets: Vec<Target>) -> Vec<Target> {
+    let mut seen = std::collections::HashSet::new();
+    targets.retain(|target| seen.insert(*target));
+    targets
+}
+
+fn symbol_kind(kind: DefinitionKind) -> SymbolKind {
+    match kind {
+        DefinitionKind::Function => SymbolKind::FUNCTION,
+        DefinitionKind::Method => SymbolKind::METHOD,
+        DefinitionKind::Class => SymbolKind::CLASS,
+        DefinitionKind::Struct => SymbolKind::STRUCT,
+        DefinitionKind::Enum => SymbolKind::ENUM,
+        DefinitionKind::Union => SymbolKind::STRUCT,
+        DefinitionKind::Trait | DefinitionKind::Interface => SymbolKind::INTERFACE,
+        DefinitionKind::TypeAlias => SymbolKind::TYPE_PARAMETER,
+        DefinitionKind::Constant => SymbolKind::CONSTANT,
+        DefinitionKind::Variable => SymbolKind::VARIABLE,
+        DefinitionKind::Module => SymbolKind::MODULE,
+        DefinitionKind::Macro => SymbolKind::FUNCTION,
+    }
+}

@@ -1,0 +1,172 @@
+//! Impact diagnostics, read from a snapshot. Each has source `thread` and a stable code:
+//!
+//! - `unresolved-import`: an import that should lead to a workspace file and leads to
+//!   none (standard-library and third-party imports are never reported);
+//! - `import-cycle`: an import whose target leads back to its file, with the cycle's
+//!   files in `relatedInformation`;
+//! - `broken-import`: a name imported from a workspace file that does not define it (any
+//!   more), pointing at that file.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
+
+use thread_engine::FileId;
+use thread_engine::snapshot::{FileEntry, Snapshot};
+use tower_lsp_server::ls_types::{
+    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position, Range, Uri,
+};
+
+use super::config::Settings;
+use super::documents::{Encoding, range};
+
+/// The diagnostics' `source`.
+pub(crate) const SOURCE: &str = "thread";
+
+/// What every file's diagnostics are computed from: one snapshot and its cycles.
+pub(crate) struct DiagnosticContext<'a> {
+    snapshot: &'a Snapshot,
+    root: &'a Path,
+    settings: &'a Settings,
+    encoding: Encoding,
+    /// Each file in a cycle, with the index of its strongly connected component.
+    component_of: HashMap<FileId, usize>,
+}
+
+impl<'a> DiagnosticContext<'a> {
+    pub(crate) fn new(snapshot: &'a Snapshot, root: &'a Path, settings: &'a Settings, encoding: Encoding) -> Self {
+        let component_of = snapshot
+            .cycles()
+            .into_iter()
+            .enumerate()
+            .flat_map(|(index, members)| members.into_iter().map(move |member| (member, index)))
+            .collect();
+        DiagnosticContext { snapshot, root, settings, encoding, component_of }
+    }
+
+    /// Files that are part of some import cycle.
+    pub(crate) fn files_in_cycles(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.component_of.keys().copied()
+    }
+
+    /// The diagnostics of `file`, whose current text is `text` (for positions).
+    pub(crate) fn for_file(&self, file: &FileEntry, text: &str) -> Vec<Diagnostic> {
+        let mut diagnostics = Vec::new();
+        let imports = &file.facts.imports;
+        if let Some(severity) = self.settings.severity("unresolved-import", DiagnosticSeverity::ERROR) {
+            for unresolved in file.unresolved.iter().filter(|unresolved| !unresolved.external) {
+                let Some(import) = imports.get(unresolved.import) else { continue };
+                diagnostics.push(diagnostic(
+                    range(text, &import.span, self.encoding),
+                    severity,
+                    "unresolved-import",
+                    format!("`{}` leads to no file in the workspace", import.specifier),
+                    Vec::new(),
+                ));
+            }
+        }
+        if let Some(severity) = self.settings.severity("import-cycle", DiagnosticSeverity::WARNING) {
+            let mut reported = Vec::new();
+            for link in &file.links {
+                if reported.contains(&link.import) || !self.same_cycle(file.id, link.to) {
+                    continue;
+                }
+                let Some(import) = imports.get(link.import) else { continue };
+                reported.push(link.import);
+                let cycle = self.path_back(link.to, file.id);
+                let names: Vec<&str> =
+                    std::iter::once(file.id).chain(cycle.iter().copied()).map(|id| self.snapshot.path(id)).collect();
+                let related = cycle.iter().filter_map(|id| self.location_of_file(*id, "in this cycle")).collect();
+                diagnostics.push(diagnostic(
+                    range(text, &import.span, self.encoding),
+                    severity,
+                    "import-cycle",
+                    format!("this import closes an import cycle: {}", names.join(" → ")),
+                    related,
+                ));
+            }
+        }
+        if let Some(severity) = self.settings.severity("broken-import", DiagnosticSeverity::ERROR) {
+            for missing in &file.missing {
+                let target = self.snapshot.path(missing.target);
+                let related = self
+                    .location_of_file(missing.target, &format!("`{target}` does not define `{}`", missing.name))
+                    .into_iter()
+                    .collect();
+                diagnostics.push(diagnostic(
+                    range(text, &missing.span, self.encoding),
+                    severity,
+                    "broken-import",
+                    format!("`{}` is imported from `{target}`, which does not define it", missing.name),
+                    related,
+                ));
+            }
+        }
+        diagnostics
+    }
+
+    fn same_cycle(&self, a: FileId, b: FileId) -> bool {
+        match (self.component_of.get(&a), self.component_of.get(&b)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    /// The shortest path of imports from `from` to `to` within their cycle, both ends
+    /// included. Breadth-first and iterative: cycles can span thousands of files.
+    fn path_back(&self, from: FileId, to: FileId) -> Vec<FileId> {
+        let mut previous: HashMap<FileId, FileId> = HashMap::new();
+        let mut queue = VecDeque::from([from]);
+        while let Some(current) = queue.pop_front() {
+            if current == to {
+                let mut path = vec![to];
+                let mut at = to;
+                while let Some(before) = previous.get(&at) {
+                    path.push(*before);
+                    at = *before;
+                }
+                path.reverse();
+                return path;
+            }
+            let Some(entry) = self.snapshot.file(current) else { continue };
+            for link in &entry.links {
+                if self.same_cycle(link.to, from) && link.to != from && !previous.contains_key(&link.to) {
+                    previous.insert(link.to, current);
+                    queue.push_back(link.to);
+                }
+            }
+        }
+        vec![from, to]
+    }
+
+    fn location_of_file(&self, id: FileId, message: &str) -> Option<DiagnosticRelatedInformation> {
+        let uri = file_uri(self.root, self.snapshot.path(id))?;
+        let start = Position { line: 0, character: 0 };
+        Some(DiagnosticRelatedInformation {
+            location: Location { uri, range: Range { start, end: start } },
+            message: message.to_owned(),
+        })
+    }
+}
+
+/// The URI of a workspace-relative path.
+pub(crate) fn file_uri(root: &Path, path: &str) -> Option<Uri> {
+    Uri::from_file_path(root.join(path))
+}
+
+fn diagnostic(
+    range: Range,
+    severity: DiagnosticSeverity,
+    code: &str,
+    message: String,
+    related: Vec<DiagnosticRelatedInformation>,
+) -> Diagnostic {
+    Diagnostic {
+        range,
+        severity: Some(severity),
+        code: Some(NumberOrString::String(code.to_owned())),
+        source: Some(SOURCE.to_owned()),
+        message,
+        related_information: if related.is_empty() { None } else { Some(related) },
+        ..Diagnostic::default()
+    }
+}

@@ -1,0 +1,300 @@
+//! `thread-lsp serve`: the language server on stdio.
+//!
+//! Ordering is safe by construction (see ARCHITECTURE.md):
+//!
+//! - notification handlers change the document store before any `.await` and then hand
+//!   the path to the analysis task;
+//! - the analysis task alone owns the graph;
+//! - request handlers read the newest immutable snapshot it published.
+
+mod analysis;
+mod calls;
+mod config;
+mod diagnostics;
+mod documents;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::{
+    CallHierarchyIncomingCall, CallHierarchyIncomingCallsParams, CallHierarchyItem, CallHierarchyOutgoingCall,
+    CallHierarchyOutgoingCallsParams, CallHierarchyPrepareParams, CallHierarchyServerCapability,
+    DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWatchedFilesRegistrationOptions,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileSystemWatcher, GlobPattern,
+    InitializeParams, InitializeResult, InitializedParams, MessageType, PositionEncodingKind, Registration,
+    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, Uri,
+};
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use analysis::{Analysis, AnalysisSetup, Published, Work};
+use config::Settings;
+use documents::{Documents, Encoding};
+
+/// The files whose changes on disk matter: sources of the four languages and the
+/// project files that steer resolution.
+const WATCHED: &[&str] = &[
+    "**/*.{rs,py,pyi,ts,tsx,mts,cts,js,jsx,mjs,cjs,go}",
+    "**/{Cargo.toml,pyproject.toml,tsconfig.json,jsconfig.json,package.json,go.mod,go.work}",
+];
+
+/// Serves LSP on stdin and stdout until the client exits.
+pub(crate) fn run() -> anyhow::Result<std::process::ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async {
+        let handle = tokio::runtime::Handle::current();
+        let (service, socket) = LspService::build(|client| ThreadServer::new(client, handle))
+            .custom_method("thread/stats", ThreadServer::stats)
+            .finish();
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+    });
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// What `initialize` settled.
+struct Session {
+    root: PathBuf,
+    settings: Settings,
+    encoding: Encoding,
+    progress: bool,
+}
+
+struct ThreadServer {
+    client: Client,
+    runtime: tokio::runtime::Handle,
+    documents: Arc<Documents>,
+    session: OnceLock<Session>,
+    analysis: OnceLock<Analysis>,
+}
+
+impl ThreadServer {
+    fn new(client: Client, runtime: tokio::runtime::Handle) -> ThreadServer {
+        ThreadServer { client, runtime, documents: Arc::default(), session: OnceLock::new(), analysis: OnceLock::new() }
+    }
+
+    fn encoding(&self) -> Encoding {
+        self.session.get().map_or(Encoding::Utf16, |session| session.encoding)
+    }
+
+    /// The workspace-relative path of `uri`, for files under the root.
+    fn relative_path(&self, uri: &Uri) -> Option<String> {
+        let root = &self.session.get()?.root;
+        let path = uri.to_file_path()?;
+        relative_to(root, &path)
+    }
+
+    fn send(&self, work: Work) {
+        if let Some(analysis) = self.analysis.get() {
+            let _ = analysis.work.send(work);
+        }
+    }
+
+    /// The newest published state, for request handlers.
+    fn published(&self) -> Arc<Published> {
+        self.analysis.get().map(|analysis| analysis.published.borrow().clone()).unwrap_or_default()
+    }
+
+    /// `thread/stats`: files, edges, cache hit rate, the last analysis and the store.
+    async fn stats(&self) -> Result<serde_json::Value> {
+        let published = self.published();
+        let edges: usize = published.snapshot.files().map(|file| file.links.len()).sum();
+        let hit_rate = if published.cache_lookups == 0 {
+            1.0
+        } else {
+            published.cache_hits as f64 / published.cache_lookups as f64
+        };
+        Ok(serde_json::json!({
+            "ready": published.ready,
+            "files": published.snapshot.len(),
+            "edges": edges,
+            "revision": published.snapshot.revision(),
+            "cacheHitRate": hit_rate,
+            "lastAnalysis": {
+                "changed": published.last_changed,
+                "affected": published.last_affected,
+                "milliseconds": published.last_elapsed.as_secs_f64() * 1000.0,
+            },
+            "store": published.store,
+            "saves": published.saves.as_ref().map(|saves| serde_json::json!({
+                "submitted": saves.submitted,
+                "saved": saves.saved,
+                "failing": saves.failing,
+            })),
+        }))
+    }
+}
+
+/// `path` relative to `root`, with forward slashes; `None` outside the root.
+fn relative_to(root: &Path, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(root).ok()?;
+    let parts: Vec<String> =
+        relative.components().map(|part| part.as_os_str().to_string_lossy().into_owned()).collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+impl LanguageServer for ThreadServer {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let root = params
+            .workspace_folders
+            .as_ref()
+            .and_then(|folders| folders.first())
+            .and_then(|folder| folder.uri.to_file_path().map(|path| path.into_owned()))
+            .or_else(|| {
+                #[allow(deprecated)]
+                params.root_uri.as_ref().and_then(|uri| uri.to_file_path().map(|path| path.into_owned()))
+            })
+            .ok_or_else(|| Error::invalid_params("Thread needs a workspace folder (or rootUri) on disk"))?;
+        let root = root.canonicalize().unwrap_or(root);
+        let offered = params.capabilities.general.as_ref().and_then(|general| general.position_encodings.clone());
+        let encoding = if offered.is_some_and(|kinds| kinds.contains(&PositionEncodingKind::UTF8)) {
+            Encoding::Utf8
+        } else {
+            Encoding::Utf16
+        };
+        let (settings, problem) = Settings::from_options(params.initialization_options.as_ref());
+        if let Some(problem) = problem {
+            tracing::warn!("{problem}");
+            self.client.show_message(MessageType::WARNING, problem).await;
+        }
+        let progress =
+            params.capabilities.window.as_ref().and_then(|window| window.work_done_progress).unwrap_or(false);
+        let _ = self.session.set(Session { root, settings, encoding, progress });
+
+        let sync = TextDocumentSyncOptions {
+            open_close: Some(true),
+            change: Some(TextDocumentSyncKind::INCREMENTAL),
+            save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+            ..TextDocumentSyncOptions::default()
+        };
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(match encoding {
+                    Encoding::Utf8 => PositionEncodingKind::UTF8,
+                    Encoding::Utf16 => PositionEncodingKind::UTF16,
+                }),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(sync)),
+                call_hierarchy_provider: Some(CallHierarchyServerCapability::Simple(true)),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "thread-lsp".to_owned(),
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let Some(session) = self.session.get() else { return };
+        let setup = AnalysisSetup {
+            client: self.client.clone(),
+            root: session.root.clone(),
+            settings: session.settings.clone(),
+            documents: Arc::clone(&self.documents),
+            encoding: session.encoding,
+            runtime: self.runtime.clone(),
+            progress: session.progress,
+        };
+        match analysis::start(setup) {
+            Ok(analysis) => {
+                let _ = self.analysis.set(analysis);
+            }
+            Err(error) => {
+                self.client
+                    .show_message(MessageType::ERROR, format!("Thread cannot start its analysis: {error}"))
+                    .await;
+            }
+        }
+        let watchers = WATCHED
+            .iter()
+            .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String((*glob).to_owned()), kind: None })
+            .collect();
+        let registration = Registration {
+            id: "thread-watched-files".to_owned(),
+            method: "workspace/didChangeWatchedFiles".to_owned(),
+            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions { watchers }).ok(),
+        };
+        // Clients without dynamic registration refuse; edits in the editor still count.
+        if let Err(error) = self.client.register_capability(vec![registration]).await {
+            tracing::info!("the client does not watch files for Thread: {error}");
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        // Edits not yet in the store are saved before the client stops us.
+        let (reply, saved) = tokio::sync::oneshot::channel();
+        self.send(Work::Flush(reply));
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(15), saved).await;
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let document = params.text_document;
+        let Some(path) = self.relative_path(&document.uri) else { return };
+        self.documents.open(&path, document.text, document.version);
+        self.send(Work::Edited(path));
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let Some(path) = self.relative_path(&params.text_document.uri) else { return };
+        match self.documents.change(&path, params.text_document.version, params.content_changes, self.encoding()) {
+            Ok(0) => {}
+            Ok(clamped) => tracing::warn!(%path, clamped, "an edit reached past the end of the document; clamped"),
+            Err(error) => {
+                tracing::warn!("{error}");
+                return;
+            }
+        }
+        self.send(Work::Edited(path));
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {
+        // The buffer's text is already what the graph holds.
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let Some(path) = self.relative_path(&params.text_document.uri) else { return };
+        self.documents.close(&path);
+        self.send(Work::Closed(path));
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let paths: Vec<String> = params.changes.iter().filter_map(|change| self.relative_path(&change.uri)).collect();
+        if !paths.is_empty() {
+            self.send(Work::DiskChanged(paths));
+        }
+    }
+
+    async fn prepare_call_hierarchy(
+        &self,
+        params: CallHierarchyPrepareParams,
+    ) -> Result<Option<Vec<CallHierarchyItem>>> {
+        let position = params.text_document_position_params;
+        let Some(path) = self.relative_path(&position.text_document.uri) else { return Ok(None) };
+        let Some(session) = self.session.get() else { return Ok(None) };
+        let published = self.published();
+        let view = calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding);
+        Ok(view.prepare(&path, position.position))
+    }
+
+    async fn incoming_calls(
+        &self,
+        params: CallHierarchyIncomingCallsParams,
+    ) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
+        let Some(session) = self.session.get() else { return Ok(None) };
+        let published = self.published();
+        let view = calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding);
+        view.incoming(&params.item).map_err(Error::invalid_params)
+    }
+
+    async fn outgoing_calls(
+        &self,
+        params: CallHierarchyOutgoingCallsParams,
+    ) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
+        let Some(session) = self.session.get() else { return Ok(None) };
+        let published = self.published();
+        let view = calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding);
+        view.outgoing(&params.item).map_err(Error::invalid_params)
+    }
+}
