@@ -45,6 +45,8 @@ pub(crate) struct Published {
     pub(crate) snapshot: Snapshot,
     /// False until the workspace has been indexed.
     pub(crate) ready: bool,
+    /// The documents' generation this snapshot has taken in (see `Documents`).
+    pub(crate) generation: u64,
     /// The last analysis: files changed and affected, and how long it took.
     pub(crate) last_changed: usize,
     pub(crate) last_affected: usize,
@@ -198,6 +200,8 @@ impl Task {
     /// and externally changed ones.
     fn analyse(&mut self, batch: Vec<Work>) {
         let Some(host) = self.host.as_mut() else { return };
+        // Read before the texts: the texts taken in are at least this new.
+        let generation = self.setup.documents.generation();
         let mut from_editor = BTreeSet::new();
         let mut from_disk = BTreeSet::new();
         for work in batch {
@@ -231,6 +235,8 @@ impl Task {
             changes.push(disk_change(&self.setup.root, &path));
         }
         if changes.is_empty() && self.stats.ready && self.stats.snapshot.revision() == host.snapshot().revision() {
+            self.stats.generation = generation;
+            let _ = self.publisher.send(Arc::new(self.stats.clone()));
             return;
         }
         let report = host.apply(changes);
@@ -239,6 +245,7 @@ impl Task {
         self.stats.last_changed = report.changed.len();
         self.stats.last_affected = report.affected.len();
         self.stats.last_elapsed = report.elapsed;
+        self.stats.generation = generation;
         self.stats.cache_hits += report.cache.hits;
         self.stats.cache_lookups += report.cache.hits + report.cache.misses;
         let anything_changed = !report.changed.is_empty() || !report.affected.is_empty();

@@ -32,6 +32,9 @@ pub(crate) struct Document {
 #[derive(Debug, Default)]
 pub(crate) struct Documents {
     open: Mutex<HashMap<String, Document>>,
+    /// Counts every open, change and close: a request waits until the analysis has
+    /// taken in the count it saw, so it reads what was edited before it.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 /// What went wrong applying a change; the document keeps its text.
@@ -47,12 +50,23 @@ impl Documents {
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// How many opens, changes and closes there have been.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn bump(&self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
     pub(crate) fn open(&self, path: &str, text: String, version: i32) {
         self.open_documents().insert(path.to_owned(), Document { text: text.into(), version });
+        self.bump();
     }
 
     pub(crate) fn close(&self, path: &str) {
         self.open_documents().remove(path);
+        self.bump();
     }
 
     /// The paths of every open document.
@@ -92,6 +106,8 @@ impl Documents {
         }
         document.text = text.into();
         document.version = version;
+        drop(open);
+        self.bump();
         Ok(clamped)
     }
 }

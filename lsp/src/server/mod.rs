@@ -12,6 +12,7 @@ mod calls;
 mod config;
 mod diagnostics;
 mod documents;
+mod framing;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -46,9 +47,13 @@ pub(crate) fn run() -> anyhow::Result<std::process::ExitCode> {
         let handle = tokio::runtime::Handle::current();
         let (service, socket) = LspService::build(|client| ThreadServer::new(client, handle))
             .custom_method("thread/stats", ThreadServer::stats)
+            .custom_method(framing::MALFORMED, ThreadServer::malformed)
             .finish();
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+        Server::new(framing::checked(tokio::io::stdin()), tokio::io::stdout(), socket).serve(service).await;
     });
+    // The reader of stdin may still be blocked in a read that never returns; the store
+    // was flushed at `shutdown`, so nothing is left to wait for.
+    runtime.shutdown_background();
     Ok(std::process::ExitCode::SUCCESS)
 }
 
@@ -90,14 +95,31 @@ impl ThreadServer {
         }
     }
 
-    /// The newest published state, for request handlers.
-    fn published(&self) -> Arc<Published> {
-        self.analysis.get().map(|analysis| analysis.published.borrow().clone()).unwrap_or_default()
+    /// The newest published state, for request handlers. Once the workspace is
+    /// indexed, it waits (briefly) until the analysis has taken in every edit sent
+    /// before this request; while indexing, it answers from what is known.
+    async fn published(&self) -> Arc<Published> {
+        let Some(analysis) = self.analysis.get() else { return Arc::default() };
+        let wanted = self.documents.generation();
+        let mut receiver = analysis.published.clone();
+        let caught_up = receiver.wait_for(|published| !published.ready || published.generation >= wanted);
+        match tokio::time::timeout(std::time::Duration::from_secs(5), caught_up).await {
+            Ok(Ok(published)) => published.clone(),
+            _ => analysis.published.borrow().clone(),
+        }
+    }
+
+    /// A message from the editor that could not be decoded (see `framing`): reported,
+    /// then ignored.
+    async fn malformed(&self, params: serde_json::Value) {
+        let problem = params.get("problem").and_then(serde_json::Value::as_str).unwrap_or("unknown");
+        tracing::warn!("ignored a malformed message from the editor: {problem}");
+        self.client.log_message(MessageType::ERROR, format!("Thread ignored a malformed message: {problem}")).await;
     }
 
     /// `thread/stats`: files, edges, cache hit rate, the last analysis and the store.
     async fn stats(&self) -> Result<serde_json::Value> {
-        let published = self.published();
+        let published = self.published().await;
         let edges: usize = published.snapshot.files().map(|file| file.links.len()).sum();
         let hit_rate = if published.cache_lookups == 0 {
             1.0
@@ -273,7 +295,7 @@ impl LanguageServer for ThreadServer {
         let position = params.text_document_position_params;
         let Some(path) = self.relative_path(&position.text_document.uri) else { return Ok(None) };
         let Some(session) = self.session.get() else { return Ok(None) };
-        let published = self.published();
+        let published = self.published().await;
         let view = calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding);
         Ok(view.prepare(&path, position.position))
     }
@@ -283,7 +305,7 @@ impl LanguageServer for ThreadServer {
         params: CallHierarchyIncomingCallsParams,
     ) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
         let Some(session) = self.session.get() else { return Ok(None) };
-        let published = self.published();
+        let published = self.published().await;
         let view = calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding);
         view.incoming(&params.item).map_err(Error::invalid_params)
     }
@@ -293,7 +315,7 @@ impl LanguageServer for ThreadServer {
         params: CallHierarchyOutgoingCallsParams,
     ) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
         let Some(session) = self.session.get() else { return Ok(None) };
-        let published = self.published();
+        let published = self.published().await;
         let view = calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding);
         view.outgoing(&params.item).map_err(Error::invalid_params)
     }

@@ -1,0 +1,271 @@
+//! `thread-lsp serve` driven over stdio by a scripted client, the way editors drive it.
+
+mod lsp_client;
+
+use lsp_client::{Client, codes, workspace};
+use serde_json::{Value, json};
+
+fn progress_capabilities() -> Value {
+    json!({ "window": { "workDoneProgress": true } })
+}
+
+fn memory_store() -> Value {
+    json!({ "store": "memory" })
+}
+
+#[test]
+fn initialize_reports_progress_then_diagnostics() {
+    let dir = workspace(&[
+        ("app/__init__.py", ""),
+        ("app/a.py", "import app.b\nimport app.nowhere\nimport os\n"),
+        ("app/b.py", "import app.a\n"),
+    ]);
+    let mut client = Client::start(dir.path(), progress_capabilities(), memory_store());
+    let begin = client.wait_for(|message| message["method"] == "$/progress");
+    assert_eq!(begin["params"]["value"]["kind"], "begin", "{begin}");
+    client.wait_for(|message| message["method"] == "$/progress" && message["params"]["value"]["kind"] == "end");
+
+    let a = client.diagnostics_for("app/a.py", |_| true);
+    let mut found = codes(&a);
+    found.sort();
+    assert_eq!(found, ["import-cycle", "unresolved-import"], "{a}");
+    let unresolved =
+        a["diagnostics"].as_array().and_then(|all| all.iter().find(|d| d["code"] == "unresolved-import")).cloned();
+    let unresolved = unresolved.expect("unresolved-import");
+    assert_eq!(unresolved["source"], "thread");
+    assert_eq!(unresolved["range"]["start"], json!({ "line": 1, "character": 7 }), "on the module: {unresolved}");
+    let cycle = a["diagnostics"].as_array().and_then(|all| all.iter().find(|d| d["code"] == "import-cycle")).cloned();
+    let cycle = cycle.expect("import-cycle");
+    assert_eq!(cycle["range"]["start"]["line"], 0, "at the import that closes the cycle: {cycle}");
+    assert!(cycle["relatedInformation"].as_array().is_some_and(|related| !related.is_empty()), "{cycle}");
+    let b = client.diagnostics_for("app/b.py", |_| true);
+    assert_eq!(codes(&b), ["import-cycle"], "{b}");
+    client.shutdown();
+}
+
+#[test]
+fn a_burst_of_edits_ends_in_diagnostics_for_the_final_text_only() {
+    let dir = workspace(&[("app/__init__.py", ""), ("app/util.py", "X = 1\n"), ("app/main.py", "")]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    client.open("app/main.py", "python", "");
+    // 100 one-character edits: `import app.util` (unresolved until its last letter),
+    // then a comment.
+    let typed = format!("import app.util\n# {}", "x".repeat(82));
+    assert_eq!(typed.chars().count(), 100);
+    let (mut line, mut character) = (0, 0);
+    for (version, letter) in typed.chars().enumerate() {
+        client.edit("app/main.py", version as i64 + 1, [line, character, line, character], &letter.to_string());
+        if letter == '\n' {
+            (line, character) = (line + 1, 0);
+        } else {
+            character += 1;
+        }
+    }
+    let last = client.diagnostics_for("app/main.py", |params| params["version"] == 100);
+    assert_eq!(codes(&last), Vec::<String>::new(), "the final text imports a real module: {last}");
+    // Nothing about an older version may follow.
+    client.request("thread/stats", Value::Null);
+    let uri = client.uri("app/main.py");
+    let published: Vec<i64> = client
+        .seen
+        .iter()
+        .filter(|message| message["method"] == "textDocument/publishDiagnostics" && message["params"]["uri"] == uri)
+        .filter_map(|message| message["params"]["version"].as_i64())
+        .collect();
+    assert!(published.iter().all(|version| *version <= 100), "{published:?}");
+    assert!(published.windows(2).all(|pair| pair[0] <= pair[1]), "versions only grow: {published:?}");
+    eprintln!("100 edits gave {} diagnostics publications before the final one", published.len());
+    client.shutdown();
+}
+
+#[test]
+fn a_request_right_after_a_change_sees_the_new_text() {
+    let dir = workspace(&[("app.py", "def old():\n    pass\n")]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    client.open("app.py", "python", "def old():\n    pass\n");
+    let mut first_line = "def old():".to_owned();
+    for round in 0..20 {
+        let name = format!("brand_new_{round}");
+        let line = format!("def {name}():");
+        client.edit("app.py", round + 1, [0, 0, 0, first_line.len() as u32], &line);
+        first_line = line;
+        let answer = client.request(
+            "textDocument/prepareCallHierarchy",
+            json!({ "textDocument": { "uri": client.uri("app.py") }, "position": { "line": 0, "character": 6 } }),
+        );
+        assert_eq!(answer["result"][0]["name"], json!(name), "round {round}: {answer}");
+    }
+    client.shutdown();
+}
+
+#[test]
+fn an_edit_in_one_file_breaks_and_then_fixes_an_unopened_dependent() {
+    let models = "class User:\n    pass\n";
+    let dir = workspace(&[
+        ("app/__init__.py", ""),
+        ("app/models.py", models),
+        ("app/views.py", "from app.models import User\n\n\ndef show():\n    return User()\n"),
+    ]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    client.open("app/models.py", "python", models);
+    // Rename the class in the buffer only: views.py is not open and not saved over.
+    client.edit("app/models.py", 1, [0, 6, 0, 10], "Person");
+    let broken = client.diagnostics_for("app/views.py", |params| !codes(params).is_empty());
+    assert_eq!(codes(&broken), ["broken-import"], "{broken}");
+    let diagnostic = &broken["diagnostics"][0];
+    assert_eq!(diagnostic["range"]["start"], json!({ "line": 0, "character": 23 }), "at the name: {diagnostic}");
+    assert!(diagnostic["message"].as_str().is_some_and(|message| message.contains("User")), "{diagnostic}");
+    assert_eq!(diagnostic["relatedInformation"][0]["location"]["uri"], json!(client.uri("app/models.py")));
+
+    client.edit("app/models.py", 2, [0, 6, 0, 12], "User");
+    let fixed = client.diagnostics_for("app/views.py", |params| codes(params).is_empty());
+    assert_eq!(codes(&fixed), Vec::<String>::new(), "cleared once fixed: {fixed}");
+    client.shutdown();
+}
+
+/// Each language's fixture: files, the file and position of the callee's name, the
+/// caller's name and file.
+struct CallFixture {
+    files: &'static [(&'static str, &'static str)],
+    callee: (&'static str, u32, u32),
+    caller: (&'static str, &'static str),
+}
+
+const CALL_FIXTURES: &[CallFixture] = &[
+    CallFixture {
+        files: &[
+            ("app/__init__.py", ""),
+            ("app/util.py", "def helper():\n    return 1\n"),
+            ("app/main.py", "from app.util import helper as h\n\n\ndef run():\n    return h() + h()\n"),
+        ],
+        callee: ("app/util.py", 0, 5),
+        caller: ("run", "app/main.py"),
+    },
+    CallFixture {
+        files: &[
+            ("src/util.ts", "export function helper(): number {\n  return 1;\n}\n"),
+            (
+                "src/main.ts",
+                "import { helper } from './util';\n\nexport function run(): number {\n  return helper();\n}\n",
+            ),
+        ],
+        callee: ("src/util.ts", 0, 17),
+        caller: ("run", "src/main.ts"),
+    },
+    CallFixture {
+        files: &[
+            ("go.mod", "module example.com/m\n\ngo 1.21\n"),
+            ("util/util.go", "package util\n\nfunc Helper() int {\n\treturn 1\n}\n"),
+            (
+                "main.go",
+                "package main\n\nimport \"example.com/m/util\"\n\nfunc run() int {\n\treturn util.Helper()\n}\n",
+            ),
+        ],
+        callee: ("util/util.go", 2, 6),
+        caller: ("run", "main.go"),
+    },
+    CallFixture {
+        files: &[
+            ("Cargo.toml", "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            ("src/util.rs", "pub fn helper() -> i32 {\n    1\n}\n"),
+            ("src/lib.rs", "mod util;\n\npub fn run() -> i32 {\n    util::helper()\n}\n"),
+        ],
+        callee: ("src/util.rs", 0, 8),
+        caller: ("run", "src/lib.rs"),
+    },
+];
+
+#[test]
+fn call_hierarchy_crosses_files_in_every_language() {
+    for fixture in CALL_FIXTURES {
+        let dir = workspace(fixture.files);
+        let mut client = Client::start(dir.path(), json!({}), memory_store());
+        let (path, line, character) = fixture.callee;
+        let prepared = client.request(
+            "textDocument/prepareCallHierarchy",
+            json!({ "textDocument": { "uri": client.uri(path) }, "position": { "line": line, "character": character } }),
+        );
+        let item = prepared["result"][0].clone();
+        assert!(item.is_object(), "{path}: {prepared}");
+
+        let incoming = client.request("callHierarchy/incomingCalls", json!({ "item": item }));
+        let callers = incoming["result"].as_array().cloned().unwrap_or_default();
+        let (caller_name, caller_path) = fixture.caller;
+        let caller = callers
+            .iter()
+            .find(|call| call["from"]["name"] == caller_name)
+            .unwrap_or_else(|| panic!("{path}: {incoming}"));
+        assert_eq!(caller["from"]["uri"], json!(client.uri(caller_path)), "{incoming}");
+        assert!(caller["fromRanges"].as_array().is_some_and(|ranges| !ranges.is_empty()), "{incoming}");
+
+        let outgoing = client.request("callHierarchy/outgoingCalls", json!({ "item": caller["from"] }));
+        let callees = outgoing["result"].as_array().cloned().unwrap_or_default();
+        assert!(
+            callees.iter().any(|call| call["to"]["name"] == item["name"] && call["to"]["uri"] == item["uri"]),
+            "{path}: {outgoing}"
+        );
+        client.shutdown();
+    }
+}
+
+#[test]
+fn positions_count_utf16_units_unless_utf8_is_negotiated() {
+    let line = "s = \"😀ж\"; import app.nowhere\n";
+    // The diagnostic sits on the module's name.
+    let prefix = &line[..line.find("app.nowhere").expect("the module")];
+    for (capabilities, expected) in [
+        (json!({}), prefix.encode_utf16().count()),
+        (json!({ "general": { "positionEncodings": ["utf-8", "utf-16"] } }), prefix.len()),
+    ] {
+        let dir = workspace(&[("app/__init__.py", ""), ("app/a.py", line)]);
+        let mut client = Client::start(dir.path(), capabilities.clone(), memory_store());
+        let published = client.diagnostics_for("app/a.py", |params| !codes(params).is_empty());
+        assert_eq!(
+            published["diagnostics"][0]["range"]["start"]["character"],
+            json!(expected),
+            "{capabilities}: {published}"
+        );
+        client.shutdown();
+    }
+}
+
+#[test]
+fn malformed_requests_and_out_of_range_edits_get_errors_not_a_crash() {
+    let dir = workspace(&[("a.py", "def f():\n    pass\n")]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    let missing = client.request("textDocument/prepareCallHierarchy", json!({ "nonsense": true }));
+    assert!(missing["error"]["code"].is_i64(), "{missing}");
+    let unknown = client.request("thread/noSuchThing", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    let fake = client.request(
+        "callHierarchy/incomingCalls",
+        json!({ "item": {
+        "name": "f", "kind": 12, "uri": client.uri("a.py"),
+        "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } },
+        "selectionRange": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } },
+        "data": { "path": "not/there.py", "definition": 3 } } }),
+    );
+    assert!(fake["error"]["message"].as_str().is_some_and(|message| message.contains("not/there.py")), "{fake}");
+
+    client.open("a.py", "python", "def f():\n    pass\n");
+    client.edit("a.py", 1, [40, 2, 99, 7], "\ndef g():\n    pass\n");
+    client.edit("a.py", 2, [0, 500, 0, 900], "");
+    client.edit("unopened.py", 1, [0, 0, 0, 0], "x");
+    let answer = client.request(
+        "textDocument/prepareCallHierarchy",
+        json!({ "textDocument": { "uri": client.uri("a.py") }, "position": { "line": 3, "character": 5 } }),
+    );
+    assert_eq!(answer["result"][0]["name"], "g", "the clamped edit landed at the end: {answer}");
+    // Bodies that are not JSON, or not JSON-RPC, and a frame without a length: each is
+    // reported and ignored, and the server carries on.
+    client.send_raw("{not json");
+    client.send_raw(r#"{"jsonrpc":"2.0","id":"x","method":42}"#);
+    client.send_raw_frame("Content-Type: nothing\r\n\r\n");
+    for _ in 0..2 {
+        let logged = client.wait_for(|message| message["method"] == "window/logMessage");
+        assert!(logged["params"]["message"].as_str().is_some_and(|text| text.contains("malformed")), "{logged}");
+    }
+    let stats = client.request("thread/stats", Value::Null);
+    assert_eq!(stats["result"]["ready"], true, "{stats}");
+    client.shutdown();
+}
