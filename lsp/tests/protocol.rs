@@ -1,5 +1,8 @@
 //! `thread-lsp serve` driven over stdio by a scripted client, the way editors drive it.
 
+// One test reports how many publications a burst of edits gave.
+#![allow(clippy::print_stderr)]
+
 mod lsp_client;
 
 use lsp_client::{Client, codes, workspace};

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
@@ -13,22 +13,22 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 /// How long a test waits for an answer before it fails.
-pub const PATIENCE: Duration = Duration::from_secs(30);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(30);
 
-pub struct Client {
+pub(crate) struct Client {
     child: Child,
     stdin: ChildStdin,
     incoming: Receiver<Value>,
     next_id: i64,
     /// Notifications and requests seen while waiting for something else.
-    pub seen: Vec<Value>,
-    pub root: PathBuf,
+    pub(crate) seen: Vec<Value>,
+    pub(crate) root: PathBuf,
 }
 
 impl Client {
     /// Starts the server on `root` and completes `initialize`/`initialized` with these
     /// client capabilities and options.
-    pub fn start(root: &Path, capabilities: Value, options: Value) -> Client {
+    pub(crate) fn start(root: &Path, capabilities: Value, options: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_thread-lsp"))
             .arg("serve")
             .stdin(Stdio::piped())
@@ -66,7 +66,7 @@ impl Client {
     }
 
     /// Polls `thread/stats` until the workspace is indexed.
-    pub fn wait_until_ready(&mut self) {
+    pub(crate) fn wait_until_ready(&mut self) {
         let deadline = Instant::now() + PATIENCE;
         while self.request("thread/stats", Value::Null)["result"]["ready"] != true {
             assert!(Instant::now() < deadline, "the workspace was not indexed in {PATIENCE:?}");
@@ -74,52 +74,52 @@ impl Client {
         }
     }
 
-    pub fn uri(&self, path: &str) -> String {
+    pub(crate) fn uri(&self, path: &str) -> String {
         let full = if path.is_empty() { self.root.clone() } else { self.root.join(path) };
         format!("file://{}", full.display())
     }
 
-    pub fn send(&mut self, message: &Value) {
+    pub(crate) fn send(&mut self, message: &Value) {
         self.send_raw(&message.to_string());
     }
 
     /// Writes `bytes` as they are, framing included.
-    pub fn send_raw_frame(&mut self, bytes: &str) {
+    pub(crate) fn send_raw_frame(&mut self, bytes: &str) {
         self.stdin.write_all(bytes.as_bytes()).expect("write to the server");
         self.stdin.flush().expect("flush");
     }
 
     /// Sends `body` framed, whatever it holds.
-    pub fn send_raw(&mut self, body: &str) {
+    pub(crate) fn send_raw(&mut self, body: &str) {
         write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write to the server");
         self.stdin.flush().expect("flush");
     }
 
-    pub fn notify(&mut self, method: &str, params: Value) {
+    pub(crate) fn notify(&mut self, method: &str, params: Value) {
         self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
     }
 
     /// Sends a request and returns its whole response (`result` or `error`).
-    pub fn request(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn request(&mut self, method: &str, params: Value) -> Value {
         let id = self.send_request(method, params);
         self.response(id)
     }
 
-    pub fn send_request(&mut self, method: &str, params: Value) -> i64 {
+    pub(crate) fn send_request(&mut self, method: &str, params: Value) -> i64 {
         let id = self.next_id;
         self.next_id += 1;
         self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
         id
     }
 
-    pub fn response(&mut self, id: i64) -> Value {
+    pub(crate) fn response(&mut self, id: i64) -> Value {
         self.wait_for(|message| message.get("id") == Some(&json!(id)) && message.get("method").is_none())
     }
 
     /// The first message matching `wanted`, among those already seen or else the next
     /// to arrive; others are kept in `seen`, and the server's requests are answered
     /// with `null`.
-    pub fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
         if let Some(position) = self.seen.iter().position(&wanted) {
             return self.seen.remove(position);
         }
@@ -143,7 +143,7 @@ impl Client {
     }
 
     /// The next diagnostics published for `path` that satisfy `wanted`.
-    pub fn diagnostics_for(&mut self, path: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) fn diagnostics_for(&mut self, path: &str, wanted: impl Fn(&Value) -> bool) -> Value {
         let uri = self.uri(path);
         self.wait_for(|message| {
             message["method"] == "textDocument/publishDiagnostics"
@@ -153,7 +153,7 @@ impl Client {
             .clone()
     }
 
-    pub fn open(&mut self, path: &str, language: &str, text: &str) {
+    pub(crate) fn open(&mut self, path: &str, language: &str, text: &str) {
         let uri = self.uri(path);
         self.notify(
             "textDocument/didOpen",
@@ -162,7 +162,7 @@ impl Client {
     }
 
     /// Replaces a range of an open document.
-    pub fn edit(&mut self, path: &str, version: i64, range: [u32; 4], text: &str) {
+    pub(crate) fn edit(&mut self, path: &str, version: i64, range: [u32; 4], text: &str) {
         let uri = self.uri(path);
         self.notify(
             "textDocument/didChange",
@@ -177,7 +177,7 @@ impl Client {
     }
 
     /// Shuts the server down and checks it exits cleanly.
-    pub fn shutdown(mut self) {
+    pub(crate) fn shutdown(mut self) {
         let answer = self.request("shutdown", Value::Null);
         assert!(answer.get("error").is_none(), "{answer}");
         self.notify("exit", Value::Null);
@@ -220,7 +220,7 @@ fn read_message(reader: &mut impl BufRead) -> Option<Value> {
 }
 
 /// Writes `files` (path, text) under a new temporary directory.
-pub fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+pub(crate) fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for (path, text) in files {
         let target = dir.path().join(path);
@@ -231,7 +231,7 @@ pub fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 /// The codes of a diagnostics notification's diagnostics.
-pub fn codes(params: &Value) -> Vec<String> {
+pub(crate) fn codes(params: &Value) -> Vec<String> {
     params["diagnostics"].as_array().map_or_else(Vec::new, |diagnostics| {
         diagnostics.iter().filter_map(|diagnostic| diagnostic["code"].as_str().map(str::to_owned)).collect()
     })
