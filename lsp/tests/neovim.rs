@@ -1,0 +1,73 @@
+//! A real editor: Debian's Neovim, headless, drives `thread-lsp serve` with its own LSP
+//! client (`tests/neovim/e2e.lua`). Diagnostics arrive, an unsaved edit in one file
+//! breaks an import in another and undoing it clears that, and incoming calls cross
+//! files. Without Neovim the test skips loudly; under `THREAD_CI=1` it fails.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn write(root: &std::path::Path, path: &str, text: &str) {
+    let target = root.join(path);
+    std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+    std::fs::write(target, text).expect("write");
+}
+
+#[test]
+#[allow(clippy::print_stderr)]
+fn neovim_shows_diagnostics_follows_edits_and_finds_incoming_calls() {
+    if Command::new("nvim").arg("--version").output().is_err() {
+        let message =
+            "the Neovim end-to-end test needs `nvim` (Debian: apt-get install neovim; or run .ci/install-test-tools)";
+        assert!(std::env::var_os("THREAD_CI").is_none(), "THREAD_CI is set, so this is a failure: {message}");
+        eprintln!("\n!!! SKIPPED: {message}\n");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("root");
+    write(&root, "app/__init__.py", "");
+    write(&root, "app/models.py", "class User:\n    pass\n\n\ndef helper():\n    return User()\n");
+    write(
+        &root,
+        "app/views.py",
+        "from app.models import User, helper\nimport app.nowhere\n\n\ndef show():\n    return helper()\n",
+    );
+    let result = root.join("result.json");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/neovim/e2e.lua");
+    let mut child = Command::new("nvim")
+        .args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", &format!("luafile {script}")])
+        .env("THREAD_LSP", env!("CARGO_BIN_EXE_thread-lsp"))
+        .env("THREAD_WORKSPACE", &root)
+        .env("THREAD_RESULT", &result)
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .expect("start nvim");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("nvim did not finish in two minutes");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&result).expect("the script wrote its result");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let steps = report["steps"].as_array().expect("steps");
+    let names: Vec<&str> = steps.iter().filter_map(|step| step["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "diagnostics arrive",
+            "an edit updates them",
+            "fixing clears them",
+            "prepare call hierarchy",
+            "incoming calls"
+        ],
+        "{report}"
+    );
+    for step in steps {
+        assert_eq!(step["ok"], true, "{step}");
+    }
+    eprintln!("Neovim: {report}");
+}
