@@ -1,0 +1,60 @@
+-- Thread for Neovim (0.7 and later), without plugins.
+--
+-- Put this file on your runtimepath (for example ~/.config/nvim/lua/thread.lua) and add
+--   require("thread").setup({ cmd = { "thread-lsp", "serve" } })
+-- to init.lua. Options:
+--   cmd           how to start the server (default: thread-lsp serve, from PATH)
+--   init_options  Thread's settings, as in the README's configuration reference,
+--                 e.g. { store = "postgres", databaseUrl = "postgres://..." }
+--   filetypes     which buffers attach (default: Rust, Python, TypeScript/JavaScript, Go)
+
+local M = {}
+
+local markers = { ".git", "Cargo.toml", "pyproject.toml", "package.json", "tsconfig.json", "go.mod", "go.work" }
+
+-- The nearest directory above `path` holding one of `markers`, else the file's directory.
+local function root_of(path)
+  local dir = vim.fn.fnamemodify(path, ":p:h")
+  local found = vim.fn.finddir(".git", dir .. ";")
+  for _, marker in ipairs(markers) do
+    local file = vim.fn.findfile(marker, dir .. ";")
+    if file ~= "" then
+      return vim.fn.fnamemodify(file, ":p:h")
+    end
+  end
+  if found ~= "" then
+    return vim.fn.fnamemodify(found, ":p:h:h")
+  end
+  return dir
+end
+
+function M.setup(options)
+  options = options or {}
+  local clients = {}
+  local filetypes = options.filetypes
+    or { "rust", "python", "typescript", "typescriptreact", "javascript", "javascriptreact", "go" }
+  vim.api.nvim_create_autocmd("FileType", {
+    pattern = filetypes,
+    callback = function(event)
+      local path = vim.api.nvim_buf_get_name(event.buf)
+      if path == "" then
+        return
+      end
+      local root = root_of(path)
+      if not clients[root] then
+        clients[root] = vim.lsp.start_client({
+          name = "thread",
+          cmd = options.cmd or { "thread-lsp", "serve" },
+          root_dir = root,
+          init_options = options.init_options or {},
+          flags = { debounce_text_changes = 0 },
+        })
+      end
+      if clients[root] then
+        vim.lsp.buf_attach_client(event.buf, clients[root])
+      end
+    end,
+  })
+end
+
+return M
