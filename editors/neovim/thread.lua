@@ -10,22 +10,27 @@
 
 local M = {}
 
-local markers = { ".git", "Cargo.toml", "pyproject.toml", "package.json", "tsconfig.json", "go.mod", "go.work" }
+local markers = { "Cargo.toml", "pyproject.toml", "setup.py", "package.json", "tsconfig.json", "go.mod", "go.work" }
 
--- The nearest directory above `path` holding one of `markers`, else the file's directory.
+-- The repository holding `path` (its `.git`), else the nearest directory above it with
+-- a project file, else the file's own directory.
 local function root_of(path)
   local dir = vim.fn.fnamemodify(path, ":p:h")
-  local found = vim.fn.finddir(".git", dir .. ";")
+  local git = vim.fn.finddir(".git", dir .. ";")
+  if git ~= "" then
+    return vim.fn.fnamemodify(git, ":p:h:h")
+  end
+  local nearest = nil
   for _, marker in ipairs(markers) do
     local file = vim.fn.findfile(marker, dir .. ";")
     if file ~= "" then
-      return vim.fn.fnamemodify(file, ":p:h")
+      local found = vim.fn.fnamemodify(file, ":p:h")
+      if nearest == nil or #found > #nearest then
+        nearest = found
+      end
     end
   end
-  if found ~= "" then
-    return vim.fn.fnamemodify(found, ":p:h:h")
-  end
-  return dir
+  return nearest or dir
 end
 
 function M.setup(options)

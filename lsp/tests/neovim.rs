@@ -1,5 +1,5 @@
 //! A real editor: Debian's Neovim, headless, drives `thread-lsp serve` with its own LSP
-//! client (`tests/neovim/e2e.lua`). Diagnostics arrive, an unsaved edit in one file
+//! client, set up by `editors/neovim/thread.lua` (`tests/neovim/e2e.lua`). Diagnostics arrive, an unsaved edit in one file
 //! breaks an import in another and undoing it clears that, and incoming calls cross
 //! files. Without Neovim the test skips loudly; under `THREAD_CI=1` it fails.
 
@@ -24,6 +24,8 @@ fn neovim_shows_diagnostics_follows_edits_and_finds_incoming_calls() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().canonicalize().expect("root");
+    // A project marker, as real projects have: the shipped setup finds the root by it.
+    write(&root, "pyproject.toml", "[project]\nname = \"app\"\n");
     write(&root, "app/__init__.py", "");
     write(&root, "app/models.py", "class User:\n    pass\n\n\ndef helper():\n    return User()\n");
     write(
@@ -36,6 +38,7 @@ fn neovim_shows_diagnostics_follows_edits_and_finds_incoming_calls() {
     let mut child = Command::new("nvim")
         .args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", &format!("luafile {script}")])
         .env("THREAD_LSP", env!("CARGO_BIN_EXE_thread-lsp"))
+        .env("THREAD_EDITORS", concat!(env!("CARGO_MANIFEST_DIR"), "/../editors"))
         .env("THREAD_WORKSPACE", &root)
         .env("THREAD_RESULT", &result)
         .env("XDG_STATE_HOME", dir.path().join("state"))
@@ -58,6 +61,7 @@ fn neovim_shows_diagnostics_follows_edits_and_finds_incoming_calls() {
     assert_eq!(
         names,
         [
+            "the shipped setup attaches",
             "diagnostics arrive",
             "an edit updates them",
             "fixing clears them",

@@ -1,7 +1,8 @@
--- Drives Neovim's own LSP client against thread-lsp, headless. Reads THREAD_LSP (the
--- server binary), THREAD_WORKSPACE (the fixture) and THREAD_RESULT (where to write
--- what happened, as JSON), then quits. Written for Neovim 0.7 (Debian bookworm) and
--- later: vim.lsp.start_client and buf_attach_client exist in both.
+-- Drives Neovim's own LSP client against thread-lsp, headless, through the setup this
+-- repository ships (editors/neovim/thread.lua). Reads THREAD_LSP (the server binary),
+-- THREAD_EDITORS (the editors/ directory), THREAD_WORKSPACE (the fixture) and
+-- THREAD_RESULT (where to write what happened, as JSON), then quits. Written for
+-- Neovim 0.7 (Debian bookworm) and later.
 
 local server = os.getenv("THREAD_LSP")
 local root = os.getenv("THREAD_WORKSPACE")
@@ -29,19 +30,18 @@ local function codes(bufnr)
 end
 
 local ok, failure = pcall(function()
+  package.path = os.getenv("THREAD_EDITORS") .. "/neovim/?.lua;" .. package.path
+  vim.cmd("filetype on")
+  require("thread").setup({ cmd = { server, "serve" }, init_options = { store = "memory" } })
+
   vim.cmd("edit " .. root .. "/app/models.py")
   local models = vim.api.nvim_get_current_buf()
   vim.cmd("edit " .. root .. "/app/views.py")
   local views = vim.api.nvim_get_current_buf()
-
-  local client_id = vim.lsp.start_client({
-    cmd = { server, "serve" },
-    root_dir = root,
-    init_options = { store = "memory" },
-    flags = { debounce_text_changes = 0 },
-  })
-  vim.lsp.buf_attach_client(models, client_id)
-  vim.lsp.buf_attach_client(views, client_id)
+  vim.wait(20000, function() return next(vim.lsp.buf_get_clients(views)) ~= nil end, 20)
+  local clients = vim.lsp.buf_get_clients(views)
+  local client_id = next(clients)
+  step("the shipped setup attaches", client_id ~= nil and clients[client_id].name == "thread", vim.inspect(vim.tbl_keys(clients)))
 
   -- 1. Diagnostics arrive: views.py imports a module that does not exist.
   local arrived = vim.wait(20000, function() return codes(views) == "unresolved-import" end, 20)
