@@ -83,8 +83,15 @@ pub(crate) fn start(setup: AnalysisSetup) -> std::io::Result<Analysis> {
     let (work, queue) = mpsc::unbounded_channel();
     let (publisher, published) = watch::channel(Arc::new(Published::default()));
     std::thread::Builder::new().name("thread-analysis".to_owned()).spawn(move || {
-        let mut task =
-            Task { setup, publisher, host: None, saver: None, published: HashMap::new(), stats: Published::default() };
+        let mut task = Task {
+            setup,
+            publisher,
+            host: None,
+            saver: None,
+            published: HashMap::new(),
+            cycles: Vec::new(),
+            stats: Published::default(),
+        };
         task.run(queue);
     })?;
     Ok(Analysis { work, published })
@@ -97,6 +104,9 @@ struct Task {
     saver: Option<WriteBehind>,
     /// The diagnostics last published per workspace-relative path, non-empty only.
     published: HashMap<String, Vec<Diagnostic>>,
+    /// The import cycles at the last publication: when they change, their files'
+    /// diagnostics are computed again even if the files themselves were not touched.
+    cycles: Vec<Vec<thread_engine::FileId>>,
     stats: Published,
 }
 
@@ -219,9 +229,14 @@ impl Task {
             }
         }
         let mut changes = Vec::new();
+        // Open documents get diagnostics for their new version even when nothing changed.
+        let mut edited = BTreeSet::new();
         for path in from_editor {
             match self.setup.documents.get(&path) {
-                Some(document) => changes.push(FileChange::write(path, document.text.as_bytes().to_vec())),
+                Some(document) => {
+                    edited.insert(path.clone());
+                    changes.push(FileChange::write(path, document.text.as_bytes().to_vec()));
+                }
                 // Closed again before we looked: the disk's text counts.
                 None => {
                     from_disk.insert(path);
@@ -254,7 +269,7 @@ impl Task {
             self.stats.saves = Some(saver.progress());
         }
         let _ = self.publisher.send(Arc::new(self.stats.clone()));
-        let touched: BTreeSet<String> = report.changed.iter().chain(&report.affected).cloned().collect();
+        let touched: BTreeSet<String> = report.changed.iter().chain(&report.affected).cloned().chain(edited).collect();
         self.publish_diagnostics(&touched);
     }
 
@@ -264,15 +279,20 @@ impl Task {
         self.publish_diagnostics(&all);
     }
 
-    /// Re-computes the diagnostics of `touched`, of files in cycles and of files that
-    /// had some, and publishes those that differ (always those of open documents, with
-    /// their version).
+    /// Re-computes the diagnostics of `touched` (and, when the import cycles changed, of
+    /// the files in the old and new cycles), and publishes those that differ (always
+    /// those of open documents, with their version). A file's diagnostics depend only
+    /// on itself, what it imports and the cycles, so nothing else can have changed.
     fn publish_diagnostics(&mut self, touched: &BTreeSet<String>) {
         let snapshot = self.stats.snapshot.clone();
         let context = DiagnosticContext::new(&snapshot, &self.setup.root, &self.setup.settings, self.setup.encoding);
         let mut candidates: BTreeSet<String> = touched.clone();
-        candidates.extend(context.files_in_cycles().map(|id| snapshot.path(id).to_owned()));
-        candidates.extend(self.published.keys().cloned());
+        if context.cycles() != self.cycles.as_slice() {
+            let members = self.cycles.iter().chain(context.cycles()).flatten();
+            candidates
+                .extend(members.filter(|id| snapshot.file(**id).is_some()).map(|id| snapshot.path(*id).to_owned()));
+            self.cycles = context.cycles().to_vec();
+        }
         let mut notifications = Vec::new();
         for path in candidates {
             let open = self.setup.documents.get(&path);

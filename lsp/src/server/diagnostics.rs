@@ -30,22 +30,29 @@ pub(crate) struct DiagnosticContext<'a> {
     encoding: Encoding,
     /// Each file in a cycle, with the index of its strongly connected component.
     component_of: HashMap<FileId, usize>,
+    /// The cycles: sorted strongly connected components.
+    cycles: Vec<Vec<FileId>>,
 }
+
+/// How many files the search for a cycle's path may visit before it settles for
+/// naming the cycle's size: cycles can span thousands of files, and every import in
+/// them gets a diagnostic.
+const PATH_SEARCH_LIMIT: usize = 512;
 
 impl<'a> DiagnosticContext<'a> {
     pub(crate) fn new(snapshot: &'a Snapshot, root: &'a Path, settings: &'a Settings, encoding: Encoding) -> Self {
-        let component_of = snapshot
-            .cycles()
-            .into_iter()
+        let cycles = snapshot.cycles();
+        let component_of = cycles
+            .iter()
             .enumerate()
-            .flat_map(|(index, members)| members.into_iter().map(move |member| (member, index)))
+            .flat_map(|(index, members)| members.iter().map(move |member| (*member, index)))
             .collect();
-        DiagnosticContext { snapshot, root, settings, encoding, component_of }
+        DiagnosticContext { snapshot, root, settings, encoding, component_of, cycles }
     }
 
-    /// Files that are part of some import cycle.
-    pub(crate) fn files_in_cycles(&self) -> impl Iterator<Item = FileId> + '_ {
-        self.component_of.keys().copied()
+    /// The import cycles, each a sorted list of files.
+    pub(crate) fn cycles(&self) -> &[Vec<FileId>] {
+        &self.cycles
     }
 
     /// The diagnostics of `file`, whose current text is `text` (for positions).
@@ -72,15 +79,33 @@ impl<'a> DiagnosticContext<'a> {
                 }
                 let Some(import) = imports.get(link.import) else { continue };
                 reported.push(link.import);
-                let cycle = self.path_back(link.to, file.id);
-                let names: Vec<&str> =
-                    std::iter::once(file.id).chain(cycle.iter().copied()).map(|id| self.snapshot.path(id)).collect();
-                let related = cycle.iter().filter_map(|id| self.location_of_file(*id, "in this cycle")).collect();
+                let (message, related) = match self.path_back(link.to, file.id) {
+                    Some(cycle) => {
+                        let names: Vec<&str> = std::iter::once(file.id)
+                            .chain(cycle.iter().copied())
+                            .map(|id| self.snapshot.path(id))
+                            .collect();
+                        let related =
+                            cycle.iter().filter_map(|id| self.location_of_file(*id, "in this cycle")).collect();
+                        (format!("this import closes an import cycle: {}", names.join(" → ")), related)
+                    }
+                    None => {
+                        let size = self
+                            .component_of
+                            .get(&file.id)
+                            .and_then(|index| self.cycles.get(*index))
+                            .map_or(0, Vec::len);
+                        let target = self.snapshot.path(link.to);
+                        let related =
+                            self.location_of_file(link.to, "imported here, and leads back").into_iter().collect();
+                        (format!("this import of `{target}` is part of an import cycle of {size} files"), related)
+                    }
+                };
                 diagnostics.push(diagnostic(
                     range(text, &import.span, self.encoding),
                     severity,
                     "import-cycle",
-                    format!("this import closes an import cycle: {}", names.join(" → ")),
+                    message,
                     related,
                 ));
             }
@@ -112,8 +137,9 @@ impl<'a> DiagnosticContext<'a> {
     }
 
     /// The shortest path of imports from `from` to `to` within their cycle, both ends
-    /// included. Breadth-first and iterative: cycles can span thousands of files.
-    fn path_back(&self, from: FileId, to: FileId) -> Vec<FileId> {
+    /// included; `None` when it is not found within `PATH_SEARCH_LIMIT` files.
+    /// Breadth-first and iterative.
+    fn path_back(&self, from: FileId, to: FileId) -> Option<Vec<FileId>> {
         let mut previous: HashMap<FileId, FileId> = HashMap::new();
         let mut queue = VecDeque::from([from]);
         while let Some(current) = queue.pop_front() {
@@ -125,7 +151,10 @@ impl<'a> DiagnosticContext<'a> {
                     at = *before;
                 }
                 path.reverse();
-                return path;
+                return Some(path);
+            }
+            if previous.len() > PATH_SEARCH_LIMIT {
+                return None;
             }
             let Some(entry) = self.snapshot.file(current) else { continue };
             for link in &entry.links {
@@ -135,7 +164,7 @@ impl<'a> DiagnosticContext<'a> {
                 }
             }
         }
-        vec![from, to]
+        None
     }
 
     fn location_of_file(&self, id: FileId, message: &str) -> Option<DiagnosticRelatedInformation> {

@@ -29,7 +29,14 @@ impl Client {
     /// Starts the server on `root` and completes `initialize`/`initialized` with these
     /// client capabilities and options.
     pub(crate) fn start(root: &Path, capabilities: Value, options: Value) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_thread-lsp"))
+        let mut client = Client::launch(root, capabilities, options);
+        client.wait_until_ready();
+        client
+    }
+
+    /// Like `start`, without waiting for the workspace to be indexed.
+    pub(crate) fn launch(root: &Path, capabilities: Value, options: Value) -> Client {
+        let mut child = Command::new(server_binary())
             .arg("serve")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -61,8 +68,12 @@ impl Client {
         );
         assert!(result.get("result").is_some(), "initialize failed: {result}");
         client.notify("initialized", json!({}));
-        client.wait_until_ready();
         client
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Polls `thread/stats` until the workspace is indexed.
@@ -197,6 +208,19 @@ impl Drop for Client {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+/// The `thread-lsp` binary: Cargo's for the lsp package's tests, else the one built
+/// next to this executable (`cargo build --release -p thread-lsp` for the benchmark).
+pub(crate) fn server_binary() -> PathBuf {
+    if let Some(path) = option_env!("CARGO_BIN_EXE_thread-lsp") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe.parent().and_then(Path::parent).expect("target directory");
+    let binary = dir.join("thread-lsp");
+    assert!(binary.exists(), "{} is missing: run `cargo build --release -p thread-lsp` first", binary.display());
+    binary
 }
 
 fn read_message(reader: &mut impl BufRead) -> Option<Value> {
