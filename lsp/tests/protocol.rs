@@ -272,3 +272,20 @@ fn malformed_requests_and_out_of_range_edits_get_errors_not_a_crash() {
     assert_eq!(stats["result"]["ready"], true, "{stats}");
     client.shutdown();
 }
+
+#[test]
+fn breaking_a_cycle_in_one_file_clears_it_in_the_other() {
+    let a = "import app.b\n";
+    let dir = workspace(&[("app/__init__.py", ""), ("app/a.py", a), ("app/b.py", "import app.a\n")]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    assert_eq!(codes(&client.diagnostics_for("app/b.py", |_| true)), ["import-cycle"]);
+    client.open("app/a.py", "python", a);
+    client.edit("app/a.py", 1, [0, 0, 0, 12], "import os");
+    let cleared = client.diagnostics_for("app/b.py", |params| codes(params).is_empty());
+    assert_eq!(codes(&cleared), Vec::<String>::new());
+    // And closing it again, from the buffer's text.
+    client.edit("app/a.py", 2, [0, 0, 0, 9], "import app.b");
+    let back = client.diagnostics_for("app/b.py", |params| !codes(params).is_empty());
+    assert_eq!(codes(&back), ["import-cycle"]);
+    client.shutdown();
+}

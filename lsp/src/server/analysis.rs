@@ -90,6 +90,7 @@ pub(crate) fn start(setup: AnalysisSetup) -> std::io::Result<Analysis> {
             saver: None,
             published: HashMap::new(),
             cycles: Vec::new(),
+            cycles_now: None,
             stats: Published::default(),
         };
         task.run(queue);
@@ -107,6 +108,8 @@ struct Task {
     /// The import cycles at the last publication: when they change, their files'
     /// diagnostics are computed again even if the files themselves were not touched.
     cycles: Vec<Vec<thread_engine::FileId>>,
+    /// The current snapshot's cycles, while they are known to be current.
+    cycles_now: Option<Vec<Vec<thread_engine::FileId>>>,
     stats: Published,
 }
 
@@ -256,6 +259,18 @@ impl Task {
         }
         let report = host.apply(changes);
         let snapshot = host.snapshot();
+        // Cycles change only when some file's imports lead elsewhere, or files come or go.
+        let previous = &self.stats.snapshot;
+        let links_changed = report.changed.iter().chain(&report.affected).any(|path| {
+            match (previous.file_at(path), snapshot.file_at(path)) {
+                (Some(before), Some(after)) => before.links != after.links,
+                (None, None) => false,
+                _ => true,
+            }
+        });
+        if links_changed || !self.stats.ready || previous.len() != snapshot.len() {
+            self.cycles_now = None;
+        }
         self.stats.snapshot = snapshot.clone();
         self.stats.last_changed = report.changed.len();
         self.stats.last_affected = report.affected.len();
@@ -285,7 +300,9 @@ impl Task {
     /// on itself, what it imports and the cycles, so nothing else can have changed.
     fn publish_diagnostics(&mut self, touched: &BTreeSet<String>) {
         let snapshot = self.stats.snapshot.clone();
-        let context = DiagnosticContext::new(&snapshot, &self.setup.root, &self.setup.settings, self.setup.encoding);
+        let cycles = self.cycles_now.get_or_insert_with(|| snapshot.cycles()).clone();
+        let context =
+            DiagnosticContext::new(&snapshot, cycles, &self.setup.root, &self.setup.settings, self.setup.encoding);
         let mut candidates: BTreeSet<String> = touched.clone();
         if context.cycles() != self.cycles.as_slice() {
             let members = self.cycles.iter().chain(context.cycles()).flatten();

@@ -40,8 +40,15 @@ pub(crate) struct DiagnosticContext<'a> {
 const PATH_SEARCH_LIMIT: usize = 512;
 
 impl<'a> DiagnosticContext<'a> {
-    pub(crate) fn new(snapshot: &'a Snapshot, root: &'a Path, settings: &'a Settings, encoding: Encoding) -> Self {
-        let cycles = snapshot.cycles();
+    /// A context over `snapshot`, whose import cycles are `cycles` (`Snapshot::cycles`,
+    /// which the caller may reuse while no import changed).
+    pub(crate) fn new(
+        snapshot: &'a Snapshot,
+        cycles: Vec<Vec<FileId>>,
+        root: &'a Path,
+        settings: &'a Settings,
+        encoding: Encoding,
+    ) -> Self {
         let component_of = cycles
             .iter()
             .enumerate()
