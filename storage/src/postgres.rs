@@ -403,14 +403,8 @@ async fn copy_upserts(
     )
     .await?;
 
-    let unresolved: Vec<(rows::UnresolvedRow<'_>, i32, i32)> = upserts
-        .iter()
-        .flat_map(|file| rows::unresolved_rows(file))
-        .map(|row| {
-            let (seq, line) = (int4(row.seq), int4(row.line));
-            (row, seq, line)
-        })
-        .collect();
+    let unresolved =
+        with_int4_positions(upserts.iter().flat_map(|file| rows::unresolved_rows(file)), |row| (row.seq, row.line));
     copy_rows(
         transaction,
         "thread_unresolved (workspace, src, seq, specifier, line, external)",
@@ -421,14 +415,8 @@ async fn copy_upserts(
     )
     .await?;
 
-    let definitions: Vec<(rows::DefinitionRow<'_>, i32, i32)> = upserts
-        .iter()
-        .flat_map(|file| rows::definition_rows(file))
-        .map(|row| {
-            let (seq, line) = (int4(row.seq), int4(row.line));
-            (row, seq, line)
-        })
-        .collect();
+    let definitions =
+        with_int4_positions(upserts.iter().flat_map(|file| rows::definition_rows(file)), |row| (row.seq, row.line));
     copy_rows(
         transaction,
         "thread_definitions (workspace, file, seq, name, kind, line, exported)",
@@ -439,14 +427,7 @@ async fn copy_upserts(
     )
     .await?;
 
-    let calls: Vec<(rows::CallRow<'_>, i32, i32)> = upserts
-        .iter()
-        .flat_map(|file| rows::call_rows(file))
-        .map(|row| {
-            let (seq, line) = (int4(row.seq), int4(row.line));
-            (row, seq, line)
-        })
-        .collect();
+    let calls = with_int4_positions(upserts.iter().flat_map(|file| rows::call_rows(file)), |row| (row.seq, row.line));
     copy_rows(
         transaction,
         "thread_calls (workspace, file, seq, callee, name, line, caller)",
@@ -456,6 +437,15 @@ async fn copy_upserts(
         }),
     )
     .await
+}
+
+/// Rows with their sequence number and line as `INTEGER`s, which `COPY` needs exactly.
+fn with_int4_positions<R>(rows: impl Iterator<Item = R>, position: fn(&R) -> (i64, i64)) -> Vec<(R, i32, i32)> {
+    rows.map(|row| {
+        let (seq, line) = position(&row);
+        (row, int4(seq), int4(line))
+    })
+    .collect()
 }
 
 /// An edge as `COPY` sends it: src, seq, dst, kind, line, names.
