@@ -30,17 +30,9 @@ pub(crate) async fn open_store(arguments: &StoreArgs, root: &std::path::Path) ->
                 return memory("memory (--store postgres was given no --database-url)".to_owned());
             };
             let workspace = workspace_name(arguments, root);
-            match PostgresStore::connect(url, &workspace).await {
-                Ok(store) => OpenedStore {
-                    description: format!("postgres {} workspace {workspace:?}", store.location()),
-                    store: Box::new(store),
-                    writable: true,
-                },
-                Err(error) => {
-                    tracing::warn!("{error}; keeping the index in memory only");
-                    memory(format!("memory ({error})"))
-                }
-            }
+            server(PostgresStore::connect(url, &workspace).await, |store| {
+                format!("postgres {} workspace {workspace:?}", store.location())
+            })
         }
         StoreKind::D1 => {
             let (Some(account), Some(database), Some(token)) =
@@ -52,17 +44,7 @@ pub(crate) async fn open_store(arguments: &StoreArgs, root: &std::path::Path) ->
                 return memory("memory (--store d1 is missing its account, database or CF_API_TOKEN)".to_owned());
             };
             let config = D1Config { api_base: arguments.d1_api_url.clone(), ..D1Config::new(account, database, token) };
-            match D1Store::connect(config).await {
-                Ok(store) => OpenedStore {
-                    description: format!("d1 {}", store.location()),
-                    store: Box::new(store),
-                    writable: true,
-                },
-                Err(error) => {
-                    tracing::warn!("{error}; keeping the index in memory only");
-                    memory(format!("memory ({error})"))
-                }
-            }
+            server(D1Store::connect(config).await, |store| format!("d1 {}", store.location()))
         }
         StoreKind::Memory => memory("memory (nothing is kept between runs)".to_owned()),
         StoreKind::Sqlite => {
@@ -93,6 +75,20 @@ fn workspace_name(arguments: &StoreArgs, root: &std::path::Path) -> String {
     arguments.workspace_name.clone().unwrap_or_else(|| {
         std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned()).to_string_lossy().into_owned()
     })
+}
+
+/// A store behind a server: usable as connected, else memory, saying why.
+fn server<S: Store + 'static>(
+    connected: Result<S, thread_storage::StoreError>,
+    describe: impl FnOnce(&S) -> String,
+) -> OpenedStore {
+    match connected {
+        Ok(store) => OpenedStore { description: describe(&store), store: Box::new(store), writable: true },
+        Err(error) => {
+            tracing::warn!("{error}; keeping the index in memory only");
+            memory(format!("memory ({error})"))
+        }
+    }
 }
 
 fn memory(description: String) -> OpenedStore {
