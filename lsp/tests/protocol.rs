@@ -289,3 +289,42 @@ fn breaking_a_cycle_in_one_file_clears_it_in_the_other() {
     assert_eq!(codes(&back), ["import-cycle"]);
     client.shutdown();
 }
+
+#[test]
+fn symbols_the_graph_and_the_files_an_unsaved_edit_affects() {
+    let util = "def helper():\n    return 1\n\n\nclass Größe:\n    def scale(self):\n        return 2\n";
+    let dir = workspace(&[
+        ("app/__init__.py", ""),
+        ("app/util.py", util),
+        ("app/main.py", "from app.util import helper\n"),
+        ("app/top.py", "import app.main\n"),
+        ("app/alone.py", "X = 1\n"),
+    ]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    let symbols =
+        client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": client.uri("app/util.py") } }));
+    let names: Vec<&str> =
+        symbols["result"].as_array().expect("symbols").iter().filter_map(|symbol| symbol["name"].as_str()).collect();
+    assert_eq!(names, ["helper", "Größe", "scale"], "{symbols}");
+    assert_eq!(symbols["result"][2]["containerName"], "Größe", "{symbols}");
+
+    let found = client.request("workspace/symbol", json!({ "query": "HELP" }));
+    assert_eq!(found["result"][0]["name"], "helper", "{found}");
+    assert_eq!(found["result"][0]["location"]["uri"], json!(client.uri("app/util.py")), "{found}");
+
+    let graph = client.request("thread/dependencyGraph", Value::Null);
+    let edges = graph["result"]["edges"].as_array().expect("edges");
+    assert!(edges.iter().any(|edge| edge["from"] == "app/main.py" && edge["to"] == "app/util.py"), "{graph}");
+
+    let nothing = client.request("thread/affectedFiles", Value::Null);
+    assert_eq!(nothing["result"], json!({ "unsaved": [], "affected": [] }));
+    client.open("app/util.py", "python", util);
+    client.edit("app/util.py", 1, [1, 11, 1, 12], "2");
+    let affected = client.request("thread/affectedFiles", Value::Null);
+    assert_eq!(
+        affected["result"],
+        json!({ "unsaved": ["app/util.py"], "affected": ["app/main.py", "app/top.py"] }),
+        "{affected}"
+    );
+    client.shutdown();
+}

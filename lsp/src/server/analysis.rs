@@ -314,15 +314,7 @@ impl Task {
         for path in candidates {
             let open = self.setup.documents.get(&path);
             let diagnostics = match snapshot.file_at(&path) {
-                Some(file) => {
-                    let text = match &open {
-                        Some(document) => document.text.to_string(),
-                        None => std::fs::read(self.setup.root.join(&path))
-                            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-                            .unwrap_or_default(),
-                    };
-                    context.for_file(file, &text)
-                }
+                Some(file) => context.for_file(file, &self.setup.documents.text(&self.setup.root, &path)),
                 None => Vec::new(),
             };
             let previous = self.published.get(&path).cloned().unwrap_or_default();

@@ -321,7 +321,7 @@ fn dedup(mut targets: Vec<Target>) -> Vec<Target> {
     targets
 }
 
-fn symbol_kind(kind: DefinitionKind) -> SymbolKind {
+pub(crate) fn symbol_kind(kind: DefinitionKind) -> SymbolKind {
     match kind {
         DefinitionKind::Function => SymbolKind::FUNCTION,
         DefinitionKind::Method => SymbolKind::METHOD,

@@ -74,6 +74,16 @@ impl Documents {
         self.open_documents().keys().cloned().collect()
     }
 
+    /// The text positions are computed in: the editor's for open files, else the disk's.
+    pub(crate) fn text(&self, root: &std::path::Path, path: &str) -> String {
+        match self.get(path) {
+            Some(document) => document.text.to_string(),
+            None => std::fs::read(root.join(path))
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .unwrap_or_default(),
+        }
+    }
+
     pub(crate) fn get(&self, path: &str) -> Option<Document> {
         self.open_documents().get(path).cloned()
     }

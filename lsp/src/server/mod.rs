@@ -13,6 +13,7 @@ mod config;
 mod diagnostics;
 mod documents;
 mod framing;
+mod symbols;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -22,10 +23,11 @@ use tower_lsp_server::ls_types::{
     CallHierarchyIncomingCall, CallHierarchyIncomingCallsParams, CallHierarchyItem, CallHierarchyOutgoingCall,
     CallHierarchyOutgoingCallsParams, CallHierarchyPrepareParams, CallHierarchyServerCapability,
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWatchedFilesRegistrationOptions,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileSystemWatcher, GlobPattern,
-    InitializeParams, InitializeResult, InitializedParams, MessageType, PositionEncodingKind, Registration,
-    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, Uri,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentSymbolParams,
+    DocumentSymbolResponse, FileSystemWatcher, GlobPattern, InitializeParams, InitializeResult, InitializedParams,
+    MessageType, OneOf, PositionEncodingKind, Registration, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri, WorkspaceSymbolParams,
+    WorkspaceSymbolResponse,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
@@ -47,6 +49,8 @@ pub(crate) fn run() -> anyhow::Result<std::process::ExitCode> {
         let handle = tokio::runtime::Handle::current();
         let (service, socket) = LspService::build(|client| ThreadServer::new(client, handle))
             .custom_method("thread/stats", ThreadServer::stats)
+            .custom_method("thread/dependencyGraph", ThreadServer::dependency_graph)
+            .custom_method("thread/affectedFiles", ThreadServer::affected_files)
             .custom_method(framing::MALFORMED, ThreadServer::malformed)
             .finish();
         Server::new(framing::checked(tokio::io::stdin()), tokio::io::stdout(), socket).serve(service).await;
@@ -115,6 +119,39 @@ impl ThreadServer {
         let problem = params.get("problem").and_then(serde_json::Value::as_str).unwrap_or("unknown");
         tracing::warn!("ignored a malformed message from the editor: {problem}");
         self.client.log_message(MessageType::ERROR, format!("Thread ignored a malformed message: {problem}")).await;
+    }
+
+    /// `thread/dependencyGraph`: the file graph, in the `graph` command's JSON.
+    async fn dependency_graph(&self) -> Result<serde_json::Value> {
+        let published = self.published().await;
+        Ok(crate::graph_output::graph_json(&published.snapshot.graph()))
+    }
+
+    /// `thread/affectedFiles`: the open files whose buffers differ from the disk, and
+    /// every file that depends on them, directly or not.
+    async fn affected_files(&self) -> Result<serde_json::Value> {
+        let Some(session) = self.session.get() else { return Ok(serde_json::Value::Null) };
+        let published = self.published().await;
+        let snapshot = &published.snapshot;
+        let mut unsaved: Vec<String> = self
+            .documents
+            .paths()
+            .into_iter()
+            .filter(|path| {
+                let on_disk = std::fs::read(session.root.join(path)).ok();
+                self.documents.get(path).is_some_and(|document| on_disk.as_deref() != Some(document.text.as_bytes()))
+            })
+            .collect();
+        unsaved.sort();
+        let ids: Vec<_> = unsaved.iter().filter_map(|path| snapshot.file_id(path)).collect();
+        let mut affected: Vec<String> = snapshot
+            .dependents_closure(&ids)
+            .into_iter()
+            .map(|id| snapshot.path(id).to_owned())
+            .filter(|path| !unsaved.contains(path))
+            .collect();
+        affected.sort();
+        Ok(serde_json::json!({ "unsaved": unsaved, "affected": affected }))
     }
 
     /// `thread/stats`: files, edges, cache hit rate, the last analysis and the store.
@@ -197,6 +234,8 @@ impl LanguageServer for ThreadServer {
                 }),
                 text_document_sync: Some(TextDocumentSyncCapability::Options(sync)),
                 call_hierarchy_provider: Some(CallHierarchyServerCapability::Simple(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -286,6 +325,28 @@ impl LanguageServer for ThreadServer {
         if !paths.is_empty() {
             self.send(Work::DiskChanged(paths));
         }
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        let Some(path) = self.relative_path(&params.text_document.uri) else { return Ok(None) };
+        let Some(session) = self.session.get() else { return Ok(None) };
+        let published = self.published().await;
+        let symbols =
+            symbols::document_symbols(&published.snapshot, &session.root, &self.documents, session.encoding, &path);
+        Ok(symbols.map(DocumentSymbolResponse::Flat))
+    }
+
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        let Some(session) = self.session.get() else { return Ok(None) };
+        let published = self.published().await;
+        let symbols = symbols::workspace_symbols(
+            &published.snapshot,
+            &session.root,
+            &self.documents,
+            session.encoding,
+            &params.query,
+        );
+        Ok(Some(WorkspaceSymbolResponse::Flat(symbols)))
     }
 
     async fn prepare_call_hierarchy(
