@@ -328,3 +328,43 @@ fn symbols_the_graph_and_the_files_an_unsaved_edit_affects() {
     );
     client.shutdown();
 }
+
+#[test]
+fn definition_and_references_cross_files() {
+    let dir = workspace(&[
+        ("app/__init__.py", ""),
+        ("app/util.py", "def helper():\n    return 1\n"),
+        ("app/main.py", "from app.util import helper\n\n\ndef run():\n    return helper() + helper()\n"),
+        ("app/other.py", "import app.util\n"),
+    ]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    let at = |client: &Client, path: &str, line: u32, character: u32| json!({ "textDocument": { "uri": client.uri(path) }, "position": { "line": line, "character": character } });
+    // From a call, from an imported name, and from an import's module.
+    for (line, character) in [(4, 12), (0, 23)] {
+        let found = client.request("textDocument/definition", at(&client, "app/main.py", line, character));
+        assert_eq!(found["result"][0]["uri"], json!(client.uri("app/util.py")), "{found}");
+        assert_eq!(found["result"][0]["range"]["start"], json!({ "line": 0, "character": 4 }), "{found}");
+    }
+    let module = client.request("textDocument/definition", at(&client, "app/other.py", 0, 10));
+    assert_eq!(module["result"][0]["uri"], json!(client.uri("app/util.py")), "{module}");
+
+    let mut params = at(&client, "app/util.py", 0, 5);
+    params["context"] = json!({ "includeDeclaration": true });
+    let references = client.request("textDocument/references", params);
+    let mut places: Vec<(String, i64)> = references["result"]
+        .as_array()
+        .expect("references")
+        .iter()
+        .map(|location| {
+            let uri = location["uri"].as_str().unwrap_or("").rsplit('/').next().unwrap_or("").to_owned();
+            (uri, location["range"]["start"]["line"].as_i64().unwrap_or(-1))
+        })
+        .collect();
+    places.sort();
+    assert_eq!(
+        places,
+        [("main.py".to_owned(), 0), ("main.py".to_owned(), 4), ("main.py".to_owned(), 4), ("util.py".to_owned(), 0)],
+        "the import, both calls and the declaration: {references}"
+    );
+    client.shutdown();
+}

@@ -1,5 +1,6 @@
 //! Call hierarchy over one snapshot: which definition a position names, what it calls,
-//! and who calls it, across files, opened or not.
+//! and who calls it, across files, opened or not; and the go-to-definition and
+//! find-references that follow from the same resolution.
 //!
 //! A call is resolved through the calling file's imports, best candidates first:
 //!
@@ -19,7 +20,7 @@ use thread_engine::snapshot::{FileEntry, Snapshot};
 use thread_extractors::resolve::Usage;
 use thread_extractors::{Call, Definition, DefinitionKind};
 use tower_lsp_server::ls_types::{
-    CallHierarchyIncomingCall, CallHierarchyItem, CallHierarchyOutgoingCall, Position, Range, SymbolKind,
+    CallHierarchyIncomingCall, CallHierarchyItem, CallHierarchyOutgoingCall, Location, Position, Range, SymbolKind,
 };
 
 use super::diagnostics::file_uri;
@@ -71,10 +72,126 @@ impl<'a> CallView<'a> {
         Some(vec![self.item(file.id, around.0)?])
     }
 
+    /// Where what is at `position` is defined: an import's target file, an imported
+    /// name's definition, a call's callees (ranked), or a definition itself.
+    pub(crate) fn definition(&self, path: &str, position: Position) -> Vec<Location> {
+        let Some(file) = self.snapshot.file_at(path) else { return Vec::new() };
+        let text = self.text(path);
+        let offset = u32::try_from(byte_offset(&text, position, self.encoding).0).unwrap_or(u32::MAX);
+        for link in &file.links {
+            let Some(import) = file.facts.imports.get(link.import) else { continue };
+            if let Some(imported) = import.names.iter().find(|imported| contains(&imported.span, offset)) {
+                let targets = self.callables_named(link.to, &imported.name);
+                if !targets.is_empty() {
+                    return targets.into_iter().filter_map(|target| self.location(target)).collect();
+                }
+            }
+        }
+        let on_import: Vec<Location> = file
+            .links
+            .iter()
+            .filter(|link| file.facts.imports.get(link.import).is_some_and(|import| contains(&import.span, offset)))
+            .filter_map(|link| {
+                let start = Position { line: 0, character: 0 };
+                Some(Location {
+                    uri: file_uri(self.root, self.snapshot.path(link.to))?,
+                    range: Range { start, end: start },
+                })
+            })
+            .collect();
+        if !on_import.is_empty() {
+            return on_import;
+        }
+        if let Some(call) = self.call_at(file, offset) {
+            return self.resolve(file, call).into_iter().filter_map(|target| self.location(target)).collect();
+        }
+        match file.facts.definitions.iter().position(|definition| contains(&definition.name_span, offset)) {
+            Some(index) => self.location((file.id, index)).into_iter().collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Every place that uses the definition named at `position`: calls that resolve to
+    /// it and imports that name it, across the workspace.
+    pub(crate) fn references(&self, path: &str, position: Position, include_declaration: bool) -> Vec<Location> {
+        let Some(file) = self.snapshot.file_at(path) else { return Vec::new() };
+        let text = self.text(path);
+        let offset = u32::try_from(byte_offset(&text, position, self.encoding).0).unwrap_or(u32::MAX);
+        let target = match file.facts.definitions.iter().position(|definition| contains(&definition.name_span, offset))
+        {
+            Some(index) => (file.id, index),
+            None => match self.call_at(file, offset).and_then(|call| self.resolve(file, call).into_iter().next()) {
+                Some(target) => target,
+                None => return Vec::new(),
+            },
+        };
+        let Some(name) = self.definition_of(target).map(|definition| definition.name.clone()) else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        if include_declaration {
+            found.extend(self.location(target));
+        }
+        for caller in self.snapshot.files() {
+            let mut caller_text: Option<String> = None;
+            let mut spans = Vec::new();
+            for call in caller.facts.calls.iter().filter(|call| self.may_name(caller, &call.name, &name)) {
+                if self.resolve(caller, call).contains(&target) {
+                    spans.push(call.span);
+                }
+            }
+            for link in caller.links.iter().filter(|link| link.to == target.0) {
+                let Some(import) = caller.facts.imports.get(link.import) else { continue };
+                spans
+                    .extend(import.names.iter().filter(|imported| imported.name == name).map(|imported| imported.span));
+            }
+            if spans.is_empty() {
+                continue;
+            }
+            let Some(uri) = file_uri(self.root, &caller.path) else { continue };
+            let text = caller_text.get_or_insert_with(|| self.text(&caller.path));
+            found.extend(
+                spans.iter().map(|span| Location { uri: uri.clone(), range: range(text, span, self.encoding) }),
+            );
+        }
+        found
+    }
+
+    fn call_at<'f>(&self, file: &'f FileEntry, offset: u32) -> Option<&'f Call> {
+        file.facts
+            .calls
+            .iter()
+            .filter(|call| contains(&call.span, offset))
+            .min_by_key(|call| call.span.end_byte - call.span.start_byte)
+    }
+
+    fn callables_named(&self, id: FileId, name: &str) -> Vec<Target> {
+        self.snapshot.file(id).map_or_else(Vec::new, |entry| {
+            entry
+                .facts
+                .definitions
+                .iter()
+                .enumerate()
+                .filter(|(_, definition)| definition.name == name)
+                .map(|(index, _)| (id, index))
+                .collect()
+        })
+    }
+
+    fn location(&self, (file, index): Target) -> Option<Location> {
+        let entry = self.snapshot.file(file)?;
+        let definition = entry.facts.definitions.get(index)?;
+        let text = self.text(&entry.path);
+        Some(Location {
+            uri: file_uri(self.root, &entry.path)?,
+            range: range(&text, &definition.name_span, self.encoding),
+        })
+    }
+
     /// The callers of `item`, grouped by the definition (or module) they call from.
     pub(crate) fn incoming(&self, item: &CallHierarchyItem) -> Result<Option<Vec<CallHierarchyIncomingCall>>, String> {
         let target = self.target_of(item)?;
-        let name = &self.definition(target).ok_or("the item's definition is gone")?.name;
+        let name = &self.definition_of(target).ok_or("the item's definition is gone")?.name;
         let mut callers: BTreeMap<(FileId, Option<usize>), Vec<Range>> = BTreeMap::new();
         for file in self.snapshot.files() {
             let mut text: Option<String> = None;
@@ -214,7 +331,7 @@ impl<'a> CallView<'a> {
             })
     }
 
-    fn definition(&self, (file, index): Target) -> Option<&Definition> {
+    fn definition_of(&self, (file, index): Target) -> Option<&Definition> {
         self.snapshot.file(file)?.facts.definitions.get(index)
     }
 

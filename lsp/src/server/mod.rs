@@ -24,10 +24,10 @@ use tower_lsp_server::ls_types::{
     CallHierarchyOutgoingCallsParams, CallHierarchyPrepareParams, CallHierarchyServerCapability,
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWatchedFilesRegistrationOptions,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentSymbolParams,
-    DocumentSymbolResponse, FileSystemWatcher, GlobPattern, InitializeParams, InitializeResult, InitializedParams,
-    MessageType, OneOf, PositionEncodingKind, Registration, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri, WorkspaceSymbolParams,
-    WorkspaceSymbolResponse,
+    DocumentSymbolResponse, FileSystemWatcher, GlobPattern, GotoDefinitionParams, GotoDefinitionResponse,
+    InitializeParams, InitializeResult, InitializedParams, Location, MessageType, OneOf, PositionEncodingKind,
+    ReferenceParams, Registration, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri, WorkspaceSymbolParams, WorkspaceSymbolResponse,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
@@ -235,6 +235,8 @@ impl LanguageServer for ThreadServer {
                 text_document_sync: Some(TextDocumentSyncCapability::Options(sync)),
                 call_hierarchy_provider: Some(CallHierarchyServerCapability::Simple(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
                 ..ServerCapabilities::default()
             },
@@ -347,6 +349,25 @@ impl LanguageServer for ThreadServer {
             &params.query,
         );
         Ok(Some(WorkspaceSymbolResponse::Flat(symbols)))
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        let position = params.text_document_position_params;
+        let Some(path) = self.relative_path(&position.text_document.uri) else { return Ok(None) };
+        let Some(session) = self.session.get() else { return Ok(None) };
+        let published = self.published().await;
+        let view = calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding);
+        let locations = view.definition(&path, position.position);
+        Ok((!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations)))
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let position = params.text_document_position;
+        let Some(path) = self.relative_path(&position.text_document.uri) else { return Ok(None) };
+        let Some(session) = self.session.get() else { return Ok(None) };
+        let published = self.published().await;
+        let view = calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding);
+        Ok(Some(view.references(&path, position.position, params.context.include_declaration)))
     }
 
     async fn prepare_call_hierarchy(
