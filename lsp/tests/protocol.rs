@@ -368,3 +368,39 @@ fn definition_and_references_cross_files() {
     );
     client.shutdown();
 }
+
+#[test]
+fn files_changed_on_disk_behind_the_editor_are_read_again() {
+    let dir = workspace(&[("app/__init__.py", ""), ("app/a.py", "import app.b\n"), ("app/b.py", "X = 1\n")]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    // b.py goes away on disk, and the watcher says so: a.py's import breaks.
+    std::fs::remove_file(dir.path().join("app/b.py")).expect("remove");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": client.uri("app/b.py"), "type": 3 }] }),
+    );
+    let broken = client.diagnostics_for("app/a.py", |params| !codes(params).is_empty());
+    assert_eq!(codes(&broken), ["unresolved-import"], "{broken}");
+    // It comes back, and so does the edge.
+    std::fs::write(dir.path().join("app/b.py"), "X = 2\n").expect("write");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": client.uri("app/b.py"), "type": 1 }] }),
+    );
+    let fixed = client.diagnostics_for("app/a.py", |params| codes(params).is_empty());
+    assert_eq!(codes(&fixed), Vec::<String>::new());
+    // An open buffer's text wins over the disk.
+    client.open("app/a.py", "python", "import app.b\nimport app.gone\n");
+    std::fs::write(dir.path().join("app/a.py"), "import app.b\n").expect("write");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": client.uri("app/a.py"), "type": 2 }] }),
+    );
+    let graph = client.request("thread/dependencyGraph", Value::Null);
+    let unresolved = graph["result"]["unresolved"].as_array().cloned().unwrap_or_default();
+    assert!(
+        unresolved.iter().any(|import| import["from"] == "app/a.py" && import["specifier"] == "app.gone"),
+        "the buffer's import of app.gone still counts: {graph}"
+    );
+    client.shutdown();
+}

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use thread_engine::store::ChangeSet;
 use thread_engine::{FileChange, Host, Snapshot};
 use thread_extractors::Lang;
+use thread_extractors::resolve::is_project_file;
 use thread_storage::{SaveProgress, WriteBehind};
 use tokio::sync::{mpsc, watch};
 use tower_lsp_server::Client;
@@ -347,9 +348,10 @@ impl Task {
 }
 
 /// The change that makes the host see the disk's `path`: its text, or its removal when
-/// it is gone or unreadable.
+/// it is gone, unreadable, or neither a source file nor a project file.
 fn disk_change(root: &std::path::Path, path: &str) -> FileChange {
-    if Lang::from_path(std::path::Path::new(path)).is_none() {
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    if Lang::from_path(std::path::Path::new(path)).is_none() && !is_project_file(file_name) {
         return FileChange::remove(path);
     }
     match std::fs::read(root.join(path)) {

@@ -39,7 +39,8 @@ use documents::{Documents, Encoding};
 /// project files that steer resolution.
 const WATCHED: &[&str] = &[
     "**/*.{rs,py,pyi,ts,tsx,mts,cts,js,jsx,mjs,cjs,go}",
-    "**/{Cargo.toml,pyproject.toml,tsconfig.json,jsconfig.json,package.json,go.mod,go.work}",
+    "**/{Cargo.toml,pyproject.toml,setup.cfg,setup.py,package.json,go.mod,go.work}",
+    "**/{tsconfig,jsconfig}*.json",
 ];
 
 /// Serves LSP on stdin and stdout until the client exits.
