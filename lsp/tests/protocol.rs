@@ -404,3 +404,43 @@ fn files_changed_on_disk_behind_the_editor_are_read_again() {
     );
     client.shutdown();
 }
+
+#[test]
+fn an_unsaved_signature_change_shows_its_impact() {
+    let util = "def helper(a):\n    return a\n";
+    let dir = workspace(&[
+        ("app/__init__.py", ""),
+        ("app/util.py", util),
+        ("app/main.py", "from app.util import helper\n\n\ndef run():\n    return helper(1) + helper(2)\n"),
+        ("app/more.py", "from app.util import helper\n\nX = helper(3)\n"),
+    ]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    client.open("app/util.py", "python", util);
+    let quiet = client.diagnostics_for("app/util.py", |_| true);
+    assert_eq!(codes(&quiet), Vec::<String>::new(), "nothing changed yet: {quiet}");
+
+    client.edit("app/util.py", 1, [0, 12, 0, 12], ", b");
+    let changed = client.diagnostics_for("app/util.py", |params| params["version"] == 1);
+    assert_eq!(codes(&changed), ["impact"], "{changed}");
+    let diagnostic = &changed["diagnostics"][0];
+    assert_eq!(diagnostic["severity"], 3, "information: {diagnostic}");
+    assert_eq!(
+        diagnostic["message"], "the signature of `helper` changed: used by 3 call sites in 2 files",
+        "{diagnostic}"
+    );
+    assert_eq!(diagnostic["range"]["start"], json!({ "line": 0, "character": 4 }));
+    assert_eq!(
+        diagnostic["relatedInformation"].as_array().map(Vec::len),
+        Some(5),
+        "3 calls and 2 imports: {diagnostic}"
+    );
+
+    client.edit("app/util.py", 2, [0, 4, 0, 10], "aide");
+    let removed = client.diagnostics_for("app/util.py", |params| params["version"] == 2);
+    assert_eq!(codes(&removed), ["impact"], "{removed}");
+    assert_eq!(
+        removed["diagnostics"][0]["message"], "`helper` was removed or renamed: used by 3 call sites in 2 files",
+        "{removed}"
+    );
+    client.shutdown();
+}

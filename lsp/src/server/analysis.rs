@@ -19,11 +19,13 @@ use thread_extractors::resolve::is_project_file;
 use thread_storage::{SaveProgress, WriteBehind};
 use tokio::sync::{mpsc, watch};
 use tower_lsp_server::Client;
-use tower_lsp_server::ls_types::{Diagnostic, MessageType};
+use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, MessageType};
 
+use super::calls::CallView;
 use super::config::Settings;
 use super::diagnostics::{DiagnosticContext, file_uri};
 use super::documents::{Documents, Encoding};
+use super::impact::{SavedFacts, impact};
 use crate::indexing::restore_and_index;
 
 /// What the handlers tell the analysis task.
@@ -92,6 +94,7 @@ pub(crate) fn start(setup: AnalysisSetup) -> std::io::Result<Analysis> {
             published: HashMap::new(),
             cycles: Vec::new(),
             cycles_now: None,
+            saved: SavedFacts::default(),
             stats: Published::default(),
         };
         task.run(queue);
@@ -109,6 +112,8 @@ struct Task {
     /// The import cycles at the last publication: when they change, their files'
     /// diagnostics are computed again even if the files themselves were not touched.
     cycles: Vec<Vec<thread_engine::FileId>>,
+    /// The facts of open files as saved, for the `impact` diagnostic.
+    saved: SavedFacts,
     /// The current snapshot's cycles, while they are known to be current.
     cycles_now: Option<Vec<Vec<thread_engine::FileId>>>,
     stats: Published,
@@ -225,6 +230,7 @@ impl Task {
                     from_editor.insert(path);
                 }
                 Work::Closed(path) => {
+                    self.saved.forget(&path);
                     from_editor.remove(&path);
                     from_disk.insert(path);
                 }
@@ -315,7 +321,27 @@ impl Task {
         for path in candidates {
             let open = self.setup.documents.get(&path);
             let diagnostics = match snapshot.file_at(&path) {
-                Some(file) => context.for_file(file, &self.setup.documents.text(&self.setup.root, &path)),
+                Some(file) => {
+                    let text = self.setup.documents.text(&self.setup.root, &path);
+                    let mut diagnostics = context.for_file(file, &text);
+                    let severity = self.setup.settings.severity("impact", DiagnosticSeverity::INFORMATION);
+                    if let (Some(_), Some(severity)) = (&open, severity)
+                        && let Some(saved) = self.saved.get(&self.setup.root, file)
+                    {
+                        let view =
+                            CallView::new(&snapshot, &self.setup.root, &self.setup.documents, self.setup.encoding);
+                        diagnostics.extend(impact(
+                            &view,
+                            &self.setup.root,
+                            file,
+                            &saved,
+                            &text,
+                            self.setup.encoding,
+                            severity,
+                        ));
+                    }
+                    diagnostics
+                }
                 None => Vec::new(),
             };
             let previous = self.published.get(&path).cloned().unwrap_or_default();

@@ -27,7 +27,15 @@ use super::diagnostics::file_uri;
 use super::documents::{Documents, Encoding, byte_offset, range};
 
 /// A definition: its file and its index in that file's facts.
-type Target = (FileId, usize);
+pub(crate) type Target = (FileId, usize);
+
+/// One use of a definition: a call, or an import naming it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Use {
+    pub(crate) file: FileId,
+    pub(crate) span: thread_extractors::Span,
+    pub(crate) call: bool,
+}
 
 /// The snapshot, with what positions need: the root and the open documents' texts.
 pub(crate) struct CallView<'a> {
@@ -132,29 +140,64 @@ impl<'a> CallView<'a> {
         if include_declaration {
             found.extend(self.location(target));
         }
+        let mut texts: std::collections::HashMap<FileId, String> = std::collections::HashMap::new();
+        for usage in self.usages(target, &name) {
+            let Some(entry) = self.snapshot.file(usage.file) else { continue };
+            let Some(uri) = file_uri(self.root, &entry.path) else { continue };
+            let text = texts.entry(usage.file).or_insert_with(|| self.text(&entry.path));
+            found.push(Location { uri, range: range(text, &usage.span, self.encoding) });
+        }
+        found
+    }
+
+    /// The places that use `target` (named `name`): calls that resolve to it, and
+    /// imports that name it.
+    pub(crate) fn usages(&self, target: Target, name: &str) -> Vec<Use> {
+        let mut found = Vec::new();
         for caller in self.snapshot.files() {
-            let mut caller_text: Option<String> = None;
-            let mut spans = Vec::new();
-            for call in caller.facts.calls.iter().filter(|call| self.may_name(caller, &call.name, &name)) {
+            for call in caller.facts.calls.iter().filter(|call| self.may_name(caller, &call.name, name)) {
                 if self.resolve(caller, call).contains(&target) {
-                    spans.push(call.span);
+                    found.push(Use { file: caller.id, span: call.span, call: true });
                 }
             }
             for link in caller.links.iter().filter(|link| link.to == target.0) {
                 let Some(import) = caller.facts.imports.get(link.import) else { continue };
-                spans
-                    .extend(import.names.iter().filter(|imported| imported.name == name).map(|imported| imported.span));
+                let named = import.names.iter().filter(|imported| imported.name == name);
+                found.extend(named.map(|imported| Use { file: caller.id, span: imported.span, call: false }));
             }
-            if spans.is_empty() {
-                continue;
-            }
-            let Some(uri) = file_uri(self.root, &caller.path) else { continue };
-            let text = caller_text.get_or_insert_with(|| self.text(&caller.path));
-            found.extend(
-                spans.iter().map(|span| Location { uri: uri.clone(), range: range(text, span, self.encoding) }),
-            );
         }
         found
+    }
+
+    /// The places in `file`'s dependents that use `name`, which `file` no longer
+    /// defines: their imports of it and their calls of it.
+    pub(crate) fn missing_uses(&self, file: FileId, name: &str) -> Vec<Use> {
+        let Some(entry) = self.snapshot.file(file) else { return Vec::new() };
+        let mut found = Vec::new();
+        for dependent in entry.dependents.iter().filter_map(|id| self.snapshot.file(*id)) {
+            let missing = dependent.missing.iter().filter(|missing| missing.target == file && missing.name == name);
+            let before = found.len();
+            found.extend(missing.map(|missing| Use { file: dependent.id, span: missing.span, call: false }));
+            if found.len() > before {
+                let calls = dependent.facts.calls.iter().filter(|call| self.may_name(dependent, &call.name, name));
+                found.extend(calls.map(|call| Use { file: dependent.id, span: call.span, call: true }));
+            }
+        }
+        found
+    }
+
+    /// The path of `file`.
+    pub(crate) fn path(&self, file: FileId) -> Option<&str> {
+        self.snapshot.file(file).map(|entry| &*entry.path)
+    }
+
+    /// The text positions in `path` are computed in.
+    pub(crate) fn text_of(&self, path: &str) -> String {
+        self.text(path)
+    }
+
+    pub(crate) fn encoding(&self) -> Encoding {
+        self.encoding
     }
 
     fn call_at<'f>(&self, file: &'f FileEntry, offset: u32) -> Option<&'f Call> {

@@ -13,6 +13,7 @@ mod config;
 mod diagnostics;
 mod documents;
 mod framing;
+mod impact;
 mod symbols;
 
 use std::path::{Path, PathBuf};
