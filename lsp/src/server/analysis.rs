@@ -317,28 +317,19 @@ impl Task {
                 .extend(members.filter(|id| snapshot.file(**id).is_some()).map(|id| snapshot.path(*id).to_owned()));
             self.cycles = context.cycles().to_vec();
         }
+        let view = CallView::new(&snapshot, &self.setup.root, &self.setup.documents, self.setup.encoding);
+        let impact_severity = self.setup.settings.severity("impact", DiagnosticSeverity::INFORMATION);
         let mut notifications = Vec::new();
         for path in candidates {
             let open = self.setup.documents.get(&path);
             let diagnostics = match snapshot.file_at(&path) {
                 Some(file) => {
-                    let text = self.setup.documents.text(&self.setup.root, &path);
+                    let text = view.text(&path);
                     let mut diagnostics = context.for_file(file, &text);
-                    let severity = self.setup.settings.severity("impact", DiagnosticSeverity::INFORMATION);
-                    if let (Some(_), Some(severity)) = (&open, severity)
+                    if let (Some(_), Some(severity)) = (&open, impact_severity)
                         && let Some(saved) = self.saved.get(&self.setup.root, file)
                     {
-                        let view =
-                            CallView::new(&snapshot, &self.setup.root, &self.setup.documents, self.setup.encoding);
-                        diagnostics.extend(impact(
-                            &view,
-                            &self.setup.root,
-                            file,
-                            &saved,
-                            &text,
-                            self.setup.encoding,
-                            severity,
-                        ));
+                        diagnostics.extend(impact(&view, file, &saved, &text, severity));
                     }
                     diagnostics
                 }

@@ -191,13 +191,16 @@ impl<'a> CallView<'a> {
         self.snapshot.file(file).map(|entry| &*entry.path)
     }
 
-    /// The text positions in `path` are computed in.
-    pub(crate) fn text_of(&self, path: &str) -> String {
-        self.text(path)
-    }
-
     pub(crate) fn encoding(&self) -> Encoding {
         self.encoding
+    }
+
+    pub(crate) fn snapshot(&self) -> &'a Snapshot {
+        self.snapshot
+    }
+
+    pub(crate) fn root(&self) -> &'a Path {
+        self.root
     }
 
     fn call_at<'f>(&self, file: &'f FileEntry, offset: u32) -> Option<&'f Call> {
@@ -435,13 +438,9 @@ impl<'a> CallView<'a> {
     }
 
     /// The text positions are computed in: the editor's for open files, else the disk's.
-    fn text(&self, path: &str) -> String {
-        match self.documents.get(path) {
-            Some(document) => document.text.to_string(),
-            None => std::fs::read(self.root.join(path))
-                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-                .unwrap_or_default(),
-        }
+    /// The text positions in `path` are computed in: the buffer's, else the disk's.
+    pub(crate) fn text(&self, path: &str) -> String {
+        self.documents.text(self.root, path)
     }
 }
 

@@ -18,7 +18,7 @@ use tower_lsp_server::ls_types::{
 
 use super::calls::{CallView, Use};
 use super::diagnostics::{SOURCE, file_uri};
-use super::documents::{Encoding, range};
+use super::documents::range;
 
 /// At most this many places are listed in `relatedInformation`.
 const RELATED_LIMIT: usize = 20;
@@ -56,11 +56,9 @@ impl SavedFacts {
 /// The `impact` diagnostics of `file`, whose buffer `text` differs from `saved`.
 pub(crate) fn impact(
     view: &CallView<'_>,
-    root: &Path,
     file: &FileEntry,
     saved: &FileFacts,
     text: &str,
-    encoding: Encoding,
     severity: DiagnosticSeverity,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
@@ -81,8 +79,7 @@ pub(crate) fn impact(
         }
         diagnostics.push(diagnostic(
             view,
-            root,
-            range(text, &definition.name_span, encoding),
+            range(text, &definition.name_span, view.encoding()),
             severity,
             format!("the signature of `{}` changed: {}", definition.name, reach(&uses)),
             &uses,
@@ -97,7 +94,6 @@ pub(crate) fn impact(
         let start = Position { line: 0, character: 0 };
         diagnostics.push(diagnostic(
             view,
-            root,
             Range { start, end: start },
             severity,
             format!("`{}` was removed or renamed: {}", old.name, reach(&uses)),
@@ -126,7 +122,6 @@ fn reach(uses: &[Use]) -> String {
 
 fn diagnostic(
     view: &CallView<'_>,
-    root: &Path,
     range: Range,
     severity: DiagnosticSeverity,
     message: String,
@@ -137,10 +132,10 @@ fn diagnostic(
         .take(RELATED_LIMIT)
         .filter_map(|usage| {
             let path = view.path(usage.file)?;
-            let text = view.text_of(path);
+            let text = view.text(path);
             Some(DiagnosticRelatedInformation {
                 location: Location {
-                    uri: file_uri(root, path)?,
+                    uri: file_uri(view.root(), path)?,
                     range: super::documents::range(&text, &usage.span, view.encoding()),
                 },
                 message: if usage.call { "called here".to_owned() } else { "imported here".to_owned() },

@@ -123,6 +123,14 @@ impl ThreadServer {
         self.client.log_message(MessageType::ERROR, format!("Thread ignored a malformed message: {problem}")).await;
     }
 
+    /// Runs `read` over a view of the newest snapshot (see `published`); `None` before
+    /// `initialize`.
+    async fn read<R>(&self, read: impl FnOnce(&calls::CallView<'_>) -> R) -> Option<R> {
+        let session = self.session.get()?;
+        let published = self.published().await;
+        Some(read(&calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding)))
+    }
+
     /// `thread/dependencyGraph`: the file graph, in the `graph` command's JSON.
     async fn dependency_graph(&self) -> Result<serde_json::Value> {
         let published = self.published().await;
@@ -333,43 +341,27 @@ impl LanguageServer for ThreadServer {
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
         let Some(path) = self.relative_path(&params.text_document.uri) else { return Ok(None) };
-        let Some(session) = self.session.get() else { return Ok(None) };
-        let published = self.published().await;
-        let symbols =
-            symbols::document_symbols(&published.snapshot, &session.root, &self.documents, session.encoding, &path);
+        let symbols = self.read(|view| symbols::document_symbols(view, &path)).await.flatten();
         Ok(symbols.map(DocumentSymbolResponse::Flat))
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
-        let Some(session) = self.session.get() else { return Ok(None) };
-        let published = self.published().await;
-        let symbols = symbols::workspace_symbols(
-            &published.snapshot,
-            &session.root,
-            &self.documents,
-            session.encoding,
-            &params.query,
-        );
-        Ok(Some(WorkspaceSymbolResponse::Flat(symbols)))
+        let symbols = self.read(|view| symbols::workspace_symbols(view, &params.query)).await;
+        Ok(symbols.map(WorkspaceSymbolResponse::Flat))
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
         let position = params.text_document_position_params;
         let Some(path) = self.relative_path(&position.text_document.uri) else { return Ok(None) };
-        let Some(session) = self.session.get() else { return Ok(None) };
-        let published = self.published().await;
-        let view = calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding);
-        let locations = view.definition(&path, position.position);
+        let locations = self.read(|view| view.definition(&path, position.position)).await.unwrap_or_default();
         Ok((!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations)))
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let position = params.text_document_position;
         let Some(path) = self.relative_path(&position.text_document.uri) else { return Ok(None) };
-        let Some(session) = self.session.get() else { return Ok(None) };
-        let published = self.published().await;
-        let view = calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding);
-        Ok(Some(view.references(&path, position.position, params.context.include_declaration)))
+        let include_declaration = params.context.include_declaration;
+        Ok(self.read(|view| view.references(&path, position.position, include_declaration)).await)
     }
 
     async fn prepare_call_hierarchy(
@@ -378,29 +370,22 @@ impl LanguageServer for ThreadServer {
     ) -> Result<Option<Vec<CallHierarchyItem>>> {
         let position = params.text_document_position_params;
         let Some(path) = self.relative_path(&position.text_document.uri) else { return Ok(None) };
-        let Some(session) = self.session.get() else { return Ok(None) };
-        let published = self.published().await;
-        let view = calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding);
-        Ok(view.prepare(&path, position.position))
+        Ok(self.read(|view| view.prepare(&path, position.position)).await.flatten())
     }
 
     async fn incoming_calls(
         &self,
         params: CallHierarchyIncomingCallsParams,
     ) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
-        let Some(session) = self.session.get() else { return Ok(None) };
-        let published = self.published().await;
-        let view = calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding);
-        view.incoming(&params.item).map_err(Error::invalid_params)
+        let calls = self.read(|view| view.incoming(&params.item)).await.transpose();
+        calls.map(Option::flatten).map_err(Error::invalid_params)
     }
 
     async fn outgoing_calls(
         &self,
         params: CallHierarchyOutgoingCallsParams,
     ) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
-        let Some(session) = self.session.get() else { return Ok(None) };
-        let published = self.published().await;
-        let view = calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding);
-        view.outgoing(&params.item).map_err(Error::invalid_params)
+        let calls = self.read(|view| view.outgoing(&params.item)).await.transpose();
+        calls.map(Option::flatten).map_err(Error::invalid_params)
     }
 }

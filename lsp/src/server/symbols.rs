@@ -1,54 +1,38 @@
 //! Symbols from the index: a document's definitions, and definitions across the
 //! workspace by name, opened or not.
 
-use std::path::Path;
-
-use thread_engine::snapshot::{FileEntry, Snapshot};
+use thread_engine::snapshot::FileEntry;
 use tower_lsp_server::ls_types::{Location, SymbolInformation};
 
-use super::calls::symbol_kind;
+use super::calls::{CallView, symbol_kind};
 use super::diagnostics::file_uri;
-use super::documents::{Documents, Encoding, range};
+use super::documents::range;
 
 /// At most this many workspace symbols are returned; the client asks again as the
 /// user types more.
 const WORKSPACE_SYMBOL_LIMIT: usize = 500;
 
 /// The definitions of `path`, in source order.
-pub(crate) fn document_symbols(
-    snapshot: &Snapshot,
-    root: &Path,
-    documents: &Documents,
-    encoding: Encoding,
-    path: &str,
-) -> Option<Vec<SymbolInformation>> {
-    let file = snapshot.file_at(path)?;
-    let text = documents.text(root, path);
-    Some(symbols_of(file, root, &text, encoding, |_| true))
+pub(crate) fn document_symbols(view: &CallView<'_>, path: &str) -> Option<Vec<SymbolInformation>> {
+    let file = view.snapshot().file_at(path)?;
+    Some(symbols_of(view, file, |_| true))
 }
 
 /// Definitions whose name contains `query`, ignoring case; the exported first.
-pub(crate) fn workspace_symbols(
-    snapshot: &Snapshot,
-    root: &Path,
-    documents: &Documents,
-    encoding: Encoding,
-    query: &str,
-) -> Vec<SymbolInformation> {
+pub(crate) fn workspace_symbols(view: &CallView<'_>, query: &str) -> Vec<SymbolInformation> {
     let query = query.to_lowercase();
     let mut found: Vec<(bool, SymbolInformation)> = Vec::new();
-    for file in snapshot.files() {
+    for file in view.snapshot().files() {
         let matches = |name: &str| name.to_lowercase().contains(&query);
         if !file.facts.definitions.iter().any(|definition| matches(&definition.name)) {
             continue;
         }
-        let text = documents.text(root, &file.path);
         for (definition, symbol) in file
             .facts
             .definitions
             .iter()
             .filter(|definition| matches(&definition.name))
-            .zip(symbols_of(file, root, &text, encoding, |definition| matches(&definition.name)))
+            .zip(symbols_of(view, file, |definition| matches(&definition.name)))
         {
             found.push((definition.exported, symbol));
         }
@@ -61,13 +45,12 @@ pub(crate) fn workspace_symbols(
 }
 
 fn symbols_of(
+    view: &CallView<'_>,
     file: &FileEntry,
-    root: &Path,
-    text: &str,
-    encoding: Encoding,
     keep: impl Fn(&thread_extractors::Definition) -> bool,
 ) -> Vec<SymbolInformation> {
-    let Some(uri) = file_uri(root, &file.path) else { return Vec::new() };
+    let Some(uri) = file_uri(view.root(), &file.path) else { return Vec::new() };
+    let text = view.text(&file.path);
     file.facts
         .definitions
         .iter()
@@ -79,7 +62,7 @@ fn symbols_of(
                 kind: symbol_kind(definition.kind),
                 tags: None,
                 deprecated: None,
-                location: Location { uri: uri.clone(), range: range(text, &definition.span, encoding) },
+                location: Location { uri: uri.clone(), range: range(&text, &definition.span, view.encoding()) },
                 container_name: definition.owner.clone(),
             }
         })
