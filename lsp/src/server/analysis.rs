@@ -323,6 +323,8 @@ impl Task {
         for path in candidates {
             let open = self.setup.documents.get(&path);
             let diagnostics = match snapshot.file_at(&path) {
+                // An unopened file with nothing to report is not read from disk.
+                Some(file) if open.is_none() && !context.may_report(file) => Vec::new(),
                 Some(file) => {
                     let text = view.text(&path);
                     let mut diagnostics = context.for_file(file, &text);

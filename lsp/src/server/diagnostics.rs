@@ -62,6 +62,13 @@ impl<'a> DiagnosticContext<'a> {
         &self.cycles
     }
 
+    /// Whether `file` can have any diagnostic: without one, its text need not be read.
+    pub(crate) fn may_report(&self, file: &FileEntry) -> bool {
+        file.unresolved.iter().any(|unresolved| !unresolved.external)
+            || !file.missing.is_empty()
+            || self.component_of.contains_key(&file.id)
+    }
+
     /// The diagnostics of `file`, whose current text is `text` (for positions).
     pub(crate) fn for_file(&self, file: &FileEntry, text: &str) -> Vec<Diagnostic> {
         let mut diagnostics = Vec::new();
