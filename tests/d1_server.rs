@@ -70,6 +70,23 @@ pub(crate) fn config(api_base: &str, database: &str) -> D1Config {
     }
 }
 
+/// The rows `sql` reads from `database`, through D1's `/raw` endpoint: what is really
+/// stored, with no store code in between.
+pub(crate) fn raw_rows(api_base: &str, database: &str, sql: &str) -> Vec<Vec<serde_json::Value>> {
+    let url = format!("{api_base}/accounts/thread-test-account/d1/database/{database}/raw");
+    block_on(async {
+        let response = reqwest::Client::new()
+            .post(url)
+            .bearer_auth(TOKEN)
+            .body(serde_json::json!({ "sql": sql }).to_string())
+            .send()
+            .await
+            .expect("a D1 query");
+        let envelope: serde_json::Value = serde_json::from_str(&response.text().await.expect("body")).expect("json");
+        serde_json::from_value(envelope["result"][0]["results"]["rows"].clone()).expect("rows")
+    })
+}
+
 /// A store on a database of its own, empty.
 pub(crate) fn fresh_store(config: D1Config) -> D1Store {
     let store = block_on(D1Store::connect(config)).expect("connect to D1");

@@ -6,9 +6,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::{block_on, d1_server, postgres_server};
-use thread_flow::engine::store::{ChangeSet, StoredState, restore};
+use thread_flow::engine::Fingerprint;
+use thread_flow::engine::store::{ChangeSet, StoredEdge, StoredFile, StoredState, restore};
 use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
 use thread_flow::engine::{DirectExtraction, FileChange, Host};
+use thread_flow::extractors::{FileFacts, ImportKind, Lang};
 use thread_flow::storage::{D1Config, MemoryStore, PostgresStore, SqliteStore, Store, WriterRole};
 
 /// A fresh, empty store of every backend, named for messages. `dir` holds their files.
@@ -94,7 +96,7 @@ fn what_is_stored_comes_back_unchanged() {
         block_on(store.apply(&ChangeSet::everything(&host.snapshot(), &host))).expect("apply");
         let loaded = block_on(store.load()).expect("load");
         assert_same_state(&sorted(loaded.clone()), &expected_state(&host), backend);
-        assert_eq!(block_on(store.schema_version()).expect("version"), thread_flow::storage::SCHEMA_VERSION);
+        assert_eq!(block_on(store.schema_version()).expect("version"), store.latest_schema_version());
 
         // What a warm start reads is everything but the links.
         let for_restore = sorted(block_on(store.load_for_restore()).expect("load for restore"));
@@ -232,7 +234,7 @@ fn a_corrupt_or_outdated_sqlite_database_is_rebuilt_empty() {
     drop(connection);
     let store = SqliteStore::open(&outdated).expect("reopen");
     assert!(block_on(store.load()).expect("load").files.is_empty(), "an old schema's rows are not trusted");
-    assert_eq!(block_on(store.schema_version()).expect("version"), thread_flow::storage::SCHEMA_VERSION);
+    assert_eq!(block_on(store.schema_version()).expect("version"), store.latest_schema_version());
 }
 
 fn rusqlite_connection(path: &Path) -> rusqlite::Connection {
@@ -257,7 +259,7 @@ fn workspaces_sharing_a_postgres_database_stay_apart() {
     // Connecting again (a restart) migrates nothing and keeps the rows.
     let again = block_on(PostgresStore::connect(&url, first.workspace())).expect("reconnect");
     assert_same_state(&sorted(block_on(again.load()).expect("load")), &expected_state(&host), "reconnected");
-    assert_eq!(block_on(again.schema_version()).expect("version"), thread_flow::storage::SCHEMA_VERSION);
+    assert_eq!(block_on(again.schema_version()).expect("version"), again.latest_schema_version());
 }
 
 /// A bulk change set: past the row count at which SQLite rebuilds its indexes and
@@ -307,5 +309,74 @@ fn a_bulk_change_set_lands_whole_in_every_store() {
         }
         let loaded = sorted(block_on(store.load()).expect("load"));
         assert_same_state(&loaded, &expected, &format!("{backend} after an edit"));
+    }
+}
+
+/// The stores on SQLite's engine name files by ids from a `paths` table. A path must stay
+/// exactly while a file or an edge names it: never dangling, never piling up as files
+/// come and go.
+#[test]
+fn sqlite_and_d1_keep_a_path_exactly_while_it_is_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite_path = dir.path().join("paths.sqlite3");
+    let sqlite = SqliteStore::open(&sqlite_path).expect("open SQLite");
+    let api_base = d1_server::api_base();
+    let database = d1_server::unique_database("paths");
+    let d1 = d1_server::fresh_store(d1_server::config(&api_base, &database));
+    let stored_paths: [(&str, &dyn Store, Box<dyn Fn() -> Vec<String>>); 2] = [
+        (
+            "sqlite",
+            &sqlite,
+            Box::new(|| {
+                let connection = rusqlite_connection(&sqlite_path);
+                let mut statement = connection.prepare("SELECT path FROM paths ORDER BY path").expect("prepare");
+                statement.query_map([], |row| row.get(0)).expect("query").collect::<Result<_, _>>().expect("rows")
+            }),
+        ),
+        (
+            "d1",
+            &d1,
+            Box::new(|| {
+                let rows = d1_server::raw_rows(&api_base, &database, "SELECT path FROM paths ORDER BY path");
+                rows.iter().filter_map(|row| Some(row.first()?.as_str()?.to_owned())).collect()
+            }),
+        ),
+    ];
+    let file = |path: &str, imports: &[&str]| StoredFile {
+        path: path.to_owned(),
+        lang: Lang::Python,
+        content: Fingerprint::of_bytes(format!("{path} {imports:?}").as_bytes()),
+        stat: None,
+        facts: std::sync::Arc::new(FileFacts::default()),
+        edges: imports
+            .iter()
+            .map(|target| StoredEdge { to: (*target).to_owned(), kind: ImportKind::Import, line: 1, names: None })
+            .collect(),
+        unresolved: Vec::new(),
+    };
+    let upsert = |files: Vec<StoredFile>| ChangeSet { upserts: files, removals: Vec::new(), project_files: Vec::new() };
+    let remove =
+        |path: &str| ChangeSet { upserts: Vec::new(), removals: vec![path.to_owned()], project_files: Vec::new() };
+    for (backend, store, paths) in &stored_paths {
+        let steps: [(&str, ChangeSet, &[&str]); 6] = [
+            (
+                "three files, a.py importing b.py",
+                upsert(vec![file("a.py", &["b.py"]), file("b.py", &[]), file("c.py", &[])]),
+                &["a.py", "b.py", "c.py"],
+            ),
+            ("c.py, which nothing imports, removed", remove("c.py"), &["a.py", "b.py"]),
+            ("b.py removed while a.py's edge still names it", remove("b.py"), &["a.py", "b.py"]),
+            ("a.py no longer importing b.py", upsert(vec![file("a.py", &[])]), &["a.py"]),
+            ("an edge to a path that is no file", upsert(vec![file("a.py", &["ghost.py"])]), &["a.py", "ghost.py"]),
+            ("that edge gone", upsert(vec![file("a.py", &[])]), &["a.py"]),
+        ];
+        for (step, changes, expected) in steps {
+            block_on(store.apply(&changes)).expect("apply");
+            assert_eq!(paths(), expected, "{backend}: {step}");
+        }
+        // The file naming a removed path still finds it as a dependency target.
+        block_on(store.apply(&upsert(vec![file("a.py", &["b.py"])]))).expect("apply");
+        assert_eq!(block_on(store.dependents("b.py")).expect("dependents"), ["a.py"], "{backend}");
+        assert!(block_on(store.load()).expect("load").files.iter().all(|file| file.path == "a.py"), "{backend}");
     }
 }

@@ -94,18 +94,8 @@ fn edit_history(host: &mut Host) -> Vec<ChangeSet> {
 /// Rows in `table` of a D1 database, read over HTTP: duplicates would show here even if
 /// a load hid them.
 fn d1_rows(emulator: &thread_d1_emulator::RunningEmulator, database: &str, table: &str) -> i64 {
-    let url = format!("{}/accounts/thread-test-account/d1/database/{database}/raw", emulator.api_base());
-    block_on(async {
-        let response = reqwest::Client::new()
-            .post(url)
-            .bearer_auth(d1_server::TOKEN)
-            .body(format!(r#"{{"sql":"SELECT count(*) FROM {table}"}}"#))
-            .send()
-            .await
-            .expect("count");
-        let envelope: serde_json::Value = serde_json::from_str(&response.text().await.expect("body")).expect("json");
-        envelope["result"][0]["results"]["rows"][0][0].as_i64().expect("a count")
-    })
+    let rows = d1_server::raw_rows(&emulator.api_base(), database, &format!("SELECT count(*) FROM {table}"));
+    rows.first().and_then(|row| row.first()).and_then(serde_json::Value::as_i64).expect("a count")
 }
 
 fn expected_rows(host: &Host) -> (i64, i64) {

@@ -21,10 +21,6 @@ pub use sqlite::{SqliteOpenError, SqliteStore, WriterRole, workspace_database};
 pub use thread_engine::store::{ChangeSet, StoredEdge, StoredFile, StoredState, StoredUnresolved};
 pub use write_behind::{SaveProgress, WriteBehind};
 
-/// The version of the schema every backend writes. A store holding another version is
-/// rebuilt (SQLite, memory) or migrated forward (PostgreSQL).
-pub const SCHEMA_VERSION: u32 = 1;
-
 /// What a store refuses to take in one statement or request. Writers chunk change sets
 /// to stay under them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +94,10 @@ pub trait Store: Send + Sync {
 
     /// The schema version the store holds.
     async fn schema_version(&self) -> Result<u32, StoreError>;
+
+    /// The schema version this build writes. A store holding another is rebuilt
+    /// (SQLite, D1) or migrated forward (PostgreSQL) when it is opened.
+    fn latest_schema_version(&self) -> u32;
 
     /// Everything stored, edges and unresolved imports included.
     async fn load(&self) -> Result<StoredState, StoreError>;

@@ -7,7 +7,7 @@ use std::sync::RwLock;
 
 use thread_engine::store::{ChangeSet, StoredFile, StoredState};
 
-use crate::{DefinitionSite, SCHEMA_VERSION, Store, StoreError, StoreLimits};
+use crate::{DefinitionSite, Store, StoreError, StoreLimits};
 
 /// Everything in memory. Change sets apply atomically: they cannot fail halfway.
 #[derive(Debug, Default)]
@@ -40,7 +40,12 @@ impl Store for MemoryStore {
     }
 
     async fn schema_version(&self) -> Result<u32, StoreError> {
-        Ok(SCHEMA_VERSION)
+        Ok(self.latest_schema_version())
+    }
+
+    fn latest_schema_version(&self) -> u32 {
+        // Nothing outlives the process, so there is only ever one layout.
+        1
     }
 
     async fn load(&self) -> Result<StoredState, StoreError> {

@@ -498,6 +498,10 @@ impl Store for PostgresStore {
         self.migrated_version().await
     }
 
+    fn latest_schema_version(&self) -> u32 {
+        MIGRATIONS.last().map_or(0, |(version, _)| u32::try_from(*version).unwrap_or(0))
+    }
+
     async fn load(&self) -> Result<StoredState, StoreError> {
         self.read(true).await
     }

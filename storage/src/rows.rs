@@ -67,8 +67,14 @@ pub(crate) fn edge_rows(file: &StoredFile) -> impl Iterator<Item = EdgeRow<'_>> 
         dst: &edge.to,
         kind: edge.kind.as_str(),
         line: i64::from(edge.line),
-        names: edge.names.as_ref().map(|names| serde_json::Value::from(names.clone()).to_string()),
+        names: edge.names.as_ref().map(|names| names_json(names)),
     })
+}
+
+/// A name list as the JSON array the `names` column holds.
+fn names_json(names: &[String]) -> String {
+    // A list of strings always serialises; the fallback is never taken.
+    serde_json::to_string(names).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// An `unresolved` row.

@@ -16,16 +16,18 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rustc_hash::FxHashMap;
 use thread_engine::Fingerprint;
 use thread_engine::fingerprint::extractors_fingerprint;
 use thread_engine::store::{ChangeSet, StoredFile, StoredState};
 
 use crate::rows::{self, BULK_ROWS, FileRow, rows_written};
 use crate::sqlite_dialect::{
-    DEFINITIONS, DEPENDENTS, FILE_TABLES, RECORD_VERSIONS, SCHEMA, TABLES, USERS_OF, delete_rows_of_files,
+    DEFINITIONS, DEPENDENTS, EDGES_BY_FILE, FILE_TABLES, FORGET_UNUSED_PATHS, RECORD_VERSIONS, SCHEMA, SCHEMA_VERSION,
+    TABLES, UNRESOLVED_BY_FILE, USERS_OF, VALUES_IN_JSON, delete_rows_of_files, note_path_candidates,
     secondary_indexes,
 };
-use crate::{DefinitionSite, SCHEMA_VERSION, Store, StoreError, StoreLimits};
+use crate::{DefinitionSite, Store, StoreError, StoreLimits};
 
 const BACKEND: &str = "sqlite";
 /// How long a statement waits for another connection's lock before failing.
@@ -354,21 +356,30 @@ fn write_in_transaction(connection: &mut Connection, changes: &ChangeSet, bulk: 
             transaction.execute_batch(&format!("DROP INDEX {name};"))?;
         }
     }
-    {
-        // Every replaced file's old rows go, then its new rows come in.
-        let replaced: Vec<&str> =
-            changes.removals.iter().chain(changes.upserts.iter().map(|file| &file.path)).map(String::as_str).collect();
+    let mut ids = ChangeSetIds::known(&transaction, changes, bulk)?;
+    // Every replaced file's old rows go, then its new rows come in. A path without an id
+    // has no rows.
+    let replaced = ids.replaced();
+    if !replaced.is_empty() {
         let replaced = serde_json::Value::from(replaced).to_string();
+        transaction.prepare_cached(&note_path_candidates(VALUES_IN_JSON))?.execute([&replaced])?;
         for (table, column) in FILE_TABLES {
-            transaction.prepare_cached(&delete_rows_of_files(table, column))?.execute([&replaced])?;
+            transaction.prepare_cached(&delete_rows_of_files(table, column, VALUES_IN_JSON))?.execute([&replaced])?;
         }
-        // In path order, so each table's primary key grows at its end.
-        let mut upserts: Vec<&StoredFile> = changes.upserts.iter().collect();
-        upserts.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-        for file in upserts {
-            insert_file(&transaction, file)?;
+    }
+    ids.add_missing(&transaction)?;
+    // In id order, so each table's primary key grows at its end.
+    let mut upserts: Vec<(i64, usize)> =
+        (0..changes.upserts.len()).map(|upsert| Ok((ids.file(upsert)?, upsert))).collect::<rusqlite::Result<_>>()?;
+    upserts.sort_unstable();
+    {
+        let mut inserts = FileInserts::prepare(&transaction)?;
+        for (id, upsert) in upserts {
+            inserts.insert(id, &changes.upserts[upsert], ids.targets(upsert))?;
         }
-        transaction.execute("DELETE FROM project_files", [])?;
+    }
+    transaction.execute("DELETE FROM project_files", [])?;
+    {
         let mut insert_project_file =
             transaction.prepare_cached("INSERT INTO project_files (path, text) VALUES (?1, ?2)")?;
         for (path, text) in &changes.project_files {
@@ -380,38 +391,167 @@ fn write_in_transaction(connection: &mut Connection, changes: &ChangeSet, bulk: 
             transaction.execute_batch(create)?;
         }
     }
+    for forget in FORGET_UNUSED_PATHS {
+        transaction.prepare_cached(forget)?.execute([])?;
+    }
     transaction.commit()
 }
 
-fn insert_file(transaction: &rusqlite::Transaction<'_>, file: &StoredFile) -> rusqlite::Result<()> {
-    let row = FileRow::of(file);
-    transaction
-        .prepare_cached(
-            "INSERT INTO files (path, lang, content, size, mtime_ns, facts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![row.path, row.lang, row.content, row.size, row.mtime_ns, row.facts])?;
-    let mut edges = transaction
-        .prepare_cached("INSERT INTO edges (src, seq, dst, kind, line, names) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-    for edge in rows::edge_rows(file) {
-        edges.execute(params![edge.src, edge.seq, edge.dst, edge.kind, edge.line, edge.names])?;
+/// The ids of the paths a change set names: its removals, its files and their edges'
+/// targets. Each distinct path is looked up once; the inserts then read the ids in
+/// change-set order instead of looking up a million edge targets again.
+struct ChangeSetIds<'a> {
+    /// Each distinct path, its id (`None` until it has one), and whether the new rows
+    /// name it (else only a removal does).
+    slots: Vec<(&'a str, Option<i64>, bool)>,
+    /// The slot of each removal, then of each upsert, in change-set order.
+    replaced: Vec<u32>,
+    /// The slots of each upsert's edges' targets, upsert after upsert.
+    targets: Vec<u32>,
+    /// Where each upsert's targets start in `targets`; one more entry closes the last.
+    target_starts: Vec<usize>,
+    removals: usize,
+    /// `targets`, resolved to ids by [`ChangeSetIds::add_missing`].
+    target_ids: Vec<i64>,
+}
+
+impl<'a> ChangeSetIds<'a> {
+    /// The ids the database already gives to the paths `changes` names. A bulk write
+    /// reads every id in one scan instead of looking each path up.
+    fn known(
+        transaction: &rusqlite::Transaction<'_>,
+        changes: &'a ChangeSet,
+        bulk: bool,
+    ) -> rusqlite::Result<ChangeSetIds<'a>> {
+        let mut slot_of: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut slots: Vec<(&str, Option<i64>, bool)> = Vec::new();
+        let mut slot = |path: &'a str, written: bool| -> u32 {
+            let next = u32::try_from(slots.len()).unwrap_or(u32::MAX);
+            let slot = *slot_of.entry(path).or_insert_with(|| {
+                slots.push((path, None, false));
+                next
+            });
+            if let Some(entry) = slots.get_mut(slot as usize) {
+                entry.2 |= written;
+            }
+            slot
+        };
+        let mut replaced: Vec<u32> = changes.removals.iter().map(|path| slot(path, false)).collect();
+        let mut targets = Vec::new();
+        let mut target_starts = Vec::with_capacity(changes.upserts.len() + 1);
+        for file in &changes.upserts {
+            replaced.push(slot(&file.path, true));
+            target_starts.push(targets.len());
+            targets.extend(file.edges.iter().map(|edge| slot(&edge.to, true)));
+        }
+        target_starts.push(targets.len());
+        if bulk {
+            let mut statement = transaction.prepare("SELECT path, id FROM paths")?;
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                if let Some(slot) = slot_of.get(row.get_ref(0)?.as_str()?) {
+                    slots[*slot as usize].1 = Some(row.get(1)?);
+                }
+            }
+        } else {
+            let mut lookup = transaction.prepare_cached("SELECT id FROM paths WHERE path = ?1")?;
+            for (path, id, _) in &mut slots {
+                *id = lookup.query_row([*path], |row| row.get(0)).optional()?;
+            }
+        }
+        Ok(ChangeSetIds {
+            slots,
+            replaced,
+            targets,
+            target_starts,
+            removals: changes.removals.len(),
+            target_ids: Vec::new(),
+        })
     }
-    let mut unresolved = transaction
-        .prepare_cached("INSERT INTO unresolved (src, seq, specifier, line, external) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-    for row in rows::unresolved_rows(file) {
-        unresolved.execute(params![row.src, row.seq, row.specifier, row.line, row.external])?;
+
+    /// The ids of the replaced files that have rows to delete.
+    fn replaced(&self) -> Vec<i64> {
+        self.replaced.iter().filter_map(|slot| self.slots[*slot as usize].1).collect()
     }
-    let mut definitions = transaction.prepare_cached(
-        "INSERT INTO definitions (file, seq, name, kind, line, exported) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    for row in rows::definition_rows(file) {
-        definitions.execute(params![row.file, row.seq, row.name, row.kind, row.line, row.exported])?;
+
+    /// Gives ids, in path order, to the paths the new rows name that have none.
+    fn add_missing(&mut self, transaction: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+        let mut missing: Vec<usize> =
+            (0..self.slots.len()).filter(|slot| matches!(self.slots[*slot], (_, None, true))).collect();
+        missing.sort_unstable_by_key(|slot| self.slots[*slot].0);
+        let mut insert = transaction.prepare_cached("INSERT INTO paths (path) VALUES (?1)")?;
+        for slot in missing {
+            insert.execute([self.slots[slot].0])?;
+            self.slots[slot].1 = Some(transaction.last_insert_rowid());
+        }
+        self.target_ids = self.targets.iter().map(|slot| self.id(*slot)).collect::<rusqlite::Result<_>>()?;
+        Ok(())
     }
-    let mut calls = transaction
-        .prepare_cached("INSERT INTO calls (file, seq, callee, name, line, caller) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-    for row in rows::call_rows(file) {
-        calls.execute(params![row.file, row.seq, row.callee, row.name, row.line, row.caller])?;
+
+    fn id(&self, slot: u32) -> rusqlite::Result<i64> {
+        // Every path the new rows name was given an id by `add_missing`.
+        self.slots[slot as usize].1.ok_or(rusqlite::Error::QueryReturnedNoRows)
     }
-    Ok(())
+
+    /// The id of the `upsert`th file.
+    fn file(&self, upsert: usize) -> rusqlite::Result<i64> {
+        self.id(self.replaced[self.removals + upsert])
+    }
+
+    /// The ids of the `upsert`th file's edges' targets, in edge order.
+    fn targets(&self, upsert: usize) -> &[i64] {
+        &self.target_ids[self.target_starts[upsert]..self.target_starts[upsert + 1]]
+    }
+}
+
+/// The inserts of a file's rows, prepared once for a whole change set.
+struct FileInserts<'t> {
+    files: rusqlite::CachedStatement<'t>,
+    edges: rusqlite::CachedStatement<'t>,
+    unresolved: rusqlite::CachedStatement<'t>,
+    definitions: rusqlite::CachedStatement<'t>,
+    calls: rusqlite::CachedStatement<'t>,
+}
+
+impl<'t> FileInserts<'t> {
+    fn prepare(transaction: &'t rusqlite::Transaction<'_>) -> rusqlite::Result<FileInserts<'t>> {
+        Ok(FileInserts {
+            files: transaction.prepare_cached(
+                "INSERT INTO files (id, lang, content, size, mtime_ns, facts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            edges: transaction.prepare_cached(
+                "INSERT INTO edges (src, seq, dst, kind, line, names) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            unresolved: transaction.prepare_cached(
+                "INSERT INTO unresolved (src, seq, specifier, line, external) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?,
+            definitions: transaction.prepare_cached(
+                "INSERT INTO definitions (file, seq, name, kind, line, exported) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            calls: transaction.prepare_cached(
+                "INSERT INTO calls (file, seq, callee, name, line, caller) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+        })
+    }
+
+    /// Inserts `file`'s rows as `id`, its edges pointing at `targets`.
+    fn insert(&mut self, id: i64, file: &StoredFile, targets: &[i64]) -> rusqlite::Result<()> {
+        let row = FileRow::of(file);
+        self.files.execute(params![id, row.lang, row.content, row.size, row.mtime_ns, row.facts])?;
+        for (edge, target) in rows::edge_rows(file).zip(targets) {
+            self.edges.execute(params![id, edge.seq, target, edge.kind, edge.line, edge.names])?;
+        }
+        for row in rows::unresolved_rows(file) {
+            self.unresolved.execute(params![id, row.seq, row.specifier, row.line, row.external])?;
+        }
+        for row in rows::definition_rows(file) {
+            self.definitions.execute(params![id, row.seq, row.name, row.kind, row.line, row.exported])?;
+        }
+        for row in rows::call_rows(file) {
+            self.calls.execute(params![id, row.seq, row.callee, row.name, row.line, row.caller])?;
+        }
+        Ok(())
+    }
 }
 
 /// Which rows [`read_state`] reads.
@@ -422,8 +562,10 @@ enum Rows {
 }
 
 fn read_state(connection: &Connection, rows: Rows) -> rusqlite::Result<StoredState> {
-    let mut statement =
-        connection.prepare_cached("SELECT path, lang, content, size, mtime_ns, facts FROM files ORDER BY path")?;
+    let mut statement = connection.prepare_cached(
+        "SELECT paths.path, lang, content, size, mtime_ns, facts FROM files JOIN paths ON paths.id = files.id
+         ORDER BY paths.path",
+    )?;
     let raw: Vec<rows::RawFile> = statement
         .query_map([], |row| {
             Ok(rows::RawFile {
@@ -451,7 +593,7 @@ fn read_state(connection: &Connection, rows: Rows) -> rusqlite::Result<StoredSta
 /// Each file's edges and unresolved imports, into `files`.
 fn read_links(connection: &Connection, files: &mut [StoredFile]) -> rusqlite::Result<()> {
     let mut links = rows::Links::new(files);
-    let mut statement = connection.prepare_cached("SELECT src, dst, kind, line, names FROM edges ORDER BY src, seq")?;
+    let mut statement = connection.prepare_cached(&format!("{EDGES_BY_FILE} ORDER BY edges.src, edges.seq"))?;
     let mut rows_iter = statement.query([])?;
     while let Some(row) = rows_iter.next()? {
         let (src, kind, names): (String, String, Option<String>) = (row.get(0)?, row.get(2)?, row.get(4)?);
@@ -459,7 +601,7 @@ fn read_links(connection: &Connection, files: &mut [StoredFile]) -> rusqlite::Re
     }
 
     let mut statement =
-        connection.prepare_cached("SELECT src, specifier, line, external FROM unresolved ORDER BY src, seq")?;
+        connection.prepare_cached(&format!("{UNRESOLVED_BY_FILE} ORDER BY unresolved.src, unresolved.seq"))?;
     let mut rows_iter = statement.query([])?;
     while let Some(row) = rows_iter.next()? {
         let src: String = row.get(0)?;
@@ -483,6 +625,10 @@ impl Store for SqliteStore {
         let connection = self.connection();
         let version = stored_versions(&connection).map_err(sqlite_error)?;
         Ok(version.and_then(|(schema, _)| schema.parse().ok()).unwrap_or(0))
+    }
+
+    fn latest_schema_version(&self) -> u32 {
+        SCHEMA_VERSION
     }
 
     async fn load(&self) -> Result<StoredState, StoreError> {

@@ -4,33 +4,99 @@
 /// The tables, created by [`SCHEMA`].
 pub(crate) const SCHEMA: &str = include_str!("../sql/sqlite_schema.sql");
 
+/// The version of [`SCHEMA`], stored in `meta`. A database holding another is rebuilt.
+/// Version 2 named files by integer ids from `paths` instead of by path.
+pub(crate) const SCHEMA_VERSION: u32 = 2;
+
 /// Every table [`SCHEMA`] creates, for dropping them on a rebuild.
-pub(crate) const TABLES: [&str; 7] = ["meta", "files", "edges", "unresolved", "definitions", "calls", "project_files"];
+pub(crate) const TABLES: [&str; 9] = [
+    "meta",
+    "paths",
+    "unused_path_candidates",
+    "files",
+    "edges",
+    "unresolved",
+    "definitions",
+    "calls",
+    "project_files",
+];
 
 /// Records the schema version `?1` and extractors fingerprint `?2` in a new database.
 pub(crate) const RECORD_VERSIONS: &str =
     "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('extractors', ?2)";
 
-/// The tables holding a file's rows, and the column naming the file.
+/// The tables holding a file's rows, and the column holding the file's id.
 pub(crate) const FILE_TABLES: [(&str, &str); 5] =
-    [("files", "path"), ("edges", "src"), ("unresolved", "src"), ("definitions", "file"), ("calls", "file")];
+    [("files", "id"), ("edges", "src"), ("unresolved", "src"), ("definitions", "file"), ("calls", "file")];
 
-/// Deletes from `table` the rows of the files named in the JSON array `?1`: one
-/// statement however many files a change set replaces.
-pub(crate) fn delete_rows_of_files(table: &str, column: &str) -> String {
-    format!("DELETE FROM {table} WHERE {column} IN (SELECT value FROM json_each(?1))")
+/// The values of the JSON array `?1`, as a subquery's text.
+pub(crate) const VALUES_IN_JSON: &str = "SELECT value FROM json_each(?1)";
+
+/// The ids of the paths the subquery `paths` yields, as a subquery's text.
+pub(crate) fn ids_of_paths(paths: &str) -> String {
+    format!("SELECT id FROM paths WHERE path IN ({paths})")
 }
 
+/// The id of the path the SQL expression `path` gives, as a scalar subquery.
+pub(crate) fn path_id(path: &str) -> String {
+    format!("(SELECT id FROM paths WHERE path = {path})")
+}
+
+/// Deletes from `table` the rows of the files whose path ids the subquery `ids` yields:
+/// one statement however many files a change set replaces.
+pub(crate) fn delete_rows_of_files(table: &str, column: &str, ids: &str) -> String {
+    format!("DELETE FROM {table} WHERE {column} IN ({ids})")
+}
+
+/// Notes as candidates for forgetting the paths whose ids the subquery `ids` yields and
+/// the targets of their files' edges: the paths a change set replacing those files may
+/// leave unused. Run before the replaced rows are deleted.
+pub(crate) fn note_path_candidates(ids: &str) -> String {
+    format!(
+        "INSERT OR IGNORE INTO unused_path_candidates (id)
+         SELECT id FROM paths WHERE id IN ({ids})
+         UNION SELECT dst FROM edges WHERE src IN ({ids})"
+    )
+}
+
+/// Deletes the candidate paths that no file and no edge names any more, then the
+/// candidates: run at the end of a change set.
+pub(crate) const FORGET_UNUSED_PATHS: [&str; 2] = [
+    "DELETE FROM paths WHERE id IN (SELECT id FROM unused_path_candidates)
+       AND NOT EXISTS (SELECT 1 FROM files WHERE files.id = paths.id)
+       AND NOT EXISTS (SELECT 1 FROM edges WHERE edges.dst = paths.id)",
+    "DELETE FROM unused_path_candidates",
+];
+
 /// The files that import `?1`.
-pub(crate) const DEPENDENTS: &str = "SELECT DISTINCT src FROM edges WHERE dst = ?1 ORDER BY src";
+pub(crate) const DEPENDENTS: &str = "SELECT DISTINCT source.path FROM edges
+   JOIN paths AS source ON source.id = edges.src
+ WHERE edges.dst = (SELECT id FROM paths WHERE path = ?1)
+ ORDER BY source.path";
 
 /// The files that use name `?2` from `?1`, by name or by using the module wholesale.
-pub(crate) const USERS_OF: &str = "SELECT DISTINCT src FROM edges WHERE dst = ?1
-   AND (names IS NULL OR EXISTS (SELECT 1 FROM json_each(edges.names) WHERE value = ?2))
- ORDER BY src";
+pub(crate) const USERS_OF: &str = "SELECT DISTINCT source.path FROM edges
+   JOIN paths AS source ON source.id = edges.src
+ WHERE edges.dst = (SELECT id FROM paths WHERE path = ?1)
+   AND (edges.names IS NULL OR EXISTS (SELECT 1 FROM json_each(edges.names) WHERE value = ?2))
+ ORDER BY source.path";
 
 /// Every definition of name `?1`: file, name, kind, line, exported.
-pub(crate) const DEFINITIONS: &str = "SELECT file, name, kind, line, exported FROM definitions WHERE name = ?1";
+pub(crate) const DEFINITIONS: &str = "SELECT paths.path, definitions.name, definitions.kind, definitions.line,
+        definitions.exported
+   FROM definitions JOIN paths ON paths.id = definitions.file
+  WHERE definitions.name = ?1";
+
+/// Every edge, file by file in order: src, dst, kind, line, names.
+pub(crate) const EDGES_BY_FILE: &str = "SELECT source.path, target.path, edges.kind, edges.line, edges.names
+   FROM edges
+   JOIN paths AS source ON source.id = edges.src
+   JOIN paths AS target ON target.id = edges.dst";
+
+/// Every unresolved import, file by file in order: src, specifier, line, external.
+pub(crate) const UNRESOLVED_BY_FILE: &str = "SELECT source.path, unresolved.specifier, unresolved.line,
+        unresolved.external
+   FROM unresolved JOIN paths AS source ON source.id = unresolved.src";
 
 /// The schema's statements one by one, for a client that sends them separately. The
 /// schema has no triggers, so every statement ends with a semicolon at a line's end.

@@ -27,8 +27,11 @@ use client::{D1Client, D1Error, RawRows, Statement};
 use writes::{D1_SCHEMA, D1_TABLES, EncodedChanges, STALE_WRITE};
 
 use crate::rows::{self, RawFile};
-use crate::sqlite_dialect::{DEFINITIONS, DEPENDENTS, RECORD_VERSIONS, TABLES, USERS_OF, schema_statements};
-use crate::{DefinitionSite, SCHEMA_VERSION, Store, StoreError, StoreLimits};
+use crate::sqlite_dialect::{
+    DEFINITIONS, DEPENDENTS, EDGES_BY_FILE, RECORD_VERSIONS, SCHEMA_VERSION, TABLES, UNRESOLVED_BY_FILE, USERS_OF,
+    schema_statements,
+};
+use crate::{DefinitionSite, Store, StoreError, StoreLimits};
 
 const BACKEND: &str = "d1";
 
@@ -154,7 +157,10 @@ impl D1Store {
     /// Reads every file in pages; with `with_links`, each page's edges and unresolved
     /// imports come in the same batch as its files.
     async fn read(&self, with_links: bool) -> Result<StoredState, StoreError> {
-        let page_of_files = format!("SELECT path FROM files WHERE path > ?1 ORDER BY path LIMIT {PAGE}");
+        let page_of_files = format!(
+            "SELECT files.id FROM files JOIN paths ON paths.id = files.id
+              WHERE paths.path > ?1 ORDER BY paths.path LIMIT {PAGE}"
+        );
         let mut raw_files = Vec::new();
         let mut edge_rows = Vec::new();
         let mut unresolved_rows = Vec::new();
@@ -162,22 +168,21 @@ impl D1Store {
         loop {
             let mut batch = vec![Statement::new(
                 format!(
-                    "SELECT path, lang, content, size, CAST(mtime_ns AS TEXT), hex(facts) FROM files
-                     WHERE path > ?1 ORDER BY path LIMIT {PAGE}"
+                    "SELECT paths.path, lang, content, size, CAST(mtime_ns AS TEXT), hex(facts)
+                       FROM files JOIN paths ON paths.id = files.id
+                      WHERE paths.path > ?1 ORDER BY paths.path LIMIT {PAGE}"
                 ),
                 vec![Some(cursor.clone())],
             )];
             if with_links {
                 batch.push(Statement::new(
-                    format!(
-                        "SELECT src, dst, kind, line, names FROM edges WHERE src IN ({page_of_files}) ORDER BY src, seq"
-                    ),
+                    format!("{EDGES_BY_FILE} WHERE edges.src IN ({page_of_files}) ORDER BY edges.src, edges.seq"),
                     vec![Some(cursor.clone())],
                 ));
                 batch.push(Statement::new(
                     format!(
-                        "SELECT src, specifier, line, external FROM unresolved WHERE src IN ({page_of_files})
-                         ORDER BY src, seq"
+                        "{UNRESOLVED_BY_FILE} WHERE unresolved.src IN ({page_of_files})
+                         ORDER BY unresolved.src, unresolved.seq"
                     ),
                     vec![Some(cursor.clone())],
                 ));
@@ -258,6 +263,10 @@ impl Store for D1Store {
         let results =
             self.raw(vec![Statement::new("SELECT value FROM meta WHERE key = 'schema_version'", Vec::new())]).await?;
         Ok(first_value(&results, 0).and_then(Value::as_str).and_then(|version| version.parse().ok()).unwrap_or(0))
+    }
+
+    fn latest_schema_version(&self) -> u32 {
+        SCHEMA_VERSION
     }
 
     async fn load(&self) -> Result<StoredState, StoreError> {

@@ -22,7 +22,10 @@ use thread_engine::store::{ChangeSet, StoredFile};
 use super::client::Statement;
 use crate::rows::{self, FileRow};
 use crate::rows::{BULK_ROWS, rows_written};
-use crate::sqlite_dialect::{FILE_TABLES, delete_rows_of_files, secondary_indexes};
+use crate::sqlite_dialect::{
+    FILE_TABLES, FORGET_UNUSED_PATHS, VALUES_IN_JSON, delete_rows_of_files, ids_of_paths, note_path_candidates,
+    path_id, secondary_indexes,
+};
 
 /// D1-only tables: the write fence and the staging area for big change sets.
 pub(crate) const D1_SCHEMA: [&str; 4] = [
@@ -86,35 +89,47 @@ impl Target {
         }
     }
 
-    /// The insert of this target's rows from `source`, which yields `row.value`, one
-    /// JSON array per row.
-    fn insert(self, source: &str) -> Option<String> {
-        let columns_and_values = match self {
-            Target::Replaced => return None,
-            Target::Files => (
-                "files (path, lang, content, size, mtime_ns, facts)",
-                "row.value->>0, row.value->>1, row.value->>2, row.value->>3, row.value->>4, unhex(row.value->>5)",
-            ),
-            Target::Edges => (
-                "edges (src, seq, dst, kind, line, names)",
-                "row.value->>0, row.value->>1, row.value->>2, row.value->>3, row.value->>4, row.value->>5",
-            ),
-            Target::Unresolved => (
-                "unresolved (src, seq, specifier, line, external)",
-                "row.value->>0, row.value->>1, row.value->>2, row.value->>3, row.value->>4",
-            ),
-            Target::Definitions => (
-                "definitions (file, seq, name, kind, line, exported)",
-                "row.value->>0, row.value->>1, row.value->>2, row.value->>3, row.value->>4, row.value->>5",
-            ),
-            Target::Calls => (
-                "calls (file, seq, callee, name, line, caller)",
-                "row.value->>0, row.value->>1, row.value->>2, row.value->>3, row.value->>4, row.value->>5",
-            ),
-            Target::ProjectFiles => ("project_files (path, text)", "row.value->>0, row.value->>1"),
+    /// The statements that insert this target's rows from `source`, which yields
+    /// `row.value`, one JSON array per row: first the paths the rows name, then the rows
+    /// with those paths' ids.
+    fn inserts(self, source: &str) -> Vec<String> {
+        let value = |index: usize| format!("row.value->>{index}");
+        let id = |index: usize| path_id(&value(index));
+        let paths = |index: usize| format!("INSERT OR IGNORE INTO paths (path) SELECT {} FROM {source}", value(index));
+        let insert = |columns: &str, values: Vec<String>| {
+            format!("INSERT INTO {columns} SELECT {} FROM {source}", values.join(", "))
         };
-        let (columns, values) = columns_and_values;
-        Some(format!("INSERT INTO {columns} SELECT {values} FROM {source}"))
+        match self {
+            Target::Replaced => Vec::new(),
+            Target::Files => vec![
+                paths(0),
+                insert(
+                    "files (id, lang, content, size, mtime_ns, facts)",
+                    vec![id(0), value(1), value(2), value(3), value(4), format!("unhex({})", value(5))],
+                ),
+            ],
+            // An edge's source is a file of the same change set, whose path is in.
+            Target::Edges => vec![
+                paths(2),
+                insert(
+                    "edges (src, seq, dst, kind, line, names)",
+                    vec![id(0), value(1), id(2), value(3), value(4), value(5)],
+                ),
+            ],
+            Target::Unresolved => vec![insert(
+                "unresolved (src, seq, specifier, line, external)",
+                vec![id(0), value(1), value(2), value(3), value(4)],
+            )],
+            Target::Definitions => vec![insert(
+                "definitions (file, seq, name, kind, line, exported)",
+                vec![id(0), value(1), value(2), value(3), value(4), value(5)],
+            )],
+            Target::Calls => vec![insert(
+                "calls (file, seq, callee, name, line, caller)",
+                vec![id(0), value(1), value(2), value(3), value(4), value(5)],
+            )],
+            Target::ProjectFiles => vec![insert("project_files (path, text)", vec![value(0), value(1)])],
+        }
     }
 }
 
@@ -203,17 +218,24 @@ impl EncodedChanges {
     /// Everything in one batch, each chunk bound as a parameter.
     fn direct_batch(&self, generation: i64) -> Vec<Statement> {
         let mut batch = vec![fence(generation)];
-        for (_, chunk) in self.chunks.iter().filter(|(target, _)| *target == Target::Replaced) {
+        let replaced = || self.chunks.iter().filter(|(target, _)| *target == Target::Replaced);
+        let replaced_ids = ids_of_paths(VALUES_IN_JSON);
+        for (_, chunk) in replaced() {
+            batch.push(Statement::new(note_path_candidates(&replaced_ids), vec![Some(chunk.clone())]));
             for (table, column) in FILE_TABLES {
-                batch.push(Statement::new(delete_rows_of_files(table, column), vec![Some(chunk.clone())]));
+                batch.push(Statement::new(
+                    delete_rows_of_files(table, column, &replaced_ids),
+                    vec![Some(chunk.clone())],
+                ));
             }
         }
         batch.push(Statement::new("DELETE FROM project_files", Vec::new()));
         for (target, chunk) in &self.chunks {
-            if let Some(sql) = target.insert("jsonb_each(?1) AS row") {
+            for sql in target.inserts("jsonb_each(?1) AS row") {
                 batch.push(Statement::new(sql, vec![Some(chunk.clone())]));
             }
         }
+        batch.extend(FORGET_UNUSED_PATHS.map(|forget| Statement::new(forget, Vec::new())));
         batch
     }
 
@@ -227,25 +249,24 @@ impl EncodedChanges {
             )
         };
         let generation_param = || vec![Some(generation.to_string())];
-        let mut batch = vec![fence(generation)];
+        let replaced = ids_of_paths(&format!("SELECT row.value FROM {}", staged(Target::Replaced)));
+        let mut batch = vec![fence(generation), Statement::new(note_path_candidates(&replaced), generation_param())];
         for (table, column) in FILE_TABLES {
-            batch.push(Statement::new(
-                format!("DELETE FROM {table} WHERE {column} IN (SELECT row.value FROM {})", staged(Target::Replaced)),
-                generation_param(),
-            ));
+            batch.push(Statement::new(delete_rows_of_files(table, column, &replaced), generation_param()));
         }
         batch.push(Statement::new("DELETE FROM project_files", Vec::new()));
         if self.bulk {
             batch.extend(secondary_indexes().map(|(name, _)| Statement::new(format!("DROP INDEX {name}"), Vec::new())));
         }
         for target in Target::ALL {
-            if let Some(sql) = target.insert(&staged(target)) {
+            for sql in target.inserts(&staged(target)) {
                 batch.push(Statement::new(sql, generation_param()));
             }
         }
         if self.bulk {
             batch.extend(secondary_indexes().map(|(_, create)| Statement::new(create, Vec::new())));
         }
+        batch.extend(FORGET_UNUSED_PATHS.map(|forget| Statement::new(forget, Vec::new())));
         batch.push(Statement::new("DELETE FROM stage_chunks", Vec::new()));
         batch
     }
