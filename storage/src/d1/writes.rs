@@ -16,6 +16,7 @@
 //!   its own replay, is refused by the fence's trigger, so a retry can never bring
 //!   back old rows.
 
+use rustc_hash::FxHashSet;
 use serde_json::{Value, json};
 use thread_engine::store::{ChangeSet, StoredFile};
 
@@ -58,6 +59,8 @@ const ROW_OVERHEAD: usize = 1024;
 enum Target {
     /// Paths whose old rows are deleted: removed and upserted files.
     Replaced,
+    /// Every distinct path the new rows name, given an id before the rows come in.
+    Paths,
     Files,
     Edges,
     Unresolved,
@@ -66,9 +69,17 @@ enum Target {
     ProjectFiles,
 }
 
+/// Where a statement reads a target's rows, one JSON array per `row.value`: a `FROM`
+/// clause and the condition that goes with it.
+struct RowSource {
+    from: String,
+    filter: String,
+}
+
 impl Target {
-    const ALL: [Target; 7] = [
+    const ALL: [Target; 8] = [
         Target::Replaced,
+        Target::Paths,
         Target::Files,
         Target::Edges,
         Target::Unresolved,
@@ -80,6 +91,7 @@ impl Target {
     fn name(self) -> &'static str {
         match self {
             Target::Replaced => "replaced",
+            Target::Paths => "paths",
             Target::Files => "files",
             Target::Edges => "edges",
             Target::Unresolved => "unresolved",
@@ -89,47 +101,55 @@ impl Target {
         }
     }
 
-    /// The statements that insert this target's rows from `source`, which yields
-    /// `row.value`, one JSON array per row: first the paths the rows name, then the rows
-    /// with those paths' ids.
-    fn inserts(self, source: &str) -> Vec<String> {
-        let value = |index: usize| format!("row.value->>{index}");
-        let id = |index: usize| path_id(&value(index));
-        let paths = |index: usize| format!("INSERT OR IGNORE INTO paths (path) SELECT {} FROM {source}", value(index));
-        let insert = |columns: &str, values: Vec<String>| {
-            format!("INSERT INTO {columns} SELECT {} FROM {source}", values.join(", "))
+    /// The statement that inserts this target's rows from `source`, if it has any.
+    ///
+    /// The rows of a file's edges, unresolved imports, definitions and calls travel
+    /// together as `[path, [row, ...]]`: the file's id is looked up once per file, not
+    /// once per row.
+    fn insert(self, source: &RowSource) -> Option<String> {
+        let RowSource { from, filter } = source;
+        let item = |index: usize| format!("item.value->>{index}");
+        let of_each_file = |table: &str, columns: &str, values: Vec<String>| {
+            format!(
+                "INSERT INTO {table} ({columns}) SELECT file.id, {} FROM {from}
+                   JOIN paths AS file ON file.path = row.value->>0, jsonb_each(row.value->1) AS item
+                 WHERE {filter}",
+                values.join(", ")
+            )
         };
-        match self {
-            Target::Replaced => Vec::new(),
-            Target::Files => vec![
-                paths(0),
-                insert(
-                    "files (id, lang, content, size, mtime_ns, facts)",
-                    vec![id(0), value(1), value(2), value(3), value(4), format!("unhex({})", value(5))],
-                ),
-            ],
-            // An edge's source is a file of the same change set, whose path is in.
-            Target::Edges => vec![
-                paths(2),
-                insert(
-                    "edges (src, seq, dst, kind, line, names)",
-                    vec![id(0), value(1), id(2), value(3), value(4), value(5)],
-                ),
-            ],
-            Target::Unresolved => vec![insert(
-                "unresolved (src, seq, specifier, line, external)",
-                vec![id(0), value(1), value(2), value(3), value(4)],
-            )],
-            Target::Definitions => vec![insert(
-                "definitions (file, seq, name, kind, line, exported)",
-                vec![id(0), value(1), value(2), value(3), value(4), value(5)],
-            )],
-            Target::Calls => vec![insert(
-                "calls (file, seq, callee, name, line, caller)",
-                vec![id(0), value(1), value(2), value(3), value(4), value(5)],
-            )],
-            Target::ProjectFiles => vec![insert("project_files (path, text)", vec![value(0), value(1)])],
-        }
+        Some(match self {
+            Target::Replaced => return None,
+            Target::Paths => format!("INSERT OR IGNORE INTO paths (path) SELECT row.value FROM {from} WHERE {filter}"),
+            Target::Files => format!(
+                "INSERT INTO files (id, lang, content, size, mtime_ns, facts)
+                 SELECT file.id, row.value->>1, row.value->>2, row.value->>3, row.value->>4, unhex(row.value->>5)
+                   FROM {from} JOIN paths AS file ON file.path = row.value->>0
+                  WHERE {filter}"
+            ),
+            Target::Edges => of_each_file(
+                "edges",
+                "src, seq, dst, kind, line, names",
+                vec![item(0), path_id(&item(1)), item(2), item(3), item(4)],
+            ),
+            Target::Unresolved => of_each_file(
+                "unresolved",
+                "src, seq, specifier, line, external",
+                vec![item(0), item(1), item(2), item(3)],
+            ),
+            Target::Definitions => of_each_file(
+                "definitions",
+                "file, seq, name, kind, line, exported",
+                vec![item(0), item(1), item(2), item(3), item(4)],
+            ),
+            Target::Calls => of_each_file(
+                "calls",
+                "file, seq, callee, name, line, caller",
+                vec![item(0), item(1), item(2), item(3), item(4)],
+            ),
+            Target::ProjectFiles => format!(
+                "INSERT INTO project_files (path, text) SELECT row.value->>0, row.value->>1 FROM {from} WHERE {filter}"
+            ),
+        })
     }
 }
 
@@ -150,7 +170,12 @@ impl EncodedChanges {
         for path in changes.removals.iter().chain(changes.upserts.iter().map(|file| &file.path)) {
             rows.push((Target::Replaced, Value::from(path.as_str()).to_string()));
         }
-        for file in &changes.upserts {
+        let mut named: FxHashSet<&str> = FxHashSet::default();
+        // In path order, which is id order for new paths: each table's primary key then
+        // grows at its end.
+        let mut upserts: Vec<&StoredFile> = changes.upserts.iter().collect();
+        upserts.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        for file in upserts {
             let file_rows = file_rows(file);
             // Left out, its old rows still deleted: the store never keeps a stale copy,
             // and the file is read from the workspace again on the next start.
@@ -159,7 +184,12 @@ impl EncodedChanges {
                 continue;
             }
             rows.extend(file_rows);
+            named.insert(&file.path);
+            named.extend(file.edges.iter().map(|edge| edge.to.as_str()));
         }
+        let mut named: Vec<&str> = named.into_iter().collect();
+        named.sort_unstable();
+        rows.extend(named.into_iter().map(|path| (Target::Paths, Value::from(path).to_string())));
         for (path, text) in &changes.project_files {
             let row = json!([path, text]).to_string();
             if row.len() > chunk_limit {
@@ -230,8 +260,9 @@ impl EncodedChanges {
             }
         }
         batch.push(Statement::new("DELETE FROM project_files", Vec::new()));
+        let source = RowSource { from: "jsonb_each(?1) AS row".to_owned(), filter: "1".to_owned() };
         for (target, chunk) in &self.chunks {
-            for sql in target.inserts("jsonb_each(?1) AS row") {
+            if let Some(sql) = target.insert(&source) {
                 batch.push(Statement::new(sql, vec![Some(chunk.clone())]));
             }
         }
@@ -241,15 +272,13 @@ impl EncodedChanges {
 
     /// Moves the staged chunks of `generation` into the tables, and clears the stage.
     fn commit_batch(&self, generation: i64) -> Vec<Statement> {
-        let staged = |target: Target| {
-            format!(
-                "stage_chunks AS chunk, jsonb_each(chunk.payload) AS row
-                 WHERE chunk.tbl = '{}' AND chunk.generation = CAST(?1 AS INTEGER)",
-                target.name()
-            )
+        let staged = |target: Target| RowSource {
+            from: "stage_chunks AS chunk, jsonb_each(chunk.payload) AS row".to_owned(),
+            filter: format!("chunk.tbl = '{}' AND chunk.generation = CAST(?1 AS INTEGER)", target.name()),
         };
         let generation_param = || vec![Some(generation.to_string())];
-        let replaced = ids_of_paths(&format!("SELECT row.value FROM {}", staged(Target::Replaced)));
+        let RowSource { from, filter } = staged(Target::Replaced);
+        let replaced = ids_of_paths(&format!("SELECT row.value FROM {from} WHERE {filter}"));
         let mut batch = vec![fence(generation), Statement::new(note_path_candidates(&replaced), generation_param())];
         for (table, column) in FILE_TABLES {
             batch.push(Statement::new(delete_rows_of_files(table, column, &replaced), generation_param()));
@@ -259,7 +288,7 @@ impl EncodedChanges {
             batch.extend(secondary_indexes().map(|(name, _)| Statement::new(format!("DROP INDEX {name}"), Vec::new())));
         }
         for target in Target::ALL {
-            for sql in target.inserts(&staged(target)) {
+            if let Some(sql) = target.insert(&staged(target)) {
                 batch.push(Statement::new(sql, generation_param()));
             }
         }
@@ -286,28 +315,39 @@ fn fence(generation: i64) -> Statement {
     )
 }
 
-/// One file's rows as JSON arrays, in the column order of [`Target::insert`].
+/// One file's rows as JSON arrays, in the column order of [`Target::insert`]: its
+/// `files` row, and its rows of each other table grouped under its path.
 fn file_rows(file: &StoredFile) -> Vec<(Target, String)> {
     let row = FileRow::of(file);
     let mut encoded = vec![(
         Target::Files,
         json!([row.path, row.lang, row.content, row.size, row.mtime_ns, hex::encode(&row.facts)]).to_string(),
     )];
-    encoded.extend(rows::edge_rows(file).map(|edge| {
-        (Target::Edges, json!([edge.src, edge.seq, edge.dst, edge.kind, edge.line, edge.names]).to_string())
-    }));
-    encoded.extend(rows::unresolved_rows(file).map(|row| {
-        (Target::Unresolved, json!([row.src, row.seq, row.specifier, row.line, i64::from(row.external)]).to_string())
-    }));
-    encoded.extend(rows::definition_rows(file).map(|row| {
-        (
-            Target::Definitions,
-            json!([row.file, row.seq, row.name, row.kind, row.line, i64::from(row.exported)]).to_string(),
-        )
-    }));
-    encoded.extend(rows::call_rows(file).map(|row| {
-        (Target::Calls, json!([row.file, row.seq, row.callee, row.name, row.line, row.caller]).to_string())
-    }));
+    let mut group = |target: Target, rows: Vec<Value>| {
+        if !rows.is_empty() {
+            encoded.push((target, json!([file.path, rows]).to_string()));
+        }
+    };
+    group(
+        Target::Edges,
+        rows::edge_rows(file).map(|edge| json!([edge.seq, edge.dst, edge.kind, edge.line, edge.names])).collect(),
+    );
+    group(
+        Target::Unresolved,
+        rows::unresolved_rows(file)
+            .map(|row| json!([row.seq, row.specifier, row.line, i64::from(row.external)]))
+            .collect(),
+    );
+    group(
+        Target::Definitions,
+        rows::definition_rows(file)
+            .map(|row| json!([row.seq, row.name, row.kind, row.line, i64::from(row.exported)]))
+            .collect(),
+    );
+    group(
+        Target::Calls,
+        rows::call_rows(file).map(|row| json!([row.seq, row.callee, row.name, row.line, row.caller])).collect(),
+    );
     encoded
 }
 
