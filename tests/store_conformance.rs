@@ -312,18 +312,21 @@ fn a_bulk_change_set_lands_whole_in_every_store() {
     }
 }
 
-/// The stores on SQLite's engine name files by ids from a `paths` table. A path must stay
-/// exactly while a file or an edge names it: never dangling, never piling up as files
-/// come and go.
+/// The SQL stores name files by ids from a paths table. A path must stay exactly while a
+/// file or an edge names it: never dangling, never piling up as files come and go.
 #[test]
-fn sqlite_and_d1_keep_a_path_exactly_while_it_is_named() {
+fn sql_stores_keep_a_path_exactly_while_it_is_named() {
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite_path = dir.path().join("paths.sqlite3");
     let sqlite = SqliteStore::open(&sqlite_path).expect("open SQLite");
     let api_base = d1_server::api_base();
     let database = d1_server::unique_database("paths");
     let d1 = d1_server::fresh_store(d1_server::config(&api_base, &database));
-    let stored_paths: [(&str, &dyn Store, Box<dyn Fn() -> Vec<String>>); 2] = [
+    let postgres = postgres_server::database_url().map(|url| {
+        let workspace = postgres_server::unique_workspace("paths");
+        (block_on(PostgresStore::connect(&url, &workspace)).expect("connect"), url, workspace)
+    });
+    let mut stored_paths: Vec<(&str, &dyn Store, Box<dyn Fn() -> Vec<String>>)> = vec![
         (
             "sqlite",
             &sqlite,
@@ -342,6 +345,29 @@ fn sqlite_and_d1_keep_a_path_exactly_while_it_is_named() {
             }),
         ),
     ];
+    if let Some((store, url, workspace)) = &postgres {
+        stored_paths.push((
+            "postgres",
+            store,
+            Box::new(move || {
+                block_on(async {
+                    let (client, connection) =
+                        tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect");
+                    tokio::spawn(connection);
+                    let rows = client
+                        .query(
+                            "SELECT path.path FROM thread_paths AS path
+                               JOIN thread_workspaces AS workspace ON workspace.id = path.workspace
+                              WHERE workspace.workspace = $1 ORDER BY path.path",
+                            &[workspace],
+                        )
+                        .await
+                        .expect("query");
+                    rows.iter().map(|row| row.get(0)).collect()
+                })
+            }),
+        ));
+    }
     let file = |path: &str, imports: &[&str]| StoredFile {
         path: path.to_owned(),
         lang: Lang::Python,

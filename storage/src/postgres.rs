@@ -2,9 +2,11 @@
 //!
 //! - The schema is migrated forward by numbered migrations (`sql/postgres/NNNN_*.sql`),
 //!   each applied once under an advisory lock, so concurrent servers do not race.
-//! - Every row carries its workspace, so several projects share one database.
+//! - Several projects share one database: each workspace's paths live in `thread_paths`
+//!   under the workspace's id, and every other row names its file by path id.
 //! - A change set is one transaction of a fixed number of statements whatever its size:
-//!   rows travel as arrays expanded server-side with `UNNEST`, through cached statements.
+//!   rows travel as arrays expanded server-side with `UNNEST`, through cached statements,
+//!   or as binary `COPY` for a bulk load.
 //! - Connection URLs and passwords never reach a log or an error: errors name the
 //!   server by [`PostgresStore::location`], which has no password.
 
@@ -13,6 +15,7 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use thread_engine::fingerprint::extractors_fingerprint;
 use thread_engine::store::{ChangeSet, StoredFile, StoredState};
 use tokio_postgres::NoTls;
@@ -26,16 +29,16 @@ use crate::{DefinitionSite, Store, StoreError, StoreLimits};
 const BACKEND: &str = "postgres";
 
 /// The migrations, in order. Never edit one that has shipped: add the next.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../sql/postgres/0001_initial.sql"))];
+const MIGRATIONS: &[(i32, &str)] =
+    &[(1, include_str!("../sql/postgres/0001_initial.sql")), (2, include_str!("../sql/postgres/0002_path_ids.sql"))];
 
-/// The tables holding a workspace's rows, and the column naming the file in each.
-const WORKSPACE_TABLES: &[(&str, &str)] = &[
-    ("thread_files", "path"),
+/// The tables holding a file's rows, and the column holding its path id in each.
+const FILE_TABLES: &[(&str, &str)] = &[
+    ("thread_files", "id"),
     ("thread_edges", "src"),
     ("thread_unresolved", "src"),
     ("thread_definitions", "file"),
     ("thread_calls", "file"),
-    ("thread_project_files", "path"),
 ];
 
 /// Connections kept open: the engine writes from one task, readers query now and then.
@@ -47,6 +50,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct PostgresStore {
     pool: Pool,
     workspace: String,
+    /// The workspace's id in `thread_workspaces`, which its paths carry.
+    workspace_id: i32,
     location: String,
 }
 
@@ -83,9 +88,9 @@ impl PostgresStore {
             .recycle_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|error| StoreError::new(BACKEND, error))?;
-        let store = PostgresStore { pool, workspace: workspace.to_owned(), location };
+        let mut store = PostgresStore { pool, workspace: workspace.to_owned(), workspace_id: 0, location };
         store.migrate().await?;
-        store.claim_workspace().await?;
+        store.workspace_id = store.claim_workspace().await?;
         Ok(store)
     }
 
@@ -150,36 +155,52 @@ impl PostgresStore {
     }
 
     /// Records which extractors this workspace's rows come from, clearing them when they
-    /// came from others.
-    async fn claim_workspace(&self) -> Result<(), StoreError> {
+    /// came from others, and returns the workspace's id.
+    async fn claim_workspace(&self) -> Result<i32, StoreError> {
         let fingerprint = extractors_fingerprint().to_hex();
         let mut client = self.client().await?;
         let transaction = client.transaction().await.map_err(|error| self.error(error))?;
-        let stored: Option<String> = transaction
-            .query_opt("SELECT extractors FROM thread_workspaces WHERE workspace = $1 FOR UPDATE", &[&self.workspace])
+        let stored: Option<(i32, String)> = transaction
+            .query_opt(
+                "SELECT id, extractors FROM thread_workspaces WHERE workspace = $1 FOR UPDATE",
+                &[&self.workspace],
+            )
             .await
             .map_err(|error| self.error(error))?
-            .map(|row| row.get(0));
-        if stored.as_deref() != Some(fingerprint.as_str()) {
-            if stored.is_some() {
-                tracing::info!(workspace = %self.workspace, "stored rows come from other extractors; clearing them");
-            }
-            for (table, _) in WORKSPACE_TABLES {
+            .map(|row| (row.get(0), row.get(1)));
+        let id = match stored {
+            Some((id, extractors)) if extractors == fingerprint => id,
+            stored => {
+                if let Some((id, _)) = stored {
+                    tracing::info!(workspace = %self.workspace, "stored rows come from other extractors; clearing them");
+                    let paths = "SELECT id FROM thread_paths WHERE workspace = $1";
+                    for (table, column) in FILE_TABLES {
+                        let sql = format!("DELETE FROM {table} WHERE {column} IN ({paths})");
+                        transaction.execute(&sql, &[&id]).await.map_err(|error| self.error(error))?;
+                    }
+                    transaction
+                        .execute("DELETE FROM thread_paths WHERE workspace = $1", &[&id])
+                        .await
+                        .map_err(|error| self.error(error))?;
+                    transaction
+                        .execute("DELETE FROM thread_project_files WHERE workspace = $1", &[&self.workspace])
+                        .await
+                        .map_err(|error| self.error(error))?;
+                }
                 transaction
-                    .execute(&format!("DELETE FROM {table} WHERE workspace = $1"), &[&self.workspace])
+                    .query_one(
+                        "INSERT INTO thread_workspaces (workspace, extractors) VALUES ($1, $2)
+                         ON CONFLICT (workspace) DO UPDATE SET extractors = excluded.extractors
+                         RETURNING id",
+                        &[&self.workspace, &fingerprint],
+                    )
                     .await
-                    .map_err(|error| self.error(error))?;
+                    .map_err(|error| self.error(error))?
+                    .get(0)
             }
-            transaction
-                .execute(
-                    "INSERT INTO thread_workspaces (workspace, extractors) VALUES ($1, $2)
-                     ON CONFLICT (workspace) DO UPDATE SET extractors = excluded.extractors",
-                    &[&self.workspace, &fingerprint],
-                )
-                .await
-                .map_err(|error| self.error(error))?;
-        }
-        transaction.commit().await.map_err(|error| self.error(error))
+        };
+        transaction.commit().await.map_err(|error| self.error(error))?;
+        Ok(id)
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Client, StoreError> {
@@ -214,11 +235,14 @@ fn redacted_location(config: &tokio_postgres::Config) -> String {
     format!("postgres://{user}{host}{port}{database}")
 }
 
-/// One transaction, a fixed number of statements: deletes of the replaced files' rows,
-/// then each table's new rows as arrays.
+/// One transaction, a fixed number of statements: the path ids, deletes of the replaced
+/// files' rows, each table's new rows, then the paths no longer named. Statements that
+/// do not wait for each other's results are pipelined: an edit costs a handful of round
+/// trips, not one per statement.
 async fn write_changes(
     client: &mut deadpool_postgres::Client,
     workspace: &str,
+    workspace_id: i32,
     changes: &ChangeSet,
 ) -> Result<(), tokio_postgres::Error> {
     let transaction = client.transaction().await?;
@@ -228,130 +252,233 @@ async fn write_changes(
         .map(String::as_str)
         .chain(changes.upserts.iter().map(|file| file.path.as_str()))
         .collect();
-    for (table, column) in WORKSPACE_TABLES.iter().filter(|(table, _)| *table != "thread_project_files") {
-        let sql = format!("DELETE FROM {table} WHERE workspace = $1 AND {column} = ANY($2::text[])");
-        execute_cached(&transaction, &sql, &[&workspace, &replaced]).await?;
+    let mut named: FxHashSet<&str> = FxHashSet::default();
+    for file in &changes.upserts {
+        named.insert(&file.path);
+        named.extend(file.edges.iter().map(|edge| edge.to.as_str()));
+    }
+    let wanted: Vec<&str> = named.iter().copied().chain(changes.removals.iter().map(String::as_str)).collect();
+    let mut ids = known_path_ids(&transaction, workspace_id, &wanted).await?;
+
+    // Every replaced file's old rows go; a path without an id has none. The paths they
+    // named may fall out of use: they are checked at the end.
+    let replaced_ids: Vec<i64> = replaced.iter().filter_map(|path| ids.get(*path).copied()).collect();
+    let mut candidates = replaced_ids.clone();
+    if !replaced_ids.is_empty() {
+        let transaction = &transaction;
+        let replaced_ids = &replaced_ids;
+        let targets = async {
+            query_cached(transaction, "SELECT DISTINCT dst FROM thread_edges WHERE src = ANY($1)", &[replaced_ids])
+                .await
+        };
+        let deletes = FILE_TABLES.iter().map(|(table, column)| async move {
+            let sql = format!("DELETE FROM {table} WHERE {column} = ANY($1)");
+            execute_cached(transaction, &sql, &[replaced_ids]).await
+        });
+        let (targets, _) = tokio::try_join!(targets, futures_util::future::try_join_all(deletes))?;
+        candidates.extend(targets.iter().map(|row| row.get::<_, i64>(0)));
     }
 
-    // In path order, so each primary key grows at its end; facts are encoded in parallel.
-    let mut upserts: Vec<&StoredFile> = changes.upserts.iter().collect();
-    upserts.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-    if rows_written(changes) >= BULK_ROWS {
-        copy_upserts(&transaction, workspace, &upserts).await?;
-    } else {
-        unnest_upserts(&transaction, workspace, &upserts).await?;
+    // A path another writer of this workspace adds meanwhile fails this transaction,
+    // and the write-behind's retry finds its id.
+    let mut missing: Vec<&str> = named.into_iter().filter(|path| !ids.contains_key(*path)).collect();
+    missing.sort_unstable();
+    if !missing.is_empty() {
+        let inserted = query_cached(
+            &transaction,
+            "INSERT INTO thread_paths (workspace, path)
+             SELECT $1, path FROM UNNEST($2::text[]) AS new (path) ORDER BY path
+             RETURNING path, id",
+            &[&workspace_id, &missing],
+        )
+        .await?;
+        ids.extend(inserted.iter().map(|row| (row.get::<_, String>(0), row.get::<_, i64>(1))));
     }
+
+    // In id order, so each primary key grows at its end.
+    let mut upserts: Vec<(i64, &StoredFile)> =
+        changes.upserts.iter().filter_map(|file| Some((*ids.get(&file.path)?, file))).collect();
+    upserts.sort_unstable_by_key(|(id, _)| *id);
+    let targets = |file: &StoredFile| -> Vec<i64> {
+        file.edges.iter().map(|edge| ids.get(&edge.to).copied().unwrap_or_default()).collect()
+    };
+    let upserts: Vec<UpsertRows<'_>> =
+        upserts.into_iter().map(|(id, file)| UpsertRows { id, file, targets: targets(file) }).collect();
 
     // Project files are few and always sent whole.
-    execute_cached(&transaction, "DELETE FROM thread_project_files WHERE workspace = $1", &[&workspace]).await?;
-    let paths: Vec<&str> = changes.project_files.iter().map(|(path, _)| path.as_str()).collect();
-    let texts: Vec<&str> = changes.project_files.iter().map(|(_, text)| text.as_str()).collect();
-    execute_cached(
-        &transaction,
-        "INSERT INTO thread_project_files (workspace, path, text) SELECT $1, * FROM UNNEST($2::text[], $3::text[])",
-        &[&workspace, &paths, &texts],
-    )
-    .await?;
+    let project_paths: Vec<&str> = changes.project_files.iter().map(|(path, _)| path.as_str()).collect();
+    let project_texts: Vec<&str> = changes.project_files.iter().map(|(_, text)| text.as_str()).collect();
+    let project_files = async {
+        execute_cached(&transaction, "DELETE FROM thread_project_files WHERE workspace = $1", &[&workspace]).await?;
+        execute_cached(
+            &transaction,
+            "INSERT INTO thread_project_files (workspace, path, text)
+             SELECT $1, * FROM UNNEST($2::text[], $3::text[])",
+            &[&workspace, &project_paths, &project_texts],
+        )
+        .await
+    };
+    if rows_written(changes) >= BULK_ROWS {
+        copy_upserts(&transaction, &upserts).await?;
+        project_files.await?;
+    } else {
+        tokio::try_join!(unnest_upserts(&transaction, &upserts), project_files)?;
+    }
 
+    if !candidates.is_empty() {
+        execute_cached(
+            &transaction,
+            "DELETE FROM thread_paths AS path WHERE path.id = ANY($1)
+               AND NOT EXISTS (SELECT 1 FROM thread_files AS file WHERE file.id = path.id)
+               AND NOT EXISTS (SELECT 1 FROM thread_edges AS edge WHERE edge.dst = path.id)",
+            &[&candidates],
+        )
+        .await?;
+    }
     transaction.commit().await
 }
 
+/// The ids `thread_paths` already gives to those of `paths` it holds.
+async fn known_path_ids(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    workspace_id: i32,
+    paths: &[&str],
+) -> Result<FxHashMap<String, i64>, tokio_postgres::Error> {
+    let rows = query_cached(
+        transaction,
+        "SELECT path.path, path.id FROM UNNEST($2::text[]) AS wanted (path)
+           JOIN thread_paths AS path ON path.workspace = $1 AND path.path = wanted.path",
+        &[&workspace_id, &paths],
+    )
+    .await?;
+    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+}
+
+/// A file to write: its path id and its edges' targets' ids, in edge order.
+struct UpsertRows<'a> {
+    id: i64,
+    file: &'a StoredFile,
+    targets: Vec<i64>,
+}
+
 /// Inserts the files' rows as arrays expanded by `UNNEST`: a fixed number of cached
-/// statements, the fastest way for the few rows of an edit.
+/// statements, pipelined, the fastest way for the few rows of an edit.
 async fn unnest_upserts(
     transaction: &deadpool_postgres::Transaction<'_>,
-    workspace: &str,
-    upserts: &[&StoredFile],
+    upserts: &[UpsertRows<'_>],
 ) -> Result<(), tokio_postgres::Error> {
-    let files: Vec<FileRow<'_>> = upserts.par_iter().map(|file| FileRow::of(file)).collect();
-    execute_cached(
-        transaction,
-        "INSERT INTO thread_files (workspace, path, lang, content, size, mtime_ns, facts)
-             SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::bytea[])",
-        &[
-            &workspace,
-            &files.iter().map(|row| row.path).collect::<Vec<_>>(),
-            &files.iter().map(|row| row.lang).collect::<Vec<_>>(),
-            &files.iter().map(|row| row.content.as_str()).collect::<Vec<_>>(),
-            &files.iter().map(|row| row.size).collect::<Vec<_>>(),
-            &files.iter().map(|row| row.mtime_ns).collect::<Vec<_>>(),
-            &files.iter().map(|row| row.facts.as_slice()).collect::<Vec<_>>(),
-        ],
-    )
-    .await?;
+    let files: Vec<FileRow<'_>> = upserts.par_iter().map(|upsert| FileRow::of(upsert.file)).collect();
+    let file_ids: Vec<i64> = upserts.iter().map(|upsert| upsert.id).collect();
+    let langs: Vec<&str> = files.iter().map(|row| row.lang).collect();
+    let contents: Vec<&str> = files.iter().map(|row| row.content.as_str()).collect();
+    let sizes: Vec<Option<i64>> = files.iter().map(|row| row.size).collect();
+    let mtimes: Vec<Option<i64>> = files.iter().map(|row| row.mtime_ns).collect();
+    let facts: Vec<&[u8]> = files.iter().map(|row| row.facts.as_slice()).collect();
+    let insert_files = async {
+        execute_cached(
+            transaction,
+            "INSERT INTO thread_files (id, lang, content, size, mtime_ns, facts)
+                 SELECT * FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::bytea[])",
+            &[&file_ids, &langs, &contents, &sizes, &mtimes, &facts],
+        )
+        .await
+    };
 
-    let edges: Vec<rows::EdgeRow<'_>> = upserts.iter().flat_map(|file| rows::edge_rows(file)).collect();
-    execute_cached(
-        transaction,
-        "INSERT INTO thread_edges (workspace, src, seq, dst, kind, line, names)
-             SELECT $1, src, seq, dst, kind, line, names::jsonb
-             FROM UNNEST($2::text[], $3::int4[], $4::text[], $5::text[], $6::int4[], $7::text[])
-                  AS edge (src, seq, dst, kind, line, names)",
-        &[
-            &workspace,
-            &edges.iter().map(|row| row.src).collect::<Vec<_>>(),
-            &edges.iter().map(|row| int4(row.seq)).collect::<Vec<_>>(),
-            &edges.iter().map(|row| row.dst).collect::<Vec<_>>(),
-            &edges.iter().map(|row| row.kind).collect::<Vec<_>>(),
-            &edges.iter().map(|row| int4(row.line)).collect::<Vec<_>>(),
-            &edges.iter().map(|row| row.names.as_deref()).collect::<Vec<_>>(),
-        ],
-    )
-    .await?;
+    let mut edges = EdgeColumns::default();
+    for upsert in upserts {
+        for (row, dst) in rows::edge_rows(upsert.file).zip(&upsert.targets) {
+            edges.src.push(upsert.id);
+            edges.seq.push(int4(row.seq));
+            edges.dst.push(*dst);
+            edges.kind.push(row.kind);
+            edges.line.push(int4(row.line));
+            edges.names.push(row.names);
+        }
+    }
+    let insert_edges = async {
+        execute_cached(
+            transaction,
+            "INSERT INTO thread_edges (src, seq, dst, kind, line, names)
+                 SELECT src, seq, dst, kind, line, names::jsonb
+                 FROM UNNEST($1::int8[], $2::int4[], $3::int8[], $4::text[], $5::int4[], $6::text[])
+                      AS edge (src, seq, dst, kind, line, names)",
+            &[&edges.src, &edges.seq, &edges.dst, &edges.kind, &edges.line, &edges.names],
+        )
+        .await
+    };
 
-    let unresolved: Vec<rows::UnresolvedRow<'_>> =
-        upserts.iter().flat_map(|file| rows::unresolved_rows(file)).collect();
-    execute_cached(
-        transaction,
-        "INSERT INTO thread_unresolved (workspace, src, seq, specifier, line, external)
-             SELECT $1, * FROM UNNEST($2::text[], $3::int4[], $4::text[], $5::int4[], $6::bool[])",
-        &[
-            &workspace,
-            &unresolved.iter().map(|row| row.src).collect::<Vec<_>>(),
-            &unresolved.iter().map(|row| int4(row.seq)).collect::<Vec<_>>(),
-            &unresolved.iter().map(|row| row.specifier).collect::<Vec<_>>(),
-            &unresolved.iter().map(|row| int4(row.line)).collect::<Vec<_>>(),
-            &unresolved.iter().map(|row| row.external).collect::<Vec<_>>(),
-        ],
-    )
-    .await?;
+    let unresolved: Vec<(i64, rows::UnresolvedRow<'_>)> =
+        upserts.iter().flat_map(|upsert| rows::unresolved_rows(upsert.file).map(|row| (upsert.id, row))).collect();
+    let unresolved_src: Vec<i64> = unresolved.iter().map(|(src, _)| *src).collect();
+    let unresolved_seq: Vec<i32> = unresolved.iter().map(|(_, row)| int4(row.seq)).collect();
+    let unresolved_specifier: Vec<&str> = unresolved.iter().map(|(_, row)| row.specifier).collect();
+    let unresolved_line: Vec<i32> = unresolved.iter().map(|(_, row)| int4(row.line)).collect();
+    let unresolved_external: Vec<bool> = unresolved.iter().map(|(_, row)| row.external).collect();
+    let insert_unresolved = async {
+        execute_cached(
+            transaction,
+            "INSERT INTO thread_unresolved (src, seq, specifier, line, external)
+                 SELECT * FROM UNNEST($1::int8[], $2::int4[], $3::text[], $4::int4[], $5::bool[])",
+            &[&unresolved_src, &unresolved_seq, &unresolved_specifier, &unresolved_line, &unresolved_external],
+        )
+        .await
+    };
 
-    let definitions: Vec<rows::DefinitionRow<'_>> =
-        upserts.iter().flat_map(|file| rows::definition_rows(file)).collect();
-    execute_cached(
-        transaction,
-        "INSERT INTO thread_definitions (workspace, file, seq, name, kind, line, exported)
-             SELECT $1, * FROM UNNEST($2::text[], $3::int4[], $4::text[], $5::text[], $6::int4[], $7::bool[])",
-        &[
-            &workspace,
-            &definitions.iter().map(|row| row.file).collect::<Vec<_>>(),
-            &definitions.iter().map(|row| int4(row.seq)).collect::<Vec<_>>(),
-            &definitions.iter().map(|row| row.name).collect::<Vec<_>>(),
-            &definitions.iter().map(|row| row.kind).collect::<Vec<_>>(),
-            &definitions.iter().map(|row| int4(row.line)).collect::<Vec<_>>(),
-            &definitions.iter().map(|row| row.exported).collect::<Vec<_>>(),
-        ],
-    )
-    .await?;
+    let definitions: Vec<(i64, rows::DefinitionRow<'_>)> =
+        upserts.iter().flat_map(|upsert| rows::definition_rows(upsert.file).map(|row| (upsert.id, row))).collect();
+    let definition_file: Vec<i64> = definitions.iter().map(|(file, _)| *file).collect();
+    let definition_seq: Vec<i32> = definitions.iter().map(|(_, row)| int4(row.seq)).collect();
+    let definition_name: Vec<&str> = definitions.iter().map(|(_, row)| row.name).collect();
+    let definition_kind: Vec<&str> = definitions.iter().map(|(_, row)| row.kind).collect();
+    let definition_line: Vec<i32> = definitions.iter().map(|(_, row)| int4(row.line)).collect();
+    let definition_exported: Vec<bool> = definitions.iter().map(|(_, row)| row.exported).collect();
+    let insert_definitions = async {
+        execute_cached(
+            transaction,
+            "INSERT INTO thread_definitions (file, seq, name, kind, line, exported)
+                 SELECT * FROM UNNEST($1::int8[], $2::int4[], $3::text[], $4::text[], $5::int4[], $6::bool[])",
+            &[
+                &definition_file,
+                &definition_seq,
+                &definition_name,
+                &definition_kind,
+                &definition_line,
+                &definition_exported,
+            ],
+        )
+        .await
+    };
 
-    let calls: Vec<rows::CallRow<'_>> = upserts.iter().flat_map(|file| rows::call_rows(file)).collect();
-    execute_cached(
-        transaction,
-        "INSERT INTO thread_calls (workspace, file, seq, callee, name, line, caller)
-             SELECT $1, * FROM UNNEST($2::text[], $3::int4[], $4::text[], $5::text[], $6::int4[], $7::text[])",
-        &[
-            &workspace,
-            &calls.iter().map(|row| row.file).collect::<Vec<_>>(),
-            &calls.iter().map(|row| int4(row.seq)).collect::<Vec<_>>(),
-            &calls.iter().map(|row| row.callee).collect::<Vec<_>>(),
-            &calls.iter().map(|row| row.name).collect::<Vec<_>>(),
-            &calls.iter().map(|row| int4(row.line)).collect::<Vec<_>>(),
-            &calls.iter().map(|row| row.caller).collect::<Vec<_>>(),
-        ],
-    )
-    .await?;
+    let calls: Vec<(i64, rows::CallRow<'_>)> =
+        upserts.iter().flat_map(|upsert| rows::call_rows(upsert.file).map(|row| (upsert.id, row))).collect();
+    let call_file: Vec<i64> = calls.iter().map(|(file, _)| *file).collect();
+    let call_seq: Vec<i32> = calls.iter().map(|(_, row)| int4(row.seq)).collect();
+    let call_callee: Vec<&str> = calls.iter().map(|(_, row)| row.callee).collect();
+    let call_name: Vec<&str> = calls.iter().map(|(_, row)| row.name).collect();
+    let call_line: Vec<i32> = calls.iter().map(|(_, row)| int4(row.line)).collect();
+    let call_caller: Vec<Option<&str>> = calls.iter().map(|(_, row)| row.caller).collect();
+    let insert_calls = async {
+        execute_cached(
+            transaction,
+            "INSERT INTO thread_calls (file, seq, callee, name, line, caller)
+                 SELECT * FROM UNNEST($1::int8[], $2::int4[], $3::text[], $4::text[], $5::int4[], $6::text[])",
+            &[&call_file, &call_seq, &call_callee, &call_name, &call_line, &call_caller],
+        )
+        .await
+    };
 
-    Ok(())
+    tokio::try_join!(insert_files, insert_edges, insert_unresolved, insert_definitions, insert_calls).map(drop)
+}
+
+/// The `edges` rows of an edit, column by column, as `UNNEST` takes them.
+#[derive(Default)]
+struct EdgeColumns {
+    src: Vec<i64>,
+    seq: Vec<i32>,
+    dst: Vec<i64>,
+    kind: Vec<&'static str>,
+    line: Vec<i32>,
+    names: Vec<Option<String>>,
 }
 
 /// Streams the files' rows with binary `COPY`: for a bulk load, several times faster
@@ -359,24 +486,16 @@ async fn unnest_upserts(
 /// other workspaces.
 async fn copy_upserts(
     transaction: &deadpool_postgres::Transaction<'_>,
-    workspace: &str,
-    upserts: &[&StoredFile],
+    upserts: &[UpsertRows<'_>],
 ) -> Result<(), tokio_postgres::Error> {
-    let files: Vec<FileRow<'_>> = upserts.par_iter().map(|file| FileRow::of(file)).collect();
+    let files: Vec<(i64, FileRow<'_>)> =
+        upserts.par_iter().map(|upsert| (upsert.id, FileRow::of(upsert.file))).collect();
     copy_rows(
         transaction,
-        "thread_files (workspace, path, lang, content, size, mtime_ns, facts)",
-        &[Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::INT8, Type::INT8, Type::BYTEA],
-        files.iter().map(|row| {
-            [
-                &workspace as &(dyn ToSql + Sync),
-                &row.path,
-                &row.lang,
-                &row.content,
-                &row.size,
-                &row.mtime_ns,
-                &row.facts,
-            ]
+        "thread_files (id, lang, content, size, mtime_ns, facts)",
+        &[Type::INT8, Type::TEXT, Type::TEXT, Type::INT8, Type::INT8, Type::BYTEA],
+        files.iter().map(|(id, row)| {
+            [id as &(dyn ToSql + Sync), &row.lang, &row.content, &row.size, &row.mtime_ns, &row.facts]
         }),
     )
     .await?;
@@ -385,55 +504,62 @@ async fn copy_upserts(
     // would only be parsed back into a value here.
     let edges: Vec<CopiedEdge<'_>> = upserts
         .par_iter()
-        .flat_map_iter(|file| {
-            file.edges.iter().enumerate().map(|(seq, edge)| {
+        .flat_map_iter(|upsert| {
+            upsert.file.edges.iter().zip(&upsert.targets).enumerate().map(|(seq, (edge, dst))| {
                 let names = edge.names.as_ref().map(|names| serde_json::Value::from(names.clone()));
                 let line = i32::try_from(edge.line).unwrap_or(i32::MAX);
-                (file.path.as_str(), int4(seq as i64), edge.to.as_str(), edge.kind.as_str(), line, names)
+                (upsert.id, int4(seq as i64), *dst, edge.kind.as_str(), line, names)
             })
         })
         .collect();
     copy_rows(
         transaction,
-        "thread_edges (workspace, src, seq, dst, kind, line, names)",
-        &[Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4, Type::JSONB],
-        edges.iter().map(|(src, seq, dst, kind, line, names)| {
-            [&workspace as &(dyn ToSql + Sync), src, seq, dst, kind, line, names]
+        "thread_edges (src, seq, dst, kind, line, names)",
+        &[Type::INT8, Type::INT4, Type::INT8, Type::TEXT, Type::INT4, Type::JSONB],
+        edges
+            .iter()
+            .map(|(src, seq, dst, kind, line, names)| [src as &(dyn ToSql + Sync), seq, dst, kind, line, names]),
+    )
+    .await?;
+
+    let unresolved = with_int4_positions(
+        upserts.iter().flat_map(|upsert| rows::unresolved_rows(upsert.file).map(|row| (upsert.id, row))),
+        |(_, row)| (row.seq, row.line),
+    );
+    copy_rows(
+        transaction,
+        "thread_unresolved (src, seq, specifier, line, external)",
+        &[Type::INT8, Type::INT4, Type::TEXT, Type::INT4, Type::BOOL],
+        unresolved
+            .iter()
+            .map(|((src, row), seq, line)| [src as &(dyn ToSql + Sync), seq, &row.specifier, line, &row.external]),
+    )
+    .await?;
+
+    let definitions = with_int4_positions(
+        upserts.iter().flat_map(|upsert| rows::definition_rows(upsert.file).map(|row| (upsert.id, row))),
+        |(_, row)| (row.seq, row.line),
+    );
+    copy_rows(
+        transaction,
+        "thread_definitions (file, seq, name, kind, line, exported)",
+        &[Type::INT8, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4, Type::BOOL],
+        definitions.iter().map(|((file, row), seq, line)| {
+            [file as &(dyn ToSql + Sync), seq, &row.name, &row.kind, line, &row.exported]
         }),
     )
     .await?;
 
-    let unresolved =
-        with_int4_positions(upserts.iter().flat_map(|file| rows::unresolved_rows(file)), |row| (row.seq, row.line));
+    let calls = with_int4_positions(
+        upserts.iter().flat_map(|upsert| rows::call_rows(upsert.file).map(|row| (upsert.id, row))),
+        |(_, row)| (row.seq, row.line),
+    );
     copy_rows(
         transaction,
-        "thread_unresolved (workspace, src, seq, specifier, line, external)",
-        &[Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT, Type::INT4, Type::BOOL],
-        unresolved.iter().map(|(row, seq, line)| {
-            [&workspace as &(dyn ToSql + Sync), &row.src, seq, &row.specifier, line, &row.external]
-        }),
-    )
-    .await?;
-
-    let definitions =
-        with_int4_positions(upserts.iter().flat_map(|file| rows::definition_rows(file)), |row| (row.seq, row.line));
-    copy_rows(
-        transaction,
-        "thread_definitions (workspace, file, seq, name, kind, line, exported)",
-        &[Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4, Type::BOOL],
-        definitions.iter().map(|(row, seq, line)| {
-            [&workspace as &(dyn ToSql + Sync), &row.file, seq, &row.name, &row.kind, line, &row.exported]
-        }),
-    )
-    .await?;
-
-    let calls = with_int4_positions(upserts.iter().flat_map(|file| rows::call_rows(file)), |row| (row.seq, row.line));
-    copy_rows(
-        transaction,
-        "thread_calls (workspace, file, seq, callee, name, line, caller)",
-        &[Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT],
-        calls.iter().map(|(row, seq, line)| {
-            [&workspace as &(dyn ToSql + Sync), &row.file, seq, &row.callee, &row.name, line, &row.caller]
+        "thread_calls (file, seq, callee, name, line, caller)",
+        &[Type::INT8, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT],
+        calls.iter().map(|((file, row), seq, line)| {
+            [file as &(dyn ToSql + Sync), seq, &row.callee, &row.name, line, &row.caller]
         }),
     )
     .await
@@ -449,7 +575,7 @@ fn with_int4_positions<R>(rows: impl Iterator<Item = R>, position: fn(&R) -> (i6
 }
 
 /// An edge as `COPY` sends it: src, seq, dst, kind, line, names.
-type CopiedEdge<'a> = (&'a str, i32, &'a str, &'a str, i32, Option<serde_json::Value>);
+type CopiedEdge<'a> = (i64, i32, i64, &'a str, i32, Option<serde_json::Value>);
 
 /// Streams `rows` into `target` (`table (columns...)`) with binary `COPY`.
 async fn copy_rows<'a, const COLUMNS: usize>(
@@ -465,6 +591,16 @@ async fn copy_rows<'a, const COLUMNS: usize>(
         writer.as_mut().write(&row).await?;
     }
     writer.finish().await.map(drop)
+}
+
+/// Prepares `sql` once per connection and queries with it in `transaction`.
+async fn query_cached(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+    let statement = transaction.prepare_cached(sql).await?;
+    transaction.query(&statement, params).await
 }
 
 /// Prepares `sql` once per connection and runs it in `transaction`.
@@ -512,23 +648,28 @@ impl Store for PostgresStore {
 
     async fn apply(&self, changes: &ChangeSet) -> Result<(), StoreError> {
         let mut client = self.client().await?;
-        write_changes(&mut client, &self.workspace, changes).await.map_err(|error| self.error(error))
+        write_changes(&mut client, &self.workspace, self.workspace_id, changes).await.map_err(|error| self.error(error))
     }
 
     async fn dependents(&self, path: &str) -> Result<Vec<String>, StoreError> {
         self.query_paths(
-            "SELECT DISTINCT src FROM thread_edges WHERE workspace = $1 AND dst = $2 ORDER BY src",
-            &[&self.workspace, &path],
+            "SELECT DISTINCT source.path FROM thread_edges AS edge
+               JOIN thread_paths AS source ON source.id = edge.src
+              WHERE edge.dst = (SELECT id FROM thread_paths WHERE workspace = $1 AND path = $2)
+              ORDER BY source.path",
+            &[&self.workspace_id, &path],
         )
         .await
     }
 
     async fn users_of(&self, path: &str, name: &str) -> Result<Vec<String>, StoreError> {
         self.query_paths(
-            "SELECT DISTINCT src FROM thread_edges
-             WHERE workspace = $1 AND dst = $2 AND (names IS NULL OR names ? $3)
-             ORDER BY src",
-            &[&self.workspace, &path, &name],
+            "SELECT DISTINCT source.path FROM thread_edges AS edge
+               JOIN thread_paths AS source ON source.id = edge.src
+              WHERE edge.dst = (SELECT id FROM thread_paths WHERE workspace = $1 AND path = $2)
+                AND (edge.names IS NULL OR edge.names ? $3)
+              ORDER BY source.path",
+            &[&self.workspace_id, &path, &name],
         )
         .await
     }
@@ -537,11 +678,13 @@ impl Store for PostgresStore {
         let client = self.client().await?;
         let statement = client
             .prepare_cached(
-                "SELECT file, name, kind, line, exported FROM thread_definitions WHERE workspace = $1 AND name = $2",
+                "SELECT path.path, definition.name, definition.kind, definition.line, definition.exported
+                   FROM thread_definitions AS definition JOIN thread_paths AS path ON path.id = definition.file
+                  WHERE path.workspace = $1 AND definition.name = $2",
             )
             .await
             .map_err(|error| self.error(error))?;
-        let rows = client.query(&statement, &[&self.workspace, &name]).await.map_err(|error| self.error(error))?;
+        let rows = client.query(&statement, &[&self.workspace_id, &name]).await.map_err(|error| self.error(error))?;
         let mut sites: Vec<DefinitionSite> = rows
             .iter()
             .map(|row| DefinitionSite {
@@ -576,11 +719,13 @@ impl PostgresStore {
             .start()
             .await
             .map_err(|error| self.error(error))?;
-        let workspace: &(dyn ToSql + Sync) = &self.workspace;
+        let workspace_id: &(dyn ToSql + Sync) = &self.workspace_id;
         let raw: Vec<rows::RawFile> = transaction
             .query(
-                "SELECT path, lang, content, size, mtime_ns, facts FROM thread_files WHERE workspace = $1 ORDER BY path",
-                &[workspace],
+                "SELECT path.path, file.lang, file.content, file.size, file.mtime_ns, file.facts
+                   FROM thread_paths AS path JOIN thread_files AS file ON file.id = path.id
+                  WHERE path.workspace = $1 ORDER BY path.path",
+                &[workspace_id],
             )
             .await
             .map_err(|error| self.error(error))?
@@ -599,8 +744,12 @@ impl PostgresStore {
             let mut links = rows::Links::new(&mut files);
             let edges = transaction
                 .query(
-                    "SELECT src, dst, kind, line, names::text FROM thread_edges WHERE workspace = $1 ORDER BY src, seq",
-                    &[workspace],
+                    "SELECT source.path, target.path, edge.kind, edge.line, edge.names::text
+                       FROM thread_paths AS source
+                       JOIN thread_edges AS edge ON edge.src = source.id
+                       JOIN thread_paths AS target ON target.id = edge.dst
+                      WHERE source.workspace = $1 ORDER BY edge.src, edge.seq",
+                    &[workspace_id],
                 )
                 .await
                 .map_err(|error| self.error(error))?;
@@ -609,8 +758,10 @@ impl PostgresStore {
             }
             let unresolved = transaction
                 .query(
-                    "SELECT src, specifier, line, external FROM thread_unresolved WHERE workspace = $1 ORDER BY src, seq",
-                    &[workspace],
+                    "SELECT source.path, unresolved.specifier, unresolved.line, unresolved.external
+                       FROM thread_paths AS source JOIN thread_unresolved AS unresolved ON unresolved.src = source.id
+                      WHERE source.workspace = $1 ORDER BY unresolved.src, unresolved.seq",
+                    &[workspace_id],
                 )
                 .await
                 .map_err(|error| self.error(error))?;
@@ -620,7 +771,7 @@ impl PostgresStore {
         }
 
         let project_files = transaction
-            .query("SELECT path, text FROM thread_project_files WHERE workspace = $1 ORDER BY path", &[workspace])
+            .query("SELECT path, text FROM thread_project_files WHERE workspace = $1 ORDER BY path", &[&self.workspace])
             .await
             .map_err(|error| self.error(error))?
             .iter()

@@ -49,9 +49,8 @@ impl<'a> FileRow<'a> {
     }
 }
 
-/// An `edges` row; `seq` orders a file's edges.
+/// An `edges` row of a file, without the file; `seq` orders a file's edges.
 pub(crate) struct EdgeRow<'a> {
-    pub(crate) src: &'a str,
     pub(crate) seq: i64,
     pub(crate) dst: &'a str,
     pub(crate) kind: &'static str,
@@ -62,7 +61,6 @@ pub(crate) struct EdgeRow<'a> {
 
 pub(crate) fn edge_rows(file: &StoredFile) -> impl Iterator<Item = EdgeRow<'_>> {
     file.edges.iter().enumerate().map(move |(seq, edge)| EdgeRow {
-        src: &file.path,
         seq: seq as i64,
         dst: &edge.to,
         kind: edge.kind.as_str(),
@@ -79,7 +77,6 @@ fn names_json(names: &[String]) -> String {
 
 /// An `unresolved` row.
 pub(crate) struct UnresolvedRow<'a> {
-    pub(crate) src: &'a str,
     pub(crate) seq: i64,
     pub(crate) specifier: &'a str,
     pub(crate) line: i64,
@@ -88,7 +85,6 @@ pub(crate) struct UnresolvedRow<'a> {
 
 pub(crate) fn unresolved_rows(file: &StoredFile) -> impl Iterator<Item = UnresolvedRow<'_>> {
     file.unresolved.iter().enumerate().map(move |(seq, unresolved)| UnresolvedRow {
-        src: &file.path,
         seq: seq as i64,
         specifier: &unresolved.specifier,
         line: i64::from(unresolved.line),
@@ -98,7 +94,6 @@ pub(crate) fn unresolved_rows(file: &StoredFile) -> impl Iterator<Item = Unresol
 
 /// A `definitions` row, from the facts.
 pub(crate) struct DefinitionRow<'a> {
-    pub(crate) file: &'a str,
     pub(crate) seq: i64,
     pub(crate) name: &'a str,
     pub(crate) kind: &'static str,
@@ -108,7 +103,6 @@ pub(crate) struct DefinitionRow<'a> {
 
 pub(crate) fn definition_rows(file: &StoredFile) -> impl Iterator<Item = DefinitionRow<'_>> {
     file.facts.definitions.iter().enumerate().map(move |(seq, definition)| DefinitionRow {
-        file: &file.path,
         seq: seq as i64,
         name: &definition.name,
         kind: definition.kind.as_str(),
@@ -119,7 +113,6 @@ pub(crate) fn definition_rows(file: &StoredFile) -> impl Iterator<Item = Definit
 
 /// A `calls` row, from the facts: who calls which name where.
 pub(crate) struct CallRow<'a> {
-    pub(crate) file: &'a str,
     pub(crate) seq: i64,
     pub(crate) callee: &'a str,
     pub(crate) name: &'a str,
@@ -129,7 +122,6 @@ pub(crate) struct CallRow<'a> {
 
 pub(crate) fn call_rows(file: &StoredFile) -> impl Iterator<Item = CallRow<'_>> {
     file.facts.calls.iter().enumerate().map(move |(seq, call)| CallRow {
-        file: &file.path,
         seq: seq as i64,
         callee: &call.callee,
         name: &call.name,
