@@ -312,6 +312,9 @@ fn a_bulk_change_set_lands_whole_in_every_store() {
     }
 }
 
+/// Reads what a store's paths table holds, in order.
+type PathsReader<'a> = Box<dyn Fn() -> Vec<String> + 'a>;
+
 /// The SQL stores name files by ids from a paths table. A path must stay exactly while a
 /// file or an edge names it: never dangling, never piling up as files come and go.
 #[test]
@@ -326,7 +329,7 @@ fn sql_stores_keep_a_path_exactly_while_it_is_named() {
         let workspace = postgres_server::unique_workspace("paths");
         (block_on(PostgresStore::connect(&url, &workspace)).expect("connect"), url, workspace)
     });
-    let mut stored_paths: Vec<(&str, &dyn Store, Box<dyn Fn() -> Vec<String>>)> = vec![
+    let mut stored_paths: Vec<(&str, &dyn Store, PathsReader)> = vec![
         (
             "sqlite",
             &sqlite,
