@@ -33,6 +33,26 @@ local function root_of(path)
   return nearest or dir
 end
 
+-- The "N dependents" lens's command: the uses' locations (its third argument) in the
+-- quickfix list.
+vim.lsp.commands["thread.showDependents"] = function(command)
+  local locations = (command.arguments or {})[3] or {}
+  vim.fn.setqflist({}, " ", { title = command.title, items = vim.lsp.util.locations_to_items(locations, "utf-16") })
+  vim.cmd("copen")
+end
+
+-- Keeps the buffer's code lenses current: Neovim 0.7 asks only when told to.
+local function refresh_lenses(client, bufnr)
+  if not client.server_capabilities.codeLensProvider then
+    return
+  end
+  vim.lsp.codelens.refresh()
+  vim.api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "CursorHold" }, {
+    buffer = bufnr,
+    callback = function() vim.lsp.codelens.refresh() end,
+  })
+end
+
 function M.setup(options)
   options = options or {}
   local clients = {}
@@ -53,6 +73,7 @@ function M.setup(options)
           root_dir = root,
           init_options = options.init_options or {},
           flags = { debounce_text_changes = 0 },
+          on_attach = refresh_lenses,
         })
       end
       if clients[root] then

@@ -14,7 +14,7 @@ fn write(root: &std::path::Path, path: &str, text: &str) {
 
 #[test]
 #[allow(clippy::print_stderr)]
-fn neovim_shows_diagnostics_follows_edits_and_finds_incoming_calls() {
+fn neovim_shows_diagnostics_follows_edits_finds_incoming_calls_and_lenses() {
     if Command::new("nvim").arg("--version").output().is_err() {
         let message =
             "the Neovim end-to-end test needs `nvim` (Debian: apt-get install neovim; or run .ci/install-test-tools)";
@@ -66,7 +66,8 @@ fn neovim_shows_diagnostics_follows_edits_and_finds_incoming_calls() {
             "an edit updates them",
             "fixing clears them",
             "prepare call hierarchy",
-            "incoming calls"
+            "incoming calls",
+            "dependents lenses"
         ],
         "{report}"
     );

@@ -444,3 +444,53 @@ fn an_unsaved_signature_change_shows_its_impact() {
     );
     client.shutdown();
 }
+
+#[test]
+fn exported_definitions_carry_a_dependents_lens_that_follows_edits() {
+    let dir = workspace(&[
+        ("app/__init__.py", ""),
+        (
+            "app/util.py",
+            "def helper():\n    return 1\n\n\ndef unused():\n    return 2\n\n\ndef _private():\n    return 3\n",
+        ),
+        ("app/main.py", "from app.util import helper\n\n\ndef run():\n    return helper()\n"),
+        ("app/other.py", "import app.util\n\n\ndef go():\n    return app.util.helper()\n"),
+    ]);
+    let capabilities = json!({ "workspace": { "codeLens": { "refreshSupport": true } } });
+    let mut client = Client::start(dir.path(), capabilities, memory_store());
+    let lenses = |client: &mut Client| -> Vec<(i64, String, usize)> {
+        let response =
+            client.request("textDocument/codeLens", json!({ "textDocument": { "uri": client.uri("app/util.py") } }));
+        let mut found: Vec<(i64, String, usize)> = response["result"]
+            .as_array()
+            .expect("lenses")
+            .iter()
+            .map(|lens| {
+                let line = lens["range"]["start"]["line"].as_i64().unwrap_or(-1);
+                let title = lens["command"]["title"].as_str().unwrap_or("").to_owned();
+                let places = lens["command"]["arguments"][2].as_array().map_or(0, Vec::len);
+                (line, title, places)
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    // `helper` is imported by name in one file and called through the module in
+    // another; `unused` by none; `_private` is not exported and has no lens.
+    assert_eq!(lenses(&mut client), [(0, "2 dependents".to_owned(), 3), (4, "0 dependents".to_owned(), 0)]);
+
+    // An unsaved edit in a dependent changes the count, and the client is told.
+    client.open("app/other.py", "python", "import app.util\n\n\ndef go():\n    return app.util.helper()\n");
+    client.edit("app/other.py", 2, [4, 11, 4, 28], "1");
+    client.wait_for(|message| message["method"] == "workspace/codeLens/refresh");
+    assert_eq!(lenses(&mut client), [(0, "1 dependent".to_owned(), 2), (4, "0 dependents".to_owned(), 0)]);
+
+    let lens = client.request("textDocument/codeLens", json!({ "textDocument": { "uri": client.uri("app/util.py") } }));
+    let command = &lens["result"][0]["command"];
+    let executed = client.request(
+        "workspace/executeCommand",
+        json!({ "command": command["command"], "arguments": command["arguments"] }),
+    );
+    assert_eq!(executed["result"].as_array().map(Vec::len), Some(2), "{executed}");
+    client.shutdown();
+}

@@ -78,6 +78,8 @@ pub(crate) struct AnalysisSetup {
     pub(crate) runtime: tokio::runtime::Handle,
     /// Whether the client shows `$/progress`.
     pub(crate) progress: bool,
+    /// Whether the client asks for code lenses again when told they changed.
+    pub(crate) lens_refresh: bool,
 }
 
 /// Starts the task; it indexes the workspace first, then serves edits until every
@@ -293,6 +295,12 @@ impl Task {
         let _ = self.publisher.send(Arc::new(self.stats.clone()));
         let touched: BTreeSet<String> = report.changed.iter().chain(&report.affected).cloned().chain(edited).collect();
         self.publish_diagnostics(&touched);
+        if anything_changed && self.setup.lens_refresh {
+            // A file's dependents counts change with its dependents' text; the client
+            // answers in its own time, so the analysis does not wait for it.
+            let client = self.setup.client.clone();
+            self.setup.runtime.spawn(async move { client.code_lens_refresh().await });
+        }
     }
 
     /// Diagnostics for every file, once the workspace is indexed.

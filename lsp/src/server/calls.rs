@@ -140,8 +140,15 @@ impl<'a> CallView<'a> {
         if include_declaration {
             found.extend(self.location(target));
         }
+        found.extend(self.use_locations(&self.usages(target, &name)));
+        found
+    }
+
+    /// Where `uses` are, each file's text read once.
+    pub(crate) fn use_locations(&self, uses: &[Use]) -> Vec<Location> {
         let mut texts: std::collections::HashMap<FileId, String> = std::collections::HashMap::new();
-        for usage in self.usages(target, &name) {
+        let mut found = Vec::new();
+        for usage in uses {
             let Some(entry) = self.snapshot.file(usage.file) else { continue };
             let Some(uri) = file_uri(self.root, &entry.path) else { continue };
             let text = texts.entry(usage.file).or_insert_with(|| self.text(&entry.path));
@@ -153,8 +160,22 @@ impl<'a> CallView<'a> {
     /// The places that use `target` (named `name`): calls that resolve to it, and
     /// imports that name it.
     pub(crate) fn usages(&self, target: Target, name: &str) -> Vec<Use> {
+        self.usages_in(target, name, self.snapshot.files())
+    }
+
+    /// The uses of `target` (named `name`) in the files that import its file: what a
+    /// change to it can break.
+    pub(crate) fn dependent_usages(&self, target: Target, name: &str) -> Vec<Use> {
+        let Some(file) = self.snapshot.file(target.0) else { return Vec::new() };
+        self.usages_in(target, name, file.dependents.iter().filter_map(|id| self.snapshot.file(*id)))
+    }
+
+    fn usages_in<'f>(&self, target: Target, name: &str, callers: impl Iterator<Item = &'f FileEntry>) -> Vec<Use>
+    where
+        'a: 'f,
+    {
         let mut found = Vec::new();
-        for caller in self.snapshot.files() {
+        for caller in callers {
             for call in caller.facts.calls.iter().filter(|call| self.may_name(caller, &call.name, name)) {
                 if self.resolve(caller, call).contains(&target) {
                     found.push(Use { file: caller.id, span: call.span, call: true });

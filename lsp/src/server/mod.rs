@@ -14,6 +14,7 @@ mod diagnostics;
 mod documents;
 mod framing;
 mod impact;
+mod lens;
 mod symbols;
 
 use std::path::{Path, PathBuf};
@@ -22,10 +23,11 @@ use std::sync::{Arc, OnceLock};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{
     CallHierarchyIncomingCall, CallHierarchyIncomingCallsParams, CallHierarchyItem, CallHierarchyOutgoingCall,
-    CallHierarchyOutgoingCallsParams, CallHierarchyPrepareParams, CallHierarchyServerCapability,
-    DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWatchedFilesRegistrationOptions,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentSymbolParams,
-    DocumentSymbolResponse, FileSystemWatcher, GlobPattern, GotoDefinitionParams, GotoDefinitionResponse,
+    CallHierarchyOutgoingCallsParams, CallHierarchyPrepareParams, CallHierarchyServerCapability, CodeLens,
+    CodeLensOptions, CodeLensParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
+    DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    DidSaveTextDocumentParams, DocumentSymbolParams, DocumentSymbolResponse, ExecuteCommandOptions,
+    ExecuteCommandParams, FileSystemWatcher, GlobPattern, GotoDefinitionParams, GotoDefinitionResponse,
     InitializeParams, InitializeResult, InitializedParams, Location, MessageType, OneOf, PositionEncodingKind,
     ReferenceParams, Registration, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
     TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri, WorkspaceSymbolParams, WorkspaceSymbolResponse,
@@ -69,6 +71,7 @@ struct Session {
     settings: Settings,
     encoding: Encoding,
     progress: bool,
+    lens_refresh: bool,
 }
 
 struct ThreadServer {
@@ -228,7 +231,14 @@ impl LanguageServer for ThreadServer {
         }
         let progress =
             params.capabilities.window.as_ref().and_then(|window| window.work_done_progress).unwrap_or(false);
-        let _ = self.session.set(Session { root, settings, encoding, progress });
+        let lens_refresh = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|workspace| workspace.code_lens.as_ref())
+            .and_then(|lens| lens.refresh_support)
+            .unwrap_or(false);
+        let _ = self.session.set(Session { root, settings, encoding, progress, lens_refresh });
 
         let sync = TextDocumentSyncOptions {
             open_close: Some(true),
@@ -248,6 +258,11 @@ impl LanguageServer for ThreadServer {
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
+                code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![lens::SHOW_DEPENDENTS.to_owned()],
+                    ..ExecuteCommandOptions::default()
+                }),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -268,6 +283,7 @@ impl LanguageServer for ThreadServer {
             encoding: session.encoding,
             runtime: self.runtime.clone(),
             progress: session.progress,
+            lens_refresh: session.lens_refresh,
         };
         match analysis::start(setup) {
             Ok(analysis) => {
@@ -362,6 +378,19 @@ impl LanguageServer for ThreadServer {
         let Some(path) = self.relative_path(&position.text_document.uri) else { return Ok(None) };
         let include_declaration = params.context.include_declaration;
         Ok(self.read(|view| view.references(&path, position.position, include_declaration)).await)
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let Some(path) = self.relative_path(&params.text_document.uri) else { return Ok(None) };
+        Ok(self.read(|view| lens::dependents_lenses(view, &path)).await.flatten())
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<serde_json::Value>> {
+        match params.command.as_str() {
+            // The lens carries its answer: the uses' locations, its third argument.
+            lens::SHOW_DEPENDENTS => Ok(params.arguments.get(2).cloned()),
+            other => Err(Error::invalid_params(format!("Thread has no command {other:?}"))),
+        }
     }
 
     async fn prepare_call_hierarchy(

@@ -76,6 +76,20 @@ local ok, failure = pcall(function()
     step("incoming calls", table.concat(callers, ",") == "show@app/views.py", table.concat(callers, ","))
   end
 
+  -- 4. The "N dependents" lens over models.helper, as Neovim shows it.
+  vim.api.nvim_set_current_buf(models)
+  vim.lsp.codelens.refresh()
+  local function lens_titles()
+    local titles = {}
+    for _, lens in ipairs(vim.lsp.codelens.get(models)) do
+      table.insert(titles, (lens.range.start.line) .. ":" .. ((lens.command or {}).title or "?"))
+    end
+    table.sort(titles)
+    return table.concat(titles, ",")
+  end
+  local lensed = vim.wait(20000, function() return lens_titles() == "0:1 dependent,4:1 dependent" end, 50)
+  step("dependents lenses", lensed, lens_titles())
+
   client.stop()
   vim.wait(5000, function() return client.is_stopped() end, 20)
 end)
