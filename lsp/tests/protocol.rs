@@ -494,3 +494,47 @@ fn exported_definitions_carry_a_dependents_lens_that_follows_edits() {
     assert_eq!(executed["result"].as_array().map(Vec::len), Some(2), "{executed}");
     client.shutdown();
 }
+
+#[test]
+fn changed_settings_take_effect_pushed_or_pulled() {
+    let dir = workspace(&[
+        ("app/__init__.py", ""),
+        ("app/main.py", "import app.nowhere\n"),
+        ("generated/lib.py", "import app.missing\n"),
+    ]);
+    let capabilities = json!({ "workspace": { "configuration": true } });
+    let mut client = Client::start(dir.path(), capabilities, memory_store());
+    let severity = |params: &Value| params["diagnostics"][0]["severity"].as_i64();
+    client.diagnostics_for("generated/lib.py", |params| codes(params) == ["unresolved-import"]);
+    let main = client.diagnostics_for("app/main.py", |params| codes(params) == ["unresolved-import"]);
+    assert_eq!(severity(&main), Some(1), "{main}");
+    let files = |client: &mut Client| client.request("thread/stats", json!(null))["result"]["files"].as_u64();
+    let before = files(&mut client);
+
+    // Pushed, under a `thread` key: a new severity republishes; excluding a directory
+    // indexes again and clears what it had.
+    let settings = json!({ "thread": { "store": "memory", "severities": { "unresolved-import": "hint" } } });
+    client.notify("workspace/didChangeConfiguration", json!({ "settings": settings }));
+    let main = client.diagnostics_for("app/main.py", |params| severity(params) == Some(4));
+    assert_eq!(codes(&main), ["unresolved-import"]);
+    let settings = json!({ "thread": { "store": "memory", "exclude": ["generated"] } });
+    client.notify("workspace/didChangeConfiguration", json!({ "settings": settings }));
+    client.diagnostics_for("generated/lib.py", |params| codes(params).is_empty());
+    client.diagnostics_for("app/main.py", |params| severity(params) == Some(1));
+    assert_eq!(files(&mut client).map(|count| count + 1), before, "generated/lib.py left the graph");
+
+    // Pulled: a bare notification makes the server ask for the `thread` section.
+    client.answers.insert(
+        "workspace/configuration".to_owned(),
+        json!([{ "store": "memory", "exclude": ["generated"], "severities": { "unresolved-import": "off" } }]),
+    );
+    client.notify("workspace/didChangeConfiguration", json!({ "settings": null }));
+    client.wait_for(|message| message["method"] == "workspace/configuration");
+    client.diagnostics_for("app/main.py", |params| codes(params).is_empty());
+
+    // Malformed settings are refused with a message, and the old ones stay.
+    client.notify("workspace/didChangeConfiguration", json!({ "settings": { "thread": { "maxFileSize": "big" } } }));
+    let shown = client.wait_for(|message| message["method"] == "window/showMessage");
+    assert!(shown["params"]["message"].as_str().is_some_and(|text| text.contains("kept its settings")), "{shown}");
+    client.shutdown();
+}

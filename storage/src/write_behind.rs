@@ -103,6 +103,14 @@ impl WriteBehind {
     pub fn progress(&self) -> SaveProgress {
         self.shared.progress.borrow().clone()
     }
+
+    /// Stops saving and returns once the store has been let go, so it can be opened
+    /// again (a SQLite writer lock, a connection pool). What was not saved yet is
+    /// dropped: flush first.
+    pub async fn close(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
 }
 
 impl Drop for WriteBehind {

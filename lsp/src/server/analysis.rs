@@ -39,6 +39,8 @@ pub(crate) enum Work {
     DiskChanged(Vec<String>),
     /// The client is shutting down: save what is pending, then answer.
     Flush(tokio::sync::oneshot::Sender<()>),
+    /// The user changed Thread's settings.
+    Reconfigure(Box<Settings>),
 }
 
 /// What request handlers read: the newest snapshot and how it came to be.
@@ -125,9 +127,17 @@ impl Task {
     fn run(&mut self, mut queue: mpsc::UnboundedReceiver<Work>) {
         self.index_workspace();
         while let Some(first) = queue.blocking_recv() {
+            if self.setup.settings.debounce > 0 {
+                std::thread::sleep(Duration::from_millis(self.setup.settings.debounce));
+            }
             let mut batch = vec![first];
             while let Ok(more) = queue.try_recv() {
                 batch.push(more);
+            }
+            let (settings, batch): (Vec<Work>, Vec<Work>) =
+                batch.into_iter().partition(|work| matches!(work, Work::Reconfigure(_)));
+            if let Some(Work::Reconfigure(settings)) = settings.into_iter().last() {
+                self.reconfigure(*settings);
             }
             let (flushes, batch): (Vec<Work>, Vec<Work>) =
                 batch.into_iter().partition(|work| matches!(work, Work::Flush(_)));
@@ -142,6 +152,26 @@ impl Task {
             }
         }
         self.flush();
+    }
+
+    /// Takes new settings: the workspace is indexed again when they change the store or
+    /// the walk; diagnostics are published again when they change severities.
+    fn reconfigure(&mut self, settings: Settings) {
+        let old = std::mem::replace(&mut self.setup.settings, settings);
+        if old.indexes_differently(&self.setup.settings) {
+            tracing::info!("the store or the walk changed; indexing the workspace again");
+            self.flush();
+            if let Some(saver) = self.saver.take() {
+                // The old store is let go before the new one opens (the same SQLite
+                // database must not find itself locked).
+                self.setup.runtime.block_on(saver.close());
+            }
+            self.host = None;
+            self.stats.ready = false;
+            self.index_workspace();
+        } else if old.severities != self.setup.settings.severities {
+            self.publish_everything();
+        }
     }
 
     /// Waits for the store to take what is pending, for a while.
@@ -205,6 +235,11 @@ impl Task {
                 }
             }
         }
+        // A new host counts revisions afresh: its snapshot replaces the old outright.
+        if let Some(host) = &self.host {
+            self.stats.snapshot = host.snapshot();
+            self.cycles_now = None;
+        }
         // Documents opened while the workspace was being indexed: their text wins.
         let open: Vec<Work> = self.setup.documents.paths().into_iter().map(Work::Edited).collect();
         self.stats.ready = true;
@@ -237,7 +272,7 @@ impl Task {
                     from_disk.insert(path);
                 }
                 Work::DiskChanged(paths) => from_disk.extend(paths),
-                Work::Flush(_) => {}
+                Work::Flush(_) | Work::Reconfigure(_) => {}
             }
         }
         let mut changes = Vec::new();
@@ -303,9 +338,11 @@ impl Task {
         }
     }
 
-    /// Diagnostics for every file, once the workspace is indexed.
+    /// Diagnostics for every file, once the workspace is indexed; files that had some
+    /// and are no longer in the graph are cleared.
     fn publish_everything(&mut self) {
-        let all: BTreeSet<String> = self.stats.snapshot.files().map(|file| file.path.to_string()).collect();
+        let files = self.stats.snapshot.files().map(|file| file.path.to_string());
+        let all: BTreeSet<String> = files.chain(self.published.keys().cloned()).collect();
         self.publish_diagnostics(&all);
     }
 

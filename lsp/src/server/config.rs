@@ -36,10 +36,13 @@ pub(crate) struct Settings {
     pub(crate) respect_gitignore: Option<bool>,
     /// Severity per diagnostic code: `error`, `warning`, `information`, `hint` or `off`.
     pub(crate) severities: BTreeMap<String, String>,
+    /// Milliseconds the analysis waits after an edit for more before it starts. The
+    /// default, 0, analyses an edit at once and merges only what arrives meanwhile.
+    pub(crate) debounce: u64,
 }
 
 /// The D1 part of [`Settings`].
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct D1Settings {
     pub(crate) account_id: Option<String>,
@@ -57,6 +60,39 @@ impl Settings {
             Ok(settings) => (settings, None),
             Err(error) => (Settings::default(), Some(format!("Thread ignored its initializationOptions: {error}"))),
         }
+    }
+
+    /// Reads the settings `workspace/didChangeConfiguration` carries: Thread's own under
+    /// a `thread` key, as editors group them, or the object itself. `None` when it
+    /// carries none (the server then asks with `workspace/configuration`), or when they
+    /// are malformed, with the reason.
+    pub(crate) fn from_change(settings: &serde_json::Value) -> Result<Option<Settings>, String> {
+        let ours = settings.get("thread").unwrap_or(settings);
+        if ours.is_null() || ours.as_object().is_some_and(serde_json::Map::is_empty) {
+            return Ok(None);
+        }
+        Settings::deserialize(ours)
+            .map(Some)
+            .map_err(|error| format!("Thread kept its settings: the new ones are malformed: {error}"))
+    }
+
+    /// Whether `other` indexes the workspace differently: another store, or another
+    /// walk. Then the workspace is indexed again.
+    pub(crate) fn indexes_differently(&self, other: &Settings) -> bool {
+        let store = |settings: &Settings| {
+            (
+                settings.store.clone(),
+                settings.database.clone(),
+                settings.cache_dir.clone(),
+                settings.database_url.clone(),
+                settings.workspace_name.clone(),
+                settings.d1.clone(),
+            )
+        };
+        let walk = |settings: &Settings| {
+            (settings.exclude.clone(), settings.max_file_size, settings.respect_gitignore.unwrap_or(true))
+        };
+        store(self) != store(other) || walk(self) != walk(other)
     }
 
     /// The store, as the CLI's options would name it, and a warning when the named
@@ -130,10 +166,11 @@ mod tests {
     fn options_are_read_and_bad_ones_fall_back_with_a_reason() {
         let options = serde_json::json!({
             "store": "memory", "exclude": ["build"], "maxFileSize": 1000,
-            "severities": { "import-cycle": "off", "unresolved-import": "warning" },
+            "severities": { "import-cycle": "off", "unresolved-import": "warning" }, "debounce": 25,
         });
         let (settings, problem) = Settings::from_options(Some(&options));
         assert!(problem.is_none());
+        assert_eq!(settings.debounce, 25);
         assert_eq!(settings.store_args().0.store, StoreKind::Memory);
         let load = settings.load_options();
         assert!(load.excluded_dirs.contains(&"build".to_owned()) && load.max_file_size == 1000);
@@ -149,5 +186,20 @@ mod tests {
         assert!(settings.store.is_none());
         let (arguments, problem) = Settings { store: Some("mongo".into()), ..Settings::default() }.store_args();
         assert!(arguments.store == StoreKind::Sqlite && problem.is_some());
+    }
+
+    #[test]
+    fn changed_settings_are_found_under_thread_or_bare_and_compared() {
+        let nested = Settings::from_change(&serde_json::json!({ "thread": { "exclude": ["gen"] } }));
+        let nested = nested.ok().flatten().expect("settings under `thread`");
+        let bare = Settings::from_change(&serde_json::json!({ "severities": { "impact": "off" } }));
+        let bare = bare.ok().flatten().expect("bare settings");
+        assert!(matches!(Settings::from_change(&serde_json::Value::Null), Ok(None)));
+        assert!(matches!(Settings::from_change(&serde_json::json!({ "thread": {} })), Ok(None)));
+        assert!(Settings::from_change(&serde_json::json!({ "thread": { "debounce": "soon" } })).is_err());
+        assert!(nested.indexes_differently(&Settings::default()));
+        assert!(!bare.indexes_differently(&Settings::default()), "severities need no new index");
+        let sqlite = Settings { store: Some("sqlite".into()), ..Settings::default() };
+        assert!(sqlite.indexes_differently(&Settings { store: Some("memory".into()), ..Settings::default() }));
     }
 }

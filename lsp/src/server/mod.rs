@@ -24,13 +24,14 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{
     CallHierarchyIncomingCall, CallHierarchyIncomingCallsParams, CallHierarchyItem, CallHierarchyOutgoingCall,
     CallHierarchyOutgoingCallsParams, CallHierarchyPrepareParams, CallHierarchyServerCapability, CodeLens,
-    CodeLensOptions, CodeLensParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
-    DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DidSaveTextDocumentParams, DocumentSymbolParams, DocumentSymbolResponse, ExecuteCommandOptions,
-    ExecuteCommandParams, FileSystemWatcher, GlobPattern, GotoDefinitionParams, GotoDefinitionResponse,
-    InitializeParams, InitializeResult, InitializedParams, Location, MessageType, OneOf, PositionEncodingKind,
-    ReferenceParams, Registration, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
-    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri, WorkspaceSymbolParams, WorkspaceSymbolResponse,
+    CodeLensOptions, CodeLensParams, ConfigurationItem, DidChangeConfigurationParams, DidChangeTextDocumentParams,
+    DidChangeWatchedFilesParams, DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentSymbolParams, DocumentSymbolResponse,
+    ExecuteCommandOptions, ExecuteCommandParams, FileSystemWatcher, GlobPattern, GotoDefinitionParams,
+    GotoDefinitionResponse, InitializeParams, InitializeResult, InitializedParams, Location, MessageType, OneOf,
+    PositionEncodingKind, ReferenceParams, Registration, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri, WorkspaceSymbolParams,
+    WorkspaceSymbolResponse,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
@@ -72,6 +73,8 @@ struct Session {
     encoding: Encoding,
     progress: bool,
     lens_refresh: bool,
+    /// Whether the client answers `workspace/configuration`.
+    pull_configuration: bool,
 }
 
 struct ThreadServer {
@@ -116,6 +119,12 @@ impl ThreadServer {
             Ok(Ok(published)) => published.clone(),
             _ => analysis.published.borrow().clone(),
         }
+    }
+
+    /// Logs `problem` and shows it to the user.
+    async fn warn(&self, problem: String) {
+        tracing::warn!("{problem}");
+        self.client.show_message(MessageType::WARNING, problem).await;
     }
 
     /// A message from the editor that could not be decoded (see `framing`): reported,
@@ -226,8 +235,7 @@ impl LanguageServer for ThreadServer {
         };
         let (settings, problem) = Settings::from_options(params.initialization_options.as_ref());
         if let Some(problem) = problem {
-            tracing::warn!("{problem}");
-            self.client.show_message(MessageType::WARNING, problem).await;
+            self.warn(problem).await;
         }
         let progress =
             params.capabilities.window.as_ref().and_then(|window| window.work_done_progress).unwrap_or(false);
@@ -238,7 +246,9 @@ impl LanguageServer for ThreadServer {
             .and_then(|workspace| workspace.code_lens.as_ref())
             .and_then(|lens| lens.refresh_support)
             .unwrap_or(false);
-        let _ = self.session.set(Session { root, settings, encoding, progress, lens_refresh });
+        let pull_configuration =
+            params.capabilities.workspace.as_ref().and_then(|workspace| workspace.configuration).unwrap_or(false);
+        let _ = self.session.set(Session { root, settings, encoding, progress, lens_refresh, pull_configuration });
 
         let sync = TextDocumentSyncOptions {
             open_close: Some(true),
@@ -346,6 +356,42 @@ impl LanguageServer for ThreadServer {
         let Some(path) = self.relative_path(&params.text_document.uri) else { return };
         self.documents.close(&path);
         self.send(Work::Closed(path));
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let settings = match Settings::from_change(&params.settings) {
+            Ok(Some(settings)) => Some(settings),
+            // A bare notification: the settings are the client's to give on request.
+            Ok(None) if self.session.get().is_some_and(|session| session.pull_configuration) => {
+                let item = ConfigurationItem { scope_uri: None, section: Some("thread".to_owned()) };
+                match self.client.configuration(vec![item]).await {
+                    Ok(values) => match values.first().map(Settings::from_change) {
+                        Some(Ok(settings)) => Some(settings.unwrap_or_default()),
+                        Some(Err(problem)) => {
+                            self.warn(problem).await;
+                            None
+                        }
+                        None => None,
+                    },
+                    Err(error) => {
+                        tracing::warn!("the client did not give its settings: {error}");
+                        None
+                    }
+                }
+            }
+            Ok(None) => None,
+            Err(problem) => {
+                self.warn(problem).await;
+                None
+            }
+        };
+        if let Some(settings) = settings {
+            let (_, problem) = settings.store_args();
+            if let Some(problem) = problem {
+                self.warn(problem).await;
+            }
+            self.send(Work::Reconfigure(Box::new(settings)));
+        }
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {

@@ -22,6 +22,8 @@ pub(crate) struct Client {
     next_id: i64,
     /// Notifications and requests seen while waiting for something else.
     pub(crate) seen: Vec<Value>,
+    /// What to answer the server's requests with, by method; `null` for the rest.
+    pub(crate) answers: std::collections::HashMap<String, Value>,
     pub(crate) root: PathBuf,
 }
 
@@ -55,7 +57,8 @@ impl Client {
             }
         });
         let root = root.canonicalize().expect("root");
-        let mut client = Client { child, stdin, incoming, next_id: 1, seen: Vec::new(), root };
+        let mut client =
+            Client { child, stdin, incoming, next_id: 1, seen: Vec::new(), answers: Default::default(), root };
         let result = client.request(
             "initialize",
             json!({
@@ -142,9 +145,9 @@ impl Client {
                 Err(RecvTimeoutError::Timeout) => panic!("no matching message in {PATIENCE:?}; seen: {:#?}", self.seen),
                 Err(RecvTimeoutError::Disconnected) => panic!("the server stopped; seen: {:#?}", self.seen),
             };
-            if message.get("method").is_some() && message.get("id").is_some() {
-                let id = message["id"].clone();
-                self.send(&json!({ "jsonrpc": "2.0", "id": id, "result": null }));
+            if let (Some(method), Some(id)) = (message["method"].as_str(), message.get("id")) {
+                let answer = self.answers.get(method).cloned().unwrap_or(Value::Null);
+                self.send(&json!({ "jsonrpc": "2.0", "id": id.clone(), "result": answer }));
             }
             if wanted(&message) {
                 return message;
