@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ use thread_extractors::{Lang, extract};
 
 use crate::graph::{AnalyzedFile, FileGraph};
 use crate::host::{ChangeReport, Content, FileChange, Host};
-use crate::loader::{LoadError, LoadOptions, Skipped, discover, read_source};
+use crate::loader::{LoadError, LoadOptions, SkipReason, Skipped, discover, read_source};
 use crate::memo::CacheStats;
 use crate::snapshot::Snapshot;
 
@@ -75,9 +76,36 @@ pub fn index_workspace(root: &Path, options: &LoadOptions) -> Result<IndexReport
     index_into(&mut host, root, options)
 }
 
+/// How far an index has got: updated while it runs, readable from any thread, for
+/// progress reports.
+#[derive(Debug, Default)]
+pub struct IndexProgress {
+    /// Files the walk found that must be read (those unchanged by their stat are not).
+    to_read: AtomicUsize,
+    /// Of those, files read (or found unreadable) so far; each is extracted after.
+    read: AtomicUsize,
+}
+
+impl IndexProgress {
+    /// (files read, files to read); (0, 0) until the walk is done.
+    pub fn files(&self) -> (usize, usize) {
+        (self.read.load(Ordering::Relaxed), self.to_read.load(Ordering::Relaxed))
+    }
+}
+
 /// Brings `host` up to date with the tree at `root`: the cold index when the host is
 /// empty, the warm start when it was restored from a store.
 pub fn index_into(host: &mut Host, root: &Path, options: &LoadOptions) -> Result<IndexReport, LoadError> {
+    index_into_observed(host, root, options, &Arc::default())
+}
+
+/// [`index_into`], counting its progress in `progress` as it goes.
+pub fn index_into_observed(
+    host: &mut Host,
+    root: &Path,
+    options: &LoadOptions,
+    progress: &Arc<IndexProgress>,
+) -> Result<IndexReport, LoadError> {
     let started = Instant::now();
     let _span = tracing::info_span!("index", root = %root.display()).entered();
     let discovery = discover(root, options)?;
@@ -95,9 +123,9 @@ pub fn index_into(host: &mut Host, root: &Path, options: &LoadOptions) -> Result
             unchanged_by_stat += 1;
             continue;
         }
-        let (skipped, warnings) = (skipped.clone(), warnings.clone());
+        let (skipped, warnings, progress) = (skipped.clone(), warnings.clone(), Arc::clone(progress));
         let (path, absolute, max_file_size) = (entry.path.clone(), entry.absolute.clone(), options.max_file_size);
-        let load = move || match read_source(&absolute, max_file_size) {
+        let load = move || match read_counted(&absolute, max_file_size, &progress) {
             Ok(bytes) => {
                 if std::str::from_utf8(&bytes).is_err() {
                     lock(&warnings).push(format!("{path}: not valid UTF-8; invalid bytes were replaced"));
@@ -112,6 +140,7 @@ pub fn index_into(host: &mut Host, root: &Path, options: &LoadOptions) -> Result
         };
         changes.push(FileChange::Write { path: entry.path, content: Content::Load(Box::new(load)), stat: entry.stat });
     }
+    progress.to_read.store(changes.len(), Ordering::Relaxed);
     for project_file in discovery.project_files {
         on_disk.insert(project_file.path.clone());
         changes.push(FileChange::write(project_file.path, project_file.text));
@@ -150,6 +179,13 @@ pub fn index_into(host: &mut Host, root: &Path, options: &LoadOptions) -> Result
         cache: report.cache,
         elapsed: started.elapsed(),
     })
+}
+
+/// Reads a source file and counts it in `progress`, read or not.
+fn read_counted(path: &Path, max_file_size: u64, progress: &IndexProgress) -> Result<Vec<u8>, SkipReason> {
+    let read = read_source(path, max_file_size);
+    progress.read.fetch_add(1, Ordering::Relaxed);
+    read
 }
 
 fn merge(report: &mut ChangeReport, second: ChangeReport) {

@@ -22,7 +22,7 @@ pub use flow::{DirectExtraction, FactsFlow, FlowError, RecocoFlow};
 pub use graph::{AnalyzedFile, Edge, FileGraph, FileNode, UnresolvedImport};
 pub use host::{ChangeReport, Content, FileChange, Host};
 pub use ids::FileId;
-pub use index::{IndexReport, index_into, index_sources, index_workspace};
+pub use index::{IndexProgress, IndexReport, index_into, index_into_observed, index_sources, index_workspace};
 pub use loader::{LoadError, LoadOptions, SkipReason, Skipped};
 pub use memo::CacheStats;
 pub use snapshot::{FileEntry, FileStat, Snapshot};

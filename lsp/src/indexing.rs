@@ -2,9 +2,10 @@
 //! is brought up to date with the tree. Shared by `thread-lsp index` and the server.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use thread_engine::store::{ChangeSet, restore};
-use thread_engine::{Host, IndexReport, LoadOptions, RecocoFlow, index_into};
+use thread_engine::{Host, IndexProgress, IndexReport, LoadOptions, RecocoFlow, index_into_observed};
 
 use crate::cli::StoreArgs;
 use crate::store_choice::{OpenedStore, open_store};
@@ -37,6 +38,7 @@ pub(crate) async fn restore_and_index(
     store: &StoreArgs,
     root: &Path,
     options: &LoadOptions,
+    progress: &Arc<IndexProgress>,
 ) -> anyhow::Result<Indexed> {
     let opened = open_store(store, root).await;
     let mut host = Host::new(RecocoFlow::shared()?);
@@ -51,6 +53,6 @@ pub(crate) async fn restore_and_index(
             0
         }
     };
-    let report = index_into(&mut host, root, options)?;
+    let report = index_into_observed(&mut host, root, options, progress)?;
     Ok(Indexed { host, report, opened, restored })
 }

@@ -26,7 +26,8 @@ pub(crate) fn run(arguments: &IndexArgs) -> anyhow::Result<ExitCode> {
 /// difference. A store that fails costs the saving, never the summary.
 async fn index_with_store(arguments: &IndexArgs) -> anyhow::Result<(IndexReport, String)> {
     let started = std::time::Instant::now();
-    let indexed = restore_and_index(&arguments.store, &arguments.walk.dir, &arguments.walk.load_options()).await?;
+    let options = arguments.walk.load_options();
+    let indexed = restore_and_index(&arguments.store, &arguments.walk.dir, &options, &Default::default()).await?;
     let changes = indexed.changes_to_save();
     let saved = if !indexed.opened.writable {
         "not saved".to_owned()

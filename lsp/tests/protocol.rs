@@ -26,7 +26,19 @@ fn initialize_reports_progress_then_diagnostics() {
     let mut client = Client::start(dir.path(), progress_capabilities(), memory_store());
     let begin = client.wait_for(|message| message["method"] == "$/progress");
     assert_eq!(begin["params"]["value"]["kind"], "begin", "{begin}");
-    client.wait_for(|message| message["method"] == "$/progress" && message["params"]["value"]["kind"] == "end");
+    assert_eq!(begin["params"]["value"]["percentage"], 0, "{begin}");
+    let end =
+        client.wait_for(|message| message["method"] == "$/progress" && message["params"]["value"]["kind"] == "end");
+    assert!(end["params"]["value"]["message"].as_str().is_some_and(|text| text.contains("files in")), "{end}");
+    // Reports in between climb and never pass 100.
+    let percentages: Vec<i64> = client
+        .seen
+        .iter()
+        .filter(|message| message["method"] == "$/progress" && message["params"]["value"]["kind"] == "report")
+        .filter_map(|message| message["params"]["value"]["percentage"].as_i64())
+        .collect();
+    assert!(!percentages.is_empty() && percentages.windows(2).all(|pair| pair[0] <= pair[1]), "{percentages:?}");
+    assert!(percentages.iter().all(|percent| (0..=100).contains(percent)), "{percentages:?}");
 
     let a = client.diagnostics_for("app/a.py", |_| true);
     let mut found = codes(&a);

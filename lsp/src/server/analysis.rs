@@ -13,13 +13,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use thread_engine::store::ChangeSet;
-use thread_engine::{FileChange, Host, Snapshot};
+use thread_engine::{FileChange, Host, IndexProgress, Snapshot};
 use thread_extractors::Lang;
 use thread_extractors::resolve::is_project_file;
 use thread_storage::{SaveProgress, WriteBehind};
 use tokio::sync::{mpsc, watch};
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, MessageType};
+use tower_lsp_server::{Bounded, NotCancellable, OngoingProgress};
 
 use super::calls::CallView;
 use super::config::Settings;
@@ -194,7 +195,8 @@ impl Task {
                         tower_lsp_server::ls_types::WorkDoneProgressCreateParams { token: token.clone() },
                     )
                     .await;
-                self.setup.client.progress(token, "Thread: indexing").with_percentage(0).begin().await
+                let begun = self.setup.client.progress(token, "Thread: indexing").with_percentage(0);
+                Arc::new(begun.with_message("walking the workspace").begin().await)
             })
         });
         let started = Instant::now();
@@ -203,9 +205,15 @@ impl Task {
             self.show(MessageType::WARNING, &problem);
         }
         let options = self.setup.settings.load_options();
-        let indexed = runtime.block_on(restore_and_index(&store_args, &self.setup.root, &options));
+        let counts = Arc::new(IndexProgress::default());
+        let (stop_reports, stopped) = tokio::sync::oneshot::channel::<()>();
         if let Some(progress) = &progress {
-            runtime.block_on(progress.report_with_message("resolving open files", 90));
+            runtime.spawn(report_reading(Arc::clone(progress), Arc::clone(&counts), stopped));
+        }
+        let indexed = runtime.block_on(restore_and_index(&store_args, &self.setup.root, &options, &counts));
+        let _ = stop_reports.send(());
+        if let Some(progress) = &progress {
+            runtime.block_on(progress.report_with_message("publishing diagnostics", READ_DONE_PERCENT));
         }
         match indexed {
             Ok(indexed) => {
@@ -245,7 +253,7 @@ impl Task {
         self.stats.ready = true;
         self.analyse(open);
         self.publish_everything();
-        if let Some(progress) = progress {
+        if let Some(progress) = progress.and_then(|progress| Arc::try_unwrap(progress).ok()) {
             let files = self.stats.snapshot.len();
             let seconds = started.elapsed().as_secs_f64();
             runtime.block_on(progress.finish_with_message(format!("{files} files in {seconds:.1} s")));
@@ -408,6 +416,34 @@ impl Task {
         let client = self.setup.client.clone();
         let message = message.to_owned();
         self.setup.runtime.block_on(async move { client.show_message(kind, message).await });
+    }
+}
+
+/// Where reading and extracting the files ends on the progress bar; resolving and the
+/// first diagnostics take the rest.
+const READ_DONE_PERCENT: u32 = 85;
+
+/// Reports how many files the index has read, every few hundred milliseconds and only
+/// when the count moved, until `stop`.
+async fn report_reading(
+    progress: Arc<OngoingProgress<Bounded, NotCancellable>>,
+    counts: Arc<IndexProgress>,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    let mut every = tokio::time::interval(Duration::from_millis(250));
+    let mut last = (0, 0);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = every.tick() => {}
+        }
+        let (read, total) = counts.files();
+        if total == 0 || (read, total) == last {
+            continue;
+        }
+        last = (read, total);
+        let percent = u32::try_from(read * READ_DONE_PERCENT as usize / total).unwrap_or(READ_DONE_PERCENT);
+        progress.report_with_message(format!("{read}/{total} files read"), percent.min(READ_DONE_PERCENT)).await;
     }
 }
 
