@@ -550,3 +550,61 @@ fn changed_settings_take_effect_pushed_or_pulled() {
     assert!(shown["params"]["message"].as_str().is_some_and(|text| text.contains("kept its settings")), "{shown}");
     client.shutdown();
 }
+
+#[test]
+fn every_workspace_folder_has_its_own_graph_and_folders_come_and_go() {
+    let first = workspace(&[
+        ("app/__init__.py", ""),
+        ("app/util.py", "def helper():\n    return 1\n"),
+        ("app/main.py", "from app.util import helper\n\n\ndef run():\n    return helper()\n"),
+    ]);
+    let second = workspace(&[("lib/__init__.py", ""), ("lib/core.py", "import lib.gone\n")]);
+    let second_uri = |path: &str| format!("file://{}/{path}", second.path().canonicalize().expect("root").display());
+    let mut client = Client::launch_with_folders(first.path(), &[second.path()], json!({}), memory_store());
+    client.wait_until_ready();
+    let stats = client.request("thread/stats", json!(null));
+    let folders = stats["result"]["folders"].as_array().cloned().unwrap_or_default();
+    assert_eq!(folders.len(), 2, "{stats}");
+
+    // Each folder resolves within itself: the second's broken import is reported there.
+    let core = client.wait_for(|message| {
+        message["method"] == "textDocument/publishDiagnostics"
+            && message["params"]["uri"] == json!(second_uri("lib/core.py"))
+    });
+    assert_eq!(codes(&core["params"]), ["unresolved-import"], "{core}");
+    let second_stats = client.request(
+        "thread/stats",
+        json!({ "folder": format!("file://{}", second.path().canonicalize().expect("root").display()) }),
+    );
+    assert_eq!(second_stats["result"]["files"], 2, "{second_stats}");
+
+    // Requests go to the folder holding the file: call hierarchy in the first.
+    let at = json!({ "textDocument": { "uri": client.uri("app/util.py") }, "position": { "line": 0, "character": 5 } });
+    let items = client.request("textDocument/prepareCallHierarchy", at);
+    let incoming = client.request("callHierarchy/incomingCalls", json!({ "item": items["result"][0] }));
+    assert_eq!(incoming["result"][0]["from"]["name"], "run", "{incoming}");
+    let symbols = client.request("workspace/symbol", json!({ "query": "helper" }));
+    assert!(symbols["result"].as_array().is_some_and(|found| found.len() == 1), "{symbols}");
+
+    // Removing the second folder takes its diagnostics back; adding it again restores them.
+    let removed =
+        json!({ "uri": format!("file://{}", second.path().canonicalize().expect("root").display()), "name": "second" });
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({ "event": { "added": [], "removed": [removed.clone()] } }),
+    );
+    client.wait_for(|message| {
+        message["method"] == "textDocument/publishDiagnostics"
+            && message["params"]["uri"] == json!(second_uri("lib/core.py"))
+            && message["params"]["diagnostics"].as_array().is_some_and(Vec::is_empty)
+    });
+    let stats = client.request("thread/stats", json!(null));
+    assert_eq!(stats["result"]["folders"].as_array().map(Vec::len), Some(1), "{stats}");
+    client.notify("workspace/didChangeWorkspaceFolders", json!({ "event": { "added": [removed], "removed": [] } }));
+    let again = client.wait_for(|message| {
+        message["method"] == "textDocument/publishDiagnostics"
+            && message["params"]["uri"] == json!(second_uri("lib/core.py"))
+    });
+    assert_eq!(codes(&again["params"]), ["unresolved-import"], "{again}");
+    client.shutdown();
+}

@@ -152,7 +152,17 @@ impl Task {
                 }
             }
         }
+        // The folder was removed from the workspace (or the server is stopping): save
+        // what is pending, and take back what this folder published.
         self.flush();
+        let client = self.setup.client.clone();
+        let published: Vec<String> = self.published.drain().map(|(path, _)| path).collect();
+        let uris: Vec<_> = published.iter().filter_map(|path| file_uri(&self.setup.root, path)).collect();
+        self.setup.runtime.block_on(async move {
+            for uri in uris {
+                client.publish_diagnostics(uri, Vec::new(), None).await;
+            }
+        });
     }
 
     /// Takes new settings: the workspace is indexed again when they change the store or

@@ -76,6 +76,13 @@ impl Settings {
             .map_err(|error| format!("Thread kept its settings: the new ones are malformed: {error}"))
     }
 
+    /// These settings for a workspace folder after the first: without the first
+    /// folder's explicitly named SQLite database and PostgreSQL workspace name, so each
+    /// folder keeps a store of its own.
+    pub(crate) fn for_another_folder(&self) -> Settings {
+        Settings { database: None, workspace_name: None, ..self.clone() }
+    }
+
     /// Whether `other` indexes the workspace differently: another store, or another
     /// walk. Then the workspace is indexed again.
     pub(crate) fn indexes_differently(&self, other: &Settings) -> bool {

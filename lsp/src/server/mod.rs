@@ -6,6 +6,9 @@
 //!   the path to the analysis task;
 //! - the analysis task alone owns the graph;
 //! - request handlers read the newest immutable snapshot it published.
+//!
+//! Each workspace folder is a [`Folder`] with its own documents, analysis task, graph
+//! and store; a URI belongs to the innermost folder holding it.
 
 mod analysis;
 mod calls;
@@ -18,7 +21,7 @@ mod lens;
 mod symbols;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{
@@ -32,6 +35,9 @@ use tower_lsp_server::ls_types::{
     PositionEncodingKind, ReferenceParams, Registration, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
     TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri, WorkspaceSymbolParams,
     WorkspaceSymbolResponse,
+};
+use tower_lsp_server::ls_types::{
+    DidChangeWorkspaceFoldersParams, WorkspaceFolder, WorkspaceFoldersServerCapabilities, WorkspaceServerCapabilities,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
@@ -66,10 +72,8 @@ pub(crate) fn run() -> anyhow::Result<std::process::ExitCode> {
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// What `initialize` settled.
+/// What `initialize` settled about the client.
 struct Session {
-    root: PathBuf,
-    settings: Settings,
     encoding: Encoding,
     progress: bool,
     lens_refresh: bool,
@@ -77,39 +81,24 @@ struct Session {
     pull_configuration: bool,
 }
 
-struct ThreadServer {
-    client: Client,
-    runtime: tokio::runtime::Handle,
+/// One workspace folder: its open documents and the analysis task that owns its graph.
+struct Folder {
+    root: PathBuf,
     documents: Arc<Documents>,
-    session: OnceLock<Session>,
+    /// Started at `initialized`, or when the folder is added; unset if it failed.
     analysis: OnceLock<Analysis>,
 }
 
-impl ThreadServer {
-    fn new(client: Client, runtime: tokio::runtime::Handle) -> ThreadServer {
-        ThreadServer { client, runtime, documents: Arc::default(), session: OnceLock::new(), analysis: OnceLock::new() }
-    }
-
-    fn encoding(&self) -> Encoding {
-        self.session.get().map_or(Encoding::Utf16, |session| session.encoding)
-    }
-
-    /// The workspace-relative path of `uri`, for files under the root.
-    fn relative_path(&self, uri: &Uri) -> Option<String> {
-        let root = &self.session.get()?.root;
-        let path = uri.to_file_path()?;
-        relative_to(root, &path)
-    }
-
+impl Folder {
     fn send(&self, work: Work) {
         if let Some(analysis) = self.analysis.get() {
             let _ = analysis.work.send(work);
         }
     }
 
-    /// The newest published state, for request handlers. Once the workspace is
-    /// indexed, it waits (briefly) until the analysis has taken in every edit sent
-    /// before this request; while indexing, it answers from what is known.
+    /// The newest published state, for request handlers. Once the folder is indexed,
+    /// it waits (briefly) until the analysis has taken in every edit sent before this
+    /// request; while indexing, it answers from what is known.
     async fn published(&self) -> Arc<Published> {
         let Some(analysis) = self.analysis.get() else { return Arc::default() };
         let wanted = self.documents.generation();
@@ -119,6 +108,94 @@ impl ThreadServer {
             Ok(Ok(published)) => published.clone(),
             _ => analysis.published.borrow().clone(),
         }
+    }
+}
+
+struct ThreadServer {
+    client: Client,
+    runtime: tokio::runtime::Handle,
+    session: OnceLock<Session>,
+    /// The workspace folders, the first one first.
+    folders: RwLock<Vec<Arc<Folder>>>,
+    /// The newest settings, for folders added later.
+    settings: Mutex<Settings>,
+}
+
+impl ThreadServer {
+    fn new(client: Client, runtime: tokio::runtime::Handle) -> ThreadServer {
+        ThreadServer {
+            client,
+            runtime,
+            session: OnceLock::new(),
+            folders: RwLock::default(),
+            settings: Mutex::default(),
+        }
+    }
+
+    fn encoding(&self) -> Encoding {
+        self.session.get().map_or(Encoding::Utf16, |session| session.encoding)
+    }
+
+    fn folders(&self) -> Vec<Arc<Folder>> {
+        self.folders.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    fn settings(&self) -> Settings {
+        self.settings.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The folder holding `uri` (the innermost, when folders nest) and the file's path
+    /// relative to it.
+    fn locate(&self, uri: &Uri) -> Option<(Arc<Folder>, String)> {
+        let path = uri.to_file_path()?;
+        self.folders()
+            .into_iter()
+            .filter_map(|folder| Some((relative_to(&folder.root, &path)?, folder)))
+            .max_by_key(|(_, folder)| folder.root.components().count())
+            .map(|(relative, folder)| (folder, relative))
+    }
+
+    /// The folder a custom request names with `{"folder": uri}`, else the first.
+    fn folder_named(&self, params: Option<&serde_json::Value>) -> Option<Arc<Folder>> {
+        let named = params.and_then(|params| params.get("folder")).and_then(serde_json::Value::as_str);
+        let folders = self.folders();
+        match named
+            .and_then(|uri| uri.parse::<Uri>().ok())
+            .and_then(|uri| uri.to_file_path().map(|path| path.into_owned()))
+        {
+            Some(path) => folders.into_iter().find(|folder| folder.root == path.canonicalize().unwrap_or(path.clone())),
+            None => folders.into_iter().next(),
+        }
+    }
+
+    /// Starts the analysis of the folder at `root`. Folders after the first do not
+    /// share the first one's explicitly named database or workspace name: each has a
+    /// store of its own.
+    fn start_folder(&self, root: PathBuf, first: bool) -> Arc<Folder> {
+        let folder = Arc::new(Folder { root, documents: Arc::default(), analysis: OnceLock::new() });
+        let Some(session) = self.session.get() else { return folder };
+        let settings = self.settings();
+        let setup = AnalysisSetup {
+            client: self.client.clone(),
+            root: folder.root.clone(),
+            settings: if first { settings } else { settings.for_another_folder() },
+            documents: Arc::clone(&folder.documents),
+            encoding: session.encoding,
+            runtime: self.runtime.clone(),
+            progress: session.progress,
+            lens_refresh: session.lens_refresh,
+        };
+        match analysis::start(setup) {
+            Ok(analysis) => {
+                let _ = folder.analysis.set(analysis);
+            }
+            Err(error) => {
+                let client = self.client.clone();
+                let message = format!("Thread cannot start analysing {}: {error}", folder.root.display());
+                self.runtime.spawn(async move { client.show_message(MessageType::ERROR, message).await });
+            }
+        }
+        folder
     }
 
     /// Logs `problem` and shows it to the user.
@@ -135,33 +212,40 @@ impl ThreadServer {
         self.client.log_message(MessageType::ERROR, format!("Thread ignored a malformed message: {problem}")).await;
     }
 
-    /// Runs `read` over a view of the newest snapshot (see `published`); `None` before
-    /// `initialize`.
-    async fn read<R>(&self, read: impl FnOnce(&calls::CallView<'_>) -> R) -> Option<R> {
-        let session = self.session.get()?;
-        let published = self.published().await;
-        Some(read(&calls::CallView::new(&published.snapshot, &session.root, &self.documents, session.encoding)))
+    /// Runs `read` over a view of `folder`'s newest snapshot (see `published`).
+    async fn read<R>(&self, folder: &Folder, read: impl FnOnce(&calls::CallView<'_>) -> R) -> R {
+        let published = folder.published().await;
+        read(&calls::CallView::new(&published.snapshot, &folder.root, &folder.documents, self.encoding()))
     }
 
-    /// `thread/dependencyGraph`: the file graph, in the `graph` command's JSON.
-    async fn dependency_graph(&self) -> Result<serde_json::Value> {
-        let published = self.published().await;
+    /// Runs `read` over the view of the folder holding `uri`, with the file's path in
+    /// it; `None` for a file outside every folder.
+    async fn read_at<R>(&self, uri: &Uri, read: impl FnOnce(&calls::CallView<'_>, &str) -> R) -> Option<R> {
+        let (folder, path) = self.locate(uri)?;
+        Some(self.read(&folder, |view| read(view, &path)).await)
+    }
+
+    /// `thread/dependencyGraph`: the file graph of a folder (`{"folder": uri}`, else the
+    /// first), in the `graph` command's JSON.
+    async fn dependency_graph(&self, params: Option<serde_json::Value>) -> Result<serde_json::Value> {
+        let Some(folder) = self.folder_named(params.as_ref()) else { return Ok(serde_json::Value::Null) };
+        let published = folder.published().await;
         Ok(crate::graph_output::graph_json(&published.snapshot.graph()))
     }
 
     /// `thread/affectedFiles`: the open files whose buffers differ from the disk, and
     /// every file that depends on them, directly or not.
-    async fn affected_files(&self) -> Result<serde_json::Value> {
-        let Some(session) = self.session.get() else { return Ok(serde_json::Value::Null) };
-        let published = self.published().await;
+    async fn affected_files(&self, params: Option<serde_json::Value>) -> Result<serde_json::Value> {
+        let Some(folder) = self.folder_named(params.as_ref()) else { return Ok(serde_json::Value::Null) };
+        let published = folder.published().await;
         let snapshot = &published.snapshot;
-        let mut unsaved: Vec<String> = self
-            .documents
+        let documents = &folder.documents;
+        let mut unsaved: Vec<String> = documents
             .paths()
             .into_iter()
             .filter(|path| {
-                let on_disk = std::fs::read(session.root.join(path)).ok();
-                self.documents.get(path).is_some_and(|document| on_disk.as_deref() != Some(document.text.as_bytes()))
+                let on_disk = std::fs::read(folder.root.join(path)).ok();
+                documents.get(path).is_some_and(|document| on_disk.as_deref() != Some(document.text.as_bytes()))
             })
             .collect();
         unsaved.sort();
@@ -176,9 +260,20 @@ impl ThreadServer {
         Ok(serde_json::json!({ "unsaved": unsaved, "affected": affected }))
     }
 
-    /// `thread/stats`: files, edges, cache hit rate, the last analysis and the store.
-    async fn stats(&self) -> Result<serde_json::Value> {
-        let published = self.published().await;
+    /// `thread/stats`: the first folder's files, edges, cache hit rate, last analysis and
+    /// store (or the named folder's), with every folder's root, readiness and size.
+    async fn stats(&self, params: Option<serde_json::Value>) -> Result<serde_json::Value> {
+        let mut folders = Vec::new();
+        for folder in self.folders() {
+            let published = folder.published().await;
+            folders.push(serde_json::json!({
+                "root": folder.root.display().to_string(),
+                "ready": published.ready,
+                "files": published.snapshot.len(),
+            }));
+        }
+        let Some(folder) = self.folder_named(params.as_ref()) else { return Ok(serde_json::Value::Null) };
+        let published = folder.published().await;
         let edges: usize = published.snapshot.files().map(|file| file.links.len()).sum();
         let hit_rate = if published.cache_lookups == 0 {
             1.0
@@ -202,6 +297,7 @@ impl ThreadServer {
                 "saved": saves.saved,
                 "failing": saves.failing,
             })),
+            "folders": folders,
         }))
     }
 }
@@ -216,17 +312,20 @@ fn relative_to(root: &Path, path: &Path) -> Option<String> {
 
 impl LanguageServer for ThreadServer {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
-        let root = params
+        let mut roots: Vec<PathBuf> = params
             .workspace_folders
-            .as_ref()
-            .and_then(|folders| folders.first())
-            .and_then(|folder| folder.uri.to_file_path().map(|path| path.into_owned()))
-            .or_else(|| {
-                #[allow(deprecated)]
-                params.root_uri.as_ref().and_then(|uri| uri.to_file_path().map(|path| path.into_owned()))
-            })
-            .ok_or_else(|| Error::invalid_params("Thread needs a workspace folder (or rootUri) on disk"))?;
-        let root = root.canonicalize().unwrap_or(root);
+            .iter()
+            .flatten()
+            .filter_map(|folder| folder.uri.to_file_path().map(|path| path.into_owned()))
+            .collect();
+        if roots.is_empty() {
+            #[allow(deprecated)]
+            let root = params.root_uri.as_ref().and_then(|uri| uri.to_file_path().map(|path| path.into_owned()));
+            roots.extend(root);
+        }
+        if roots.is_empty() {
+            return Err(Error::invalid_params("Thread needs a workspace folder (or rootUri) on disk"));
+        }
         let offered = params.capabilities.general.as_ref().and_then(|general| general.position_encodings.clone());
         let encoding = if offered.is_some_and(|kinds| kinds.contains(&PositionEncodingKind::UTF8)) {
             Encoding::Utf8
@@ -237,18 +336,22 @@ impl LanguageServer for ThreadServer {
         if let Some(problem) = problem {
             self.warn(problem).await;
         }
+        *self.settings.lock().unwrap_or_else(PoisonError::into_inner) = settings;
         let progress =
             params.capabilities.window.as_ref().and_then(|window| window.work_done_progress).unwrap_or(false);
-        let lens_refresh = params
-            .capabilities
-            .workspace
-            .as_ref()
+        let workspace = params.capabilities.workspace.as_ref();
+        let lens_refresh = workspace
             .and_then(|workspace| workspace.code_lens.as_ref())
             .and_then(|lens| lens.refresh_support)
             .unwrap_or(false);
-        let pull_configuration =
-            params.capabilities.workspace.as_ref().and_then(|workspace| workspace.configuration).unwrap_or(false);
-        let _ = self.session.set(Session { root, settings, encoding, progress, lens_refresh, pull_configuration });
+        let pull_configuration = workspace.and_then(|workspace| workspace.configuration).unwrap_or(false);
+        let _ = self.session.set(Session { encoding, progress, lens_refresh, pull_configuration });
+        // Folders are started at `initialized`, when the client may hear from them.
+        let folders = roots.into_iter().map(|root| {
+            let root = root.canonicalize().unwrap_or(root);
+            Arc::new(Folder { root, documents: Arc::default(), analysis: OnceLock::new() })
+        });
+        *self.folders.write().unwrap_or_else(PoisonError::into_inner) = folders.collect();
 
         let sync = TextDocumentSyncOptions {
             open_close: Some(true),
@@ -268,6 +371,13 @@ impl LanguageServer for ThreadServer {
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
                 code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
                 execute_command_provider: Some(ExecuteCommandOptions {
                     commands: vec![lens::SHOW_DEPENDENTS.to_owned()],
@@ -284,27 +394,10 @@ impl LanguageServer for ThreadServer {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        let Some(session) = self.session.get() else { return };
-        let setup = AnalysisSetup {
-            client: self.client.clone(),
-            root: session.root.clone(),
-            settings: session.settings.clone(),
-            documents: Arc::clone(&self.documents),
-            encoding: session.encoding,
-            runtime: self.runtime.clone(),
-            progress: session.progress,
-            lens_refresh: session.lens_refresh,
-        };
-        match analysis::start(setup) {
-            Ok(analysis) => {
-                let _ = self.analysis.set(analysis);
-            }
-            Err(error) => {
-                self.client
-                    .show_message(MessageType::ERROR, format!("Thread cannot start its analysis: {error}"))
-                    .await;
-            }
-        }
+        let roots: Vec<PathBuf> = self.folders().iter().map(|folder| folder.root.clone()).collect();
+        let started: Vec<Arc<Folder>> =
+            roots.into_iter().enumerate().map(|(index, root)| self.start_folder(root, index == 0)).collect();
+        *self.folders.write().unwrap_or_else(PoisonError::into_inner) = started;
         let watchers = WATCHED
             .iter()
             .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String((*glob).to_owned()), kind: None })
@@ -321,23 +414,29 @@ impl LanguageServer for ThreadServer {
     }
 
     async fn shutdown(&self) -> Result<()> {
-        // Edits not yet in the store are saved before the client stops us.
-        let (reply, saved) = tokio::sync::oneshot::channel();
-        self.send(Work::Flush(reply));
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(15), saved).await;
+        // Edits not yet in the stores are saved before the client stops us.
+        let mut saved = Vec::new();
+        for folder in self.folders() {
+            let (reply, done) = tokio::sync::oneshot::channel();
+            folder.send(Work::Flush(reply));
+            saved.push(done);
+        }
+        let all = futures_util::future::join_all(saved);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(15), all).await;
         Ok(())
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let document = params.text_document;
-        let Some(path) = self.relative_path(&document.uri) else { return };
-        self.documents.open(&path, document.text, document.version);
-        self.send(Work::Edited(path));
+        let Some((folder, path)) = self.locate(&document.uri) else { return };
+        folder.documents.open(&path, document.text, document.version);
+        folder.send(Work::Edited(path));
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        let Some(path) = self.relative_path(&params.text_document.uri) else { return };
-        match self.documents.change(&path, params.text_document.version, params.content_changes, self.encoding()) {
+        let Some((folder, path)) = self.locate(&params.text_document.uri) else { return };
+        let version = params.text_document.version;
+        match folder.documents.change(&path, version, params.content_changes, self.encoding()) {
             Ok(0) => {}
             Ok(clamped) => tracing::warn!(%path, clamped, "an edit reached past the end of the document; clamped"),
             Err(error) => {
@@ -345,7 +444,7 @@ impl LanguageServer for ThreadServer {
                 return;
             }
         }
-        self.send(Work::Edited(path));
+        folder.send(Work::Edited(path));
     }
 
     async fn did_save(&self, _: DidSaveTextDocumentParams) {
@@ -353,9 +452,28 @@ impl LanguageServer for ThreadServer {
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        let Some(path) = self.relative_path(&params.text_document.uri) else { return };
-        self.documents.close(&path);
-        self.send(Work::Closed(path));
+        let Some((folder, path)) = self.locate(&params.text_document.uri) else { return };
+        folder.documents.close(&path);
+        folder.send(Work::Closed(path));
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let root_of = |folder: &WorkspaceFolder| {
+            let path = folder.uri.to_file_path()?.into_owned();
+            Some(path.canonicalize().unwrap_or(path))
+        };
+        let removed: Vec<PathBuf> = params.event.removed.iter().filter_map(root_of).collect();
+        let added: Vec<PathBuf> = params.event.added.iter().filter_map(root_of).collect();
+        let mut kept = self.folders();
+        // A removed folder's task saves what is pending and ends once its sender is gone.
+        kept.retain(|folder| !removed.contains(&folder.root));
+        for root in added {
+            if !kept.iter().any(|folder| folder.root == root) {
+                let first = kept.is_empty();
+                kept.push(self.start_folder(root, first));
+            }
+        }
+        *self.folders.write().unwrap_or_else(PoisonError::into_inner) = kept;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
@@ -390,45 +508,60 @@ impl LanguageServer for ThreadServer {
             if let Some(problem) = problem {
                 self.warn(problem).await;
             }
-            self.send(Work::Reconfigure(Box::new(settings)));
+            *self.settings.lock().unwrap_or_else(PoisonError::into_inner) = settings.clone();
+            for (index, folder) in self.folders().iter().enumerate() {
+                let settings = if index == 0 { settings.clone() } else { settings.for_another_folder() };
+                folder.send(Work::Reconfigure(Box::new(settings)));
+            }
         }
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let paths: Vec<String> = params.changes.iter().filter_map(|change| self.relative_path(&change.uri)).collect();
-        if !paths.is_empty() {
-            self.send(Work::DiskChanged(paths));
+        let mut by_folder: Vec<(Arc<Folder>, Vec<String>)> = Vec::new();
+        for change in &params.changes {
+            let Some((folder, path)) = self.locate(&change.uri) else { continue };
+            match by_folder.iter_mut().find(|(known, _)| Arc::ptr_eq(known, &folder)) {
+                Some((_, paths)) => paths.push(path),
+                None => by_folder.push((folder, vec![path])),
+            }
+        }
+        for (folder, paths) in by_folder {
+            folder.send(Work::DiskChanged(paths));
         }
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
-        let Some(path) = self.relative_path(&params.text_document.uri) else { return Ok(None) };
-        let symbols = self.read(|view| symbols::document_symbols(view, &path)).await.flatten();
+        let symbols = self.read_at(&params.text_document.uri, symbols::document_symbols).await.flatten();
         Ok(symbols.map(DocumentSymbolResponse::Flat))
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
-        let symbols = self.read(|view| symbols::workspace_symbols(view, &params.query)).await;
-        Ok(symbols.map(WorkspaceSymbolResponse::Flat))
+        let mut found = Vec::new();
+        for folder in self.folders() {
+            found.extend(self.read(&folder, |view| symbols::workspace_symbols(view, &params.query)).await);
+        }
+        Ok(Some(WorkspaceSymbolResponse::Flat(found)))
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
         let position = params.text_document_position_params;
-        let Some(path) = self.relative_path(&position.text_document.uri) else { return Ok(None) };
-        let locations = self.read(|view| view.definition(&path, position.position)).await.unwrap_or_default();
+        let found = self.read_at(&position.text_document.uri, |view, path| view.definition(path, position.position));
+        let locations = found.await.unwrap_or_default();
         Ok((!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations)))
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let position = params.text_document_position;
-        let Some(path) = self.relative_path(&position.text_document.uri) else { return Ok(None) };
         let include_declaration = params.context.include_declaration;
-        Ok(self.read(|view| view.references(&path, position.position, include_declaration)).await)
+        Ok(self
+            .read_at(&position.text_document.uri, |view, path| {
+                view.references(path, position.position, include_declaration)
+            })
+            .await)
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        let Some(path) = self.relative_path(&params.text_document.uri) else { return Ok(None) };
-        Ok(self.read(|view| lens::dependents_lenses(view, &path)).await.flatten())
+        Ok(self.read_at(&params.text_document.uri, lens::dependents_lenses).await.flatten())
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<serde_json::Value>> {
@@ -444,15 +577,17 @@ impl LanguageServer for ThreadServer {
         params: CallHierarchyPrepareParams,
     ) -> Result<Option<Vec<CallHierarchyItem>>> {
         let position = params.text_document_position_params;
-        let Some(path) = self.relative_path(&position.text_document.uri) else { return Ok(None) };
-        Ok(self.read(|view| view.prepare(&path, position.position)).await.flatten())
+        Ok(self
+            .read_at(&position.text_document.uri, |view, path| view.prepare(path, position.position))
+            .await
+            .flatten())
     }
 
     async fn incoming_calls(
         &self,
         params: CallHierarchyIncomingCallsParams,
     ) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
-        let calls = self.read(|view| view.incoming(&params.item)).await.transpose();
+        let calls = self.read_at(&params.item.uri, |view, _| view.incoming(&params.item)).await.transpose();
         calls.map(Option::flatten).map_err(Error::invalid_params)
     }
 
@@ -460,7 +595,7 @@ impl LanguageServer for ThreadServer {
         &self,
         params: CallHierarchyOutgoingCallsParams,
     ) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
-        let calls = self.read(|view| view.outgoing(&params.item)).await.transpose();
+        let calls = self.read_at(&params.item.uri, |view, _| view.outgoing(&params.item)).await.transpose();
         calls.map(Option::flatten).map_err(Error::invalid_params)
     }
 }

@@ -38,6 +38,11 @@ impl Client {
 
     /// Like `start`, without waiting for the workspace to be indexed.
     pub(crate) fn launch(root: &Path, capabilities: Value, options: Value) -> Client {
+        Client::launch_with_folders(root, &[], capabilities, options)
+    }
+
+    /// Like `launch`, with more workspace folders after `root`.
+    pub(crate) fn launch_with_folders(root: &Path, more: &[&Path], capabilities: Value, options: Value) -> Client {
         let mut child = Command::new(server_binary())
             .arg("serve")
             .stdin(Stdio::piped())
@@ -59,12 +64,17 @@ impl Client {
         let root = root.canonicalize().expect("root");
         let mut client =
             Client { child, stdin, incoming, next_id: 1, seen: Vec::new(), answers: Default::default(), root };
+        let mut folders = vec![json!({ "uri": client.uri(""), "name": "workspace" })];
+        for (index, folder) in more.iter().enumerate() {
+            let folder = folder.canonicalize().expect("folder");
+            folders.push(json!({ "uri": format!("file://{}", folder.display()), "name": format!("folder{index}") }));
+        }
         let result = client.request(
             "initialize",
             json!({
                 "processId": null,
                 "rootUri": client.uri(""),
-                "workspaceFolders": [{ "uri": client.uri(""), "name": "workspace" }],
+                "workspaceFolders": folders,
                 "capabilities": capabilities,
                 "initializationOptions": options,
             }),
