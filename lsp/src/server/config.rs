@@ -17,14 +17,19 @@ use crate::cli::{StoreArgs, StoreKind};
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct Settings {
     /// `sqlite` (default), `memory`, `postgres` or `d1`.
+    #[serde(deserialize_with = "non_empty")]
     pub(crate) store: Option<String>,
     /// The SQLite database file.
+    #[serde(deserialize_with = "non_empty")]
     pub(crate) database: Option<PathBuf>,
     /// The directory for per-workspace SQLite databases.
+    #[serde(deserialize_with = "non_empty")]
     pub(crate) cache_dir: Option<PathBuf>,
     /// The PostgreSQL URL; `DATABASE_URL` when absent.
+    #[serde(deserialize_with = "non_empty")]
     pub(crate) database_url: Option<String>,
     /// This workspace's name in a shared PostgreSQL database.
+    #[serde(deserialize_with = "non_empty")]
     pub(crate) workspace_name: Option<String>,
     /// D1's account, database and API base; the token comes from `CF_API_TOKEN` only.
     pub(crate) d1: D1Settings,
@@ -41,12 +46,26 @@ pub(crate) struct Settings {
     pub(crate) debounce: u64,
 }
 
+/// An optional text setting, with an empty or blank value read as unset: editors
+/// often send `""` for a setting the user left alone.
+fn non_empty<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: From<String>,
+{
+    let value: Option<String> = Option::deserialize(deserializer)?;
+    Ok(value.filter(|value| !value.trim().is_empty()).map(T::from))
+}
+
 /// The D1 part of [`Settings`].
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct D1Settings {
+    #[serde(deserialize_with = "non_empty")]
     pub(crate) account_id: Option<String>,
+    #[serde(deserialize_with = "non_empty")]
     pub(crate) database_id: Option<String>,
+    #[serde(deserialize_with = "non_empty")]
     pub(crate) api_url: Option<String>,
 }
 
@@ -193,6 +212,11 @@ mod tests {
         assert!(settings.store.is_none());
         let (arguments, problem) = Settings { store: Some("mongo".into()), ..Settings::default() }.store_args();
         assert!(arguments.store == StoreKind::Sqlite && problem.is_some());
+
+        let blank = serde_json::json!({ "store": "", "database": " ", "d1": { "accountId": "" } });
+        let (settings, problem) = Settings::from_options(Some(&blank));
+        assert!(problem.is_none() && settings.store.is_none() && settings.database.is_none());
+        assert!(settings.d1.account_id.is_none());
     }
 
     #[test]
