@@ -25,6 +25,7 @@ fn npm(dir: &Path, arguments: &[&str]) {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // The loud skip is the point.
 fn the_vscode_extension_builds_passes_its_tests_against_the_server_and_packages() {
     if Command::new("npm").arg("--version").output().is_err() {
         let message = "the VS Code extension test needs Node 20 and npm (Debian: apt-get install nodejs npm)";
