@@ -55,6 +55,7 @@ const WATCHED: &[&str] = &[
 
 /// Serves LSP on stdin and stdout until the client exits.
 pub(crate) fn run() -> anyhow::Result<std::process::ExitCode> {
+    limit_malloc_arenas();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async {
         let handle = tokio::runtime::Handle::current();
@@ -70,6 +71,19 @@ pub(crate) fn run() -> anyhow::Result<std::process::ExitCode> {
     // was flushed at `shutdown`, so nothing is left to wait for.
     runtime.shutdown_background();
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// glibc gives every thread that allocates its own heap arena, up to eight per core, and
+/// memory freed in one arena serves no other. The indexing's worker threads would leave
+/// a long-running server holding each one's high-water mark; two arenas keep the
+/// resident set close to what is in use, at no measurable cost to latency.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator tunable; it is called before any thread
+    // of this server starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
 }
 
 /// What `initialize` settled about the client.
