@@ -90,7 +90,8 @@ pub(crate) const DEFINITIONS: &str = "SELECT paths.path, definitions.name, defin
 /// Every edge, file by file in order: src, dst, kind, line, names. Every column has a
 /// name of its own: a client that reads rows as objects keyed by column name (D1's
 /// Worker binding does) would otherwise lose one of the two paths.
-pub(crate) const EDGES_BY_FILE: &str = "SELECT source.path AS src, target.path AS dst, edges.kind, edges.line, edges.names
+pub(crate) const EDGES_BY_FILE: &str =
+    "SELECT source.path AS src, target.path AS dst, edges.kind, edges.line, edges.names
    FROM edges
    JOIN paths AS source ON source.id = edges.src
    JOIN paths AS target ON target.id = edges.dst";
