@@ -104,6 +104,11 @@ struct Folder {
 }
 
 impl Folder {
+    /// A folder at `root`, not yet analysed.
+    fn new(root: PathBuf) -> Arc<Folder> {
+        Arc::new(Folder { root, documents: Arc::default(), analysis: OnceLock::new() })
+    }
+
     fn send(&self, work: Work) {
         if let Some(analysis) = self.analysis.get() {
             let _ = analysis.work.send(work);
@@ -173,21 +178,19 @@ impl ThreadServer {
     fn folder_named(&self, params: Option<&serde_json::Value>) -> Option<Arc<Folder>> {
         let named = params.and_then(|params| params.get("folder")).and_then(serde_json::Value::as_str);
         let folders = self.folders();
-        match named
-            .and_then(|uri| uri.parse::<Uri>().ok())
-            .and_then(|uri| uri.to_file_path().map(|path| path.into_owned()))
-        {
-            Some(path) => folders.into_iter().find(|folder| folder.root == path.canonicalize().unwrap_or(path.clone())),
+        match named.and_then(|uri| uri.parse::<Uri>().ok()) {
+            Some(uri) => {
+                let root = folder_root(&uri)?;
+                folders.into_iter().find(|folder| folder.root == root)
+            }
             None => folders.into_iter().next(),
         }
     }
 
-    /// Starts the analysis of the folder at `root`. Folders after the first do not
-    /// share the first one's explicitly named database or workspace name: each has a
-    /// store of its own.
-    fn start_folder(&self, root: PathBuf, first: bool) -> Arc<Folder> {
-        let folder = Arc::new(Folder { root, documents: Arc::default(), analysis: OnceLock::new() });
-        let Some(session) = self.session.get() else { return folder };
+    /// Starts the analysis of `folder`. Folders after the first do not share the first
+    /// one's explicitly named database or workspace name: each has a store of its own.
+    fn start_analysis(&self, folder: &Folder, first: bool) {
+        let Some(session) = self.session.get() else { return };
         let settings = self.settings();
         let setup = AnalysisSetup {
             client: self.client.clone(),
@@ -209,7 +212,6 @@ impl ThreadServer {
                 self.runtime.spawn(async move { client.show_message(MessageType::ERROR, message).await });
             }
         }
-        folder
     }
 
     /// Logs `problem` and shows it to the user.
@@ -316,6 +318,12 @@ impl ThreadServer {
     }
 }
 
+/// The directory a folder URI names, canonical so that URIs of one folder compare equal.
+fn folder_root(uri: &Uri) -> Option<PathBuf> {
+    let path = uri.to_file_path()?.into_owned();
+    Some(path.canonicalize().unwrap_or(path))
+}
+
 /// `path` relative to `root`, with forward slashes; `None` outside the root.
 fn relative_to(root: &Path, path: &Path) -> Option<String> {
     let relative = path.strip_prefix(root).ok()?;
@@ -326,16 +334,11 @@ fn relative_to(root: &Path, path: &Path) -> Option<String> {
 
 impl LanguageServer for ThreadServer {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
-        let mut roots: Vec<PathBuf> = params
-            .workspace_folders
-            .iter()
-            .flatten()
-            .filter_map(|folder| folder.uri.to_file_path().map(|path| path.into_owned()))
-            .collect();
+        let mut roots: Vec<PathBuf> =
+            params.workspace_folders.iter().flatten().filter_map(|folder| folder_root(&folder.uri)).collect();
         if roots.is_empty() {
             #[allow(deprecated)]
-            let root = params.root_uri.as_ref().and_then(|uri| uri.to_file_path().map(|path| path.into_owned()));
-            roots.extend(root);
+            roots.extend(params.root_uri.as_ref().and_then(folder_root));
         }
         if roots.is_empty() {
             return Err(Error::invalid_params("Thread needs a workspace folder (or rootUri) on disk"));
@@ -361,11 +364,7 @@ impl LanguageServer for ThreadServer {
         let pull_configuration = workspace.and_then(|workspace| workspace.configuration).unwrap_or(false);
         let _ = self.session.set(Session { encoding, progress, lens_refresh, pull_configuration });
         // Folders are started at `initialized`, when the client may hear from them.
-        let folders = roots.into_iter().map(|root| {
-            let root = root.canonicalize().unwrap_or(root);
-            Arc::new(Folder { root, documents: Arc::default(), analysis: OnceLock::new() })
-        });
-        *self.folders.write().unwrap_or_else(PoisonError::into_inner) = folders.collect();
+        *self.folders.write().unwrap_or_else(PoisonError::into_inner) = roots.into_iter().map(Folder::new).collect();
 
         let sync = TextDocumentSyncOptions {
             open_close: Some(true),
@@ -408,10 +407,9 @@ impl LanguageServer for ThreadServer {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        let roots: Vec<PathBuf> = self.folders().iter().map(|folder| folder.root.clone()).collect();
-        let started: Vec<Arc<Folder>> =
-            roots.into_iter().enumerate().map(|(index, root)| self.start_folder(root, index == 0)).collect();
-        *self.folders.write().unwrap_or_else(PoisonError::into_inner) = started;
+        for (index, folder) in self.folders().iter().enumerate() {
+            self.start_analysis(folder, index == 0);
+        }
         let watchers = WATCHED
             .iter()
             .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String((*glob).to_owned()), kind: None })
@@ -472,10 +470,7 @@ impl LanguageServer for ThreadServer {
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
-        let root_of = |folder: &WorkspaceFolder| {
-            let path = folder.uri.to_file_path()?.into_owned();
-            Some(path.canonicalize().unwrap_or(path))
-        };
+        let root_of = |folder: &WorkspaceFolder| folder_root(&folder.uri);
         let removed: Vec<PathBuf> = params.event.removed.iter().filter_map(root_of).collect();
         let added: Vec<PathBuf> = params.event.added.iter().filter_map(root_of).collect();
         let mut kept = self.folders();
@@ -483,8 +478,9 @@ impl LanguageServer for ThreadServer {
         kept.retain(|folder| !removed.contains(&folder.root));
         for root in added {
             if !kept.iter().any(|folder| folder.root == root) {
-                let first = kept.is_empty();
-                kept.push(self.start_folder(root, first));
+                let folder = Folder::new(root);
+                self.start_analysis(&folder, kept.is_empty());
+                kept.push(folder);
             }
         }
         *self.folders.write().unwrap_or_else(PoisonError::into_inner) = kept;
