@@ -4,14 +4,15 @@
 //! in batches of any size, the live graph (edges, unresolved imports, definitions, calls,
 //! missing names) equals what a from-scratch build of the same tree gives. The reference
 //! is the plain batch build ([`index_sources`]) for the file graph and a fresh host fed
-//! by the extractor directly (not through the ReCoco flow) for the symbol level.
+//! by the extractor directly (not through the ReCoco flow) for the symbol level: facts,
+//! bindings of calls and imported names, and the uses index that mirrors them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use proptest::prelude::*;
 use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
-use thread_flow::engine::{DirectExtraction, FileChange, Host, RecocoFlow, Snapshot, index_sources};
+use thread_flow::engine::{DefRef, DirectExtraction, FileChange, Host, RecocoFlow, Snapshot, index_sources};
 use thread_flow::extractors::resolve::{ProjectFile, is_project_file};
 
 /// One step of a random history. Indices pick files modulo the current count.
@@ -197,6 +198,51 @@ fn symbol_state(snapshot: &Snapshot) -> SymbolState {
         .collect()
 }
 
+/// Per file: its bindings (calls, imported names, missing names) and the uses of its
+/// definitions, with ids turned into paths and definitions into `owner.name`.
+type BindingState = BTreeMap<String, (Vec<String>, Vec<String>)>;
+
+fn binding_state(snapshot: &Snapshot) -> BindingState {
+    let name_of = |target: DefRef| {
+        let entry = snapshot.file(target.file).expect("bound to a live file");
+        let definition = &entry.facts.definitions[target.index as usize];
+        format!("{}:{}.{}", entry.path, definition.owner.as_deref().unwrap_or(""), definition.name)
+    };
+    snapshot
+        .files()
+        .map(|file| {
+            let bindings = &file.bindings;
+            let mut bound: Vec<String> = bindings
+                .calls
+                .iter()
+                .map(|(call, target)| format!("call {call} -> {}", name_of(*target)))
+                .chain(
+                    bindings
+                        .imports
+                        .iter()
+                        .map(|(import, name, target)| format!("import {import}.{name} -> {}", name_of(*target))),
+                )
+                .chain(
+                    bindings
+                        .missing
+                        .iter()
+                        .map(|(call, file, name)| format!("missing {call} -> {}:{name}", snapshot.path(*file))),
+                )
+                .collect();
+            bound.sort();
+            let mut used: Vec<String> = file
+                .used_by
+                .iter()
+                .map(|(index, user)| {
+                    format!("{} <- {}", name_of(DefRef { file: file.id, index: *index }), snapshot.path(*user))
+                })
+                .collect();
+            used.sort();
+            (file.path.to_string(), (bound, used))
+        })
+        .collect()
+}
+
 fn check_equal(host: &Host, tree: &Tree, step: usize) -> Result<(), TestCaseError> {
     let snapshot = host.snapshot();
     let sources: Vec<(String, Vec<u8>)> =
@@ -220,6 +266,15 @@ fn check_equal(host: &Host, tree: &Tree, step: usize) -> Result<(), TestCaseErro
         reverse.extend(file.dependents.iter().map(|dependent| (*dependent, file.id)));
     }
     prop_assert_eq!(forward, reverse, "reverse edges after step {}", step);
+    // Bindings and the uses index equal a fresh build's, and uses mirror bindings.
+    prop_assert_eq!(binding_state(&snapshot), binding_state(&fresh), "bindings after step {}", step);
+    let mut bound = BTreeSet::new();
+    let mut used = BTreeSet::new();
+    for file in snapshot.files() {
+        bound.extend(file.bindings.targets().into_iter().map(|target| (target, file.id)));
+        used.extend(file.used_by.iter().map(|(index, user)| (DefRef { file: file.id, index: *index }, *user)));
+    }
+    prop_assert_eq!(bound, used, "uses mirror bindings after step {}", step);
     Ok(())
 }
 

@@ -45,6 +45,7 @@ fn a_body_edit_reanalyses_one_file_and_no_dependent() {
     )]);
     assert_eq!(report.changed, ["a.ts"]);
     assert_eq!(report.affected, Vec::<String>::new());
+    assert_eq!(report.rebound, ["a.ts"], "a body edit binds exactly its own file again");
     assert_eq!(report.extracted, 1);
 }
 

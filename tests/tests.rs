@@ -37,6 +37,9 @@ mod resolve_go;
 mod resolve_python;
 mod resolve_rust;
 
+// The binder: calls and imported names bound to definitions, with decoys.
+mod binding;
+
 // The generator of workspaces with known edges.
 mod synthetic;
 

@@ -31,12 +31,14 @@ use thread_extractors::resolve::{
 };
 use thread_extractors::{Family, FileFacts, Lang};
 
+use crate::bind::{GoPackages, bind_file};
 use crate::fingerprint::{Fingerprint, analysis_key};
 use crate::flow::{FactsFlow, FlowError};
 use crate::ids::FileId;
 use crate::interface::{Interface, InterfaceChange};
 use crate::memo::{CacheStats, FactsMemo};
 use crate::snapshot::{FileEntry, FileStat, Link, MissingName, Snapshot, UnresolvedLink};
+use crate::symbols::{Bindings, SymbolTable};
 
 /// Where a changed file's bytes come from.
 pub enum Content {
@@ -124,6 +126,8 @@ pub struct ChangeReport {
     pub changed: Vec<String>,
     /// Other files that had to be resolved or checked again, sorted.
     pub affected: Vec<String>,
+    /// Files whose calls and imported names were bound again (changed ones included), sorted.
+    pub rebound: Vec<String>,
     /// Files whose facts were extracted (cache misses), a subset of `changed`.
     pub extracted: usize,
     /// Memo hits and misses.
@@ -148,6 +152,10 @@ pub struct Host {
     probes: HashMap<FileId, Vec<ProbeKey>>,
     /// Question → the files that asked it.
     probe_index: HashMap<ProbeKey, Vec<FileId>>,
+    /// File → the files whose bindings read it.
+    consulted_by: HashMap<FileId, BTreeSet<FileId>>,
+    /// Go files by directory, for binding within a package.
+    go_packages: GoPackages,
 }
 
 /// How many cached facts no live file uses are kept, for undo and branch switches.
@@ -182,6 +190,7 @@ struct NewFacts {
     content: Fingerprint,
     facts: Arc<FileFacts>,
     interface: Arc<Interface>,
+    symbols: Arc<SymbolTable>,
     /// See [`model_inputs_fingerprint`].
     model_inputs: u64,
     stat: Option<FileStat>,
@@ -190,8 +199,9 @@ struct NewFacts {
 impl NewFacts {
     fn of(path: String, lang: Lang, content: Fingerprint, facts: Arc<FileFacts>, stat: Option<FileStat>) -> Analysis {
         let interface = Arc::new(Interface::of(lang, &facts));
+        let symbols = Arc::new(SymbolTable::of(&facts));
         let model_inputs = model_inputs_fingerprint(lang, &facts);
-        Analysis::Changed(NewFacts { path, lang, content, facts, interface, model_inputs, stat })
+        Analysis::Changed(NewFacts { path, lang, content, facts, interface, symbols, model_inputs, stat })
     }
 }
 
@@ -212,6 +222,8 @@ impl Host {
             model_inputs: HashMap::new(),
             probes: HashMap::new(),
             probe_index: HashMap::new(),
+            consulted_by: HashMap::new(),
+            go_packages: GoPackages::default(),
         }
     }
 
@@ -272,9 +284,11 @@ impl Host {
 
         let families = self.update_model(&work, project_changed, &mut report);
         let resolve_set = self.resolve_set(&work, &families, project_changed);
-        self.resolve_files(&resolve_set);
+        work.links_changed = self.resolve_files(&resolve_set);
         let check_set = self.check_set(&work, &resolve_set);
         self.check_names(&check_set);
+        let bind_set = self.bind_set(&work);
+        self.bind_files(&bind_set);
 
         let touched = !work.changed.is_empty() || project_changed;
         if touched {
@@ -283,6 +297,8 @@ impl Host {
         report.revision = self.snapshot.revision;
         report.changed = work.changed.iter().map(|id| self.snapshot.path(*id).to_owned()).collect();
         report.changed.sort();
+        report.rebound = bind_set.iter().map(|id| self.snapshot.path(*id).to_owned()).collect();
+        report.rebound.sort();
         report.affected = check_set
             .iter()
             .chain(&resolve_set)
@@ -409,7 +425,7 @@ impl Host {
 
     /// Puts a changed file's new facts in place. Links are replaced later by resolution.
     fn install(&mut self, new_facts: NewFacts, work: &mut Work) {
-        let NewFacts { path, lang, content, facts, interface, model_inputs, stat } = new_facts;
+        let NewFacts { path, lang, content, facts, interface, symbols, model_inputs, stat } = new_facts;
         let path = path.as_str();
         let id = match self.snapshot.interner.get(path) {
             Some(id) => id,
@@ -430,14 +446,22 @@ impl Host {
                 if change != InterfaceChange::None {
                     work.interface_changes.push((id, change));
                 }
+                if entry.symbols.surface != symbols.surface || entry.lang != lang {
+                    work.surface_changed.insert(id);
+                }
                 entry.lang = lang;
                 entry.content = content;
                 entry.stat = stat;
                 entry.facts = facts;
                 entry.interface = interface;
+                entry.symbols = symbols;
             }
             slot @ None => {
                 work.added.push(id);
+                if lang.family() == Family::Go {
+                    self.go_packages.insert(path, id);
+                    work.go_directories.insert(path.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned());
+                }
                 *slot = Some(Arc::new(FileEntry {
                     id,
                     path: self.snapshot.interner.path(id).clone(),
@@ -450,6 +474,9 @@ impl Host {
                     unresolved: Vec::new(),
                     missing: Vec::new(),
                     dependents: Vec::new(),
+                    symbols,
+                    bindings: Arc::new(Bindings::default()),
+                    used_by: Vec::new(),
                 }));
             }
         }
@@ -463,6 +490,20 @@ impl Host {
                 target.dependents.retain(|dependent| *dependent != id);
             }
         }
+        self.replace_uses(id, &entry.bindings, &Bindings::default());
+        for read in &entry.bindings.consulted {
+            if let Some(readers) = self.consulted_by.get_mut(read) {
+                readers.remove(&id);
+                if readers.is_empty() {
+                    self.consulted_by.remove(read);
+                }
+            }
+        }
+        if entry.lang.family() == Family::Go {
+            self.go_packages.remove(path, id);
+            work.go_directories.insert(path.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned());
+        }
+        work.surface_changed.insert(id);
         self.forget_probes(id);
         self.model_inputs.remove(&id);
         work.removed.push(id);
@@ -521,8 +562,10 @@ impl Host {
         set.into_iter().collect()
     }
 
-    /// Resolves `ids` again and replaces their links and the reverse edges they imply.
-    fn resolve_files(&mut self, ids: &[FileId]) {
+    /// Resolves `ids` again and replaces their links and the reverse edges they imply;
+    /// returns the files whose links changed.
+    fn resolve_files(&mut self, ids: &[FileId]) -> Vec<FileId> {
+        let mut links_changed = Vec::new();
         let model = &self.model;
         let snapshot = &self.snapshot;
         let resolve_one = |id: &FileId| -> (FileId, FileResolution) {
@@ -553,6 +596,9 @@ impl Host {
             self.replace_probes(id, resolution.probes);
             let Some(entry) = self.entry_mut(id) else { continue };
             let old_targets = distinct_targets(&entry.links);
+            if entry.links != links {
+                links_changed.push(id);
+            }
             entry.links = links;
             entry.unresolved = unresolved;
             let new_targets = distinct_targets(&entry.links);
@@ -567,6 +613,80 @@ impl Host {
                 {
                     target.dependents.insert(position, id);
                 }
+            }
+        }
+        links_changed
+    }
+
+    /// The files to bind again: those whose facts or links changed, those whose bindings
+    /// read a file whose surface or links changed (or that vanished), and the Go files of
+    /// a package that gained or lost a file.
+    fn bind_set(&self, work: &Work) -> Vec<FileId> {
+        let mut set: BTreeSet<FileId> = work.changed.iter().chain(&work.links_changed).copied().collect();
+        for id in work.surface_changed.iter().chain(&work.links_changed) {
+            set.extend(self.consulted_by.get(id).into_iter().flatten().copied());
+        }
+        for directory in &work.go_directories {
+            set.extend(self.go_packages.in_directory_of(&format!("{directory}/_")));
+        }
+        set.retain(|id| self.snapshot.file(*id).is_some());
+        set.into_iter().collect()
+    }
+
+    /// Binds `ids` again and replaces their bindings, the uses they imply in the files
+    /// they reach, and the index of which files they read.
+    fn bind_files(&mut self, ids: &[FileId]) {
+        let snapshot = &self.snapshot;
+        let packages = &self.go_packages;
+        let bind_one = |id: &FileId| -> Option<(FileId, Bindings)> {
+            let file = snapshot.file(*id)?;
+            Some((*id, bind_file(snapshot, packages, file)))
+        };
+        let bound: Vec<(FileId, Bindings)> = if ids.len() <= 1 {
+            ids.iter().filter_map(bind_one).collect()
+        } else {
+            ids.par_iter().filter_map(bind_one).collect()
+        };
+        for (id, bindings) in bound {
+            let Some(old) = self.snapshot.file(id).map(|file| Arc::clone(&file.bindings)) else { continue };
+            if *old == bindings {
+                continue;
+            }
+            self.replace_uses(id, &old, &bindings);
+            for gone in old.consulted.iter().filter(|file| bindings.consulted.binary_search(file).is_err()) {
+                if let Some(readers) = self.consulted_by.get_mut(gone) {
+                    readers.remove(&id);
+                    if readers.is_empty() {
+                        self.consulted_by.remove(gone);
+                    }
+                }
+            }
+            for new in bindings.consulted.iter().filter(|file| old.consulted.binary_search(file).is_err()) {
+                self.consulted_by.entry(*new).or_default().insert(id);
+            }
+            if let Some(entry) = self.entry_mut(id) {
+                entry.bindings = Arc::new(bindings);
+            }
+        }
+    }
+
+    /// Moves `user`'s entries in the `used_by` lists of the files it reaches from what
+    /// `old` binds to what `new` binds.
+    fn replace_uses(&mut self, user: FileId, old: &Bindings, new: &Bindings) {
+        let before = old.targets();
+        let after = new.targets();
+        for gone in before.iter().filter(|target| after.binary_search(target).is_err()) {
+            if let Some(entry) = self.entry_mut(gone.file)
+                && let Ok(position) = entry.used_by.binary_search(&(gone.index, user))
+            {
+                entry.used_by.remove(position);
+            }
+        }
+        for added in after.iter().filter(|target| before.binary_search(target).is_err()) {
+            if let Some(entry) = self.entry_mut(added.file)
+                && let Err(position) = entry.used_by.binary_search(&(added.index, user))
+            {
+                entry.used_by.insert(position, (added.index, user));
             }
         }
     }
@@ -658,6 +778,12 @@ struct Work {
     removed: Vec<FileId>,
     interface_changes: Vec<(FileId, InterfaceChange)>,
     model_inputs_changed: bool,
+    /// Files whose symbol surface changed, appeared or vanished.
+    surface_changed: BTreeSet<FileId>,
+    /// Files whose links changed on resolution.
+    links_changed: Vec<FileId>,
+    /// Directories whose set of Go files changed.
+    go_directories: BTreeSet<String>,
 }
 
 fn distinct_targets(links: &[Link]) -> BTreeSet<FileId> {

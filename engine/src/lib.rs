@@ -3,6 +3,7 @@
 //!
 //! All filesystem access is in [`loader`]; everything else works on data in memory.
 
+mod bind;
 pub mod fingerprint;
 pub mod flow;
 pub mod graph;
@@ -15,7 +16,9 @@ pub mod memo;
 pub mod scc;
 pub mod snapshot;
 pub mod store;
+pub mod symbols;
 pub mod synthetic;
+pub mod uses;
 
 pub use fingerprint::Fingerprint;
 pub use flow::{DirectExtraction, FactsFlow, FlowError, RecocoFlow};
@@ -26,3 +29,5 @@ pub use index::{IndexProgress, IndexReport, index_into, index_into_observed, ind
 pub use loader::{LoadError, LoadOptions, SkipReason, Skipped};
 pub use memo::CacheStats;
 pub use snapshot::{FileEntry, FileStat, Snapshot};
+pub use symbols::{Bindings, DefRef, SymbolKey};
+pub use uses::{Use, UseKind};

@@ -15,6 +15,7 @@ use crate::graph::{Edge, FileGraph, FileNode, UnresolvedImport};
 use crate::ids::{FileId, PathInterner};
 use crate::interface::Interface;
 use crate::scc::strongly_connected_components;
+use crate::symbols::{Bindings, SymbolTable};
 
 /// A file's size and modification time, to skip reading unchanged files on a warm start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +87,13 @@ pub struct FileEntry {
     pub missing: Vec<MissingName>,
     /// The files that import it, sorted.
     pub dependents: Vec<FileId>,
+    /// Its definitions and locals, indexed for binding.
+    pub symbols: Arc<SymbolTable>,
+    /// What its calls and imported names are bound to.
+    pub bindings: Arc<Bindings>,
+    /// (definition index, file): the files whose bindings use each of its definitions,
+    /// sorted. The exact mirror of every file's [`Bindings`].
+    pub used_by: Vec<(u32, FileId)>,
 }
 
 /// One consistent revision of the workspace graph.

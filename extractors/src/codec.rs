@@ -5,10 +5,12 @@
 //! format is length-prefixed LEB128 throughout, with a leading format version; a decoder
 //! meeting another version or a truncated buffer says so rather than guessing.
 
-use crate::facts::{Call, Definition, DefinitionKind, FileFacts, Import, ImportKind, ImportedName, Position, Span};
+use crate::facts::{
+    Call, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportKind, ImportedName, Local, Position, Span,
+};
 
 /// The format version written first in every encoding. Bump it with any change below.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Why a buffer does not decode.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -60,6 +62,12 @@ pub fn encode(facts: &FileFacts) -> Vec<u8> {
         out.str(&definition.signature);
         out.span(&definition.span);
         out.span(&definition.name_span);
+        out.uint(definition.bases.len() as u64);
+        for base in &definition.bases {
+            out.str(base);
+        }
+        out.opt_str(definition.returns.as_deref());
+        out.uint(u64::from(definition.default_export));
     }
     out.uint(facts.calls.len() as u64);
     for call in &facts.calls {
@@ -67,6 +75,23 @@ pub fn encode(facts: &FileFacts) -> Vec<u8> {
         out.str(&call.name);
         out.uint(call.caller.map_or(0, |caller| caller as u64 + 1));
         out.span(&call.span);
+    }
+    out.uint(facts.locals.len() as u64);
+    for local in &facts.locals {
+        out.str(&local.name);
+        match &local.evidence {
+            None => out.uint(0),
+            Some(Evidence::Annotation(text)) => {
+                out.uint(1);
+                out.str(text);
+            }
+            Some(Evidence::Construction(text)) => {
+                out.uint(2);
+                out.str(text);
+            }
+        }
+        out.uint(local.scope.map_or(0, |scope| scope as u64 + 1));
+        out.span(&local.span);
     }
     out.opt_str(facts.package.as_deref());
     out.uint(facts.syntax_errors.len() as u64);
@@ -111,6 +136,9 @@ pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
             signature: input.str()?,
             span: input.span()?,
             name_span: input.span()?,
+            bases: (0..input.len()?).map(|_| input.str()).collect::<Result<_, _>>()?,
+            returns: input.opt_str()?,
+            default_export: input.bool()?,
         });
     }
     for _ in 0..input.len()? {
@@ -121,6 +149,20 @@ pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
             index => Some(input.index(index - 1)?),
         };
         facts.calls.push(Call { callee, name, caller, span: input.span()? });
+    }
+    for _ in 0..input.len()? {
+        let name = input.str()?;
+        let evidence = match input.uint()? {
+            0 => None,
+            1 => Some(Evidence::Annotation(input.str()?)),
+            2 => Some(Evidence::Construction(input.str()?)),
+            _ => return Err(input.corrupt()),
+        };
+        let scope = match input.uint()? {
+            0 => None,
+            index => Some(input.index(index - 1)?),
+        };
+        facts.locals.push(Local { name, evidence, scope, span: input.span()? });
     }
     facts.package = input.opt_str()?;
     for _ in 0..input.len()? {

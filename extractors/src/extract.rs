@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Parser, QueryCursor, QueryMatch, Tree};
 
-use crate::facts::{Call, Definition, DefinitionKind, FileFacts, Import, ImportedName, Span};
+use crate::facts::{Call, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportedName, Local, Span};
 use crate::lang::{ExportRule, Lang};
 use crate::queries::{CompiledQueries, Section, compiled};
 use crate::text::{collapse_whitespace, compact_text, node_text, slice_text, strip_quotes};
@@ -59,10 +59,12 @@ fn assemble(lang: Lang, queries: &CompiledQueries, tree: &Tree, source: &[u8]) -
     let mut imports = ImportCollector::default();
     let mut definitions = DefinitionCollector::default();
     let mut calls = Vec::new();
+    let mut locals = LocalCollector::default();
     for_each_match(queries, root, source, |query_match| match queries.sections[query_match.pattern_index] {
         Section::Imports => imports.accept(queries, query_match, source),
         Section::Definitions => definitions.accept(queries, query_match, source),
         Section::Calls => accept_call(queries, query_match, source, &mut calls),
+        Section::Locals => locals.accept(queries, query_match, source),
     });
     let mut facts = FileFacts {
         package: imports.package.take(),
@@ -72,6 +74,7 @@ fn assemble(lang: Lang, queries: &CompiledQueries, tree: &Tree, source: &[u8]) -
     };
     assign_import_scopes(&mut facts);
     facts.calls = finish_calls(calls, &facts.definitions);
+    facts.locals = locals.finish(&facts.definitions);
     facts.syntax_errors = collect_syntax_errors(root);
     facts
 }
@@ -250,6 +253,9 @@ struct PendingDefinition<'tree> {
     has_visibility: bool,
     body_start: Option<usize>,
     pattern_index: usize,
+    bases: Vec<String>,
+    returns: Option<String>,
+    default_export: bool,
 }
 
 impl PendingDefinition<'_> {
@@ -293,12 +299,29 @@ impl<'tree> DefinitionCollector<'tree> {
             has_visibility: node_of(captures.visibility).is_some(),
             body_start: node_of(captures.body).map(|body| body.start_byte()),
             pattern_index: query_match.pattern_index,
+            bases: node_of(captures.base).map(|base| compact_text(base, source)).into_iter().collect(),
+            returns: node_of(captures.returns).map(|returns| compact_text(returns, source)),
+            default_export: node_of(captures.default_export).is_some(),
         };
         match self.by_key.get(&(node.id(), name_node.id())) {
             Some(&index) => {
-                if candidate.outranks(&self.pending[index]) {
-                    self.pending[index] = candidate;
+                // Patterns that add to a definition (one base per match, a default
+                // export) accumulate; the ranking decides the rest.
+                let existing = &mut self.pending[index];
+                let mut bases = std::mem::take(&mut existing.bases);
+                for base in &candidate.bases {
+                    if !bases.contains(base) {
+                        bases.push(base.clone());
+                    }
                 }
+                let returns = existing.returns.take().or(candidate.returns.clone());
+                let default_export = existing.default_export || candidate.default_export;
+                if candidate.outranks(existing) {
+                    *existing = candidate;
+                }
+                existing.bases = bases;
+                existing.returns = existing.returns.take().or(returns);
+                existing.default_export = default_export;
             }
             None => {
                 self.by_key.insert((node.id(), name_node.id()), self.pending.len());
@@ -327,6 +350,9 @@ impl<'tree> DefinitionCollector<'tree> {
                 span: Span::of(&candidate.node),
                 name_span: Span::of(&candidate.name_node),
                 name,
+                bases: candidate.bases.clone(),
+                returns: candidate.returns.clone(),
+                default_export: candidate.default_export,
             });
         }
         definitions
@@ -425,24 +451,105 @@ fn last_segment(callee: &str) -> &str {
 
 /// Points each call at the innermost function or method that contains it.
 fn assign_callers(calls: &mut [Call], definitions: &[Definition]) {
-    let callables: Vec<usize> = (0..definitions.len()).filter(|&index| definitions[index].kind.is_callable()).collect();
+    let callers = innermost_around(
+        calls.iter().map(|call| call.span.start_byte),
+        definitions,
+        |definition| definition.kind.is_callable(),
+        true,
+    );
+    for (call, caller) in calls.iter_mut().zip(callers) {
+        call.caller = caller;
+    }
+}
+
+/// For positions in ascending order, the index of the innermost eligible definition
+/// around each. `at_start` says whether a definition starting exactly at a position
+/// counts as around it. One sweep: definitions are sorted by start byte.
+fn innermost_around(
+    positions: impl Iterator<Item = u32>,
+    definitions: &[Definition],
+    eligible: impl Fn(&Definition) -> bool,
+    at_start: bool,
+) -> Vec<Option<usize>> {
+    let candidates: Vec<usize> = (0..definitions.len()).filter(|&index| eligible(&definitions[index])).collect();
     let mut open: Vec<usize> = Vec::new();
-    let mut next_callable = 0;
-    // Both lists are sorted by start byte; sweep them together.
-    for call in calls.iter_mut() {
-        let position = call.span.start_byte;
-        while next_callable < callables.len() && definitions[callables[next_callable]].span.start_byte <= position {
-            let index = callables[next_callable];
+    let mut next = 0;
+    let mut found = Vec::new();
+    for position in positions {
+        while next < candidates.len() {
+            let start = definitions[candidates[next]].span.start_byte;
+            if start > position || (start == position && !at_start) {
+                break;
+            }
+            let index = candidates[next];
             while open.last().is_some_and(|&top| definitions[top].span.end_byte <= definitions[index].span.start_byte) {
                 open.pop();
             }
             open.push(index);
-            next_callable += 1;
+            next += 1;
         }
         while open.last().is_some_and(|&top| definitions[top].span.end_byte <= position) {
             open.pop();
         }
-        call.caller = open.last().copied();
+        found.push(open.last().copied());
+    }
+    found
+}
+
+// ---------------------------------------------------------------------------------------
+// Locals
+
+/// Parameters, variables and members, one per written name; when several patterns see
+/// the same name, the one with type evidence wins.
+#[derive(Default)]
+struct LocalCollector {
+    locals: Vec<Local>,
+    /// (name node id, is a member) → index in `locals`.
+    by_name_node: HashMap<(usize, bool), usize>,
+}
+
+impl LocalCollector {
+    fn accept(&mut self, queries: &CompiledQueries, query_match: &QueryMatch<'_, '_>, source: &[u8]) {
+        let captures = &queries.local_captures;
+        let node_of = |index| capture_node(query_match, index);
+        let (name_node, name, member) = match (node_of(captures.name), node_of(captures.member)) {
+            (Some(node), _) => (node, node_text(node, source), false),
+            // A member is written `.name`: the enclosing class's, whatever its receiver is called.
+            (None, Some(node)) => (node, format!(".{}", node_text(node, source)), true),
+            (None, None) => return,
+        };
+        let evidence = match (node_of(captures.type_), node_of(captures.construct)) {
+            (Some(node), _) => Some(Evidence::Annotation(compact_text(node, source))),
+            (None, Some(node)) => Some(Evidence::Construction(compact_text(node, source))),
+            (None, None) => None,
+        };
+        let local = Local { name, evidence, scope: None, span: Span::of(&name_node) };
+        match self.by_name_node.get(&(name_node.id(), member)) {
+            Some(&index) => {
+                if self.locals[index].evidence.is_none() {
+                    self.locals[index] = local;
+                }
+            }
+            None => {
+                self.by_name_node.insert((name_node.id(), member), self.locals.len());
+                self.locals.push(local);
+            }
+        }
+    }
+
+    /// Source order, each local scoped to the innermost definition around it.
+    fn finish(mut self, definitions: &[Definition]) -> Vec<Local> {
+        self.locals.sort_by(|a, b| {
+            (a.span.start_byte, a.span.end_byte, &a.name).cmp(&(b.span.start_byte, b.span.end_byte, &b.name))
+        });
+        // A module-level assignment is also a definition starting at its name; it is not
+        // its own scope, hence `at_start` false.
+        let scopes =
+            innermost_around(self.locals.iter().map(|local| local.span.start_byte), definitions, |_| true, false);
+        for (local, scope) in self.locals.iter_mut().zip(scopes) {
+            local.scope = scope;
+        }
+        self.locals
     }
 }
 

@@ -237,6 +237,12 @@ pub struct Definition {
     pub span: Span,
     /// The name within it.
     pub name_span: Span,
+    /// The bases of a class or the types a struct embeds, as written: `Base`, `mod.Base`.
+    pub bases: Vec<String>,
+    /// The declared return type of a function, as written: `Foo`, `*Foo`, `Self`.
+    pub returns: Option<String>,
+    /// The file's default export (TS/JS `export default function f`).
+    pub default_export: bool,
 }
 
 /// A call site.
@@ -252,6 +258,33 @@ pub struct Call {
     pub span: Span,
 }
 
+/// What a local name's declaration says about the type of its value.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Evidence {
+    /// A written type: `x: Foo`, `x *pkg.Foo`, `&Foo{}`, `Foo { .. }`.
+    Annotation(String),
+    /// The callee of the call whose value it holds: `Foo` in `x = Foo()`, `new Foo()`,
+    /// `Foo::new` in `let x = Foo::new()`, `pkg.NewFoo` in `x := pkg.NewFoo()`.
+    Construction(String),
+}
+
+/// A name bound inside the file other than by a definition: a parameter, a local
+/// variable, a module-level assignment, or a member assigned through `self`/`this`.
+///
+/// Locals shadow outer names, and the ones with [`Evidence`] type their receivers.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Local {
+    /// The name: `x`, or `self.x` / `this.x` for a member.
+    pub name: String,
+    /// What the declaration says about its type, when it says anything.
+    pub evidence: Option<Evidence>,
+    /// Index into the file's definitions of the innermost definition around it; `None`
+    /// at module level.
+    pub scope: Option<usize>,
+    /// Where the name is written.
+    pub span: Span,
+}
+
 /// Everything extracted from one file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileFacts {
@@ -261,6 +294,8 @@ pub struct FileFacts {
     pub definitions: Vec<Definition>,
     /// Call sites, in source order.
     pub calls: Vec<Call>,
+    /// Parameters, local variables and module-level assignments, in source order.
+    pub locals: Vec<Local>,
     /// The package clause, for languages that have one (Go).
     pub package: Option<String>,
     /// Ranges tree-sitter could not parse. Broken code still yields facts.

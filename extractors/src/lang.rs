@@ -68,6 +68,7 @@ pub(crate) struct QuerySources {
     pub(crate) imports: &'static str,
     pub(crate) definitions: &'static str,
     pub(crate) calls: &'static str,
+    pub(crate) locals: &'static str,
 }
 
 fn rust_grammar() -> tree_sitter::Language {
@@ -145,21 +146,25 @@ impl Family {
                 imports: include_str!("../queries/rust/imports.scm"),
                 definitions: include_str!("../queries/rust/definitions.scm"),
                 calls: include_str!("../queries/rust/calls.scm"),
+                locals: include_str!("../queries/rust/locals.scm"),
             },
             Family::Python => QuerySources {
                 imports: include_str!("../queries/python/imports.scm"),
                 definitions: include_str!("../queries/python/definitions.scm"),
                 calls: include_str!("../queries/python/calls.scm"),
+                locals: include_str!("../queries/python/locals.scm"),
             },
             Family::EcmaScript => QuerySources {
                 imports: include_str!("../queries/ecmascript/imports.scm"),
                 definitions: include_str!("../queries/ecmascript/definitions.scm"),
                 calls: include_str!("../queries/ecmascript/calls.scm"),
+                locals: include_str!("../queries/ecmascript/locals.scm"),
             },
             Family::Go => QuerySources {
                 imports: include_str!("../queries/go/imports.scm"),
                 definitions: include_str!("../queries/go/definitions.scm"),
                 calls: include_str!("../queries/go/calls.scm"),
+                locals: include_str!("../queries/go/locals.scm"),
             },
         }
     }

@@ -25,7 +25,9 @@ mod use_tree;
 pub mod resolve;
 
 pub use extract::extract;
-pub use facts::{Call, Definition, DefinitionKind, FileFacts, Import, ImportKind, ImportedName, Position, Span};
+pub use facts::{
+    Call, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportKind, ImportedName, Local, Position, Span,
+};
 pub use lang::{Family, Lang};
 
 /// Bumped whenever extraction changes in a way the query sources do not show (the Rust code

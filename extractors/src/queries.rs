@@ -25,6 +25,7 @@ pub(crate) struct CompiledQueries {
     pub(crate) import_pattern_kinds: Vec<ImportKind>,
     pub(crate) definition_captures: DefinitionCaptures,
     pub(crate) call_captures: CallCaptures,
+    pub(crate) local_captures: LocalCaptures,
     /// Indexed by node kind id: whether some pattern's outermost node has that kind.
     anchors: Vec<bool>,
 }
@@ -44,6 +45,7 @@ pub(crate) enum Section {
     Imports,
     Definitions,
     Calls,
+    Locals,
 }
 
 #[derive(Default)]
@@ -69,6 +71,22 @@ pub(crate) struct DefinitionCaptures {
     pub(crate) visibility: Option<u32>,
     pub(crate) body: Option<u32>,
     pub(crate) export_name: Option<u32>,
+    /// A base class or embedded type (`@base`), one per match.
+    pub(crate) base: Option<u32>,
+    /// The declared return type (`@returns`).
+    pub(crate) returns: Option<u32>,
+    /// Marks a default export (`@export.default`).
+    pub(crate) default_export: Option<u32>,
+}
+
+/// Captures of `locals.scm`: `@local.name` (or `@local.member`, a member of the
+/// enclosing class written without `this.`), with `@local.type` or `@local.construct`.
+#[derive(Default)]
+pub(crate) struct LocalCaptures {
+    pub(crate) name: Option<u32>,
+    pub(crate) member: Option<u32>,
+    pub(crate) type_: Option<u32>,
+    pub(crate) construct: Option<u32>,
 }
 
 #[derive(Default)]
@@ -99,6 +117,7 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
         ("imports.scm", sources.imports, Section::Imports),
         ("definitions.scm", sources.definitions, Section::Definitions),
         ("calls.scm", sources.calls, Section::Calls),
+        ("locals.scm", sources.locals, Section::Locals),
     ];
     let mut combined = String::new();
     let mut section_starts = Vec::new();
@@ -171,6 +190,9 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
             "visibility" => &mut definition_captures.visibility,
             "body" => &mut definition_captures.body,
             "export.name" => &mut definition_captures.export_name,
+            "base" => &mut definition_captures.base,
+            "returns" => &mut definition_captures.returns,
+            "export.default" => &mut definition_captures.default_export,
             _ => continue,
         };
         *slot = Some(index);
@@ -185,6 +207,18 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
         }
     }
 
+    let mut local_captures = LocalCaptures::default();
+    for (index, name) in capture_names(&query) {
+        let slot = match name {
+            "local.name" => &mut local_captures.name,
+            "local.member" => &mut local_captures.member,
+            "local.type" => &mut local_captures.type_,
+            "local.construct" => &mut local_captures.construct,
+            _ => continue,
+        };
+        *slot = Some(index);
+    }
+
     Ok(CompiledQueries {
         query,
         sections,
@@ -192,6 +226,7 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
         import_pattern_kinds,
         definition_captures,
         call_captures,
+        local_captures,
         anchors,
     })
 }

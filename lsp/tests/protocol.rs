@@ -144,6 +144,8 @@ struct CallFixture {
     files: &'static [(&'static str, &'static str)],
     callee: (&'static str, u32, u32),
     caller: (&'static str, &'static str),
+    /// Another definition of the same name, called from `elsewhere` only.
+    decoy: (&'static str, u32, u32),
 }
 
 const CALL_FIXTURES: &[CallFixture] = &[
@@ -151,42 +153,69 @@ const CALL_FIXTURES: &[CallFixture] = &[
         files: &[
             ("app/__init__.py", ""),
             ("app/util.py", "def helper():\n    return 1\n"),
-            ("app/main.py", "from app.util import helper as h\n\n\ndef run():\n    return h() + h()\n"),
+            ("app/other.py", "def helper():\n    return 2\n\n\nclass Box:\n    def helper(self):\n        return 3\n"),
+            (
+                "app/main.py",
+                "from app.util import helper as h\nfrom app import other\n\n\ndef run():\n    return h() + h()\n\n\n\
+                 def elsewhere(box, b: other.Box):\n    return other.helper() + box.helper() + b.helper()\n",
+            ),
         ],
         callee: ("app/util.py", 0, 5),
         caller: ("run", "app/main.py"),
+        decoy: ("app/other.py", 0, 5),
     },
     CallFixture {
         files: &[
             ("src/util.ts", "export function helper(): number {\n  return 1;\n}\n"),
             (
+                "src/other.ts",
+                "export function helper(): number {\n  return 2;\n}\nexport class Box {\n  helper(): number { return 3; }\n}\n",
+            ),
+            (
                 "src/main.ts",
-                "import { helper } from './util';\n\nexport function run(): number {\n  return helper();\n}\n",
+                "import { helper } from './util';\nimport * as other from './other';\n\nexport function run(): number {\n  return helper();\n}\n\n\
+                 export function elsewhere(box: any, b: other.Box): number {\n  return other.helper() + box.helper() + b.helper();\n}\n",
             ),
         ],
         callee: ("src/util.ts", 0, 17),
         caller: ("run", "src/main.ts"),
+        decoy: ("src/other.ts", 0, 17),
     },
     CallFixture {
         files: &[
             ("go.mod", "module example.com/m\n\ngo 1.21\n"),
             ("util/util.go", "package util\n\nfunc Helper() int {\n\treturn 1\n}\n"),
             (
+                "other/other.go",
+                "package other\n\nfunc Helper() int {\n\treturn 2\n}\n\ntype Box struct{}\n\nfunc (b *Box) Helper() int { return 3 }\n",
+            ),
+            (
                 "main.go",
-                "package main\n\nimport \"example.com/m/util\"\n\nfunc run() int {\n\treturn util.Helper()\n}\n",
+                "package main\n\nimport (\n\t\"example.com/m/other\"\n\t\"example.com/m/util\"\n)\n\nfunc run() int {\n\treturn util.Helper()\n}\n\n\
+                 func elsewhere(x interface{ Helper() int }, b *other.Box) int {\n\treturn other.Helper() + x.Helper() + b.Helper()\n}\n",
             ),
         ],
         callee: ("util/util.go", 2, 6),
         caller: ("run", "main.go"),
+        decoy: ("other/other.go", 2, 6),
     },
     CallFixture {
         files: &[
             ("Cargo.toml", "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
             ("src/util.rs", "pub fn helper() -> i32 {\n    1\n}\n"),
-            ("src/lib.rs", "mod util;\n\npub fn run() -> i32 {\n    util::helper()\n}\n"),
+            (
+                "src/other.rs",
+                "pub fn helper() -> i32 {\n    2\n}\n\npub struct Boxed;\n\nimpl Boxed {\n    pub fn helper(&self) -> i32 { 3 }\n}\n",
+            ),
+            (
+                "src/lib.rs",
+                "mod other;\nmod util;\n\npub fn run() -> i32 {\n    util::helper()\n}\n\n\
+                 pub fn elsewhere(b: &other::Boxed, x: &str) -> i32 {\n    other::helper() + b.helper() + x.helper()\n}\n",
+            ),
         ],
         callee: ("src/util.rs", 0, 8),
         caller: ("run", "src/lib.rs"),
+        decoy: ("src/other.rs", 0, 8),
     },
 ];
 
@@ -203,22 +232,35 @@ fn call_hierarchy_crosses_files_in_every_language() {
         let item = prepared["result"][0].clone();
         assert!(item.is_object(), "{path}: {prepared}");
 
+        // Exactly one caller: not `elsewhere`, whose calls of the same name go to the
+        // decoys (another module's function, a method, an unknown receiver).
         let incoming = client.request("callHierarchy/incomingCalls", json!({ "item": item }));
         let callers = incoming["result"].as_array().cloned().unwrap_or_default();
         let (caller_name, caller_path) = fixture.caller;
-        let caller = callers
-            .iter()
-            .find(|call| call["from"]["name"] == caller_name)
-            .unwrap_or_else(|| panic!("{path}: {incoming}"));
+        assert_eq!(callers.len(), 1, "{path}: {incoming}");
+        let caller = &callers[0];
+        assert_eq!(caller["from"]["name"], caller_name, "{incoming}");
         assert_eq!(caller["from"]["uri"], json!(client.uri(caller_path)), "{incoming}");
         assert!(caller["fromRanges"].as_array().is_some_and(|ranges| !ranges.is_empty()), "{incoming}");
 
+        // Exactly one callee, the real one.
         let outgoing = client.request("callHierarchy/outgoingCalls", json!({ "item": caller["from"] }));
         let callees = outgoing["result"].as_array().cloned().unwrap_or_default();
-        assert!(
-            callees.iter().any(|call| call["to"]["name"] == item["name"] && call["to"]["uri"] == item["uri"]),
-            "{path}: {outgoing}"
+        assert_eq!(callees.len(), 1, "{path}: {outgoing}");
+        assert_eq!((&callees[0]["to"]["name"], &callees[0]["to"]["uri"]), (&item["name"], &item["uri"]), "{outgoing}");
+
+        // The decoy of the same name is called from `elsewhere` only.
+        let (decoy_path, line, character) = fixture.decoy;
+        let prepared = client.request(
+            "textDocument/prepareCallHierarchy",
+            json!({ "textDocument": { "uri": client.uri(decoy_path) }, "position": { "line": line, "character": character } }),
         );
+        let incoming = client.request("callHierarchy/incomingCalls", json!({ "item": prepared["result"][0] }));
+        let callers: Vec<&Value> =
+            incoming["result"].as_array().map(|calls| calls.iter().collect()).unwrap_or_default();
+        assert_eq!(callers.len(), 1, "{decoy_path}: {incoming}");
+        assert_eq!(callers[0]["from"]["name"], "elsewhere", "{incoming}");
+        assert_eq!(callers[0]["fromRanges"].as_array().map(Vec::len), Some(1), "{incoming}");
         client.shutdown();
     }
 }
@@ -346,8 +388,8 @@ fn definition_and_references_cross_files() {
     let dir = workspace(&[
         ("app/__init__.py", ""),
         ("app/util.py", "def helper():\n    return 1\n"),
-        ("app/main.py", "from app.util import helper\n\n\ndef run():\n    return helper() + helper()\n"),
-        ("app/other.py", "import app.util\n"),
+        ("app/main.py", "from app.util import helper\n\n\ndef run(d):\n    return helper() + helper() + d.helper()\n"),
+        ("app/other.py", "import app.util\n\n\ndef helper():\n    return 2\n\n\ndef go():\n    return helper()\n"),
     ]);
     let mut client = Client::start(dir.path(), json!({}), memory_store());
     let at = |client: &Client, path: &str, line: u32, character: u32| json!({ "textDocument": { "uri": client.uri(path) }, "position": { "line": line, "character": character } });
@@ -376,7 +418,7 @@ fn definition_and_references_cross_files() {
     assert_eq!(
         places,
         [("main.py".to_owned(), 0), ("main.py".to_owned(), 4), ("main.py".to_owned(), 4), ("util.py".to_owned(), 0)],
-        "the import, both calls and the declaration: {references}"
+        "the import, both calls and the declaration; not other.py's helper nor d.helper(): {references}"
     );
     client.shutdown();
 }
@@ -423,8 +465,14 @@ fn an_unsaved_signature_change_shows_its_impact() {
     let dir = workspace(&[
         ("app/__init__.py", ""),
         ("app/util.py", util),
-        ("app/main.py", "from app.util import helper\n\n\ndef run():\n    return helper(1) + helper(2)\n"),
+        (
+            "app/main.py",
+            "from app.util import helper\n\n\ndef run(obj):\n    return helper(1) + helper(2) + obj.helper(9)\n",
+        ),
         ("app/more.py", "from app.util import helper\n\nX = helper(3)\n"),
+        // Decoys: the same name defined and called elsewhere.
+        ("app/decoy.py", "def helper(a):\n    return a\n\n\nY = helper(4)\n"),
+        ("app/uses_decoy.py", "from app.decoy import helper\n\nZ = helper(5) + helper(6)\n"),
     ]);
     let mut client = Client::start(dir.path(), json!({}), memory_store());
     client.open("app/util.py", "python", util);
@@ -467,6 +515,10 @@ fn exported_definitions_carry_a_dependents_lens_that_follows_edits() {
         ),
         ("app/main.py", "from app.util import helper\n\n\ndef run():\n    return helper()\n"),
         ("app/other.py", "import app.util\n\n\ndef go():\n    return app.util.helper()\n"),
+        // Decoys: `helper` and `unused` defined again, and called, elsewhere.
+        ("app/decoy.py", "def helper():\n    return 4\n\n\ndef unused():\n    return 5\n"),
+        ("app/third.py", "from app.decoy import helper, unused\n\nX = helper() + unused()\n"),
+        ("app/fourth.py", "def go(obj):\n    return obj.helper() + obj.unused()\n"),
     ]);
     let capabilities = json!({ "workspace": { "codeLens": { "refreshSupport": true } } });
     let mut client = Client::start(dir.path(), capabilities, memory_store());

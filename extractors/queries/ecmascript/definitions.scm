@@ -2,16 +2,34 @@
 
 (class_declaration
   name: (_) @owner
-  body: (class_body (method_definition name: (_) @name body: (_) @body) @definition.method))
+  body: (class_body
+    (method_definition name: (_) @name return_type: (type_annotation (_) @returns)? body: (_) @body) @definition.method))
 
 (abstract_class_declaration
   name: (_) @owner
-  body: (class_body (method_definition name: (_) @name body: (_) @body) @definition.method))
+  body: (class_body
+    (method_definition name: (_) @name return_type: (type_annotation (_) @returns)? body: (_) @body) @definition.method))
 
-(function_declaration name: (identifier) @name body: (_) @body) @definition.function
+; Object-literal methods and function-valued properties: `const o = { m() {}, n: () => {} }`.
+(program (lexical_declaration (variable_declarator name: (identifier) @owner value: (object
+  [(method_definition name: (_) @name body: (_) @body)
+   (pair key: (_) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])] @definition.method))))
+(program (export_statement (lexical_declaration (variable_declarator name: (identifier) @owner value: (object
+  [(method_definition name: (_) @name body: (_) @body)
+   (pair key: (_) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])] @definition.method)))))
+
+(function_declaration
+  name: (identifier) @name
+  return_type: (type_annotation (_) @returns)?
+  body: (_) @body) @definition.function
+
+; `export default function f` / `export default class C`: what `import f from` names.
+(export_statement "default" @export.default [(function_declaration name: (identifier) @name body: (_) @body) (generator_function_declaration name: (identifier) @name body: (_) @body)] @definition.function)
+(export_statement "default" @export.default (class_declaration name: (_) @name body: (_) @body) @definition.class)
 (generator_function_declaration name: (identifier) @name body: (_) @body) @definition.function
 (function_signature name: (identifier) @name) @definition.function
 (class_declaration name: (_) @name body: (_) @body) @definition.class
+(class_declaration name: (_) @name (class_heritage (extends_clause value: (_) @base)) body: (_) @body) @definition.class
 (abstract_class_declaration name: (_) @name body: (_) @body) @definition.class
 ; Data types keep their whole text as the signature: members are interface.
 (interface_declaration name: (_) @name) @definition.interface

@@ -45,3 +45,26 @@
    function: (identifier) @_require
    arguments: (arguments . (string (string_fragment) @import.path))) @import
   (#eq? @_require "require"))
+
+; CommonJS under local names: `const u = require("x")` names the module,
+; `const { a, b: c } = require("x")` names what it takes from it.
+((variable_declarator
+   name: (identifier) @import.alias
+   value: (call_expression
+     function: (identifier) @_require
+     arguments: (arguments . (string (string_fragment) @import.path))) @import)
+  (#eq? @_require "require"))
+
+((variable_declarator
+   name: (object_pattern (shorthand_property_identifier_pattern) @import.name)
+   value: (call_expression
+     function: (identifier) @_require
+     arguments: (arguments . (string (string_fragment) @import.path))) @import)
+  (#eq? @_require "require"))
+
+((variable_declarator
+   name: (object_pattern (pair_pattern key: (property_identifier) @import.name value: (identifier) @import.name.alias))
+   value: (call_expression
+     function: (identifier) @_require
+     arguments: (arguments . (string (string_fragment) @import.path))) @import)
+  (#eq? @_require "require"))

@@ -8,12 +8,17 @@
              (generic_type type: (type_identifier) @owner)
              (pointer_type (generic_type type: (type_identifier) @owner))]))
   name: (field_identifier) @name
+  result: (_)? @returns
   body: (_)? @body) @definition.method
 
-(function_declaration name: (identifier) @name body: (_)? @body) @definition.function
+(function_declaration name: (identifier) @name result: (_)? @returns body: (_)? @body) @definition.function
 
 ; Types keep their whole text as the signature: fields and method sets are interface.
 (type_spec name: (type_identifier) @name type: (struct_type)) @definition.struct
+; Embedded fields, one match each: the struct has their methods.
+(type_spec
+  name: (type_identifier) @name
+  type: (struct_type (field_declaration_list (field_declaration !name type: (_) @base)))) @definition.struct
 (type_spec name: (type_identifier) @name type: (interface_type)) @definition.interface
 (type_spec name: (type_identifier) @name) @definition.type
 (type_alias name: (type_identifier) @name) @definition.type

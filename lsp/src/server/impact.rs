@@ -16,7 +16,9 @@ use tower_lsp_server::ls_types::{
     Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position, Range,
 };
 
-use super::calls::{CallView, Use};
+use thread_engine::{DefRef, Use};
+
+use super::calls::CallView;
 use super::diagnostics::{SOURCE, file_uri};
 use super::documents::range;
 
@@ -73,7 +75,7 @@ pub(crate) fn impact(
         if before.signature == definition.signature {
             continue;
         }
-        let uses = view.usages((file.id, index), &definition.name);
+        let uses = view.snapshot().uses_of(DefRef { file: file.id, index: index as u32 });
         if uses.is_empty() {
             continue;
         }
@@ -87,7 +89,7 @@ pub(crate) fn impact(
     }
     // Removed: saved, exported, and gone from the buffer. The dependents say where.
     for old in saved.definitions.iter().filter(|old| old.exported && !now.contains(&key(old))) {
-        let uses = view.missing_uses(file.id, &old.name);
+        let uses = view.snapshot().missing_uses(file.id, &old.name);
         if uses.is_empty() {
             continue;
         }
@@ -109,7 +111,7 @@ fn key(definition: &Definition) -> (String, String) {
 
 /// "used by N call sites in M files".
 fn reach(uses: &[Use]) -> String {
-    let calls = uses.iter().filter(|usage| usage.call).count();
+    let calls = uses.iter().filter(|usage| usage.kind.is_call()).count();
     let files: BTreeSet<_> = uses.iter().map(|usage| usage.file).collect();
     let plural = |count: usize, one: &str, many: &str| if count == 1 { one.to_owned() } else { many.to_owned() };
     format!(
@@ -138,7 +140,7 @@ fn diagnostic(
                     uri: file_uri(view.root(), path)?,
                     range: super::documents::range(&text, &usage.span, view.encoding()),
                 },
-                message: if usage.call { "called here".to_owned() } else { "imported here".to_owned() },
+                message: if usage.kind.is_call() { "called here".to_owned() } else { "imported here".to_owned() },
             })
         })
         .collect();

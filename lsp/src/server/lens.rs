@@ -1,5 +1,5 @@
-//! The "N dependents" code lens: over each exported definition of a file, how many of
-//! the files importing it use that definition, and where.
+//! The "N dependents" code lens: over each exported definition of a file, how many
+//! other files use that definition (bound calls and imports naming it), and where.
 
 use std::collections::BTreeSet;
 
@@ -23,7 +23,10 @@ pub(crate) fn dependents_lenses(view: &CallView<'_>, path: &str) -> Option<Vec<C
     let exported = file.facts.definitions.iter().enumerate().filter(|(_, definition)| definition.exported);
     let lenses = exported
         .map(|(index, definition)| {
-            let uses = view.dependent_usages((file.id, index), &definition.name);
+            // Uses in other files: the dependents a change to the definition reaches.
+            let target = thread_engine::DefRef { file: file.id, index: index as u32 };
+            let uses: Vec<_> =
+                view.snapshot().uses_of(target).into_iter().filter(|usage| usage.file != file.id).collect();
             let files: BTreeSet<_> = uses.iter().map(|usage| usage.file).collect();
             let title = if files.len() == 1 { "1 dependent".to_owned() } else { format!("{} dependents", files.len()) };
             let range = range(&text, &definition.name_span, view.encoding());

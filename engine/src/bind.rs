@@ -1,0 +1,831 @@
+//! Binding: each call and imported name of a file, to the definitions it reaches.
+//!
+//! Binding runs in the host, after resolution, on the files whose own facts or links
+//! changed and on the files that read a file whose surface changed. It reads facts,
+//! links and [`SymbolTable`]s, never other files' bindings, so files bind in any order
+//! and nothing iterates to a fixpoint.
+//!
+//! The rules, in the order a name is looked up:
+//!
+//! 1. **Lexical scope.** Definitions nested in the enclosing functions, then their locals
+//!    (parameters, variables). A local shadows everything outside it; it binds a call
+//!    only through type evidence (an annotation or a constructor call).
+//! 2. **Module scope.** Imported names (aliases followed, then re-exports and barrels up
+//!    to the defining file), modules imported under a name, the file's own top-level
+//!    definitions, and for Go the other files of its package; then wildcard imports.
+//! 3. **Qualified calls.** `pkg.f`, `mod.f`, `ns.f` go through the module; `Type.m` and
+//!    `Type::m` to the type's members; `x.m` to the members of `x`'s type when `x` has
+//!    evidence; `self`/`this`/`cls`/`Self` to the enclosing type, `super` to its bases;
+//!    members are searched in the type, then its bases, nearest first.
+//!
+//! What cannot be bound stays unbound: unknown receivers, external modules, shadowed
+//! names. There is no "every definition of that name" fallback.
+
+use std::collections::{BTreeSet, HashMap};
+
+use thread_extractors::resolve::Usage;
+use thread_extractors::{Call, DefinitionKind, Evidence, Family, Import, ImportKind, Local};
+
+use crate::ids::FileId;
+use crate::snapshot::{FileEntry, Link, Snapshot};
+use crate::symbols::{Bindings, DefRef};
+
+/// Re-export chains and evidence longer than this are not followed (they are cycles, or
+/// generated code).
+const MAX_DEPTH: u32 = 24;
+
+/// What binding knows about one language family: data, not code paths.
+struct Rules {
+    /// Qualifiers naming the enclosing type (instance or type itself).
+    receivers: &'static [&'static str],
+    /// Qualifiers naming the enclosing type's bases.
+    supers: &'static [&'static str],
+    /// Which imports of a file re-export what they import to the file's importers.
+    reexports: fn(&Import) -> bool,
+    /// How a module imported without names is called in code.
+    module_name: ModuleName,
+    /// Generic wrappers a method call sees through: `Box<Foo>`, `Optional[Foo]`.
+    transparent: &'static [&'static str],
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ModuleName {
+    /// By its last `::` segment (Rust `use a::b` → `b`).
+    LastSegment,
+    /// By the `package` clause of its files (Go).
+    Package,
+    /// By its dotted path as written (Python `import a.b` → `a.b.f()`).
+    Dotted,
+    /// Only under an alias (TS/JS `* as ns`, `const m = require()`).
+    AliasOnly,
+}
+
+fn rules(family: Family) -> &'static Rules {
+    static PYTHON: Rules = Rules {
+        receivers: &["self", "cls"],
+        supers: &["super()"],
+        reexports: |_| true,
+        module_name: ModuleName::Dotted,
+        transparent: &["Optional", "typing.Optional", "Type", "type"],
+    };
+    static ECMASCRIPT: Rules = Rules {
+        receivers: &["this"],
+        supers: &["super"],
+        reexports: |import| import.kind == ImportKind::Reexport,
+        module_name: ModuleName::AliasOnly,
+        transparent: &["Readonly", "Partial"],
+    };
+    static RUST: Rules = Rules {
+        receivers: &["self", "Self"],
+        supers: &[],
+        reexports: |import| import.kind != ImportKind::Mod,
+        module_name: ModuleName::LastSegment,
+        transparent: &["Box", "Rc", "Arc", "&", "&mut"],
+    };
+    static GO: Rules =
+        Rules { receivers: &[], supers: &[], reexports: |_| false, module_name: ModuleName::Package, transparent: &[] };
+    match family {
+        Family::Python => &PYTHON,
+        Family::EcmaScript => &ECMASCRIPT,
+        Family::Rust => &RUST,
+        Family::Go => &GO,
+    }
+}
+
+/// Go packages: directory → its Go files. Binding in Go reads a file's package mates.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct GoPackages {
+    by_dir: HashMap<String, BTreeSet<FileId>>,
+}
+
+impl GoPackages {
+    /// Records a Go file.
+    pub(crate) fn insert(&mut self, path: &str, id: FileId) {
+        self.by_dir.entry(directory(path).to_owned()).or_default().insert(id);
+    }
+
+    /// Forgets a Go file.
+    pub(crate) fn remove(&mut self, path: &str, id: FileId) {
+        let dir = directory(path);
+        if let Some(files) = self.by_dir.get_mut(dir) {
+            files.remove(&id);
+            if files.is_empty() {
+                self.by_dir.remove(dir);
+            }
+        }
+    }
+
+    /// The Go files in the directory of `path`.
+    pub(crate) fn in_directory_of(&self, path: &str) -> impl Iterator<Item = FileId> + '_ {
+        self.by_dir.get(directory(path)).into_iter().flatten().copied()
+    }
+}
+
+fn directory(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// What a name or expression denotes, as far as binding can tell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Meaning {
+    /// These definitions (functions, types, constants...).
+    Defs(Vec<DefRef>),
+    /// These files, as modules.
+    Modules(Vec<FileId>),
+    /// A value whose type is one of these type definitions.
+    Instances(Vec<DefRef>),
+    /// A name imported from this file, which does not offer it.
+    Missing(FileId, String),
+    /// Anything else: external, shadowed without evidence, dynamic.
+    Unknown,
+}
+
+impl Meaning {
+    fn merge(meanings: impl IntoIterator<Item = Meaning>) -> Meaning {
+        let mut defs = Vec::new();
+        let mut modules = Vec::new();
+        let mut instances = Vec::new();
+        let mut missing = None;
+        for meaning in meanings {
+            match meaning {
+                Meaning::Defs(found) => defs.extend(found),
+                Meaning::Modules(found) => modules.extend(found),
+                Meaning::Instances(found) => instances.extend(found),
+                Meaning::Missing(file, name) => missing = missing.or(Some((file, name))),
+                Meaning::Unknown => {}
+            }
+        }
+        if !defs.is_empty() {
+            defs.sort_unstable();
+            defs.dedup();
+            Meaning::Defs(defs)
+        } else if !modules.is_empty() {
+            modules.sort_unstable();
+            modules.dedup();
+            Meaning::Modules(modules)
+        } else if !instances.is_empty() {
+            instances.sort_unstable();
+            instances.dedup();
+            Meaning::Instances(instances)
+        } else if let Some((file, name)) = missing {
+            Meaning::Missing(file, name)
+        } else {
+            Meaning::Unknown
+        }
+    }
+}
+
+/// Binds every call and imported name of `file`.
+pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileEntry) -> Bindings {
+    let mut binder = Binder { snapshot, packages, home: file.id, consulted: BTreeSet::new(), exports: HashMap::new() };
+    let mut bindings = Bindings::default();
+    for (index, call) in file.facts.calls.iter().enumerate() {
+        let index = index as u32;
+        match binder.call(file, call) {
+            Meaning::Defs(targets) => {
+                let targets = targets.into_iter().filter(|target| binder.kind(*target).is_some_and(is_callable_target));
+                bindings.calls.extend(targets.map(|target| (index, target)));
+            }
+            Meaning::Missing(target, name) => bindings.missing.push((index, target, name)),
+            _ => {}
+        }
+    }
+    for (import_index, import) in file.facts.imports.iter().enumerate() {
+        for (name_index, name) in import.names.iter().enumerate() {
+            for link in links_of(file, import_index) {
+                if let Meaning::Defs(targets) = binder.imported_name(link, &name.name, 0) {
+                    let entries = targets.into_iter().map(|target| (import_index as u32, name_index as u32, target));
+                    bindings.imports.extend(entries);
+                }
+            }
+        }
+    }
+    bindings.calls.sort_unstable();
+    bindings.calls.dedup();
+    bindings.imports.sort_unstable();
+    bindings.imports.dedup();
+    bindings.missing.sort_unstable();
+    bindings.missing.dedup();
+    binder.consulted.remove(&file.id);
+    bindings.consulted = binder.consulted.into_iter().collect();
+    bindings
+}
+
+/// Calls bind to callables and to types (a constructor call names its class).
+fn is_callable_target(kind: DefinitionKind) -> bool {
+    kind.is_callable() || matches!(kind, DefinitionKind::Class | DefinitionKind::Struct | DefinitionKind::Macro)
+}
+
+fn is_type(kind: DefinitionKind) -> bool {
+    matches!(
+        kind,
+        DefinitionKind::Class
+            | DefinitionKind::Struct
+            | DefinitionKind::Enum
+            | DefinitionKind::Union
+            | DefinitionKind::Trait
+            | DefinitionKind::Interface
+            | DefinitionKind::TypeAlias
+    )
+}
+
+fn links_of(file: &FileEntry, import: usize) -> impl Iterator<Item = &Link> {
+    let start = file.links.partition_point(|link| link.import < import);
+    file.links[start..].iter().take_while(move |link| link.import == import)
+}
+
+struct Binder<'s> {
+    snapshot: &'s Snapshot,
+    packages: &'s GoPackages,
+    home: FileId,
+    consulted: BTreeSet<FileId>,
+    /// (file, name) → what the file offers under that name, within this binding.
+    exports: HashMap<(FileId, String), Meaning>,
+}
+
+impl<'s> Binder<'s> {
+    /// A file's entry, recording that binding read it.
+    fn entry(&mut self, id: FileId) -> Option<&'s FileEntry> {
+        let entry = self.snapshot.file(id)?;
+        if id != self.home {
+            self.consulted.insert(id);
+        }
+        Some(entry)
+    }
+
+    fn kind(&self, target: DefRef) -> Option<DefinitionKind> {
+        let entry = self.snapshot.file(target.file)?;
+        entry.facts.definitions.get(target.index as usize).map(|definition| definition.kind)
+    }
+
+    /// What the callee of `call` denotes.
+    fn call(&mut self, file: &'s FileEntry, call: &Call) -> Meaning {
+        let scope = call.caller.map(|caller| caller as u32);
+        match path_segments(&call.callee) {
+            Some(segments) => self.path(file, scope, &segments, 0),
+            None => Meaning::Unknown,
+        }
+    }
+
+    /// What a written path (`a`, `a.b.c`, `A::b`) denotes in `file` at `scope`.
+    fn path(&mut self, file: &'s FileEntry, scope: Option<u32>, segments: &[&str], depth: u32) -> Meaning {
+        if depth > MAX_DEPTH {
+            return Meaning::Unknown;
+        }
+        let Some((head, rest)) = segments.split_first() else { return Meaning::Unknown };
+        let rules = rules(file.lang.family());
+        let (mut meaning, rest) = if rules.receivers.contains(head) {
+            (Meaning::Instances(self.enclosing_types(file, scope, depth)), rest)
+        } else if rules.supers.contains(head) {
+            let own = self.enclosing_types(file, scope, depth);
+            let bases = own.into_iter().flat_map(|own| self.bases(own, depth)).collect();
+            (Meaning::Instances(bases), rest)
+        } else if let Some((modules, taken)) = self.dotted_module(file, segments) {
+            (modules, &segments[taken..])
+        } else {
+            (self.lookup(file, scope, head, depth), rest)
+        };
+        for segment in rest {
+            meaning = self.member(meaning, segment, depth + 1);
+        }
+        meaning
+    }
+
+    /// Python's `import a.b.c` lets code write `a.b.c.f()`: the longest prefix of the
+    /// path that an import of this file spells out names that module.
+    fn dotted_module(&mut self, file: &'s FileEntry, segments: &[&str]) -> Option<(Meaning, usize)> {
+        if rules(file.lang.family()).module_name != ModuleName::Dotted || segments.len() < 2 {
+            return None;
+        }
+        for taken in (1..segments.len()).rev() {
+            let prefix = segments[..taken].join(".");
+            for (index, import) in file.facts.imports.iter().enumerate() {
+                if import.names.is_empty() && import.alias.is_none() && !import.wildcard && import.specifier == prefix {
+                    let targets: Vec<FileId> = links_of(file, index).map(|link| link.to).collect();
+                    let meaning = if targets.is_empty() { Meaning::Unknown } else { Meaning::Modules(targets) };
+                    return Some((meaning, taken));
+                }
+            }
+        }
+        None
+    }
+
+    /// A bare name in `file` at `scope`: lexical scopes, then module scope.
+    fn lookup(&mut self, file: &'s FileEntry, scope: Option<u32>, name: &str, depth: u32) -> Meaning {
+        let facts = &file.facts;
+        let table = &file.symbols;
+        for enclosing in table.scope_chain(scope) {
+            let Some(definition) = facts.definitions.get(enclosing as usize) else { continue };
+            if !definition.kind.is_callable() {
+                continue;
+            }
+            let nested = table.named_in_scope(facts, Some(enclosing), name);
+            if !nested.is_empty() {
+                return Meaning::Defs(nested.into_iter().map(|index| DefRef { file: file.id, index }).collect());
+            }
+            let locals: Vec<&Local> = table.locals(facts, Some(enclosing), name).collect();
+            if !locals.is_empty() {
+                return self.evidence_of(file, Some(enclosing), &locals, depth);
+            }
+        }
+        self.module_scope(file, name, depth)
+    }
+
+    /// A name at the top level of `file`: imports, own definitions, package mates, wildcards.
+    fn module_scope(&mut self, file: &'s FileEntry, name: &str, depth: u32) -> Meaning {
+        if let Some(meaning) = self.imported(file, name, depth) {
+            return meaning;
+        }
+        let own = file.symbols.named_in_scope(&file.facts, None, name);
+        if !own.is_empty() {
+            return Meaning::Defs(own.into_iter().map(|index| DefRef { file: file.id, index }).collect());
+        }
+        let mates = self.package_mates(file);
+        let found: Vec<DefRef> = mates
+            .into_iter()
+            .flat_map(|mate| {
+                let indices = mate.symbols.named_in_scope(&mate.facts, None, name);
+                indices.into_iter().map(move |index| DefRef { file: mate.id, index })
+            })
+            .collect();
+        if !found.is_empty() {
+            return Meaning::Defs(found);
+        }
+        let mut wildcard = Vec::new();
+        for (index, import) in file.facts.imports.iter().enumerate() {
+            if import.wildcard && import.alias.is_none() && import.kind != ImportKind::Reexport {
+                for link in links_of(file, index) {
+                    wildcard.push(self.export(link.to, name, depth + 1));
+                }
+            }
+        }
+        match Meaning::merge(wildcard) {
+            Meaning::Missing(..) => Meaning::Unknown,
+            other => other,
+        }
+    }
+
+    /// The other Go files of `file`'s package.
+    fn package_mates(&mut self, file: &FileEntry) -> Vec<&'s FileEntry> {
+        if file.lang.family() != Family::Go {
+            return Vec::new();
+        }
+        let mut mates = Vec::new();
+        for id in self.packages.in_directory_of(&file.path).collect::<Vec<_>>() {
+            if id == file.id {
+                continue;
+            }
+            if let Some(mate) = self.entry(id)
+                && mate.facts.package == file.facts.package
+            {
+                mates.push(mate);
+            }
+        }
+        mates
+    }
+
+    /// What an import of `file` brings under the local `name`, if one does.
+    fn imported(&mut self, file: &'s FileEntry, name: &str, depth: u32) -> Option<Meaning> {
+        let family = file.lang.family();
+        for (index, import) in file.facts.imports.iter().enumerate() {
+            if let Some(imported) =
+                import.names.iter().find(|imported| imported.alias.as_deref().unwrap_or(&imported.name) == name)
+            {
+                let meanings: Vec<Meaning> = links_of(file, index)
+                    .map(|link| self.imported_name(link, &imported.name, depth))
+                    .collect::<Vec<_>>();
+                return Some(Meaning::merge(meanings));
+            }
+            if import.wildcard && import.alias.is_none() {
+                continue;
+            }
+            let local = match (&import.alias, rules(family).module_name) {
+                (Some(alias), _) => Some(alias.as_str()),
+                (None, ModuleName::LastSegment) if import.names.is_empty() => import.specifier.rsplit("::").next(),
+                (None, ModuleName::Dotted) if import.names.is_empty() && !import.specifier.contains('.') => {
+                    Some(import.specifier.as_str())
+                }
+                (None, ModuleName::Package) => {
+                    let package =
+                        links_of(file, index).find_map(|link| self.snapshot.file(link.to)?.facts.package.clone());
+                    match package {
+                        Some(package) if package == name => Some(name),
+                        Some(_) => None,
+                        // External: Go names it by its last path segment.
+                        None => import.specifier.rsplit('/').next(),
+                    }
+                }
+                _ => None,
+            };
+            if local != Some(name) {
+                continue;
+            }
+            let links: Vec<&Link> = links_of(file, index).collect();
+            if links.is_empty() {
+                return Some(Meaning::Unknown);
+            }
+            let meanings: Vec<Meaning> = links
+                .into_iter()
+                .map(|link| match &link.usage {
+                    Usage::Names(names) if !names.is_empty() => {
+                        let item = names[0].name.clone();
+                        self.imported_name(link, &item, depth)
+                    }
+                    _ => {
+                        self.entry(link.to);
+                        Meaning::Modules(vec![link.to])
+                    }
+                })
+                .collect();
+            return Some(Meaning::merge(meanings));
+        }
+        None
+    }
+
+    /// What `name`, imported through `link`, denotes: a submodule the link points at, or
+    /// what the target file offers under that name.
+    fn imported_name(&mut self, link: &Link, name: &str, depth: u32) -> Meaning {
+        if matches!(link.usage, Usage::Module) {
+            // `from pkg import mod` resolved to the submodule's file.
+            if let Some(target) = self.entry(link.to)
+                && target.symbols.named_in_scope(&target.facts, None, name).is_empty()
+            {
+                return Meaning::Modules(vec![link.to]);
+            }
+        }
+        self.export(link.to, name, depth + 1)
+    }
+
+    /// What `file` offers importers under `name`, followed through re-exports.
+    fn export(&mut self, file_id: FileId, name: &str, depth: u32) -> Meaning {
+        let key = (file_id, name.to_owned());
+        if let Some(meaning) = self.exports.get(&key) {
+            return meaning.clone();
+        }
+        // A cycle of re-exports ends here as unknown.
+        self.exports.insert(key.clone(), Meaning::Unknown);
+        let meaning = self.export_uncached(file_id, name, depth);
+        self.exports.insert(key, meaning.clone());
+        meaning
+    }
+
+    fn export_uncached(&mut self, file_id: FileId, name: &str, depth: u32) -> Meaning {
+        if depth > MAX_DEPTH {
+            return Meaning::Unknown;
+        }
+        let Some(file) = self.entry(file_id) else { return Meaning::Unknown };
+        let facts = &file.facts;
+        let family = file.lang.family();
+        if family == Family::EcmaScript && name == "default" {
+            let defaults: Vec<DefRef> = (0..facts.definitions.len() as u32)
+                .filter(|index| facts.definitions[*index as usize].default_export)
+                .map(|index| DefRef { file: file_id, index })
+                .collect();
+            return if defaults.is_empty() { Meaning::Unknown } else { Meaning::Defs(defaults) };
+        }
+        let own = file.symbols.named_in_scope(facts, None, name);
+        if !own.is_empty() {
+            return Meaning::Defs(own.into_iter().map(|index| DefRef { file: file_id, index }).collect());
+        }
+        let rules = rules(family);
+        let mut found = Vec::new();
+        for (index, import) in facts.imports.iter().enumerate() {
+            if !(rules.reexports)(import) {
+                continue;
+            }
+            if let Some(imported) =
+                import.names.iter().find(|imported| imported.alias.as_deref().unwrap_or(&imported.name) == name)
+            {
+                for link in links_of(file, index) {
+                    found.push(self.imported_name(link, &imported.name, depth));
+                }
+            } else if import.alias.as_deref() == Some(name)
+                || (import.names.is_empty()
+                    && import.alias.is_none()
+                    && !import.wildcard
+                    && rules.module_name == ModuleName::LastSegment
+                    && import.specifier.rsplit("::").next() == Some(name))
+            {
+                for link in links_of(file, index) {
+                    found.push(match &link.usage {
+                        Usage::Names(names) if !names.is_empty() => {
+                            let item = names[0].name.clone();
+                            self.imported_name(link, &item, depth)
+                        }
+                        _ => Meaning::Modules(vec![link.to]),
+                    });
+                }
+            }
+        }
+        let found = Meaning::merge(found);
+        if found != Meaning::Unknown {
+            return found;
+        }
+        let mut wildcard = Vec::new();
+        for (index, import) in facts.imports.iter().enumerate() {
+            if import.wildcard && import.alias.is_none() && (rules.reexports)(import) {
+                for link in links_of(file, index) {
+                    wildcard.push(self.export(link.to, name, depth + 1));
+                }
+            }
+        }
+        match Meaning::merge(wildcard) {
+            Meaning::Unknown | Meaning::Missing(..) if !file.interface.provides(file.lang, name) => {
+                Meaning::Missing(file_id, name.to_owned())
+            }
+            Meaning::Missing(..) => Meaning::Unknown,
+            other => other,
+        }
+    }
+
+    /// `meaning.segment`.
+    fn member(&mut self, meaning: Meaning, segment: &str, depth: u32) -> Meaning {
+        if depth > MAX_DEPTH {
+            return Meaning::Unknown;
+        }
+        match meaning {
+            Meaning::Modules(files) => {
+                let meanings: Vec<Meaning> = files.into_iter().map(|file| self.export(file, segment, depth)).collect();
+                Meaning::merge(meanings)
+            }
+            Meaning::Defs(definitions) => {
+                let meanings: Vec<Meaning> = definitions
+                    .into_iter()
+                    .map(|definition| self.member_of_definition(definition, segment, depth))
+                    .collect();
+                Meaning::merge(meanings)
+            }
+            Meaning::Instances(types) => self.member_of_types(types, segment, depth),
+            Meaning::Missing(..) | Meaning::Unknown => Meaning::Unknown,
+        }
+    }
+
+    fn member_of_definition(&mut self, target: DefRef, segment: &str, depth: u32) -> Meaning {
+        let Some(file) = self.entry(target.file) else { return Meaning::Unknown };
+        let Some(definition) = file.facts.definitions.get(target.index as usize) else { return Meaning::Unknown };
+        match definition.kind {
+            kind if is_type(kind) => self.member_of_types(vec![target], segment, depth),
+            DefinitionKind::Module => {
+                let inner = file.symbols.named_in_scope(&file.facts, Some(target.index), segment);
+                Meaning::Defs(inner.into_iter().map(|index| DefRef { file: file.id, index }).collect())
+            }
+            DefinitionKind::Constant | DefinitionKind::Variable => {
+                // An object literal's methods, else what the value's evidence says.
+                let methods: Vec<DefRef> = file
+                    .symbols
+                    .named(&file.facts, Some(&definition.name), segment)
+                    .map(|index| DefRef { file: file.id, index })
+                    .collect();
+                if !methods.is_empty() {
+                    return Meaning::Defs(methods);
+                }
+                let scope = file.symbols.parents[target.index as usize];
+                let locals: Vec<&Local> = file.symbols.locals(&file.facts, scope, &definition.name).collect();
+                let value = self.evidence_of(file, scope, &locals, depth);
+                self.member(value, segment, depth + 1)
+            }
+            _ => Meaning::Unknown,
+        }
+    }
+
+    /// A member of values of `types`: methods and typed members of the types, then of
+    /// their bases, nearest first.
+    fn member_of_types(&mut self, types: Vec<DefRef>, segment: &str, depth: u32) -> Meaning {
+        let mut level = types;
+        let mut seen: BTreeSet<DefRef> = BTreeSet::new();
+        let mut rounds = 0;
+        while !level.is_empty() && rounds < MAX_DEPTH {
+            rounds += 1;
+            level.retain(|target| seen.insert(*target));
+            let mut found = Vec::new();
+            let mut values = Vec::new();
+            for target in &level {
+                let Some(file) = self.entry(target.file) else { continue };
+                let Some(definition) = file.facts.definitions.get(target.index as usize) else { continue };
+                let mut holders = vec![file];
+                holders.extend(self.package_mates(file));
+                for holder in holders {
+                    let methods = holder.symbols.named(&holder.facts, Some(&definition.name), segment);
+                    found.extend(methods.map(|index| DefRef { file: holder.id, index }));
+                }
+                values.extend(self.typed_members(file, *target, segment, depth));
+            }
+            if !found.is_empty() {
+                return Meaning::merge([Meaning::Defs(found)]);
+            }
+            if !values.is_empty() {
+                return Meaning::merge([Meaning::Instances(values)]);
+            }
+            let mut next = Vec::new();
+            for target in &level {
+                next.extend(self.bases(*target, depth));
+            }
+            level = next;
+        }
+        Meaning::Unknown
+    }
+
+    /// The types of the members named `segment` of the type `target`: class-body fields,
+    /// and `self.x`/`this.x` assigned in its methods.
+    fn typed_members(&mut self, file: &'s FileEntry, target: DefRef, segment: &str, depth: u32) -> Vec<DefRef> {
+        let facts = &file.facts;
+        let Some(definition) = facts.definitions.get(target.index as usize) else { return Vec::new() };
+        let mut types = Vec::new();
+        let member = format!(".{segment}");
+        // Class-body fields: `x: Foo` (Python), `x = new Foo()` / `private x: Foo` (TS).
+        let fields: Vec<&Local> = file
+            .symbols
+            .locals(facts, Some(target.index), segment)
+            .chain(file.symbols.locals(facts, Some(target.index), &member))
+            .collect();
+        if let Meaning::Instances(found) = self.evidence_of(file, Some(target.index), &fields, depth) {
+            types.extend(found);
+        }
+        for method in file.symbols.owned_by(facts, &definition.name) {
+            let assigned: Vec<&Local> = file.symbols.locals(facts, Some(method), &member).collect();
+            if let Meaning::Instances(found) = self.evidence_of(file, Some(method), &assigned, depth) {
+                types.extend(found);
+            }
+        }
+        types
+    }
+
+    /// The types a list of locals (one name in one scope) may hold, by their evidence.
+    fn evidence_of(&mut self, file: &'s FileEntry, scope: Option<u32>, locals: &[&Local], depth: u32) -> Meaning {
+        let mut types = Vec::new();
+        for local in locals {
+            match &local.evidence {
+                Some(Evidence::Annotation(text)) => types.extend(self.type_named(file, scope, text, depth + 1)),
+                Some(Evidence::Construction(callee)) => types.extend(self.constructed(file, scope, callee, depth + 1)),
+                None => {}
+            }
+        }
+        if types.is_empty() { Meaning::Unknown } else { Meaning::merge([Meaning::Instances(types)]) }
+    }
+
+    /// The types a call of `callee` returns: the class it constructs, or the declared
+    /// return type of the function it calls.
+    fn constructed(&mut self, file: &'s FileEntry, scope: Option<u32>, callee: &str, depth: u32) -> Vec<DefRef> {
+        if depth > MAX_DEPTH {
+            return Vec::new();
+        }
+        let Some(segments) = path_segments(callee) else { return Vec::new() };
+        let Meaning::Defs(targets) = self.path(file, scope, &segments, depth + 1) else { return Vec::new() };
+        let mut types = Vec::new();
+        for target in targets {
+            let Some(defining) = self.entry(target.file) else { continue };
+            let Some(definition) = defining.facts.definitions.get(target.index as usize) else { continue };
+            if is_type(definition.kind) {
+                types.push(target);
+            } else if let Some(returns) = &definition.returns {
+                let returns = returns.clone();
+                types.extend(self.type_named(defining, Some(target.index), &returns, depth + 1));
+            }
+        }
+        types
+    }
+
+    /// The type definitions a written type names in `file` at `scope`.
+    fn type_named(&mut self, file: &'s FileEntry, scope: Option<u32>, text: &str, depth: u32) -> Vec<DefRef> {
+        let rules = rules(file.lang.family());
+        let Some(path) = simple_type(text, rules.transparent) else { return Vec::new() };
+        let Some(segments) = path_segments(&path) else { return Vec::new() };
+        let meaning = if segments.len() == 1 && rules.receivers.contains(&segments[0]) {
+            Meaning::Defs(self.enclosing_types(file, scope, depth))
+        } else {
+            self.path(file, scope, &segments, depth + 1)
+        };
+        match meaning {
+            Meaning::Defs(targets) => {
+                targets.into_iter().filter(|target| self.kind(*target).is_some_and(is_type)).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The type whose body or method `scope` is in: a class around it, or the owner of
+    /// the nearest method (a function nested in a method keeps the method's owner).
+    fn enclosing_types(&mut self, file: &'s FileEntry, scope: Option<u32>, depth: u32) -> Vec<DefRef> {
+        let facts = &file.facts;
+        for enclosing in file.symbols.scope_chain(scope) {
+            let Some(definition) = facts.definitions.get(enclosing as usize) else { continue };
+            if is_type(definition.kind) {
+                return vec![DefRef { file: file.id, index: enclosing }];
+            }
+            if let Some(owner) = &definition.owner {
+                let owner = owner.clone();
+                let local: Vec<DefRef> = file
+                    .symbols
+                    .named_in_scope(facts, None, &owner)
+                    .into_iter()
+                    .filter(|index| is_type(facts.definitions[*index as usize].kind))
+                    .map(|index| DefRef { file: file.id, index })
+                    .collect();
+                if !local.is_empty() {
+                    return local;
+                }
+                // Rust impls and Go methods may sit away from their type.
+                if let Meaning::Defs(found) = self.module_scope(file, &owner, depth + 1) {
+                    return found.into_iter().filter(|target| self.kind(*target).is_some_and(is_type)).collect();
+                }
+                return Vec::new();
+            }
+        }
+        Vec::new()
+    }
+
+    /// The bases of a type, resolved where the type is defined.
+    fn bases(&mut self, target: DefRef, depth: u32) -> Vec<DefRef> {
+        let Some(file) = self.entry(target.file) else { return Vec::new() };
+        let Some(definition) = file.facts.definitions.get(target.index as usize) else { return Vec::new() };
+        let scope = file.symbols.parents[target.index as usize];
+        let mut bases = Vec::new();
+        for base in &definition.bases {
+            bases.extend(self.type_named(file, scope, base, depth + 1));
+        }
+        bases
+    }
+}
+
+/// A callee or type path split into segments: `a.b.c`, `A::b`, `a?.b`. `None` when a
+/// segment is itself an expression (`f().g`, `a[0].b`) other than `super()`.
+fn path_segments(text: &str) -> Option<Vec<&str>> {
+    let mut segments = Vec::new();
+    for part in text.split("::") {
+        for segment in part.split(['.', '?']) {
+            if segment.is_empty() || segment.starts_with('<') {
+                continue;
+            }
+            let plain = segment.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '#');
+            if !plain && segment != "super()" {
+                return None;
+            }
+            segments.push(segment);
+        }
+    }
+    (!segments.is_empty()).then_some(segments)
+}
+
+/// The type path a written type comes down to, when it is one: `&mut Foo` → `Foo`,
+/// `*pkg.Foo` → `pkg.Foo`, `Stack<T>` → `Stack`, `Optional[Foo]` → `Foo`,
+/// `(x *Foo, err error)` → `Foo`. `None` for unions, tuples, functions and the like.
+fn simple_type(text: &str, transparent: &[&str]) -> Option<String> {
+    let mut text = text.trim();
+    // Go results: the first of a parenthesised list, without its name.
+    if let Some(inner) = text.strip_prefix('(').and_then(|rest| rest.strip_suffix(')')) {
+        let first = inner.split(',').next()?.trim();
+        text = first.rsplit(' ').next()?;
+    }
+    let text = text.trim_matches(|c| c == '"' || c == '\'');
+    let mut text = text.trim_start_matches(['&', '*']).trim_start();
+    if let Some(rest) = text.strip_prefix("mut ") {
+        text = rest.trim_start();
+    }
+    if let Some(rest) = text.strip_prefix('\'') {
+        // A lifetime: `&'a Foo`.
+        text = rest.split_once(' ').map_or("", |(_, rest)| rest);
+    }
+    if let Some(open) = text.find(['<', '[']) {
+        let head = &text[..open];
+        let close = if text.as_bytes()[open] == b'<' { '>' } else { ']' };
+        if transparent.contains(&head) {
+            let inner = text[open + 1..].strip_suffix(close)?;
+            return simple_type(inner, transparent);
+        }
+        text = head;
+    }
+    let plain =
+        !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == ':' || c == '$');
+    plain.then(|| text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{path_segments, simple_type};
+
+    #[test]
+    fn paths_split_on_both_separators_and_refuse_expressions() {
+        assert_eq!(path_segments("a.b.c"), Some(vec!["a", "b", "c"]));
+        assert_eq!(path_segments("Type::new"), Some(vec!["Type", "new"]));
+        assert_eq!(path_segments("Vec::<u8>::new"), Some(vec!["Vec", "new"]));
+        assert_eq!(path_segments("a?.b"), Some(vec!["a", "b"]));
+        assert_eq!(path_segments("super().m"), Some(vec!["super()", "m"]));
+        assert_eq!(path_segments("f().g"), None);
+        assert_eq!(path_segments("a[0].b"), None);
+    }
+
+    #[test]
+    fn written_types_come_down_to_paths() {
+        let rust = ["Box", "Rc", "Arc"];
+        assert_eq!(simple_type("&mut Foo", &rust).as_deref(), Some("Foo"));
+        assert_eq!(simple_type("&'a Foo", &rust).as_deref(), Some("Foo"));
+        assert_eq!(simple_type("Stack<T>", &rust).as_deref(), Some("Stack"));
+        assert_eq!(simple_type("Box<dyn Foo>", &rust), None);
+        assert_eq!(simple_type("Box<Foo>", &rust).as_deref(), Some("Foo"));
+        assert_eq!(simple_type("*pkg.Foo", &[]).as_deref(), Some("pkg.Foo"));
+        assert_eq!(simple_type("(f *Foo, err error)", &[]).as_deref(), Some("Foo"));
+        assert_eq!(simple_type("Optional[Foo]", &["Optional"]).as_deref(), Some("Foo"));
+        assert_eq!(simple_type("\"Foo\"", &[]).as_deref(), Some("Foo"));
+        assert_eq!(simple_type("Foo | null", &[]), None);
+    }
+}

@@ -1,0 +1,464 @@
+//! The binder: every call of a fixture, and what it is bound to.
+//!
+//! Every fixture defines each target name more than once (decoys: the same name in the
+//! same file under another owner, in other files, in the standard library), so only the
+//! rule under test can bind it right. `check` lists *every* call of every file, so a
+//! decoy that gets bound, or a call that should stay unbound and does not, fails.
+
+use std::sync::Arc;
+
+use thread_flow::engine::{DirectExtraction, FileChange, Host, Snapshot};
+
+use crate::fixture::parse;
+
+/// Indexes a fixture in a fresh host.
+pub(crate) fn host_of(fixture: &str) -> Host {
+    let mut host = Host::new(Arc::new(DirectExtraction));
+    let changes = parse(fixture).into_iter().map(|(path, text)| FileChange::write(path, text)).collect();
+    let report = host.apply(changes);
+    assert!(report.failures.is_empty(), "the fixture did not analyse: {:?}", report.failures);
+    host
+}
+
+/// Every call as `path:line callee -> targets`, targets as `path:Owner.name` joined by
+/// `, `, or `-` when the call is unbound.
+pub(crate) fn render_calls(snapshot: &Snapshot) -> String {
+    let mut lines = Vec::new();
+    for file in snapshot.files() {
+        for (index, call) in file.facts.calls.iter().enumerate() {
+            let targets: Vec<String> = file
+                .bindings
+                .call_targets(index as u32)
+                .map(|target| {
+                    let entry = snapshot.file(target.file).expect("target file");
+                    let definition = &entry.facts.definitions[target.index as usize];
+                    match &definition.owner {
+                        Some(owner) => format!("{}:{owner}.{}", entry.path, definition.name),
+                        None => format!("{}:{}", entry.path, definition.name),
+                    }
+                })
+                .collect();
+            let targets = if targets.is_empty() { "-".to_owned() } else { targets.join(", ") };
+            lines.push(format!("{}:{} {} -> {targets}", file.path, call.span.start.line + 1, call.callee));
+        }
+    }
+    lines.sort();
+    lines.join("\n")
+}
+
+#[track_caller]
+fn check(fixture: &str, expected: &str) {
+    let host = host_of(fixture);
+    let actual = render_calls(&host.snapshot());
+    let mut expected: Vec<&str> = expected.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+    expected.sort();
+    let expected = expected.join("\n");
+    assert_eq!(actual, expected, "\n--- actual ---\n{actual}\n--- expected ---\n{expected}\n");
+}
+
+#[test]
+fn python_imported_names_aliases_and_modules() {
+    check(
+        r#"
+//- /pkg/__init__.py
+from .api import get
+//- /pkg/api.py
+def get(url):
+    return fetch(url)
+
+def fetch(url):
+    pass
+//- /pkg/other.py
+def get(key):
+    pass
+
+def fetch(url):
+    pass
+//- /app.py
+import json
+import pkg
+import pkg.other
+import pkg.other as o
+from pkg import api
+from pkg.api import fetch as grab
+
+def get():
+    pass
+
+def main(d):
+    pkg.get("u")
+    api.get("u")
+    pkg.other.get("k")
+    o.fetch("u")
+    grab("u")
+    get()
+    d.get("k")
+    json.loads("{}")
+"#,
+        r#"
+        pkg/api.py:2 fetch -> pkg/api.py:fetch
+        app.py:12 pkg.get -> pkg/api.py:get
+        app.py:13 api.get -> pkg/api.py:get
+        app.py:14 pkg.other.get -> pkg/other.py:get
+        app.py:15 o.fetch -> pkg/other.py:fetch
+        app.py:16 grab -> pkg/api.py:fetch
+        app.py:17 get -> app.py:get
+        app.py:18 d.get -> -
+        app.py:19 json.loads -> -
+        "#,
+    );
+}
+
+#[test]
+fn python_receivers_inheritance_and_local_evidence() {
+    check(
+        r#"
+//- /base.py
+class Base:
+    def save(self):
+        pass
+
+    def load(self):
+        pass
+//- /models.py
+from base import Base
+
+class Store:
+    def save(self):
+        pass
+
+class Model(Base):
+    def __init__(self):
+        self.store = Store()
+
+    def load(self):
+        super().load()
+        self.save()
+        self.store.save()
+
+        def inner():
+            self.load()
+        inner()
+
+    @classmethod
+    def make(cls):
+        return cls.load()
+
+def save():
+    pass
+
+def use(m: Model, other):
+    m.save()
+    other.save()
+    s = Store()
+    s.save()
+    save()
+"#,
+        r#"
+        models.py:9 Store -> models.py:Store
+        models.py:12 super -> -
+        models.py:12 super().load -> base.py:Base.load
+        models.py:13 self.save -> base.py:Base.save
+        models.py:14 self.store.save -> models.py:Store.save
+        models.py:17 self.load -> models.py:Model.load
+        models.py:18 inner -> models.py:inner
+        models.py:22 cls.load -> models.py:Model.load
+        models.py:28 m.save -> base.py:Base.save
+        models.py:29 other.save -> -
+        models.py:30 Store -> models.py:Store
+        models.py:31 s.save -> models.py:Store.save
+        models.py:32 save -> models.py:save
+        "#,
+    );
+}
+
+#[test]
+fn python_locals_and_parameters_shadow_module_names() {
+    check(
+        r#"
+//- /util.py
+def parse(text):
+    pass
+
+def render(doc):
+    pass
+//- /main.py
+from util import parse, render
+
+def first(parse):
+    parse("x")
+
+def second():
+    render = lambda doc: doc
+    render(1)
+
+def third():
+    parse("y")
+"#,
+        r#"
+        main.py:4 parse -> -
+        main.py:8 render -> -
+        main.py:11 parse -> util.py:parse
+        "#,
+    );
+}
+
+#[test]
+fn typescript_named_default_namespace_and_commonjs_imports() {
+    check(
+        r#"
+//- /src/util.ts
+export function format(x: string) { return x; }
+export default function helper() {}
+export function _uppercase(s: string) { return s; }
+//- /src/other.ts
+export function format(x: number) { return x; }
+export default function helper() {}
+//- /src/index.ts
+export { _uppercase as uppercase } from "./util";
+export * from "./other";
+//- /src/legacy.js
+function parse() {}
+module.exports = { parse };
+//- /src/app.ts
+import helper from "./util";
+import * as other from "./other";
+import { format as fmt } from "./util";
+import { uppercase, format } from "./index";
+const legacy = require("./legacy");
+const { parse } = require("./legacy");
+
+function format2() {}
+
+export function main(obj: any) {
+  helper();
+  other.format(1);
+  other.helper();
+  fmt("a");
+  uppercase("b");
+  format(2);
+  legacy.parse();
+  parse();
+  obj.format();
+  Array.from([]);
+}
+"#,
+        r#"
+        src/app.ts:11 helper -> src/util.ts:helper
+        src/app.ts:12 other.format -> src/other.ts:format
+        src/app.ts:13 other.helper -> src/other.ts:helper
+        src/app.ts:14 fmt -> src/util.ts:format
+        src/app.ts:15 uppercase -> src/util.ts:_uppercase
+        src/app.ts:16 format -> src/other.ts:format
+        src/app.ts:17 legacy.parse -> src/legacy.js:parse
+        src/app.ts:18 parse -> src/legacy.js:parse
+        src/app.ts:19 obj.format -> -
+        src/app.ts:20 Array.from -> -
+        "#,
+    );
+}
+
+#[test]
+fn typescript_classes_receivers_object_literals_and_evidence() {
+    check(
+        r#"
+//- /src/base.ts
+export class Base {
+  run() {}
+  stop() {}
+}
+//- /src/service.ts
+import { Base } from "./base";
+
+export class Service extends Base {
+  constructor(private repo: Repo) {
+    super();
+  }
+  run() {
+    super.run();
+    this.stop();
+    this.repo.run();
+    this.cache.run();
+  }
+  cache = new Cache();
+}
+
+export class Repo {
+  run() {}
+}
+
+class Cache {
+  run() {}
+}
+
+export const api = {
+  run() {},
+  stop: () => {},
+};
+
+function run() {}
+
+export function main(input: Service, other) {
+  const repo = new Repo();
+  repo.run();
+  input.stop();
+  other.run();
+  api.run();
+  api.stop();
+  run();
+}
+"#,
+        r#"
+        src/service.ts:8 super.run -> src/base.ts:Base.run
+        src/service.ts:9 this.stop -> src/base.ts:Base.stop
+        src/service.ts:10 this.repo.run -> src/service.ts:Repo.run
+        src/service.ts:11 this.cache.run -> src/service.ts:Cache.run
+        src/service.ts:13 Cache -> src/service.ts:Cache
+        src/service.ts:32 Repo -> src/service.ts:Repo
+        src/service.ts:33 repo.run -> src/service.ts:Repo.run
+        src/service.ts:34 input.stop -> src/base.ts:Base.stop
+        src/service.ts:35 other.run -> -
+        src/service.ts:36 api.run -> src/service.ts:api.run
+        src/service.ts:37 api.stop -> src/service.ts:api.stop
+        src/service.ts:38 run -> src/service.ts:run
+        "#,
+    );
+}
+
+#[test]
+fn go_packages_receivers_constructors_and_embedding() {
+    check(
+        r#"
+//- /go.mod
+module example.com/m
+
+go 1.21
+//- /store/store.go
+package store
+
+type Base struct{}
+
+func (b *Base) Close() {}
+
+type Store struct {
+	Base
+}
+
+func NewStore() *Store { return &Store{} }
+
+func (s *Store) Get(key string) string { return lookup(key) }
+//- /store/lookup.go
+package store
+
+func lookup(key string) string { return key }
+//- /cache/cache.go
+package cache
+
+type Store struct{}
+
+func (s *Store) Get(key string) string { return key }
+
+func NewStore() *Store { return &Store{} }
+//- /yaml/v2/yaml.go
+package yaml
+
+func Marshal(v any) []byte { return nil }
+//- /main.go
+package main
+
+import (
+	"errors"
+	"example.com/m/cache"
+	"example.com/m/store"
+	"example.com/m/yaml/v2"
+)
+
+func main() {
+	s := store.NewStore()
+	s.Get("k")
+	s.Close()
+	c := &cache.Store{}
+	c.Get("k")
+	yaml.Marshal(nil)
+	err := errors.New("x")
+	err.Error()
+}
+"#,
+        r#"
+        store/store.go:13 lookup -> store/lookup.go:lookup
+        main.go:11 store.NewStore -> store/store.go:NewStore
+        main.go:12 s.Get -> store/store.go:Store.Get
+        main.go:13 s.Close -> store/store.go:Base.Close
+        main.go:15 c.Get -> cache/cache.go:Store.Get
+        main.go:16 yaml.Marshal -> yaml/v2/yaml.go:Marshal
+        main.go:17 errors.New -> -
+        main.go:18 err.Error -> -
+        "#,
+    );
+}
+
+#[test]
+fn rust_use_aliases_owners_and_evidence() {
+    check(
+        r#"
+//- /Cargo.toml
+[package]
+name = "demo"
+version = "0.1.0"
+//- /src/lib.rs
+pub mod parser;
+pub mod stack;
+pub use parser::parse as parse_all;
+
+pub fn parse() {}
+//- /src/parser.rs
+pub struct Parser;
+
+impl Parser {
+    pub fn new() -> Self { Parser }
+    pub fn parse(&self) { self.step(); Self::helper(); }
+    fn step(&self) {}
+    fn helper() {}
+}
+
+pub fn parse() {}
+//- /src/stack.rs
+pub struct Stack<T> { items: Vec<T> }
+
+impl<T> Stack<T> {
+    pub fn new() -> Self { Stack { items: Vec::new() } }
+    pub fn push(&mut self, item: T) {}
+}
+//- /src/main.rs
+use demo::parser::{self, Parser};
+use demo::stack::Stack;
+use demo::parse_all as everything;
+
+fn run(p: &Parser, input: &str) {
+    let s = Stack::new();
+    s.push(1);
+    let q = Parser::new();
+    q.parse();
+    p.parse();
+    parser::parse();
+    everything();
+    input.parse();
+    Vec::new();
+}
+"#,
+        r#"
+        src/parser.rs:5 self.step -> src/parser.rs:Parser.step
+        src/parser.rs:5 Self::helper -> src/parser.rs:Parser.helper
+        src/stack.rs:4 Vec::new -> -
+        src/main.rs:6 Stack::new -> src/stack.rs:Stack.new
+        src/main.rs:7 s.push -> src/stack.rs:Stack.push
+        src/main.rs:8 Parser::new -> src/parser.rs:Parser.new
+        src/main.rs:9 q.parse -> src/parser.rs:Parser.parse
+        src/main.rs:10 p.parse -> src/parser.rs:Parser.parse
+        src/main.rs:11 parser::parse -> src/parser.rs:parse
+        src/main.rs:12 everything -> src/parser.rs:parse
+        src/main.rs:13 input.parse -> -
+        src/main.rs:14 Vec::new -> -
+        "#,
+    );
+}
