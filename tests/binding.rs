@@ -153,6 +153,7 @@ def use(m: Model, other):
     s = Store()
     s.save()
     save()
+    Model()
 "#,
         r#"
         models.py:9 Store -> models.py:Store
@@ -168,6 +169,7 @@ def use(m: Model, other):
         models.py:30 Store -> models.py:Store
         models.py:31 s.save -> models.py:Store.save
         models.py:32 save -> models.py:save
+        models.py:33 Model -> models.py:Model
         "#,
     );
 }
@@ -194,11 +196,22 @@ def second():
 
 def third():
     parse("y")
+
+def fourth(node):
+    # Evidence that refers to itself ends as unknown instead of recursing.
+    node = node.parse()
+    node = node.parse()
+    node = node.parse()
+    node.render()
 "#,
         r#"
         main.py:4 parse -> -
         main.py:8 render -> -
         main.py:11 parse -> util.py:parse
+        main.py:15 node.parse -> -
+        main.py:16 node.parse -> -
+        main.py:17 node.parse -> -
+        main.py:18 node.render -> -
         "#,
     );
 }
@@ -306,6 +319,8 @@ export function main(input: Service, other) {
   api.run();
   api.stop();
   run();
+  new Service(repo);
+  (other as Repo).run();
 }
 "#,
         r#"
@@ -321,6 +336,8 @@ export function main(input: Service, other) {
         src/service.ts:36 api.run -> src/service.ts:api.run
         src/service.ts:37 api.stop -> src/service.ts:api.stop
         src/service.ts:38 run -> src/service.ts:run
+        src/service.ts:39 Service -> src/service.ts:Service, src/service.ts:Service.constructor
+        src/service.ts:40 (other as Repo).run -> src/service.ts:Repo.run
         "#,
     );
 }

@@ -32,7 +32,7 @@ use crate::symbols::{Bindings, DefRef};
 
 /// Re-export chains and evidence longer than this are not followed (they are cycles, or
 /// generated code).
-const MAX_DEPTH: u32 = 24;
+const MAX_DEPTH: u32 = 12;
 
 /// What binding knows about one language family: data, not code paths.
 struct Rules {
@@ -46,6 +46,8 @@ struct Rules {
     module_name: ModuleName,
     /// Generic wrappers a method call sees through: `Box<Foo>`, `Optional[Foo]`.
     transparent: &'static [&'static str],
+    /// The method a call of a class runs: a call `Foo()` / `new Foo()` is also a call of it.
+    constructor: Option<&'static str>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -67,6 +69,7 @@ fn rules(family: Family) -> &'static Rules {
         reexports: |_| true,
         module_name: ModuleName::Dotted,
         transparent: &["Optional", "typing.Optional", "Type", "type"],
+        constructor: None,
     };
     static ECMASCRIPT: Rules = Rules {
         receivers: &["this"],
@@ -74,6 +77,7 @@ fn rules(family: Family) -> &'static Rules {
         reexports: |import| import.kind == ImportKind::Reexport,
         module_name: ModuleName::AliasOnly,
         transparent: &["Readonly", "Partial"],
+        constructor: Some("constructor"),
     };
     static RUST: Rules = Rules {
         receivers: &["self", "Self"],
@@ -81,9 +85,16 @@ fn rules(family: Family) -> &'static Rules {
         reexports: |import| import.kind != ImportKind::Mod,
         module_name: ModuleName::LastSegment,
         transparent: &["Box", "Rc", "Arc", "&", "&mut"],
+        constructor: None,
     };
-    static GO: Rules =
-        Rules { receivers: &[], supers: &[], reexports: |_| false, module_name: ModuleName::Package, transparent: &[] };
+    static GO: Rules = Rules {
+        receivers: &[],
+        supers: &[],
+        reexports: |_| false,
+        module_name: ModuleName::Package,
+        transparent: &[],
+        constructor: None,
+    };
     match family {
         Family::Python => &PYTHON,
         Family::EcmaScript => &ECMASCRIPT,
@@ -177,14 +188,23 @@ impl Meaning {
 
 /// Binds every call and imported name of `file`.
 pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileEntry) -> Bindings {
-    let mut binder = Binder { snapshot, packages, home: file.id, consulted: BTreeSet::new(), exports: HashMap::new() };
+    let mut binder = Binder {
+        snapshot,
+        packages,
+        home: file.id,
+        consulted: BTreeSet::new(),
+        exports: HashMap::new(),
+        values: HashMap::new(),
+    };
     let mut bindings = Bindings::default();
     for (index, call) in file.facts.calls.iter().enumerate() {
         let index = index as u32;
         match binder.call(file, call) {
             Meaning::Defs(targets) => {
-                let targets = targets.into_iter().filter(|target| binder.kind(*target).is_some_and(is_callable_target));
-                bindings.calls.extend(targets.map(|target| (index, target)));
+                let targets: Vec<DefRef> =
+                    targets.into_iter().filter(|target| binder.kind(*target).is_some_and(is_callable_target)).collect();
+                let constructors = binder.constructors(&targets);
+                bindings.calls.extend(targets.into_iter().chain(constructors).map(|target| (index, target)));
             }
             Meaning::Missing(target, name) => bindings.missing.push((index, target, name)),
             _ => {}
@@ -241,6 +261,9 @@ struct Binder<'s> {
     consulted: BTreeSet<FileId>,
     /// (file, name) → what the file offers under that name, within this binding.
     exports: HashMap<(FileId, String), Meaning>,
+    /// (file, scope, name) → what the locals of that name hold, within this binding.
+    /// Entered as unknown first, so `x = x.next()` ends instead of recursing.
+    values: HashMap<(FileId, Option<u32>, String), Meaning>,
 }
 
 impl<'s> Binder<'s> {
@@ -256,6 +279,22 @@ impl<'s> Binder<'s> {
     fn kind(&self, target: DefRef) -> Option<DefinitionKind> {
         let entry = self.snapshot.file(target.file)?;
         entry.facts.definitions.get(target.index as usize).map(|definition| definition.kind)
+    }
+
+    /// The constructors a call of these classes runs (the nearest, through bases).
+    fn constructors(&mut self, targets: &[DefRef]) -> Vec<DefRef> {
+        let mut found = Vec::new();
+        for target in targets {
+            let Some(file) = self.snapshot.file(target.file) else { continue };
+            let Some(constructor) = rules(file.lang.family()).constructor else { continue };
+            if self.kind(*target) != Some(DefinitionKind::Class) {
+                continue;
+            }
+            if let Meaning::Defs(methods) = self.member_of_types(vec![*target], constructor, 0) {
+                found.extend(methods);
+            }
+        }
+        found
     }
 
     /// What the callee of `call` denotes.
@@ -274,7 +313,9 @@ impl<'s> Binder<'s> {
         }
         let Some((head, rest)) = segments.split_first() else { return Meaning::Unknown };
         let rules = rules(file.lang.family());
-        let (mut meaning, rest) = if rules.receivers.contains(head) {
+        let (mut meaning, rest) = if let Some(written) = cast_type(head) {
+            (Meaning::Instances(self.type_named(file, scope, written, depth + 1)), rest)
+        } else if rules.receivers.contains(head) {
             (Meaning::Instances(self.enclosing_types(file, scope, depth)), rest)
         } else if rules.supers.contains(head) {
             let own = self.enclosing_types(file, scope, depth);
@@ -325,7 +366,7 @@ impl<'s> Binder<'s> {
             }
             let locals: Vec<&Local> = table.locals(facts, Some(enclosing), name).collect();
             if !locals.is_empty() {
-                return self.evidence_of(file, Some(enclosing), &locals, depth);
+                return self.value_of(file, Some(enclosing), name, &locals, depth);
             }
         }
         self.module_scope(file, name, depth)
@@ -581,7 +622,7 @@ impl<'s> Binder<'s> {
                 }
                 let scope = file.symbols.parents[target.index as usize];
                 let locals: Vec<&Local> = file.symbols.locals(&file.facts, scope, &definition.name).collect();
-                let value = self.evidence_of(file, scope, &locals, depth);
+                let value = self.value_of(file, scope, &definition.name, &locals, depth);
                 self.member(value, segment, depth + 1)
             }
             _ => Meaning::Unknown,
@@ -630,8 +671,16 @@ impl<'s> Binder<'s> {
     fn typed_members(&mut self, file: &'s FileEntry, target: DefRef, segment: &str, depth: u32) -> Vec<DefRef> {
         let facts = &file.facts;
         let Some(definition) = facts.definitions.get(target.index as usize) else { return Vec::new() };
-        let mut types = Vec::new();
         let member = format!(".{segment}");
+        let key = (file.id, Some(target.index), member.clone());
+        if let Some(meaning) = self.values.get(&key) {
+            return match meaning {
+                Meaning::Instances(types) => types.clone(),
+                _ => Vec::new(),
+            };
+        }
+        self.values.insert(key.clone(), Meaning::Unknown);
+        let mut types = Vec::new();
         // Class-body fields: `x: Foo` (Python), `x = new Foo()` / `private x: Foo` (TS).
         let fields: Vec<&Local> = file
             .symbols
@@ -647,7 +696,31 @@ impl<'s> Binder<'s> {
                 types.extend(found);
             }
         }
-        types
+        let meaning = Meaning::merge([Meaning::Instances(types)]);
+        self.values.insert(key, meaning.clone());
+        match meaning {
+            Meaning::Instances(types) => types,
+            _ => Vec::new(),
+        }
+    }
+
+    /// What the locals named `name` in `scope` of `file` hold, computed once per binding.
+    fn value_of(
+        &mut self,
+        file: &'s FileEntry,
+        scope: Option<u32>,
+        name: &str,
+        locals: &[&Local],
+        depth: u32,
+    ) -> Meaning {
+        let key = (file.id, scope, name.to_owned());
+        if let Some(meaning) = self.values.get(&key) {
+            return meaning.clone();
+        }
+        self.values.insert(key.clone(), Meaning::Unknown);
+        let meaning = self.evidence_of(file, scope, locals, depth);
+        self.values.insert(key, meaning.clone());
+        meaning
     }
 
     /// The types a list of locals (one name in one scope) may hold, by their evidence.
@@ -747,10 +820,27 @@ impl<'s> Binder<'s> {
     }
 }
 
-/// A callee or type path split into segments: `a.b.c`, `A::b`, `a?.b`. `None` when a
-/// segment is itself an expression (`f().g`, `a[0].b`) other than `super()`.
+/// The type a parenthesised cast names: `(x as Foo)` → `Foo`.
+fn cast_type(segment: &str) -> Option<&str> {
+    let inner = segment.strip_prefix('(')?.strip_suffix(')')?;
+    let (_, written) = inner.rsplit_once(" as ")?;
+    Some(written.trim())
+}
+
+/// A callee or type path split into segments: `a.b.c`, `A::b`, `a?.b`, `(x as T).m`.
+/// `None` when a segment is itself an expression (`f().g`, `a[0].b`) other than
+/// `super()` or a cast.
 fn path_segments(text: &str) -> Option<Vec<&str>> {
     let mut segments = Vec::new();
+    // A leading cast is one segment, whatever dots its type has.
+    let mut text = text;
+    if text.starts_with('(')
+        && let Some(close) = text.find(')')
+        && cast_type(&text[..=close]).is_some()
+    {
+        segments.push(&text[..=close]);
+        text = text[close + 1..].trim_start_matches(['.', '?']);
+    }
     for part in text.split("::") {
         for segment in part.split(['.', '?']) {
             if segment.is_empty() || segment.starts_with('<') {
@@ -812,6 +902,7 @@ mod tests {
         assert_eq!(path_segments("super().m"), Some(vec!["super()", "m"]));
         assert_eq!(path_segments("f().g"), None);
         assert_eq!(path_segments("a[0].b"), None);
+        assert_eq!(path_segments("(x as ns.Foo<T>).m"), Some(vec!["(x as ns.Foo<T>)", "m"]));
     }
 
     #[test]

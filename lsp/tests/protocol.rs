@@ -518,7 +518,8 @@ fn exported_definitions_carry_a_dependents_lens_that_follows_edits() {
         // Decoys: `helper` and `unused` defined again, and called, elsewhere.
         ("app/decoy.py", "def helper():\n    return 4\n\n\ndef unused():\n    return 5\n"),
         ("app/third.py", "from app.decoy import helper, unused\n\nX = helper() + unused()\n"),
-        ("app/fourth.py", "def go(obj):\n    return obj.helper() + obj.unused()\n"),
+        // A dependent of util.py whose calls of the names are on an unknown receiver.
+        ("app/fourth.py", "import app.util\n\n\ndef go(obj):\n    return obj.helper() + obj.unused()\n"),
     ]);
     let capabilities = json!({ "workspace": { "codeLens": { "refreshSupport": true } } });
     let mut client = Client::start(dir.path(), capabilities, memory_store());

@@ -217,11 +217,16 @@ impl Task {
         let options = self.setup.settings.load_options();
         let counts = Arc::new(IndexProgress::default());
         let (stop_reports, stopped) = tokio::sync::oneshot::channel::<()>();
-        if let Some(progress) = &progress {
-            runtime.spawn(report_reading(Arc::clone(progress), Arc::clone(&counts), stopped));
-        }
+        let reporter = progress
+            .as_ref()
+            .map(|progress| runtime.spawn(report_reading(Arc::clone(progress), Arc::clone(&counts), stopped)));
         let indexed = runtime.block_on(restore_and_index(&store_args, &self.setup.root, &options, &counts));
         let _ = stop_reports.send(());
+        // The reporter holds a share of the progress: wait until it lets go, so the end
+        // below is always sent.
+        if let Some(reporter) = reporter {
+            let _ = runtime.block_on(reporter);
+        }
         if let Some(progress) = &progress {
             runtime.block_on(progress.report_with_message("publishing diagnostics", READ_DONE_PERCENT));
         }
