@@ -343,7 +343,7 @@ export function main(input: Service, other) {
 }
 
 #[test]
-fn go_packages_receivers_constructors_and_embedding() {
+fn go_packages_receivers_constructors_embedding_and_interfaces() {
     check(
         r#"
 //- /go.mod
@@ -364,6 +364,36 @@ type Store struct {
 func NewStore() *Store { return &Store{} }
 
 func (s *Store) Get(key string) string { return lookup(key) }
+//- /store/value.go
+package store
+
+type Value interface {
+	String() string
+	Set(string) error
+}
+
+type boolValue bool
+
+func (b *boolValue) String() string { return "" }
+func (b *boolValue) Set(s string) error { return nil }
+
+type halfValue int
+
+func (h *halfValue) Set(s string) error { return nil }
+
+type Flag struct {
+	Value Value
+}
+
+func (f *Flag) Apply(s string) error {
+	return f.Value.Set(s)
+}
+
+func Check(v interface{}) {
+	if b, ok := v.(*boolValue); ok {
+		b.String()
+	}
+}
 //- /store/lookup.go
 package store
 
@@ -403,6 +433,8 @@ func main() {
 "#,
         r#"
         store/store.go:13 lookup -> store/lookup.go:lookup
+        store/value.go:22 f.Value.Set -> store/value.go:Value.Set, store/value.go:boolValue.Set
+        store/value.go:27 b.String -> store/value.go:boolValue.String
         main.go:11 store.NewStore -> store/store.go:NewStore
         main.go:12 s.Get -> store/store.go:Store.Get
         main.go:13 s.Close -> store/store.go:Base.Close
@@ -478,4 +510,88 @@ fn run(p: &Parser, input: &str) {
         src/main.rs:14 Vec::new -> -
         "#,
     );
+}
+
+/// Edits that move what a call binds to, each checked against a fresh build: a method
+/// that completes an interface's method set elsewhere in the package, a renamed base
+/// class, a re-export that changes its target.
+#[test]
+fn bindings_follow_edits_in_the_files_they_read() {
+    let fixture = r#"
+//- /go.mod
+module example.com/m
+
+go 1.21
+//- /flags/value.go
+package flags
+
+type Value interface {
+	String() string
+	Set(string) error
+}
+
+type halfValue int
+
+func (h *halfValue) Set(s string) error { return nil }
+
+func Apply(v Value) error { return v.Set("x") }
+//- /pkg/__init__.py
+from .impl import run
+//- /pkg/impl.py
+def run():
+    pass
+//- /pkg/other.py
+def run():
+    pass
+//- /pkg/base.py
+class Base:
+    def go(self):
+        pass
+//- /main.py
+import pkg
+from pkg.base import Base
+
+class Child(Base):
+    def start(self):
+        self.go()
+
+pkg.run()
+"#;
+    let mut files = parse(fixture);
+    let mut host = host_of(fixture);
+    let edits: [(&str, Option<&str>); 4] = [
+        // A type in another package implements Value: v.Set reaches its Set too,
+        // although nothing links the two files.
+        (
+            "other/full.go",
+            Some(
+                "package other\n\ntype full int\n\nfunc (f *full) String() string { return \"\" }\n\nfunc (f *full) Set(s string) error { return nil }\n",
+            ),
+        ),
+        // The barrel re-exports another module's run.
+        ("pkg/__init__.py", Some("from .other import run\n")),
+        // The base class loses `go`.
+        ("pkg/base.py", Some("class Base:\n    def stop(self):\n        pass\n")),
+        // And that type is gone again.
+        ("other/full.go", None),
+    ];
+    for (path, text) in edits {
+        files.retain(|(existing, _)| existing != path);
+        let change = match text {
+            Some(text) => {
+                files.push((path.to_owned(), text.to_owned()));
+                FileChange::write(path, text)
+            }
+            None => FileChange::remove(path),
+        };
+        host.apply(vec![change]);
+        let mut fresh = Host::new(Arc::new(DirectExtraction));
+        fresh.apply(files.iter().map(|(path, text)| FileChange::write(path.as_str(), text.as_str())).collect());
+        assert_eq!(render_calls(&host.snapshot()), render_calls(&fresh.snapshot()), "after editing {path}");
+    }
+    // The last state: no implementation but the interface, other.run, Base without go.
+    let rendered = render_calls(&host.snapshot());
+    assert!(rendered.contains("flags/value.go:12 v.Set -> flags/value.go:Value.Set\n"), "{rendered}");
+    assert!(rendered.contains("main.py:8 pkg.run -> pkg/other.py:run"), "{rendered}");
+    assert!(rendered.contains("main.py:6 self.go -> -"), "{rendered}");
 }

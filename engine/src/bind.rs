@@ -48,6 +48,9 @@ struct Rules {
     transparent: &'static [&'static str],
     /// The method a call of a class runs: a call `Foo()` / `new Foo()` is also a call of it.
     constructor: Option<&'static str>,
+    /// A call through an interface method is also a call of the method in every type
+    /// whose method set covers the interface's (Go's structural implementation).
+    dispatch: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -70,6 +73,7 @@ fn rules(family: Family) -> &'static Rules {
         module_name: ModuleName::Dotted,
         transparent: &["Optional", "typing.Optional", "Type", "type"],
         constructor: None,
+        dispatch: false,
     };
     static ECMASCRIPT: Rules = Rules {
         receivers: &["this"],
@@ -78,6 +82,7 @@ fn rules(family: Family) -> &'static Rules {
         module_name: ModuleName::AliasOnly,
         transparent: &["Readonly", "Partial"],
         constructor: Some("constructor"),
+        dispatch: false,
     };
     static RUST: Rules = Rules {
         receivers: &["self", "Self"],
@@ -86,6 +91,7 @@ fn rules(family: Family) -> &'static Rules {
         module_name: ModuleName::LastSegment,
         transparent: &["Box", "Rc", "Arc", "&", "&mut"],
         constructor: None,
+        dispatch: false,
     };
     static GO: Rules = Rules {
         receivers: &[],
@@ -94,6 +100,7 @@ fn rules(family: Family) -> &'static Rules {
         module_name: ModuleName::Package,
         transparent: &[],
         constructor: None,
+        dispatch: true,
     };
     match family {
         Family::Python => &PYTHON,
@@ -103,20 +110,25 @@ fn rules(family: Family) -> &'static Rules {
     }
 }
 
-/// Go packages: directory → its Go files. Binding in Go reads a file's package mates.
+/// Go packages: directory → its Go files (binding reads a file's package mates), and
+/// method name → the Go files defining a method of that name (interface dispatch).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct GoPackages {
     by_dir: HashMap<String, BTreeSet<FileId>>,
+    methods: HashMap<String, BTreeSet<FileId>>,
 }
 
 impl GoPackages {
-    /// Records a Go file.
-    pub(crate) fn insert(&mut self, path: &str, id: FileId) {
+    /// Records a Go file with the names of the methods it defines.
+    pub(crate) fn insert(&mut self, path: &str, id: FileId, methods: &BTreeSet<String>) {
         self.by_dir.entry(directory(path).to_owned()).or_default().insert(id);
+        for method in methods {
+            self.methods.entry(method.clone()).or_default().insert(id);
+        }
     }
 
-    /// Forgets a Go file.
-    pub(crate) fn remove(&mut self, path: &str, id: FileId) {
+    /// Forgets a Go file and the methods it defined.
+    pub(crate) fn remove(&mut self, path: &str, id: FileId, methods: &BTreeSet<String>) {
         let dir = directory(path);
         if let Some(files) = self.by_dir.get_mut(dir) {
             files.remove(&id);
@@ -124,6 +136,19 @@ impl GoPackages {
                 self.by_dir.remove(dir);
             }
         }
+        for method in methods {
+            if let Some(files) = self.methods.get_mut(method) {
+                files.remove(&id);
+                if files.is_empty() {
+                    self.methods.remove(method);
+                }
+            }
+        }
+    }
+
+    /// The Go files defining a method named `name`.
+    fn defining_method(&self, name: &str) -> Vec<FileId> {
+        self.methods.get(name).map(|files| files.iter().copied().collect()).unwrap_or_default()
     }
 
     /// The Go files in the directory of `path`.
@@ -186,6 +211,16 @@ impl Meaning {
     }
 }
 
+/// The names of the methods `facts` define, for the method index.
+pub(crate) fn method_names(facts: &thread_extractors::FileFacts) -> BTreeSet<String> {
+    facts
+        .definitions
+        .iter()
+        .filter(|definition| definition.owner.is_some())
+        .map(|definition| definition.name.clone())
+        .collect()
+}
+
 /// Binds every call and imported name of `file`.
 pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileEntry) -> Bindings {
     let mut binder = Binder {
@@ -195,6 +230,7 @@ pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileE
         consulted: BTreeSet::new(),
         exports: HashMap::new(),
         values: HashMap::new(),
+        method_names: BTreeSet::new(),
     };
     let mut bindings = Bindings::default();
     for (index, call) in file.facts.calls.iter().enumerate() {
@@ -228,6 +264,7 @@ pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileE
     bindings.missing.dedup();
     binder.consulted.remove(&file.id);
     bindings.consulted = binder.consulted.into_iter().collect();
+    bindings.method_names = binder.method_names.into_iter().collect();
     bindings
 }
 
@@ -264,6 +301,8 @@ struct Binder<'s> {
     /// (file, scope, name) → what the locals of that name hold, within this binding.
     /// Entered as unknown first, so `x = x.next()` ends instead of recursing.
     values: HashMap<(FileId, Option<u32>, String), Meaning>,
+    /// Method names whose implementations binding looked up (interface dispatch).
+    method_names: BTreeSet<String>,
 }
 
 impl<'s> Binder<'s> {
@@ -652,6 +691,8 @@ impl<'s> Binder<'s> {
                 values.extend(self.typed_members(file, *target, segment, depth));
             }
             if !found.is_empty() {
+                let implementations = self.implementations(&level, segment);
+                found.extend(implementations);
                 return Meaning::merge([Meaning::Defs(found)]);
             }
             if !values.is_empty() {
@@ -664,6 +705,62 @@ impl<'s> Binder<'s> {
             level = next;
         }
         Meaning::Unknown
+    }
+
+    /// Where the language dispatches interface calls: the methods named `segment` of the
+    /// types whose method sets cover one of the interfaces in `types`.
+    fn implementations(&mut self, types: &[DefRef], segment: &str) -> Vec<DefRef> {
+        let mut found = Vec::new();
+        for interface in types {
+            let Some(file) = self.snapshot.file(interface.file) else { continue };
+            if !rules(file.lang.family()).dispatch || self.kind(*interface) != Some(DefinitionKind::Interface) {
+                continue;
+            }
+            let Some(definition) = file.facts.definitions.get(interface.index as usize) else { continue };
+            let required: BTreeSet<&str> = file
+                .symbols
+                .owned_by(&file.facts, &definition.name)
+                .into_iter()
+                .map(|index| file.facts.definitions[index as usize].name.as_str())
+                .collect();
+            self.method_names.insert(segment.to_owned());
+            for candidate in self.packages.defining_method(segment) {
+                let Some(holder) = self.entry(candidate) else { continue };
+                for index in 0..holder.facts.definitions.len() as u32 {
+                    let method = &holder.facts.definitions[index as usize];
+                    let Some(owner) = method.owner.as_deref() else { continue };
+                    if method.name != segment || method.kind != DefinitionKind::Method {
+                        continue;
+                    }
+                    if self.method_set_covers(holder, owner, &required) {
+                        found.push(DefRef { file: holder.id, index });
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// Whether the concrete type `owner` of `file`'s package has every method in `required`.
+    fn method_set_covers(&mut self, file: &'s FileEntry, owner: &str, required: &BTreeSet<&str>) -> bool {
+        let mut holders = vec![file];
+        holders.extend(self.package_mates(file));
+        let mut have: BTreeSet<&str> = BTreeSet::new();
+        for holder in &holders {
+            // An interface's own methods are not an implementation.
+            let is_interface = holder
+                .symbols
+                .named_in_scope(&holder.facts, None, owner)
+                .iter()
+                .any(|index| holder.facts.definitions[*index as usize].kind == DefinitionKind::Interface);
+            if is_interface {
+                return false;
+            }
+            for index in holder.symbols.owned_by(&holder.facts, owner) {
+                have.insert(holder.facts.definitions[index as usize].name.as_str());
+            }
+        }
+        required.iter().all(|name| have.contains(name))
     }
 
     /// The types of the members named `segment` of the type `target`: class-body fields,

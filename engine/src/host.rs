@@ -31,7 +31,7 @@ use thread_extractors::resolve::{
 };
 use thread_extractors::{Family, FileFacts, Lang};
 
-use crate::bind::{GoPackages, bind_file};
+use crate::bind::{GoPackages, bind_file, method_names};
 use crate::fingerprint::{Fingerprint, analysis_key};
 use crate::flow::{FactsFlow, FlowError};
 use crate::ids::FileId;
@@ -154,8 +154,10 @@ pub struct Host {
     probe_index: HashMap<ProbeKey, Vec<FileId>>,
     /// File → the files whose bindings read it.
     consulted_by: HashMap<FileId, BTreeSet<FileId>>,
-    /// Go files by directory, for binding within a package.
+    /// Go files by directory, for binding within a package, and by the methods they define.
     go_packages: GoPackages,
+    /// Method name → the files whose bindings looked up its implementations.
+    method_readers: HashMap<String, BTreeSet<FileId>>,
 }
 
 /// How many cached facts no live file uses are kept, for undo and branch switches.
@@ -224,6 +226,7 @@ impl Host {
             probe_index: HashMap::new(),
             consulted_by: HashMap::new(),
             go_packages: GoPackages::default(),
+            method_readers: HashMap::new(),
         }
     }
 
@@ -448,6 +451,16 @@ impl Host {
                 }
                 if entry.symbols.surface != symbols.surface || entry.lang != lang {
                     work.surface_changed.insert(id);
+                    if entry.lang.family() == Family::Go || lang.family() == Family::Go {
+                        let (old, new) = (method_names(&entry.facts), method_names(&facts));
+                        if entry.lang.family() == Family::Go {
+                            self.go_packages.remove(path, id, &old);
+                        }
+                        if lang.family() == Family::Go {
+                            self.go_packages.insert(path, id, &new);
+                        }
+                        work.method_names.extend(old.into_iter().chain(new));
+                    }
                 }
                 entry.lang = lang;
                 entry.content = content;
@@ -459,7 +472,9 @@ impl Host {
             slot @ None => {
                 work.added.push(id);
                 if lang.family() == Family::Go {
-                    self.go_packages.insert(path, id);
+                    let methods = method_names(&facts);
+                    self.go_packages.insert(path, id, &methods);
+                    work.method_names.extend(methods);
                     work.go_directories.insert(path.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned());
                 }
                 *slot = Some(Arc::new(FileEntry {
@@ -499,8 +514,18 @@ impl Host {
                 }
             }
         }
+        for name in &entry.bindings.method_names {
+            if let Some(readers) = self.method_readers.get_mut(name) {
+                readers.remove(&id);
+                if readers.is_empty() {
+                    self.method_readers.remove(name);
+                }
+            }
+        }
         if entry.lang.family() == Family::Go {
-            self.go_packages.remove(path, id);
+            let methods = method_names(&entry.facts);
+            self.go_packages.remove(path, id, &methods);
+            work.method_names.extend(methods);
             work.go_directories.insert(path.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned());
         }
         work.surface_changed.insert(id);
@@ -629,6 +654,9 @@ impl Host {
         for directory in &work.go_directories {
             set.extend(self.go_packages.in_directory_of(&format!("{directory}/_")));
         }
+        for name in &work.method_names {
+            set.extend(self.method_readers.get(name).into_iter().flatten().copied());
+        }
         set.retain(|id| self.snapshot.file(*id).is_some());
         set.into_iter().collect()
     }
@@ -663,6 +691,17 @@ impl Host {
             }
             for new in bindings.consulted.iter().filter(|file| old.consulted.binary_search(file).is_err()) {
                 self.consulted_by.entry(*new).or_default().insert(id);
+            }
+            for gone in old.method_names.iter().filter(|name| bindings.method_names.binary_search(name).is_err()) {
+                if let Some(readers) = self.method_readers.get_mut(gone) {
+                    readers.remove(&id);
+                    if readers.is_empty() {
+                        self.method_readers.remove(gone);
+                    }
+                }
+            }
+            for new in bindings.method_names.iter().filter(|name| old.method_names.binary_search(name).is_err()) {
+                self.method_readers.entry(new.clone()).or_default().insert(id);
             }
             if let Some(entry) = self.entry_mut(id) {
                 entry.bindings = Arc::new(bindings);
@@ -784,6 +823,8 @@ struct Work {
     links_changed: Vec<FileId>,
     /// Directories whose set of Go files changed.
     go_directories: BTreeSet<String>,
+    /// Names of Go methods defined or undefined.
+    method_names: BTreeSet<String>,
 }
 
 fn distinct_targets(links: &[Link]) -> BTreeSet<FileId> {

@@ -68,6 +68,9 @@ pub struct Bindings {
     pub missing: Vec<(u32, FileId, String)>,
     /// The other files binding read, sorted: a change to their surface binds this file again.
     pub consulted: Vec<FileId>,
+    /// Method names whose implementations binding looked up, sorted: a file gaining or
+    /// losing a method of such a name binds this file again.
+    pub method_names: Vec<String>,
 }
 
 impl Bindings {

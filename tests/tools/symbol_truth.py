@@ -270,8 +270,14 @@ def hierarchy(server, root, path, position):
     params = dict(document, context={"includeDeclaration": False})
     references = {site(root, location["uri"], location["range"]["end"])
                   for location in server.request("textDocument/references", params) or []}
-    inside = lambda found: {where for where in found if not where.startswith("..")}
+    inside = lambda found: {where for where in found if not where.startswith("..") and not excluded(where)}
     return inside(incoming), inside(outgoing), inside(references)
+
+
+def excluded(where):
+    """Go test files: gopls answers for them only once it has loaded the test variant of
+    the package, which it may not have yet; left out on both sides."""
+    return where.split(":")[0].endswith("_test.go")
 
 
 def score(pairs):

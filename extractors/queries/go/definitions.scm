@@ -11,6 +11,11 @@
   result: (_)? @returns
   body: (_)? @body) @definition.method
 
+; Interface methods: calls through an interface dispatch to the types that implement it.
+(type_spec
+  name: (type_identifier) @owner
+  type: (interface_type (method_elem name: (field_identifier) @name result: (_)? @returns) @definition.method))
+
 (function_declaration name: (identifier) @name result: (_)? @returns body: (_)? @body) @definition.function
 
 ; Types keep their whole text as the signature: fields and method sets are interface.

@@ -13,9 +13,15 @@
 (short_var_declaration
   left: (expression_list . (identifier) @local.name)
   right: (expression_list . (unary_expression operand: (composite_literal type: (_) @local.type))))
+(short_var_declaration
+  left: (expression_list . (identifier) @local.name)
+  right: (expression_list . (type_assertion_expression type: (_) @local.type)))
 (short_var_declaration left: (expression_list (identifier) @local.name))
 
 (var_spec name: (identifier) @local.name type: (_) @local.type)
 (var_spec name: (identifier) @local.name value: (expression_list . (call_expression function: [(identifier) (selector_expression)] @local.construct)))
 (var_spec name: (identifier) @local.name)
 (range_clause left: (expression_list (identifier) @local.name))
+
+; Struct fields: members of the struct, typed by their declaration.
+(field_declaration name: (field_identifier) @local.member type: (_) @local.type)
