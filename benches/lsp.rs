@@ -13,7 +13,20 @@
 //!   and p95 over 200 edits, each sent after the previous one's diagnostics arrived;
 //! - `didChange` → `publishDiagnostics` latency of a dependent's `broken-import` (an
 //!   edit removes a name another, unopened file imports) and of its clearing;
-//! - the server's peak RSS (`VmHWM`).
+//! - the server's peak RSS (`VmHWM`);
+//! - on the generated workspace, `prepareCallHierarchy` + `incomingCalls` of a method
+//!   whose name is defined in every Python file (thousands of definitions).
+//!
+//! Then, on a real project fetched from PyPI at bench time (sympy's sdist, about 1,500
+//! files; `THREAD_BENCH_SDIST=name==version` picks another), the central file, the
+//! largest of those imported by 100 or more files, is opened and edited:
+//!
+//! - a line added at the top (every definition moves) and taken away again;
+//! - a signature edit (a parameter added to a top-level function, then removed);
+//! - a rename of a function another file imports by name, until that file's
+//!   `broken-import` arrives, and back until it clears;
+//!
+//! each `didChange` → `publishDiagnostics` of the edited file (or the dependent), p50 and p95.
 //!
 //! The store is `memory`, so the figures are the analysis's, not a disk's.
 
@@ -51,6 +64,7 @@ fn main() {
         SyntheticWorkspace::generate(SyntheticOptions { files_per_language: files / 4, ..SyntheticOptions::default() });
     workspace.write_to(generated.path()).expect("write the workspace");
     measure(&format!("generated, {files} files"), generated.path());
+    incoming_calls_of_a_common_name(generated.path());
 
     if Path::new(&real).is_dir() {
         let copy = tempfile::tempdir().expect("temp dir");
@@ -59,6 +73,205 @@ fn main() {
     } else {
         eprintln!("{real} is not a directory; the real-tree run is left out");
     }
+
+    let sdist = std::env::var("THREAD_BENCH_SDIST").unwrap_or_else(|_| "sympy==1.13.3".to_owned());
+    match fetch_sdist(&sdist) {
+        Ok((_dir, root)) => central_file_edits(&sdist, &root),
+        Err(error) => eprintln!("{sdist} could not be fetched ({error}); the central-file run is left out"),
+    }
+}
+
+/// `prepareCallHierarchy` + `incomingCalls` of `Model0_0.run`, whose name every Python
+/// file of the generated workspace defines.
+fn incoming_calls_of_a_common_name(root: &Path) {
+    let mut client =
+        Client::launch(root, json!({ "window": { "workDoneProgress": true } }), json!({ "store": "memory" }));
+    client.wait_for(|message| message["method"] == "$/progress" && message["params"]["value"]["kind"] == "end");
+    let path = "py/src/genpy/g0/m0.py";
+    let text = std::fs::read_to_string(root.join(path)).expect("the generated file");
+    let line = text.lines().position(|line| line.trim_start().starts_with("def run(")).expect("a run method");
+    let character = text.lines().nth(line).map_or(0, |line| line.find("run").unwrap_or(0));
+    let definitions = text_count(root, "def run(");
+    let mut samples = Vec::new();
+    let mut callers = 0;
+    for _ in 0..50 {
+        let sent = Instant::now();
+        let prepared = client.request(
+            "textDocument/prepareCallHierarchy",
+            json!({ "textDocument": { "uri": client.uri(path) }, "position": { "line": line, "character": character } }),
+        );
+        let incoming = client.request("callHierarchy/incomingCalls", json!({ "item": prepared["result"][0] }));
+        samples.push(sent.elapsed());
+        callers = incoming["result"].as_array().map_or(0, Vec::len);
+    }
+    client.shutdown();
+    println!();
+    println!(
+        "incoming calls of `run` ({definitions} definitions of that name, {callers} callers): {}",
+        p50_p95(samples)
+    );
+}
+
+fn text_count(root: &Path, needle: &str) -> usize {
+    ignore::WalkBuilder::new(root)
+        .build()
+        .flatten()
+        .filter(|entry| entry.path().extension().is_some_and(|extension| extension == "py"))
+        .map(|entry| std::fs::read_to_string(entry.path()).unwrap_or_default().matches(needle).count())
+        .sum()
+}
+
+/// Downloads and unpacks a PyPI sdist; returns the temporary directory and the tree.
+fn fetch_sdist(spec: &str) -> Result<(tempfile::TempDir, std::path::PathBuf), String> {
+    let dir = tempfile::tempdir().map_err(|error| error.to_string())?;
+    let status = std::process::Command::new("python3")
+        .args(["-m", "pip", "download", "-q", "--no-binary", ":all:", "--no-deps", "--disable-pip-version-check"])
+        .arg(spec)
+        .arg("-d")
+        .arg(dir.path())
+        .status()
+        .map_err(|error| error.to_string())?;
+    if !status.success() {
+        return Err(format!("pip download {spec} failed"));
+    }
+    let archive = std::fs::read_dir(dir.path())
+        .map_err(|error| error.to_string())?
+        .flatten()
+        .map(|entry| entry.path())
+        .find(|path| path.to_string_lossy().ends_with(".tar.gz"))
+        .ok_or("no .tar.gz downloaded")?;
+    let status = std::process::Command::new("tar")
+        .arg("xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(dir.path())
+        .status()
+        .map_err(|error| error.to_string())?;
+    if !status.success() {
+        return Err("tar failed".to_owned());
+    }
+    let stem = archive.file_name().map(|name| name.to_string_lossy().trim_end_matches(".tar.gz").to_owned());
+    let root = dir.path().join(stem.unwrap_or_default());
+    Ok((dir, root))
+}
+
+/// Edits in the largest file that 100 or more files import, in a real project.
+fn central_file_edits(label: &str, root: &Path) {
+    let started = Instant::now();
+    let mut client =
+        Client::launch(root, json!({ "window": { "workDoneProgress": true } }), json!({ "store": "memory" }));
+    client.wait_for(|message| message["method"] == "$/progress" && message["params"]["value"]["kind"] == "end");
+    let indexed = started.elapsed();
+    let graph = client.request("thread/dependencyGraph", Value::Null);
+    let mut importers: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for edge in graph["result"]["edges"].as_array().into_iter().flatten() {
+        let (Some(from), Some(to)) = (edge["from"].as_str(), edge["to"].as_str()) else { continue };
+        importers.entry(to.to_owned()).or_default().insert(from.to_owned());
+    }
+    let size = |path: &str| std::fs::metadata(root.join(path)).map_or(0, |metadata| metadata.len());
+    let Some((central, users)) = importers
+        .iter()
+        .filter(|(path, users)| path.ends_with(".py") && users.len() >= 100)
+        .max_by_key(|(path, _)| size(path))
+    else {
+        eprintln!("{label}: no file is imported by 100 or more files; the central-file run is left out");
+        return;
+    };
+    let text = std::fs::read_to_string(root.join(central)).expect("the central file");
+    let module = central.trim_end_matches(".py").trim_end_matches("/__init__").replace('/', ".");
+    // A top-level function some importer takes by name: its rename breaks that importer.
+    let imported_by = |name: &str| -> Option<String> {
+        users
+            .iter()
+            .find(|user| {
+                let user_text = std::fs::read_to_string(root.join(user)).unwrap_or_default();
+                user_text.lines().any(|line| {
+                    line.starts_with(&format!("from {module} import"))
+                        && line.split(['(', ')', ',', ' ']).any(|word| word == name)
+                })
+            })
+            .cloned()
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let Some((def_line, name, dependent)) = lines.iter().enumerate().find_map(|(index, line)| {
+        let name = line.strip_prefix("def ")?.split('(').next()?.to_owned();
+        let dependent = imported_by(&name)?;
+        Some((index, name, dependent))
+    }) else {
+        eprintln!("{label}: no function of {central} is imported by name; the central-file run is left out");
+        return;
+    };
+    client.open(central, "python", &text);
+    client.diagnostics_for(central, |_| true);
+
+    let mut version = 0;
+    let mut top_line = Vec::new();
+    for _ in 0..EDITS / 2 {
+        version += 1;
+        let sent = Instant::now();
+        client.edit(central, version, [0, 0, 0, 0], "#\n");
+        client.diagnostics_for(central, |params| params["version"] == version);
+        top_line.push(sent.elapsed());
+        version += 1;
+        let sent = Instant::now();
+        client.edit(central, version, [0, 0, 1, 0], "");
+        client.diagnostics_for(central, |params| params["version"] == version);
+        top_line.push(sent.elapsed());
+    }
+
+    let open_paren = lines[def_line].find('(').expect("a parameter list") as u32 + 1;
+    let def_line = def_line as u32;
+    let mut signature = Vec::new();
+    for _ in 0..EDITS / 2 {
+        version += 1;
+        let sent = Instant::now();
+        client.edit(central, version, [def_line, open_paren, def_line, open_paren], "thread_bench=None, ");
+        client.diagnostics_for(central, |params| params["version"] == version);
+        signature.push(sent.elapsed());
+        version += 1;
+        let sent = Instant::now();
+        let end = open_paren + "thread_bench=None, ".len() as u32;
+        client.edit(central, version, [def_line, open_paren, def_line, end], "");
+        client.diagnostics_for(central, |params| params["version"] == version);
+        signature.push(sent.elapsed());
+        client.seen.clear();
+    }
+
+    let name_start = "def ".len() as u32;
+    let name_end = name_start + name.len() as u32;
+    let renamed = format!("{name}_renamed");
+    let mut broken = Vec::new();
+    let mut cleared = Vec::new();
+    for _ in 0..EDITS / 10 {
+        version += 1;
+        let sent = Instant::now();
+        client.edit(central, version, [def_line, name_start, def_line, name_end], &renamed);
+        client.diagnostics_for(&dependent, |params| codes(params).iter().any(|code| code == "broken-import"));
+        broken.push(sent.elapsed());
+        version += 1;
+        let sent = Instant::now();
+        client.edit(central, version, [def_line, name_start, def_line, name_start + renamed.len() as u32], &name);
+        client.diagnostics_for(&dependent, |params| !codes(params).iter().any(|code| code == "broken-import"));
+        cleared.push(sent.elapsed());
+        client.seen.clear();
+    }
+    let rss = peak_rss_mib(client.pid());
+    client.shutdown();
+    println!();
+    println!(
+        "| real project | central file | size | importers | indexed | line at top p50 / p95 | signature edit p50 / p95 | dependent broken p50 / p95 | dependent cleared p50 / p95 | peak RSS |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {label} | {central} (`{name}`, imported by {dependent}) | {} KB | {} | {} | {} | {} | {} | {} | {rss:.1} MiB |",
+        size(central) / 1024,
+        users.len(),
+        seconds(indexed),
+        p50_p95(top_line),
+        p50_p95(signature),
+        p50_p95(broken),
+        p50_p95(cleared),
+    );
 }
 
 fn measure(label: &str, root: &Path) {

@@ -595,3 +595,56 @@ pkg.run()
     assert!(rendered.contains("main.py:8 pkg.run -> pkg/other.py:run"), "{rendered}");
     assert!(rendered.contains("main.py:6 self.go -> -"), "{rendered}");
 }
+
+/// The library face: a definition found by its identity, its uses (callers and
+/// importers) and its callees, with a decoy of the same name elsewhere.
+#[test]
+fn the_library_answers_uses_callers_and_callees_by_identity() {
+    use thread_flow::engine::{SymbolKey, UseKind};
+    use thread_flow::extractors::DefinitionKind;
+
+    let host = host_of(
+        r#"
+//- /lib/text.py
+def clean(s):
+    return strip(s)
+
+def strip(s):
+    return s
+//- /lib/other.py
+def clean(s):
+    return s
+//- /app.py
+from lib.text import clean
+from lib import other
+
+def main(x):
+    clean(x)
+    other.clean(x)
+    x.clean()
+"#,
+    );
+    let snapshot = host.snapshot();
+    let key =
+        SymbolKey { path: "lib/text.py".into(), owner: None, name: "clean".into(), kind: DefinitionKind::Function };
+    let clean = snapshot.resolve_key(&key).expect("lib/text.py defines clean");
+    let uses: Vec<(String, u32, bool)> = snapshot
+        .uses_of(clean)
+        .iter()
+        .map(|usage| (snapshot.path(usage.file).to_owned(), usage.span.start.line + 1, usage.kind.is_call()))
+        .collect();
+    assert_eq!(uses, [("app.py".to_owned(), 1, false), ("app.py".to_owned(), 5, true)]);
+    let caller = snapshot.uses_of(clean).into_iter().find_map(|usage| match usage.kind {
+        UseKind::Call { caller } => caller,
+        UseKind::Import => None,
+    });
+    let caller = caller.and_then(|index| snapshot.file_at("app.py")?.facts.definitions.get(index as usize));
+    assert_eq!(caller.map(|definition| definition.name.as_str()), Some("main"));
+    let callees: Vec<String> = snapshot
+        .callees_of(clean)
+        .into_iter()
+        .filter_map(|(callee, _)| snapshot.symbol_key(callee))
+        .map(|key| format!("{}:{}", key.path, key.name))
+        .collect();
+    assert_eq!(callees, ["lib/text.py:strip"]);
+}

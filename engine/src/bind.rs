@@ -151,13 +151,14 @@ impl GoPackages {
         self.methods.get(name).map(|files| files.iter().copied().collect()).unwrap_or_default()
     }
 
-    /// The Go files in the directory of `path`.
-    pub(crate) fn in_directory_of(&self, path: &str) -> impl Iterator<Item = FileId> + '_ {
-        self.by_dir.get(directory(path)).into_iter().flatten().copied()
+    /// The Go files in `directory`.
+    pub(crate) fn in_directory(&self, directory: &str) -> impl Iterator<Item = FileId> + '_ {
+        self.by_dir.get(directory).into_iter().flatten().copied()
     }
 }
 
-fn directory(path: &str) -> &str {
+/// The directory of a workspace-relative path (`""` at the root): a Go package's key.
+pub(crate) fn directory(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
@@ -451,7 +452,7 @@ impl<'s> Binder<'s> {
             return Vec::new();
         }
         let mut mates = Vec::new();
-        for id in self.packages.in_directory_of(&file.path).collect::<Vec<_>>() {
+        for id in self.packages.in_directory(directory(&file.path)).collect::<Vec<_>>() {
             if id == file.id {
                 continue;
             }

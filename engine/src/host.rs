@@ -31,12 +31,13 @@ use thread_extractors::resolve::{
 };
 use thread_extractors::{Family, FileFacts, Lang};
 
-use crate::bind::{GoPackages, bind_file, method_names};
+use crate::bind::{GoPackages, bind_file, directory, method_names};
 use crate::fingerprint::{Fingerprint, analysis_key};
 use crate::flow::{FactsFlow, FlowError};
 use crate::ids::FileId;
 use crate::interface::{Interface, InterfaceChange};
 use crate::memo::{CacheStats, FactsMemo};
+use crate::readers::Readers;
 use crate::snapshot::{FileEntry, FileStat, Link, MissingName, Snapshot, UnresolvedLink};
 use crate::symbols::{Bindings, SymbolTable};
 
@@ -153,11 +154,11 @@ pub struct Host {
     /// Question → the files that asked it.
     probe_index: HashMap<ProbeKey, Vec<FileId>>,
     /// File → the files whose bindings read it.
-    consulted_by: HashMap<FileId, BTreeSet<FileId>>,
+    consulted_by: Readers<FileId>,
     /// Go files by directory, for binding within a package, and by the methods they define.
     go_packages: GoPackages,
     /// Method name → the files whose bindings looked up its implementations.
-    method_readers: HashMap<String, BTreeSet<FileId>>,
+    method_readers: Readers<String>,
 }
 
 /// How many cached facts no live file uses are kept, for undo and branch switches.
@@ -224,9 +225,9 @@ impl Host {
             model_inputs: HashMap::new(),
             probes: HashMap::new(),
             probe_index: HashMap::new(),
-            consulted_by: HashMap::new(),
+            consulted_by: Readers::default(),
             go_packages: GoPackages::default(),
-            method_readers: HashMap::new(),
+            method_readers: Readers::default(),
         }
     }
 
@@ -475,7 +476,7 @@ impl Host {
                     let methods = method_names(&facts);
                     self.go_packages.insert(path, id, &methods);
                     work.method_names.extend(methods);
-                    work.go_directories.insert(path.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned());
+                    work.go_directories.insert(directory(path).to_owned());
                 }
                 *slot = Some(Arc::new(FileEntry {
                     id,
@@ -506,27 +507,13 @@ impl Host {
             }
         }
         self.replace_uses(id, &entry.bindings, &Bindings::default());
-        for read in &entry.bindings.consulted {
-            if let Some(readers) = self.consulted_by.get_mut(read) {
-                readers.remove(&id);
-                if readers.is_empty() {
-                    self.consulted_by.remove(read);
-                }
-            }
-        }
-        for name in &entry.bindings.method_names {
-            if let Some(readers) = self.method_readers.get_mut(name) {
-                readers.remove(&id);
-                if readers.is_empty() {
-                    self.method_readers.remove(name);
-                }
-            }
-        }
+        self.consulted_by.replace(id, &entry.bindings.consulted, &[]);
+        self.method_readers.replace(id, &entry.bindings.method_names, &[]);
         if entry.lang.family() == Family::Go {
             let methods = method_names(&entry.facts);
             self.go_packages.remove(path, id, &methods);
             work.method_names.extend(methods);
-            work.go_directories.insert(path.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned());
+            work.go_directories.insert(directory(path).to_owned());
         }
         work.surface_changed.insert(id);
         self.forget_probes(id);
@@ -649,13 +636,13 @@ impl Host {
     fn bind_set(&self, work: &Work) -> Vec<FileId> {
         let mut set: BTreeSet<FileId> = work.changed.iter().chain(&work.links_changed).copied().collect();
         for id in work.surface_changed.iter().chain(&work.links_changed) {
-            set.extend(self.consulted_by.get(id).into_iter().flatten().copied());
+            set.extend(self.consulted_by.of(id));
         }
         for directory in &work.go_directories {
-            set.extend(self.go_packages.in_directory_of(&format!("{directory}/_")));
+            set.extend(self.go_packages.in_directory(directory));
         }
         for name in &work.method_names {
-            set.extend(self.method_readers.get(name).into_iter().flatten().copied());
+            set.extend(self.method_readers.of(name));
         }
         set.retain(|id| self.snapshot.file(*id).is_some());
         set.into_iter().collect()
@@ -681,28 +668,8 @@ impl Host {
                 continue;
             }
             self.replace_uses(id, &old, &bindings);
-            for gone in old.consulted.iter().filter(|file| bindings.consulted.binary_search(file).is_err()) {
-                if let Some(readers) = self.consulted_by.get_mut(gone) {
-                    readers.remove(&id);
-                    if readers.is_empty() {
-                        self.consulted_by.remove(gone);
-                    }
-                }
-            }
-            for new in bindings.consulted.iter().filter(|file| old.consulted.binary_search(file).is_err()) {
-                self.consulted_by.entry(*new).or_default().insert(id);
-            }
-            for gone in old.method_names.iter().filter(|name| bindings.method_names.binary_search(name).is_err()) {
-                if let Some(readers) = self.method_readers.get_mut(gone) {
-                    readers.remove(&id);
-                    if readers.is_empty() {
-                        self.method_readers.remove(gone);
-                    }
-                }
-            }
-            for new in bindings.method_names.iter().filter(|name| old.method_names.binary_search(name).is_err()) {
-                self.method_readers.entry(new.clone()).or_default().insert(id);
-            }
+            self.consulted_by.replace(id, &old.consulted, &bindings.consulted);
+            self.method_readers.replace(id, &old.method_names, &bindings.method_names);
             if let Some(entry) = self.entry_mut(id) {
                 entry.bindings = Arc::new(bindings);
             }

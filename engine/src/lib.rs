@@ -13,6 +13,7 @@ pub mod index;
 pub mod interface;
 pub mod loader;
 pub mod memo;
+mod readers;
 pub mod scc;
 pub mod snapshot;
 pub mod store;
