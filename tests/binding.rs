@@ -31,13 +31,15 @@ pub(crate) fn render_calls(snapshot: &Snapshot) -> String {
                 .call_targets(index as u32)
                 .map(|target| {
                     let entry = snapshot.file(target.file).expect("target file");
-                    let definition = &entry.facts.definitions[target.index as usize];
+                    let definition = snapshot.definition(target).expect("a live definition");
                     match &definition.owner {
                         Some(owner) => format!("{}:{owner}.{}", entry.path, definition.name),
                         None => format!("{}:{}", entry.path, definition.name),
                     }
                 })
                 .collect();
+            let mut targets = targets;
+            targets.sort();
             let targets = if targets.is_empty() { "-".to_owned() } else { targets.join(", ") };
             lines.push(format!("{}:{} {} -> {targets}", file.path, call.span.start.line + 1, call.callee));
         }
@@ -647,4 +649,54 @@ def main(x):
         .map(|key| format!("{}:{}", key.path, key.name))
         .collect();
     assert_eq!(callees, ["lib/text.py:strip"]);
+}
+
+/// Symbol-level early cutoff: a file is bound again only when a name it read in another
+/// file changes there. Definitions keep their identity while others come and go above
+/// them, so the bindings of files that read other names stay valid untouched.
+#[test]
+fn only_readers_of_a_changed_name_are_bound_again() {
+    let fixture = r#"
+//- /lib.py
+def parse(text):
+    pass
+
+def render(doc):
+    pass
+//- /reader.py
+from lib import parse
+
+parse("x")
+//- /writer.py
+from lib import render
+
+render(1)
+//- /lazy.py
+import lib
+
+lib.render(2)
+"#;
+    let mut files = parse(fixture);
+    let mut host = host_of(fixture);
+    let steps: [(&str, &[&str]); 3] = [
+        // A new definition above the others: nobody read `helper`.
+        ("def helper():\n    pass\n\ndef parse(text):\n    pass\n\ndef render(doc):\n    pass\n", &["lib.py"]),
+        // `render` renamed: its two readers, not reader.py.
+        (
+            "def helper():\n    pass\n\ndef parse(text):\n    pass\n\ndef draw(doc):\n    pass\n",
+            &["lazy.py", "lib.py", "writer.py"],
+        ),
+        // A body edit: the file alone.
+        ("def helper():\n    return 1\n\ndef parse(text):\n    pass\n\ndef draw(doc):\n    pass\n", &["lib.py"]),
+    ];
+    for (text, expected) in steps {
+        files.retain(|(path, _)| path != "lib.py");
+        files.push(("lib.py".to_owned(), text.to_owned()));
+        let report = host.apply(vec![FileChange::write("lib.py", text)]);
+        assert_eq!(report.rebound, expected, "after writing {text:?}");
+        let mut fresh = Host::new(Arc::new(DirectExtraction));
+        fresh.apply(files.iter().map(|(path, text)| FileChange::write(path.as_str(), text.as_str())).collect());
+        assert_eq!(render_calls(&host.snapshot()), render_calls(&fresh.snapshot()), "after writing {text:?}");
+    }
+    assert!(render_calls(&host.snapshot()).contains("reader.py:3 parse -> lib.py:parse"));
 }

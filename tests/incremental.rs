@@ -205,7 +205,7 @@ type BindingState = BTreeMap<String, (Vec<String>, Vec<String>)>;
 fn binding_state(snapshot: &Snapshot) -> BindingState {
     let name_of = |target: DefRef| {
         let entry = snapshot.file(target.file).expect("bound to a live file");
-        let definition = &entry.facts.definitions[target.index as usize];
+        let definition = snapshot.definition(target).expect("bound to a live definition");
         format!("{}:{}.{}", entry.path, definition.owner.as_deref().unwrap_or(""), definition.name)
     };
     snapshot
@@ -233,8 +233,8 @@ fn binding_state(snapshot: &Snapshot) -> BindingState {
             let mut used: Vec<String> = file
                 .used_by
                 .iter()
-                .map(|(index, user)| {
-                    format!("{} <- {}", name_of(DefRef { file: file.id, index: *index }), snapshot.path(*user))
+                .map(|(symbol, user)| {
+                    format!("{} <- {}", name_of(DefRef { file: file.id, symbol: *symbol }), snapshot.path(*user))
                 })
                 .collect();
             used.sort();
@@ -272,7 +272,7 @@ fn check_equal(host: &Host, tree: &Tree, step: usize) -> Result<(), TestCaseErro
     let mut used = BTreeSet::new();
     for file in snapshot.files() {
         bound.extend(file.bindings.targets().into_iter().map(|target| (target, file.id)));
-        used.extend(file.used_by.iter().map(|(index, user)| (DefRef { file: file.id, index: *index }, *user)));
+        used.extend(file.used_by.iter().map(|(symbol, user)| (DefRef { file: file.id, symbol: *symbol }, *user)));
     }
     prop_assert_eq!(bound, used, "uses mirror bindings after step {}", step);
     Ok(())

@@ -28,7 +28,7 @@ use thread_extractors::{Call, DefinitionKind, Evidence, Family, Import, ImportKi
 
 use crate::ids::FileId;
 use crate::snapshot::{FileEntry, Link, Snapshot};
-use crate::symbols::{Bindings, DefRef};
+use crate::symbols::{Bindings, DefRef, SurfaceKey};
 
 /// Re-export chains and evidence longer than this are not followed (they are cycles, or
 /// generated code).
@@ -162,15 +162,23 @@ pub(crate) fn directory(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
+/// A definition while binding: its file and index at this revision. Bindings store the
+/// stable [`DefRef`] instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Def {
+    file: FileId,
+    index: u32,
+}
+
 /// What a name or expression denotes, as far as binding can tell.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Meaning {
     /// These definitions (functions, types, constants...).
-    Defs(Vec<DefRef>),
+    Defs(Vec<Def>),
     /// These files, as modules.
     Modules(Vec<FileId>),
     /// A value whose type is one of these type definitions.
-    Instances(Vec<DefRef>),
+    Instances(Vec<Def>),
     /// A name imported from this file, which does not offer it.
     Missing(FileId, String),
     /// Anything else: external, shadowed without evidence, dynamic.
@@ -229,19 +237,25 @@ pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileE
         packages,
         home: file.id,
         consulted: BTreeSet::new(),
+        reads: BTreeSet::new(),
         exports: HashMap::new(),
         values: HashMap::new(),
         method_names: BTreeSet::new(),
     };
     let mut bindings = Bindings::default();
+    let stable = |target: Def| -> Option<DefRef> {
+        let symbol = snapshot.file(target.file)?.symbols.id(target.index)?;
+        Some(DefRef { file: target.file, symbol })
+    };
     for (index, call) in file.facts.calls.iter().enumerate() {
         let index = index as u32;
         match binder.call(file, call) {
             Meaning::Defs(targets) => {
-                let targets: Vec<DefRef> =
+                let targets: Vec<Def> =
                     targets.into_iter().filter(|target| binder.kind(*target).is_some_and(is_callable_target)).collect();
                 let constructors = binder.constructors(&targets);
-                bindings.calls.extend(targets.into_iter().chain(constructors).map(|target| (index, target)));
+                let targets = targets.into_iter().chain(constructors).filter_map(stable);
+                bindings.calls.extend(targets.map(|target| (index, target)));
             }
             Meaning::Missing(target, name) => bindings.missing.push((index, target, name)),
             _ => {}
@@ -251,7 +265,10 @@ pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileE
         for (name_index, name) in import.names.iter().enumerate() {
             for link in links_of(file, import_index) {
                 if let Meaning::Defs(targets) = binder.imported_name(link, &name.name, 0) {
-                    let entries = targets.into_iter().map(|target| (import_index as u32, name_index as u32, target));
+                    let entries = targets
+                        .into_iter()
+                        .filter_map(stable)
+                        .map(|target| (import_index as u32, name_index as u32, target));
                     bindings.imports.extend(entries);
                 }
             }
@@ -259,6 +276,7 @@ pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileE
     }
     bindings.calls.sort_unstable();
     bindings.calls.dedup();
+    bindings.reads = binder.reads.into_iter().collect();
     bindings.imports.sort_unstable();
     bindings.imports.dedup();
     bindings.missing.sort_unstable();
@@ -296,7 +314,10 @@ struct Binder<'s> {
     snapshot: &'s Snapshot,
     packages: &'s GoPackages,
     home: FileId,
+    /// Files whose links binding followed.
     consulted: BTreeSet<FileId>,
+    /// Names binding read in other files.
+    reads: BTreeSet<(FileId, SurfaceKey)>,
     /// (file, name) → what the file offers under that name, within this binding.
     exports: HashMap<(FileId, String), Meaning>,
     /// (file, scope, name) → what the locals of that name hold, within this binding.
@@ -307,22 +328,45 @@ struct Binder<'s> {
 }
 
 impl<'s> Binder<'s> {
-    /// A file's entry, recording that binding read it.
-    fn entry(&mut self, id: FileId) -> Option<&'s FileEntry> {
+    /// A file's entry, recording that binding read what it means by `key`.
+    fn read(&mut self, id: FileId, key: SurfaceKey) -> Option<&'s FileEntry> {
         let entry = self.snapshot.file(id)?;
         if id != self.home {
-            self.consulted.insert(id);
+            self.reads.insert((id, key));
         }
         Some(entry)
     }
 
-    fn kind(&self, target: DefRef) -> Option<DefinitionKind> {
+    /// A file's entry, recording that binding read `name` there.
+    fn read_name(&mut self, id: FileId, name: &str) -> Option<&'s FileEntry> {
+        self.read(id, SurfaceKey::of(name))
+    }
+
+    /// The file of a definition and the definition, recording the read.
+    fn definition_of(&mut self, target: Def) -> Option<(&'s FileEntry, &'s thread_extractors::Definition)> {
         let entry = self.snapshot.file(target.file)?;
-        entry.facts.definitions.get(target.index as usize).map(|definition| definition.kind)
+        let definition = entry.facts.definitions.get(target.index as usize)?;
+        if target.file != self.home {
+            let key = entry.symbols.key_of(&entry.facts, target.index);
+            self.reads.insert((target.file, key));
+        }
+        Some((entry, definition))
+    }
+
+    /// A file's links, recording that binding followed them.
+    fn links_followed(&mut self, file: &'s FileEntry, import: usize) -> Vec<&'s Link> {
+        if file.id != self.home {
+            self.consulted.insert(file.id);
+        }
+        links_of(file, import).collect()
+    }
+
+    fn kind(&mut self, target: Def) -> Option<DefinitionKind> {
+        self.definition_of(target).map(|(_, definition)| definition.kind)
     }
 
     /// The constructors a call of these classes runs (the nearest, through bases).
-    fn constructors(&mut self, targets: &[DefRef]) -> Vec<DefRef> {
+    fn constructors(&mut self, targets: &[Def]) -> Vec<Def> {
         let mut found = Vec::new();
         for target in targets {
             let Some(file) = self.snapshot.file(target.file) else { continue };
@@ -395,6 +439,9 @@ impl<'s> Binder<'s> {
     fn lookup(&mut self, file: &'s FileEntry, scope: Option<u32>, name: &str, depth: u32) -> Meaning {
         let facts = &file.facts;
         let table = &file.symbols;
+        // Another file's names are read at its top level only (a return type, a base):
+        // its functions' locals are not part of what other files can depend on.
+        let scope = if file.id == self.home { scope } else { None };
         for enclosing in table.scope_chain(scope) {
             let Some(definition) = facts.definitions.get(enclosing as usize) else { continue };
             if !definition.kind.is_callable() {
@@ -402,7 +449,7 @@ impl<'s> Binder<'s> {
             }
             let nested = table.named_in_scope(facts, Some(enclosing), name);
             if !nested.is_empty() {
-                return Meaning::Defs(nested.into_iter().map(|index| DefRef { file: file.id, index }).collect());
+                return Meaning::Defs(nested.into_iter().map(|index| Def { file: file.id, index }).collect());
             }
             let locals: Vec<&Local> = table.locals(facts, Some(enclosing), name).collect();
             if !locals.is_empty() {
@@ -414,28 +461,29 @@ impl<'s> Binder<'s> {
 
     /// A name at the top level of `file`: imports, own definitions, package mates, wildcards.
     fn module_scope(&mut self, file: &'s FileEntry, name: &str, depth: u32) -> Meaning {
+        self.read_name(file.id, name);
+        self.read(file.id, SurfaceKey::wildcards());
         if let Some(meaning) = self.imported(file, name, depth) {
             return meaning;
         }
         let own = file.symbols.named_in_scope(&file.facts, None, name);
         if !own.is_empty() {
-            return Meaning::Defs(own.into_iter().map(|index| DefRef { file: file.id, index }).collect());
+            return Meaning::Defs(own.into_iter().map(|index| Def { file: file.id, index }).collect());
         }
         let mates = self.package_mates(file);
-        let found: Vec<DefRef> = mates
-            .into_iter()
-            .flat_map(|mate| {
-                let indices = mate.symbols.named_in_scope(&mate.facts, None, name);
-                indices.into_iter().map(move |index| DefRef { file: mate.id, index })
-            })
-            .collect();
+        let mut found: Vec<Def> = Vec::new();
+        for mate in mates {
+            self.read_name(mate.id, name);
+            let indices = mate.symbols.named_in_scope(&mate.facts, None, name);
+            found.extend(indices.into_iter().map(|index| Def { file: mate.id, index }));
+        }
         if !found.is_empty() {
             return Meaning::Defs(found);
         }
         let mut wildcard = Vec::new();
         for (index, import) in file.facts.imports.iter().enumerate() {
             if import.wildcard && import.alias.is_none() && import.kind != ImportKind::Reexport {
-                for link in links_of(file, index) {
+                for link in self.links_followed(file, index) {
                     wildcard.push(self.export(link.to, name, depth + 1));
                 }
             }
@@ -456,7 +504,7 @@ impl<'s> Binder<'s> {
             if id == file.id {
                 continue;
             }
-            if let Some(mate) = self.entry(id)
+            if let Some(mate) = self.read(id, SurfaceKey::package())
                 && mate.facts.package == file.facts.package
             {
                 mates.push(mate);
@@ -472,7 +520,9 @@ impl<'s> Binder<'s> {
             if let Some(imported) =
                 import.names.iter().find(|imported| imported.alias.as_deref().unwrap_or(&imported.name) == name)
             {
-                let meanings: Vec<Meaning> = links_of(file, index)
+                let meanings: Vec<Meaning> = self
+                    .links_followed(file, index)
+                    .into_iter()
                     .map(|link| self.imported_name(link, &imported.name, depth))
                     .collect::<Vec<_>>();
                 return Some(Meaning::merge(meanings));
@@ -487,8 +537,10 @@ impl<'s> Binder<'s> {
                     Some(import.specifier.as_str())
                 }
                 (None, ModuleName::Package) => {
-                    let package =
-                        links_of(file, index).find_map(|link| self.snapshot.file(link.to)?.facts.package.clone());
+                    let targets = self.links_followed(file, index);
+                    let package = targets
+                        .into_iter()
+                        .find_map(|link| self.read(link.to, SurfaceKey::package())?.facts.package.clone());
                     match package {
                         Some(package) if package == name => Some(name),
                         Some(_) => None,
@@ -501,7 +553,7 @@ impl<'s> Binder<'s> {
             if local != Some(name) {
                 continue;
             }
-            let links: Vec<&Link> = links_of(file, index).collect();
+            let links = self.links_followed(file, index);
             if links.is_empty() {
                 return Some(Meaning::Unknown);
             }
@@ -512,10 +564,7 @@ impl<'s> Binder<'s> {
                         let item = names[0].name.clone();
                         self.imported_name(link, &item, depth)
                     }
-                    _ => {
-                        self.entry(link.to);
-                        Meaning::Modules(vec![link.to])
-                    }
+                    _ => Meaning::Modules(vec![link.to]),
                 })
                 .collect();
             return Some(Meaning::merge(meanings));
@@ -528,7 +577,7 @@ impl<'s> Binder<'s> {
     fn imported_name(&mut self, link: &Link, name: &str, depth: u32) -> Meaning {
         if matches!(link.usage, Usage::Module) {
             // `from pkg import mod` resolved to the submodule's file.
-            if let Some(target) = self.entry(link.to)
+            if let Some(target) = self.read_name(link.to, name)
                 && target.symbols.named_in_scope(&target.facts, None, name).is_empty()
             {
                 return Meaning::Modules(vec![link.to]);
@@ -554,19 +603,19 @@ impl<'s> Binder<'s> {
         if depth > MAX_DEPTH {
             return Meaning::Unknown;
         }
-        let Some(file) = self.entry(file_id) else { return Meaning::Unknown };
+        let Some(file) = self.read_name(file_id, name) else { return Meaning::Unknown };
         let facts = &file.facts;
         let family = file.lang.family();
         if family == Family::EcmaScript && name == "default" {
-            let defaults: Vec<DefRef> = (0..facts.definitions.len() as u32)
+            let defaults: Vec<Def> = (0..facts.definitions.len() as u32)
                 .filter(|index| facts.definitions[*index as usize].default_export)
-                .map(|index| DefRef { file: file_id, index })
+                .map(|index| Def { file: file_id, index })
                 .collect();
             return if defaults.is_empty() { Meaning::Unknown } else { Meaning::Defs(defaults) };
         }
         let own = file.symbols.named_in_scope(facts, None, name);
         if !own.is_empty() {
-            return Meaning::Defs(own.into_iter().map(|index| DefRef { file: file_id, index }).collect());
+            return Meaning::Defs(own.into_iter().map(|index| Def { file: file_id, index }).collect());
         }
         let rules = rules(family);
         let mut found = Vec::new();
@@ -577,7 +626,7 @@ impl<'s> Binder<'s> {
             if let Some(imported) =
                 import.names.iter().find(|imported| imported.alias.as_deref().unwrap_or(&imported.name) == name)
             {
-                for link in links_of(file, index) {
+                for link in self.links_followed(file, index) {
                     found.push(self.imported_name(link, &imported.name, depth));
                 }
             } else if import.alias.as_deref() == Some(name)
@@ -587,7 +636,7 @@ impl<'s> Binder<'s> {
                     && rules.module_name == ModuleName::LastSegment
                     && import.specifier.rsplit("::").next() == Some(name))
             {
-                for link in links_of(file, index) {
+                for link in self.links_followed(file, index) {
                     found.push(match &link.usage {
                         Usage::Names(names) if !names.is_empty() => {
                             let item = names[0].name.clone();
@@ -603,9 +652,10 @@ impl<'s> Binder<'s> {
             return found;
         }
         let mut wildcard = Vec::new();
+        self.read(file_id, SurfaceKey::wildcards());
         for (index, import) in facts.imports.iter().enumerate() {
             if import.wildcard && import.alias.is_none() && (rules.reexports)(import) {
-                for link in links_of(file, index) {
+                for link in self.links_followed(file, index) {
                     wildcard.push(self.export(link.to, name, depth + 1));
                 }
             }
@@ -641,21 +691,20 @@ impl<'s> Binder<'s> {
         }
     }
 
-    fn member_of_definition(&mut self, target: DefRef, segment: &str, depth: u32) -> Meaning {
-        let Some(file) = self.entry(target.file) else { return Meaning::Unknown };
-        let Some(definition) = file.facts.definitions.get(target.index as usize) else { return Meaning::Unknown };
+    fn member_of_definition(&mut self, target: Def, segment: &str, depth: u32) -> Meaning {
+        let Some((file, definition)) = self.definition_of(target) else { return Meaning::Unknown };
         match definition.kind {
             kind if is_type(kind) => self.member_of_types(vec![target], segment, depth),
             DefinitionKind::Module => {
                 let inner = file.symbols.named_in_scope(&file.facts, Some(target.index), segment);
-                Meaning::Defs(inner.into_iter().map(|index| DefRef { file: file.id, index }).collect())
+                Meaning::Defs(inner.into_iter().map(|index| Def { file: file.id, index }).collect())
             }
             DefinitionKind::Constant | DefinitionKind::Variable => {
                 // An object literal's methods, else what the value's evidence says.
-                let methods: Vec<DefRef> = file
+                let methods: Vec<Def> = file
                     .symbols
                     .named(&file.facts, Some(&definition.name), segment)
-                    .map(|index| DefRef { file: file.id, index })
+                    .map(|index| Def { file: file.id, index })
                     .collect();
                 if !methods.is_empty() {
                     return Meaning::Defs(methods);
@@ -671,9 +720,9 @@ impl<'s> Binder<'s> {
 
     /// A member of values of `types`: methods and typed members of the types, then of
     /// their bases, nearest first.
-    fn member_of_types(&mut self, types: Vec<DefRef>, segment: &str, depth: u32) -> Meaning {
+    fn member_of_types(&mut self, types: Vec<Def>, segment: &str, depth: u32) -> Meaning {
         let mut level = types;
-        let mut seen: BTreeSet<DefRef> = BTreeSet::new();
+        let mut seen: BTreeSet<Def> = BTreeSet::new();
         let mut rounds = 0;
         while !level.is_empty() && rounds < MAX_DEPTH {
             rounds += 1;
@@ -681,13 +730,13 @@ impl<'s> Binder<'s> {
             let mut found = Vec::new();
             let mut values = Vec::new();
             for target in &level {
-                let Some(file) = self.entry(target.file) else { continue };
-                let Some(definition) = file.facts.definitions.get(target.index as usize) else { continue };
+                let Some((file, definition)) = self.definition_of(*target) else { continue };
                 let mut holders = vec![file];
                 holders.extend(self.package_mates(file));
                 for holder in holders {
+                    self.read_name(holder.id, &definition.name);
                     let methods = holder.symbols.named(&holder.facts, Some(&definition.name), segment);
-                    found.extend(methods.map(|index| DefRef { file: holder.id, index }));
+                    found.extend(methods.map(|index| Def { file: holder.id, index }));
                 }
                 values.extend(self.typed_members(file, *target, segment, depth));
             }
@@ -710,23 +759,23 @@ impl<'s> Binder<'s> {
 
     /// Where the language dispatches interface calls: the methods named `segment` of the
     /// types whose method sets cover one of the interfaces in `types`.
-    fn implementations(&mut self, types: &[DefRef], segment: &str) -> Vec<DefRef> {
+    fn implementations(&mut self, types: &[Def], segment: &str) -> Vec<Def> {
         let mut found = Vec::new();
         for interface in types {
-            let Some(file) = self.snapshot.file(interface.file) else { continue };
-            if !rules(file.lang.family()).dispatch || self.kind(*interface) != Some(DefinitionKind::Interface) {
+            let Some((file, definition)) = self.definition_of(*interface) else { continue };
+            if !rules(file.lang.family()).dispatch || definition.kind != DefinitionKind::Interface {
                 continue;
             }
-            let Some(definition) = file.facts.definitions.get(interface.index as usize) else { continue };
             let required: BTreeSet<&str> = file
                 .symbols
                 .owned_by(&file.facts, &definition.name)
                 .into_iter()
                 .map(|index| file.facts.definitions[index as usize].name.as_str())
                 .collect();
-            self.method_names.insert(segment.to_owned());
+            // A type gaining any of these methods may come to implement the interface.
+            self.method_names.extend(required.iter().map(|name| (*name).to_owned()));
             for candidate in self.packages.defining_method(segment) {
-                let Some(holder) = self.entry(candidate) else { continue };
+                let Some(holder) = self.snapshot.file(candidate) else { continue };
                 for index in 0..holder.facts.definitions.len() as u32 {
                     let method = &holder.facts.definitions[index as usize];
                     let Some(owner) = method.owner.as_deref() else { continue };
@@ -734,7 +783,7 @@ impl<'s> Binder<'s> {
                         continue;
                     }
                     if self.method_set_covers(holder, owner, &required) {
-                        found.push(DefRef { file: holder.id, index });
+                        found.push(Def { file: holder.id, index });
                     }
                 }
             }
@@ -748,6 +797,7 @@ impl<'s> Binder<'s> {
         holders.extend(self.package_mates(file));
         let mut have: BTreeSet<&str> = BTreeSet::new();
         for holder in &holders {
+            self.read_name(holder.id, owner);
             // An interface's own methods are not an implementation.
             let is_interface = holder
                 .symbols
@@ -766,7 +816,7 @@ impl<'s> Binder<'s> {
 
     /// The types of the members named `segment` of the type `target`: class-body fields,
     /// and `self.x`/`this.x` assigned in its methods.
-    fn typed_members(&mut self, file: &'s FileEntry, target: DefRef, segment: &str, depth: u32) -> Vec<DefRef> {
+    fn typed_members(&mut self, file: &'s FileEntry, target: Def, segment: &str, depth: u32) -> Vec<Def> {
         let facts = &file.facts;
         let Some(definition) = facts.definitions.get(target.index as usize) else { return Vec::new() };
         let member = format!(".{segment}");
@@ -836,7 +886,7 @@ impl<'s> Binder<'s> {
 
     /// The types a call of `callee` returns: the class it constructs, or the declared
     /// return type of the function it calls.
-    fn constructed(&mut self, file: &'s FileEntry, scope: Option<u32>, callee: &str, depth: u32) -> Vec<DefRef> {
+    fn constructed(&mut self, file: &'s FileEntry, scope: Option<u32>, callee: &str, depth: u32) -> Vec<Def> {
         if depth > MAX_DEPTH {
             return Vec::new();
         }
@@ -844,8 +894,7 @@ impl<'s> Binder<'s> {
         let Meaning::Defs(targets) = self.path(file, scope, &segments, depth + 1) else { return Vec::new() };
         let mut types = Vec::new();
         for target in targets {
-            let Some(defining) = self.entry(target.file) else { continue };
-            let Some(definition) = defining.facts.definitions.get(target.index as usize) else { continue };
+            let Some((defining, definition)) = self.definition_of(target) else { continue };
             if is_type(definition.kind) {
                 types.push(target);
             } else if let Some(returns) = &definition.returns {
@@ -857,7 +906,7 @@ impl<'s> Binder<'s> {
     }
 
     /// The type definitions a written type names in `file` at `scope`.
-    fn type_named(&mut self, file: &'s FileEntry, scope: Option<u32>, text: &str, depth: u32) -> Vec<DefRef> {
+    fn type_named(&mut self, file: &'s FileEntry, scope: Option<u32>, text: &str, depth: u32) -> Vec<Def> {
         let rules = rules(file.lang.family());
         let Some(path) = simple_type(text, rules.transparent) else { return Vec::new() };
         let Some(segments) = path_segments(&path) else { return Vec::new() };
@@ -876,21 +925,21 @@ impl<'s> Binder<'s> {
 
     /// The type whose body or method `scope` is in: a class around it, or the owner of
     /// the nearest method (a function nested in a method keeps the method's owner).
-    fn enclosing_types(&mut self, file: &'s FileEntry, scope: Option<u32>, depth: u32) -> Vec<DefRef> {
+    fn enclosing_types(&mut self, file: &'s FileEntry, scope: Option<u32>, depth: u32) -> Vec<Def> {
         let facts = &file.facts;
         for enclosing in file.symbols.scope_chain(scope) {
             let Some(definition) = facts.definitions.get(enclosing as usize) else { continue };
             if is_type(definition.kind) {
-                return vec![DefRef { file: file.id, index: enclosing }];
+                return vec![Def { file: file.id, index: enclosing }];
             }
             if let Some(owner) = &definition.owner {
                 let owner = owner.clone();
-                let local: Vec<DefRef> = file
+                let local: Vec<Def> = file
                     .symbols
                     .named_in_scope(facts, None, &owner)
                     .into_iter()
                     .filter(|index| is_type(facts.definitions[*index as usize].kind))
-                    .map(|index| DefRef { file: file.id, index })
+                    .map(|index| Def { file: file.id, index })
                     .collect();
                 if !local.is_empty() {
                     return local;
@@ -906,9 +955,8 @@ impl<'s> Binder<'s> {
     }
 
     /// The bases of a type, resolved where the type is defined.
-    fn bases(&mut self, target: DefRef, depth: u32) -> Vec<DefRef> {
-        let Some(file) = self.entry(target.file) else { return Vec::new() };
-        let Some(definition) = file.facts.definitions.get(target.index as usize) else { return Vec::new() };
+    fn bases(&mut self, target: Def, depth: u32) -> Vec<Def> {
+        let Some((file, definition)) = self.definition_of(target) else { return Vec::new() };
         let scope = file.symbols.parents[target.index as usize];
         let mut bases = Vec::new();
         for base in &definition.bases {

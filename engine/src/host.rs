@@ -39,7 +39,7 @@ use crate::interface::{Interface, InterfaceChange};
 use crate::memo::{CacheStats, FactsMemo};
 use crate::readers::Readers;
 use crate::snapshot::{FileEntry, FileStat, Link, MissingName, Snapshot, UnresolvedLink};
-use crate::symbols::{Bindings, SymbolTable};
+use crate::symbols::{Bindings, SurfaceKey, SymbolTable};
 
 /// Where a changed file's bytes come from.
 pub enum Content {
@@ -153,8 +153,10 @@ pub struct Host {
     probes: HashMap<FileId, Vec<ProbeKey>>,
     /// Question → the files that asked it.
     probe_index: HashMap<ProbeKey, Vec<FileId>>,
-    /// File → the files whose bindings read it.
+    /// File → the files whose bindings followed its links.
     consulted_by: Readers<FileId>,
+    /// (file, name) → the files whose bindings read that name there.
+    name_readers: Readers<(FileId, SurfaceKey)>,
     /// Go files by directory, for binding within a package, and by the methods they define.
     go_packages: GoPackages,
     /// Method name → the files whose bindings looked up its implementations.
@@ -226,6 +228,7 @@ impl Host {
             probes: HashMap::new(),
             probe_index: HashMap::new(),
             consulted_by: Readers::default(),
+            name_readers: Readers::default(),
             go_packages: GoPackages::default(),
             method_readers: Readers::default(),
         }
@@ -288,7 +291,7 @@ impl Host {
 
         let families = self.update_model(&work, project_changed, &mut report);
         let resolve_set = self.resolve_set(&work, &families, project_changed);
-        work.links_changed = self.resolve_files(&resolve_set);
+        work.links_changed.extend(self.resolve_files(&resolve_set));
         let check_set = self.check_set(&work, &resolve_set);
         self.check_names(&check_set);
         let bind_set = self.bind_set(&work);
@@ -450,8 +453,15 @@ impl Host {
                 if change != InterfaceChange::None {
                     work.interface_changes.push((id, change));
                 }
-                if entry.symbols.surface != symbols.surface || entry.lang != lang {
-                    work.surface_changed.insert(id);
+                let changed_keys = SymbolTable::changed_keys(&entry.symbols, &symbols);
+                if !changed_keys.is_empty() || entry.lang != lang {
+                    // A language change changes every rule that read the file.
+                    let keys = if entry.lang == lang {
+                        changed_keys
+                    } else {
+                        entry.symbols.surface.iter().chain(&symbols.surface).map(|(key, _)| *key).collect()
+                    };
+                    work.surface_changes.push((id, keys));
                     if entry.lang.family() == Family::Go || lang.family() == Family::Go {
                         let (old, new) = (method_names(&entry.facts), method_names(&facts));
                         if entry.lang.family() == Family::Go {
@@ -515,7 +525,9 @@ impl Host {
             work.method_names.extend(methods);
             work.go_directories.insert(directory(path).to_owned());
         }
-        work.surface_changed.insert(id);
+        self.name_readers.replace(id, &entry.bindings.reads, &[]);
+        work.surface_changes.push((id, entry.symbols.surface.iter().map(|(key, _)| *key).collect()));
+        work.links_changed.push(id);
         self.forget_probes(id);
         self.model_inputs.remove(&id);
         work.removed.push(id);
@@ -635,8 +647,13 @@ impl Host {
     /// a package that gained or lost a file.
     fn bind_set(&self, work: &Work) -> Vec<FileId> {
         let mut set: BTreeSet<FileId> = work.changed.iter().chain(&work.links_changed).copied().collect();
-        for id in work.surface_changed.iter().chain(&work.links_changed) {
+        for id in &work.links_changed {
             set.extend(self.consulted_by.of(id));
+        }
+        for (id, keys) in &work.surface_changes {
+            for key in keys {
+                set.extend(self.name_readers.of(&(*id, *key)));
+            }
         }
         for directory in &work.go_directories {
             set.extend(self.go_packages.in_directory(directory));
@@ -669,6 +686,7 @@ impl Host {
             }
             self.replace_uses(id, &old, &bindings);
             self.consulted_by.replace(id, &old.consulted, &bindings.consulted);
+            self.name_readers.replace(id, &old.reads, &bindings.reads);
             self.method_readers.replace(id, &old.method_names, &bindings.method_names);
             if let Some(entry) = self.entry_mut(id) {
                 entry.bindings = Arc::new(bindings);
@@ -683,16 +701,16 @@ impl Host {
         let after = new.targets();
         for gone in before.iter().filter(|target| after.binary_search(target).is_err()) {
             if let Some(entry) = self.entry_mut(gone.file)
-                && let Ok(position) = entry.used_by.binary_search(&(gone.index, user))
+                && let Ok(position) = entry.used_by.binary_search(&(gone.symbol, user))
             {
                 entry.used_by.remove(position);
             }
         }
         for added in after.iter().filter(|target| before.binary_search(target).is_err()) {
             if let Some(entry) = self.entry_mut(added.file)
-                && let Err(position) = entry.used_by.binary_search(&(added.index, user))
+                && let Err(position) = entry.used_by.binary_search(&(added.symbol, user))
             {
-                entry.used_by.insert(position, (added.index, user));
+                entry.used_by.insert(position, (added.symbol, user));
             }
         }
     }
@@ -784,8 +802,8 @@ struct Work {
     removed: Vec<FileId>,
     interface_changes: Vec<(FileId, InterfaceChange)>,
     model_inputs_changed: bool,
-    /// Files whose symbol surface changed, appeared or vanished.
-    surface_changed: BTreeSet<FileId>,
+    /// Files whose symbol surface changed or that vanished, with the surface keys that changed.
+    surface_changes: Vec<(FileId, Vec<SurfaceKey>)>,
     /// Files whose links changed on resolution.
     links_changed: Vec<FileId>,
     /// Directories whose set of Go files changed.

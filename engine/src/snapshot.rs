@@ -15,7 +15,7 @@ use crate::graph::{Edge, FileGraph, FileNode, UnresolvedImport};
 use crate::ids::{FileId, PathInterner};
 use crate::interface::Interface;
 use crate::scc::strongly_connected_components;
-use crate::symbols::{Bindings, SymbolTable};
+use crate::symbols::{Bindings, SymbolId, SymbolTable};
 
 /// A file's size and modification time, to skip reading unchanged files on a warm start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,9 +91,9 @@ pub struct FileEntry {
     pub symbols: Arc<SymbolTable>,
     /// What its calls and imported names are bound to.
     pub bindings: Arc<Bindings>,
-    /// (definition index, file): the files whose bindings use each of its definitions,
-    /// sorted. The exact mirror of every file's [`Bindings`].
-    pub used_by: Vec<(u32, FileId)>,
+    /// (definition, file): the files whose bindings use each of its definitions, sorted.
+    /// The exact mirror of every file's [`Bindings`].
+    pub used_by: Vec<(SymbolId, FileId)>,
 }
 
 /// One consistent revision of the workspace graph.

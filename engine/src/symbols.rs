@@ -5,22 +5,54 @@
 //! extracted them), except [`Bindings`], which the binder (`bind.rs`) computes from a
 //! file's facts, its links and the tables of the files it reads.
 
+use std::collections::BTreeMap;
+
 use thread_extractors::{Definition, DefinitionKind, Evidence, FileFacts, Local};
 
-use crate::fingerprint::{Fingerprint, FingerprintBuilder};
+use crate::fingerprint::FingerprintBuilder;
 use crate::ids::FileId;
 
-/// A definition at one revision: its file and its index in that file's facts.
+/// A definition: its file and its [`SymbolId`] there.
 ///
-/// Indices are stable while the file's [`SymbolTable::surface`] is: any edit that adds,
-/// removes or reorders definitions changes the surface, and every binding into the file
-/// is computed again. Use [`SymbolKey`] for an identity that outlives revisions.
+/// It survives edits elsewhere in the file (lines moving, other definitions added or
+/// removed), so bindings into a file stay valid until what they name changes.
+/// [`Snapshot::def_index`](crate::Snapshot::def_index) finds the definition at a revision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DefRef {
     /// The defining file.
     pub file: FileId,
-    /// The index in its facts' definitions.
-    pub index: u32,
+    /// Which definition of the file.
+    pub symbol: SymbolId,
+}
+
+/// A definition's identity within its file: a hash of its owner, name and kind, and of
+/// how many definitions with the same owner, name and kind come before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SymbolId(pub u64);
+
+/// A name other files' bindings can read in a file (a top-level name, a type with its
+/// members, `*` for its wildcard imports, its package clause), as a hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SurfaceKey(pub u64);
+
+impl SurfaceKey {
+    /// The key of a name.
+    pub fn of(name: &str) -> SurfaceKey {
+        let hash = blake3::hash(name.as_bytes());
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&hash.as_bytes()[..8]);
+        SurfaceKey(u64::from_le_bytes(bytes))
+    }
+
+    /// The key of a file's wildcard imports.
+    pub fn wildcards() -> SurfaceKey {
+        SurfaceKey::of("\u{0}*")
+    }
+
+    /// The key of a file's package clause.
+    pub fn package() -> SurfaceKey {
+        SurfaceKey::of("\u{0}package")
+    }
 }
 
 /// A definition's identity across edits elsewhere in its file: path, owner, name and kind.
@@ -66,8 +98,12 @@ pub struct Bindings {
     /// (call index, file, name): calls whose name comes through an import of a name
     /// that file does not offer (any more). What removing a definition breaks.
     pub missing: Vec<(u32, FileId, String)>,
-    /// The other files binding read, sorted: a change to their surface binds this file again.
+    /// The other files whose links binding followed, sorted: a change to their links, or
+    /// their removal, binds this file again.
     pub consulted: Vec<FileId>,
+    /// The names binding read in other files, sorted: a change to what one of them
+    /// means there binds this file again.
+    pub reads: Vec<(FileId, SurfaceKey)>,
     /// Method names whose implementations binding looked up, sorted: a file gaining or
     /// losing a method of such a name binds this file again.
     pub method_names: Vec<String>,
@@ -99,14 +135,19 @@ impl Bindings {
 pub struct SymbolTable {
     /// Per definition, the innermost definition around it.
     pub parents: Vec<Option<u32>>,
+    /// Per definition, its identity.
+    ids: Vec<SymbolId>,
+    /// (identity, index), sorted.
+    by_id: Vec<(SymbolId, u32)>,
     /// Definition indices sorted by (owner, name).
     by_owner_and_name: Vec<u32>,
     /// Local indices sorted by (scope, name).
     locals_by_scope: Vec<u32>,
-    /// Fingerprint of everything another file's binding can read here: definitions in
-    /// order (kind, owner, name, visibility, bases, return type), imports, the locals that
-    /// type module-level names and members, and the package. Not spans, not bodies.
-    pub surface: Fingerprint,
+    /// Per surface key, a fingerprint of everything another file's binding can read
+    /// under it: the definitions of that name and, for a type, its members and bases;
+    /// the locals typing a module-level name or a member; the imports offering the name.
+    /// Not spans, not bodies. Sorted by key.
+    pub surface: Vec<(SurfaceKey, u64)>,
 }
 
 impl SymbolTable {
@@ -121,7 +162,65 @@ impl SymbolTable {
         locals_by_scope.sort_by(|a, b| {
             scope_and_name(&facts.locals[*a as usize]).cmp(&scope_and_name(&facts.locals[*b as usize]))
         });
-        SymbolTable { surface: surface_of(facts, &parents), parents, by_owner_and_name, locals_by_scope }
+        let ids = ids_of(definitions);
+        let mut by_id: Vec<(SymbolId, u32)> = ids.iter().enumerate().map(|(index, id)| (*id, index as u32)).collect();
+        by_id.sort_unstable();
+        let surface = surface_of(facts, &parents);
+        SymbolTable { surface, parents, ids, by_id, by_owner_and_name, locals_by_scope }
+    }
+
+    /// The identity of the definition at `index`.
+    pub fn id(&self, index: u32) -> Option<SymbolId> {
+        self.ids.get(index as usize).copied()
+    }
+
+    /// The index of the definition with identity `id`.
+    pub fn index(&self, id: SymbolId) -> Option<u32> {
+        let position = self.by_id.binary_search_by_key(&id, |(id, _)| *id).ok()?;
+        Some(self.by_id[position].1)
+    }
+
+    /// The surface key under which another file reads the definition at `index`: the
+    /// name of its outermost enclosing definition, or that definition's owner.
+    pub fn key_of(&self, facts: &FileFacts, index: u32) -> SurfaceKey {
+        let outermost = self.scope_chain(Some(index)).last().unwrap_or(index);
+        let definition = &facts.definitions[outermost as usize];
+        SurfaceKey::of(definition.owner.as_deref().unwrap_or(&definition.name))
+    }
+
+    /// The surface keys whose fingerprints differ between two tables.
+    pub fn changed_keys(old: &SymbolTable, new: &SymbolTable) -> Vec<SurfaceKey> {
+        let mut changed = Vec::new();
+        let (mut a, mut b) = (old.surface.iter().peekable(), new.surface.iter().peekable());
+        loop {
+            match (a.peek(), b.peek()) {
+                (None, None) => break,
+                (Some(x), Some(y)) if x.0 == y.0 => {
+                    if x.1 != y.1 {
+                        changed.push(x.0);
+                    }
+                    a.next();
+                    b.next();
+                }
+                (Some(x), Some(y)) if x.0 < y.0 => {
+                    changed.push(x.0);
+                    a.next();
+                }
+                (Some(_), Some(y)) => {
+                    changed.push(y.0);
+                    b.next();
+                }
+                (Some(x), None) => {
+                    changed.push(x.0);
+                    a.next();
+                }
+                (None, Some(y)) => {
+                    changed.push(y.0);
+                    b.next();
+                }
+            }
+        }
+        changed
     }
 
     /// Definitions with this owner (`None`: free items) and name, in source order.
@@ -198,53 +297,117 @@ fn parents_of(definitions: &[Definition]) -> Vec<Option<u32>> {
     parents
 }
 
-fn surface_of(facts: &FileFacts, parents: &[Option<u32>]) -> Fingerprint {
-    let mut builder = FingerprintBuilder::default();
-    builder.u64(facts.definitions.len() as u64);
-    for (definition, parent) in facts.definitions.iter().zip(parents) {
+/// Each definition's identity: (owner, name, kind) and its ordinal among equals.
+fn ids_of(definitions: &[Definition]) -> Vec<SymbolId> {
+    let mut seen: std::collections::HashMap<(Option<&str>, &str, DefinitionKind), u64> = Default::default();
+    definitions
+        .iter()
+        .map(|definition| {
+            let ordinal = seen.entry((definition.owner.as_deref(), &definition.name, definition.kind)).or_default();
+            let mut builder = FingerprintBuilder::default();
+            builder
+                .str(definition.owner.as_deref().unwrap_or("\u{0}"))
+                .str(&definition.name)
+                .str(definition.kind.as_str())
+                .u64(*ordinal);
+            *ordinal += 1;
+            let bytes = builder.finish().0;
+            let mut first = [0u8; 8];
+            first.copy_from_slice(&bytes[..8]);
+            SymbolId(u64::from_le_bytes(first))
+        })
+        .collect()
+}
+
+/// Per surface key, the fingerprint of what other files can read under it.
+fn surface_of(facts: &FileFacts, parents: &[Option<u32>]) -> Vec<(SurfaceKey, u64)> {
+    let mut builders: BTreeMap<SurfaceKey, FingerprintBuilder> = BTreeMap::new();
+    fn add(builders: &mut BTreeMap<SurfaceKey, FingerprintBuilder>, key: SurfaceKey) -> &mut FingerprintBuilder {
+        builders.entry(key).or_default()
+    }
+    let outermost = |mut index: usize| {
+        while let Some(Some(parent)) = parents.get(index) {
+            index = *parent as usize;
+        }
+        index
+    };
+    let key_of_definition = |index: usize| {
+        let definition = &facts.definitions[outermost(index)];
+        SurfaceKey::of(definition.owner.as_deref().unwrap_or(&definition.name))
+    };
+    for (index, (definition, parent)) in facts.definitions.iter().zip(parents).enumerate() {
+        let builder = add(&mut builders, key_of_definition(index));
         builder
+            .u64(index as u64 - outermost(index) as u64)
             .str(definition.kind.as_str())
             .str(definition.owner.as_deref().unwrap_or("\u{0}"))
             .str(&definition.name)
             .u64(u64::from(definition.exported))
             .u64(u64::from(definition.default_export))
-            .u64(parent.map_or(0, |parent| u64::from(parent) + 1))
+            .u64(u64::from(parent.is_some()))
             .str(definition.returns.as_deref().unwrap_or("\u{0}"))
             .u64(definition.bases.len() as u64);
         for base in &definition.bases {
             builder.str(base);
         }
+        if definition.default_export {
+            add(&mut builders, SurfaceKey::of("default")).str(&definition.name).str(definition.kind.as_str());
+        }
     }
-    builder.u64(facts.imports.len() as u64);
     for import in &facts.imports {
-        builder
-            .str(&import.specifier)
-            .str(import.kind.as_str())
-            .str(import.alias.as_deref().unwrap_or("\u{0}"))
-            .u64(u64::from(import.wildcard))
-            .u64(import.names.len() as u64);
-        for name in &import.names {
-            builder.str(&name.name).str(name.alias.as_deref().unwrap_or("\u{0}"));
+        let mut offered: Vec<&str> =
+            import.names.iter().map(|name| name.alias.as_deref().unwrap_or(&name.name)).collect();
+        offered.extend(import.alias.as_deref());
+        if import.names.is_empty() && import.alias.is_none() {
+            offered.extend(import.specifier.rsplit("::").next());
+            offered.push(&import.specifier);
+        }
+        let mut keys: Vec<SurfaceKey> = offered.into_iter().map(SurfaceKey::of).collect();
+        if import.wildcard {
+            keys.push(SurfaceKey::wildcards());
+        }
+        for key in keys {
+            let builder = add(&mut builders, key);
+            builder
+                .str(&import.specifier)
+                .str(import.kind.as_str())
+                .str(import.alias.as_deref().unwrap_or("\u{0}"))
+                .u64(u64::from(import.wildcard))
+                .u64(import.names.len() as u64);
+            for name in &import.names {
+                builder.str(&name.name).str(name.alias.as_deref().unwrap_or("\u{0}"));
+            }
         }
     }
     // Locals other files can see: module-level names' evidence, and members.
     for local in &facts.locals {
-        let visible = local.scope.is_none()
-            || local.name.starts_with('.')
-            || local
-                .scope
-                .and_then(|scope| facts.definitions.get(scope))
-                .is_some_and(|scope| !scope.kind.is_callable());
-        if !visible {
-            continue;
-        }
-        builder.str(&local.name).u64(local.scope.map_or(0, |scope| scope as u64 + 1));
+        let key = match local.scope {
+            None => SurfaceKey::of(&local.name),
+            Some(scope) => {
+                let visible = local.name.starts_with('.')
+                    || facts.definitions.get(scope).is_some_and(|scope| !scope.kind.is_callable());
+                if !visible {
+                    continue;
+                }
+                key_of_definition(scope)
+            }
+        };
+        let builder = add(&mut builders, key);
+        builder.str(&local.name).u64(local.scope.map_or(0, |scope| scope as u64 - outermost(scope) as u64 + 1));
         match &local.evidence {
             None => builder.str("none"),
             Some(Evidence::Annotation(text)) => builder.str("annotation").str(text),
             Some(Evidence::Construction(text)) => builder.str("construction").str(text),
         };
     }
-    builder.str(facts.package.as_deref().unwrap_or("\u{0}"));
-    builder.finish()
+    add(&mut builders, SurfaceKey::package()).str(facts.package.as_deref().unwrap_or("\u{0}"));
+    builders
+        .into_iter()
+        .map(|(key, builder)| {
+            let bytes = builder.finish().0;
+            let mut first = [0u8; 8];
+            first.copy_from_slice(&bytes[..8]);
+            (key, u64::from_le_bytes(first))
+        })
+        .collect()
 }

@@ -40,15 +40,26 @@ impl UseKind {
 }
 
 impl Snapshot {
-    /// The definition `target` refers to.
-    pub fn definition(&self, target: DefRef) -> Option<&Definition> {
-        self.file(target.file)?.facts.definitions.get(target.index as usize)
+    /// The index in its file's facts of the definition `target` refers to.
+    pub fn def_index(&self, target: DefRef) -> Option<usize> {
+        self.file(target.file)?.symbols.index(target.symbol).map(|index| index as usize)
     }
 
-    /// The identity of `target`, which outlives this revision.
+    /// The definition at `index` of `file`'s facts, as a reference.
+    pub fn def_ref(&self, file: FileId, index: usize) -> Option<DefRef> {
+        let symbol = self.file(file)?.symbols.id(u32::try_from(index).ok()?)?;
+        Some(DefRef { file, symbol })
+    }
+
+    /// The definition `target` refers to.
+    pub fn definition(&self, target: DefRef) -> Option<&Definition> {
+        self.file(target.file)?.facts.definitions.get(self.def_index(target)?)
+    }
+
+    /// The identity of `target` as path, owner, name and kind.
     pub fn symbol_key(&self, target: DefRef) -> Option<SymbolKey> {
         let file = self.file(target.file)?;
-        Some(SymbolKey::of(&file.path, file.facts.definitions.get(target.index as usize)?))
+        Some(SymbolKey::of(&file.path, self.definition(target)?))
     }
 
     /// The definition `key` names at this revision (the first, if the file defines the
@@ -58,14 +69,14 @@ impl Snapshot {
         let index = file.symbols.named(&file.facts, key.owner.as_deref(), &key.name).find(|index| {
             file.facts.definitions.get(*index as usize).is_some_and(|definition| key.matches(definition))
         })?;
-        Some(DefRef { file: file.id, index })
+        self.def_ref(file.id, index as usize)
     }
 
     /// The files whose bindings use `target`, sorted.
     pub fn users_of_definition(&self, target: DefRef) -> Vec<FileId> {
         let Some(file) = self.file(target.file) else { return Vec::new() };
-        let start = file.used_by.partition_point(|(index, _)| *index < target.index);
-        file.used_by[start..].iter().take_while(|(index, _)| *index == target.index).map(|(_, user)| *user).collect()
+        let start = file.used_by.partition_point(|(symbol, _)| *symbol < target.symbol);
+        file.used_by[start..].iter().take_while(|(symbol, _)| *symbol == target.symbol).map(|(_, user)| *user).collect()
     }
 
     /// Every use of `target`: the calls bound to it and the imports naming it, by file
@@ -82,10 +93,12 @@ impl Snapshot {
     /// What the function or method `source` calls: each callee with the calls reaching it,
     /// in the order first called.
     pub fn callees_of(&self, source: DefRef) -> Vec<(DefRef, Vec<Span>)> {
-        let Some(file) = self.file(source.file) else { return Vec::new() };
+        let (Some(file), Some(source_index)) = (self.file(source.file), self.def_index(source)) else {
+            return Vec::new();
+        };
         let mut callees: Vec<(DefRef, Vec<Span>)> = Vec::new();
         for (index, call) in file.facts.calls.iter().enumerate() {
-            if call.caller != Some(source.index as usize) {
+            if call.caller != Some(source_index) {
                 continue;
             }
             for target in file.bindings.call_targets(index as u32) {

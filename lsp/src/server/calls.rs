@@ -40,7 +40,7 @@ impl<'a> CallView<'a> {
         let offset = self.offset(path, position);
         let definitions = &file.facts.definitions;
         if let Some(index) = definitions.iter().position(|definition| contains(&definition.name_span, offset)) {
-            return Some(vec![self.item(DefRef { file: file.id, index: index as u32 })?]);
+            return Some(vec![self.item(self.snapshot.def_ref(file.id, index)?)?]);
         }
         if let Some((index, _)) = call_at(file, offset) {
             let items: Vec<CallHierarchyItem> =
@@ -52,7 +52,7 @@ impl<'a> CallView<'a> {
             .enumerate()
             .filter(|(_, definition)| definition.kind.is_callable() && contains(&definition.span, offset))
             .min_by_key(|(_, definition)| definition.span.end_byte - definition.span.start_byte)?;
-        Some(vec![self.item(DefRef { file: file.id, index: around.0 as u32 })?])
+        Some(vec![self.item(self.snapshot.def_ref(file.id, around.0)?)?])
     }
 
     /// Where what is at `position` is defined: an imported name's definition (through
@@ -88,7 +88,9 @@ impl<'a> CallView<'a> {
             return targets.into_iter().filter_map(|target| self.location(target)).collect();
         }
         match file.facts.definitions.iter().position(|definition| contains(&definition.name_span, offset)) {
-            Some(index) => self.location(DefRef { file: file.id, index: index as u32 }).into_iter().collect(),
+            Some(index) => {
+                self.snapshot.def_ref(file.id, index).and_then(|target| self.location(target)).into_iter().collect()
+            }
             None => Vec::new(),
         }
     }
@@ -100,7 +102,10 @@ impl<'a> CallView<'a> {
         let offset = self.offset(path, position);
         let target = match file.facts.definitions.iter().position(|definition| contains(&definition.name_span, offset))
         {
-            Some(index) => DefRef { file: file.id, index: index as u32 },
+            Some(index) => match self.snapshot.def_ref(file.id, index) {
+                Some(target) => target,
+                None => return Vec::new(),
+            },
             None => match call_at(file, offset)
                 .and_then(|(index, _)| self.snapshot.call_targets(file.id, index).first().copied())
             {
@@ -153,7 +158,7 @@ impl<'a> CallView<'a> {
 
     fn location(&self, target: DefRef) -> Option<Location> {
         let entry = self.snapshot.file(target.file)?;
-        let definition = entry.facts.definitions.get(target.index as usize)?;
+        let definition = self.snapshot.definition(target)?;
         let text = self.text(&entry.path);
         Some(Location {
             uri: file_uri(self.root, &entry.path)?,
@@ -176,7 +181,7 @@ impl<'a> CallView<'a> {
             .into_iter()
             .filter_map(|((file, caller), from_ranges)| {
                 let from = match caller {
-                    Some(index) => self.item(DefRef { file, index })?,
+                    Some(index) => self.item(self.snapshot.def_ref(file, index as usize)?)?,
                     None => self.module_item(file)?,
                 };
                 Some(CallHierarchyIncomingCall { from, from_ranges })
@@ -223,7 +228,7 @@ impl<'a> CallView<'a> {
 
     fn item(&self, target: DefRef) -> Option<CallHierarchyItem> {
         let entry = self.snapshot.file(target.file)?;
-        let definition = entry.facts.definitions.get(target.index as usize)?;
+        let definition = self.snapshot.definition(target)?;
         let text = self.text(&entry.path);
         Some(CallHierarchyItem {
             name: definition.name.clone(),

@@ -16,7 +16,7 @@ use tower_lsp_server::ls_types::{
     Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position, Range,
 };
 
-use thread_engine::{DefRef, Use};
+use thread_engine::Use;
 
 use super::calls::CallView;
 use super::diagnostics::{SOURCE, file_uri};
@@ -75,7 +75,8 @@ pub(crate) fn impact(
         if before.signature == definition.signature {
             continue;
         }
-        let uses = view.snapshot().uses_of(DefRef { file: file.id, index: index as u32 });
+        let Some(target) = view.snapshot().def_ref(file.id, index) else { continue };
+        let uses = view.snapshot().uses_of(target);
         if uses.is_empty() {
             continue;
         }

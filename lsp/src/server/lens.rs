@@ -24,9 +24,13 @@ pub(crate) fn dependents_lenses(view: &CallView<'_>, path: &str) -> Option<Vec<C
     let lenses = exported
         .map(|(index, definition)| {
             // Uses in other files: the dependents a change to the definition reaches.
-            let target = thread_engine::DefRef { file: file.id, index: index as u32 };
-            let uses: Vec<_> =
-                view.snapshot().uses_of(target).into_iter().filter(|usage| usage.file != file.id).collect();
+            let target = view.snapshot().def_ref(file.id, index);
+            let uses: Vec<_> = target
+                .map(|target| view.snapshot().uses_of(target))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|usage| usage.file != file.id)
+                .collect();
             let files: BTreeSet<_> = uses.iter().map(|usage| usage.file).collect();
             let title = if files.len() == 1 { "1 dependent".to_owned() } else { format!("{} dependents", files.len()) };
             let range = range(&text, &definition.name_span, view.encoding());
