@@ -137,8 +137,6 @@ pub struct SymbolTable {
     pub parents: Vec<Option<u32>>,
     /// Per definition, its identity.
     ids: Vec<SymbolId>,
-    /// (identity, index), sorted.
-    by_id: Vec<(SymbolId, u32)>,
     /// Definition indices sorted by (owner, name).
     by_owner_and_name: Vec<u32>,
     /// Local indices sorted by (scope, name).
@@ -163,10 +161,8 @@ impl SymbolTable {
             scope_and_name(&facts.locals[*a as usize]).cmp(&scope_and_name(&facts.locals[*b as usize]))
         });
         let ids = ids_of(definitions);
-        let mut by_id: Vec<(SymbolId, u32)> = ids.iter().enumerate().map(|(index, id)| (*id, index as u32)).collect();
-        by_id.sort_unstable();
         let surface = surface_of(facts, &parents);
-        SymbolTable { surface, parents, ids, by_id, by_owner_and_name, locals_by_scope }
+        SymbolTable { surface, parents, ids, by_owner_and_name, locals_by_scope }
     }
 
     /// The identity of the definition at `index`.
@@ -174,10 +170,10 @@ impl SymbolTable {
         self.ids.get(index as usize).copied()
     }
 
-    /// The index of the definition with identity `id`.
+    /// The index of the definition with identity `id`. A scan: it serves requests, not
+    /// binding, and keeps no second index per file in memory.
     pub fn index(&self, id: SymbolId) -> Option<u32> {
-        let position = self.by_id.binary_search_by_key(&id, |(id, _)| *id).ok()?;
-        Some(self.by_id[position].1)
+        self.ids.iter().position(|candidate| *candidate == id).map(|index| index as u32)
     }
 
     /// The surface key under which another file reads the definition at `index`: the

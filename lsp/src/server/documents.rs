@@ -154,6 +154,10 @@ pub(crate) fn byte_offset(text: &str, position: Position, encoding: Encoding) ->
 /// The editor's position for a zero-based line and UTF-8 byte column of `text`.
 pub(crate) fn position(text: &str, line: u32, byte_column: u32, encoding: Encoding) -> Position {
     let line_text = text.split('\n').nth(line as usize).unwrap_or("");
+    position_in_line(line_text, line, byte_column, encoding)
+}
+
+fn position_in_line(line_text: &str, line: u32, byte_column: u32, encoding: Encoding) -> Position {
     let mut end = (byte_column as usize).min(line_text.len());
     while !line_text.is_char_boundary(end) {
         end -= 1;
@@ -165,11 +169,30 @@ pub(crate) fn position(text: &str, line: u32, byte_column: u32, encoding: Encodi
     Position { line, character: u32::try_from(character).unwrap_or(u32::MAX) }
 }
 
+/// The editor's position of a point of `text` known by line, byte column and byte
+/// offset. When the offset minus the column is the start of a line (the text is the one
+/// the point was taken from), only that line is read; otherwise the line is counted
+/// from the top, as [`position`] does. Large files have thousands of diagnostics' and
+/// uses' points, so this is what keeps their conversion linear.
+fn position_of(text: &str, point: thread_extractors::Position, byte: u32, encoding: Encoding) -> Position {
+    let start = (byte as usize).checked_sub(point.column as usize);
+    if let Some(start) = start
+        && start <= text.len()
+        && text.is_char_boundary(start)
+        && (if start == 0 { point.line == 0 } else { text.as_bytes()[start - 1] == b'\n' })
+    {
+        let rest = &text[start..];
+        let line_text = &rest[..rest.find('\n').unwrap_or(rest.len())];
+        return position_in_line(line_text, point.line, point.column, encoding);
+    }
+    position(text, point.line, point.column, encoding)
+}
+
 /// The editor's range for a span of `text`.
 pub(crate) fn range(text: &str, span: &thread_extractors::Span, encoding: Encoding) -> Range {
     Range {
-        start: position(text, span.start.line, span.start.column, encoding),
-        end: position(text, span.end.line, span.end.column, encoding),
+        start: position_of(text, span.start, span.start_byte, encoding),
+        end: position_of(text, span.end, span.end_byte, encoding),
     }
 }
 
@@ -187,6 +210,12 @@ mod tests {
         assert_eq!(byte_offset(text, Position { line: 0, character: 8 }, Encoding::Utf16), (quote as usize, false));
         assert_eq!(byte_offset(text, Position { line: 1, character: 99 }, Encoding::Utf16), (text.len() - 1, true));
         assert_eq!(byte_offset(text, Position { line: 9, character: 0 }, Encoding::Utf16), (text.len(), true));
+        // A span's range: from its byte offsets when they fit the text, else by lines.
+        let at = |line, column| thread_extractors::Position { line, column };
+        let span = thread_extractors::Span { start: at(1, 0), end: at(1, 1), start_byte: 13, end_byte: 14 };
+        assert_eq!(range(text, &span, Encoding::Utf16).start, Position { line: 1, character: 0 });
+        let stale = thread_extractors::Span { start_byte: 3, end_byte: 4, ..span };
+        assert_eq!(range(text, &stale, Encoding::Utf16).start, Position { line: 1, character: 0 });
     }
 
     #[test]
