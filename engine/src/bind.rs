@@ -241,6 +241,7 @@ pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileE
         exports: HashMap::new(),
         values: HashMap::new(),
         method_names: BTreeSet::new(),
+        module_names: HashMap::new(),
     };
     let mut bindings = Bindings::default();
     let stable = |target: Def| -> Option<DefRef> {
@@ -284,6 +285,10 @@ pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileE
     binder.consulted.remove(&file.id);
     bindings.consulted = binder.consulted.into_iter().collect();
     bindings.method_names = binder.method_names.into_iter().collect();
+    // Bindings live as long as their file is in the graph: no spare capacity.
+    bindings.calls.shrink_to_fit();
+    bindings.imports.shrink_to_fit();
+    bindings.missing.shrink_to_fit();
     bindings
 }
 
@@ -325,6 +330,9 @@ struct Binder<'s> {
     values: HashMap<(FileId, Option<u32>, String), Meaning>,
     /// Method names whose implementations binding looked up (interface dispatch).
     method_names: BTreeSet<String>,
+    /// (file, name) → what the name means at the top level of that file, within this
+    /// binding: a large file asks for the same few names thousands of times.
+    module_names: HashMap<(FileId, String), Meaning>,
 }
 
 impl<'s> Binder<'s> {
@@ -461,6 +469,18 @@ impl<'s> Binder<'s> {
 
     /// A name at the top level of `file`: imports, own definitions, package mates, wildcards.
     fn module_scope(&mut self, file: &'s FileEntry, name: &str, depth: u32) -> Meaning {
+        let key = (file.id, name.to_owned());
+        if let Some(meaning) = self.module_names.get(&key) {
+            return meaning.clone();
+        }
+        // A name whose meaning depends on itself (`from .a import *` cycles) is unknown.
+        self.module_names.insert(key.clone(), Meaning::Unknown);
+        let meaning = self.module_scope_uncached(file, name, depth);
+        self.module_names.insert(key, meaning.clone());
+        meaning
+    }
+
+    fn module_scope_uncached(&mut self, file: &'s FileEntry, name: &str, depth: u32) -> Meaning {
         self.read_name(file.id, name);
         self.read(file.id, SurfaceKey::wildcards());
         if let Some(meaning) = self.imported(file, name, depth) {

@@ -620,7 +620,7 @@ impl Host {
             self.replace_probes(id, resolution.probes);
             let Some(entry) = self.entry_mut(id) else { continue };
             let old_targets = distinct_targets(&entry.links);
-            if entry.links != links {
+            if !same_targets(&entry.links, &links) {
                 links_changed.push(id);
             }
             entry.links = links;
@@ -810,6 +810,23 @@ struct Work {
     go_directories: BTreeSet<String>,
     /// Names of Go methods defined or undefined.
     method_names: BTreeSet<String>,
+}
+
+/// Whether two lists of links lead the same imports to the same targets for the same
+/// names. Where the names are written does not count: a line added above the imports
+/// moves every span and changes nothing that binding reads through these links.
+fn same_targets(old: &[Link], new: &[Link]) -> bool {
+    fn names(usage: &Usage) -> Option<Vec<&str>> {
+        match usage {
+            Usage::Module => None,
+            Usage::Names(names) => Some(names.iter().map(|name| name.name.as_str()).collect()),
+        }
+    }
+    old.len() == new.len()
+        && old
+            .iter()
+            .zip(new)
+            .all(|(a, b)| (a.to, a.kind, a.import) == (b.to, b.kind, b.import) && names(&a.usage) == names(&b.usage))
 }
 
 fn distinct_targets(links: &[Link]) -> BTreeSet<FileId> {

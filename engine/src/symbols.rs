@@ -36,12 +36,14 @@ pub struct SymbolId(pub u64);
 pub struct SurfaceKey(pub u64);
 
 impl SurfaceKey {
-    /// The key of a name.
+    /// The key of a name. Binding hashes names at every read, so the hash is a fast one;
+    /// keys live in memory only, never in a store.
     pub fn of(name: &str) -> SurfaceKey {
-        let hash = blake3::hash(name.as_bytes());
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(&hash.as_bytes()[..8]);
-        SurfaceKey(u64::from_le_bytes(bytes))
+        use std::hash::Hasher;
+        let mut hasher = rustc_hash::FxHasher::default();
+        hasher.write(name.as_bytes());
+        hasher.write_u8(0xff);
+        SurfaceKey(hasher.finish())
     }
 
     /// The key of a file's wildcard imports.

@@ -109,7 +109,9 @@ pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
         return Err(DecodeError::Version { found: u32::try_from(version).unwrap_or(u32::MAX) });
     }
     let mut facts = FileFacts::default();
-    for _ in 0..input.len()? {
+    let count = input.len()?;
+    facts.imports.reserve_exact(count.min(bytes.len()));
+    for _ in 0..count {
         let specifier = input.str()?;
         let kind = input.import_kind()?;
         let mut names = Vec::new();
@@ -127,7 +129,9 @@ pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
             path_attribute: input.opt_str()?,
         });
     }
-    for _ in 0..input.len()? {
+    let count = input.len()?;
+    facts.definitions.reserve_exact(count.min(bytes.len()));
+    for _ in 0..count {
         facts.definitions.push(Definition {
             name: input.str()?,
             kind: input.definition_kind()?,
@@ -141,7 +145,9 @@ pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
             default_export: input.bool()?,
         });
     }
-    for _ in 0..input.len()? {
+    let count = input.len()?;
+    facts.calls.reserve_exact(count.min(bytes.len()));
+    for _ in 0..count {
         let callee = input.str()?;
         let name = input.str()?;
         let caller = match input.uint()? {
@@ -150,7 +156,9 @@ pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
         };
         facts.calls.push(Call { callee, name, caller, span: input.span()? });
     }
-    for _ in 0..input.len()? {
+    let count = input.len()?;
+    facts.locals.reserve_exact(count.min(bytes.len()));
+    for _ in 0..count {
         let name = input.str()?;
         let evidence = match input.uint()? {
             0 => None,
@@ -165,7 +173,9 @@ pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
         facts.locals.push(Local { name, evidence, scope, span: input.span()? });
     }
     facts.package = input.opt_str()?;
-    for _ in 0..input.len()? {
+    let count = input.len()?;
+    facts.syntax_errors.reserve_exact(count.min(bytes.len()));
+    for _ in 0..count {
         facts.syntax_errors.push(input.span()?);
     }
     if input.offset != bytes.len() {

@@ -75,6 +75,11 @@ fn assemble(lang: Lang, queries: &CompiledQueries, tree: &Tree, source: &[u8]) -
     assign_import_scopes(&mut facts);
     facts.calls = finish_calls(calls, &facts.definitions);
     facts.locals = locals.finish(&facts.definitions);
+    // Facts live as long as their file is in the graph: no spare capacity.
+    facts.imports.shrink_to_fit();
+    facts.definitions.shrink_to_fit();
+    facts.calls.shrink_to_fit();
+    facts.locals.shrink_to_fit();
     facts.syntax_errors = collect_syntax_errors(root);
     facts
 }

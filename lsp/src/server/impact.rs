@@ -68,10 +68,15 @@ pub(crate) fn impact(
         definitions.iter().filter(|definition| definition.exported).map(key).collect()
     };
     let now: BTreeSet<(String, String)> = exported(&file.facts.definitions).into_iter().collect();
+    // The saved definitions by name and kind, the first of each: looked up once per
+    // definition of the buffer, not searched (a large file has thousands).
+    let mut saved_by_key: HashMap<(&str, &str), &Definition> = HashMap::new();
+    for old in saved.definitions.iter().filter(|old| old.exported) {
+        saved_by_key.entry((old.name.as_str(), old.kind.as_str())).or_insert(old);
+    }
     // Changed signatures: a definition of that name and kind was saved with another.
     for (index, definition) in file.facts.definitions.iter().enumerate().filter(|(_, definition)| definition.exported) {
-        let before = saved.definitions.iter().find(|old| old.exported && key(old) == key(definition));
-        let Some(before) = before else { continue };
+        let Some(before) = saved_by_key.get(&(definition.name.as_str(), definition.kind.as_str())) else { continue };
         if before.signature == definition.signature {
             continue;
         }
