@@ -453,13 +453,14 @@ impl Host {
                 if change != InterfaceChange::None {
                     work.interface_changes.push((id, change));
                 }
-                let changed_keys = SymbolTable::changed_keys(&entry.symbols, &symbols);
+                let (old_surface, new_surface) = (entry.symbols.surface(&entry.facts), symbols.surface(&facts));
+                let changed_keys = SymbolTable::changed_keys(&old_surface, &new_surface);
                 if !changed_keys.is_empty() || entry.lang != lang {
                     // A language change changes every rule that read the file.
                     let keys = if entry.lang == lang {
                         changed_keys
                     } else {
-                        entry.symbols.surface.iter().chain(&symbols.surface).map(|(key, _)| *key).collect()
+                        old_surface.iter().chain(&new_surface).map(|(key, _)| *key).collect()
                     };
                     work.surface_changes.push((id, keys));
                     if entry.lang.family() == Family::Go || lang.family() == Family::Go {
@@ -501,7 +502,7 @@ impl Host {
                     missing: Vec::new(),
                     dependents: Vec::new(),
                     symbols,
-                    bindings: Arc::new(Bindings::default()),
+                    bindings: Bindings::shared_empty(),
                     used_by: Vec::new(),
                 }));
             }
@@ -526,7 +527,8 @@ impl Host {
             work.go_directories.insert(directory(path).to_owned());
         }
         self.name_readers.replace(id, &entry.bindings.reads, &[]);
-        work.surface_changes.push((id, entry.symbols.surface.iter().map(|(key, _)| *key).collect()));
+        let keys = entry.symbols.surface(&entry.facts).into_iter().map(|(key, _)| key).collect();
+        work.surface_changes.push((id, keys));
         work.links_changed.push(id);
         self.forget_probes(id);
         self.model_inputs.remove(&id);
@@ -689,7 +691,8 @@ impl Host {
             self.name_readers.replace(id, &old.reads, &bindings.reads);
             self.method_readers.replace(id, &old.method_names, &bindings.method_names);
             if let Some(entry) = self.entry_mut(id) {
-                entry.bindings = Arc::new(bindings);
+                entry.bindings =
+                    if bindings == Bindings::default() { Bindings::shared_empty() } else { Arc::new(bindings) };
             }
         }
     }

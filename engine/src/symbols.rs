@@ -112,6 +112,13 @@ pub struct Bindings {
 }
 
 impl Bindings {
+    /// The bindings of a file not bound yet, or of one that binds nothing: one shared
+    /// allocation for all of them.
+    pub fn shared_empty() -> std::sync::Arc<Bindings> {
+        static EMPTY: std::sync::OnceLock<std::sync::Arc<Bindings>> = std::sync::OnceLock::new();
+        std::sync::Arc::clone(EMPTY.get_or_init(|| std::sync::Arc::new(Bindings::default())))
+    }
+
     /// The definitions the call at `call` reaches.
     pub fn call_targets(&self, call: u32) -> impl Iterator<Item = DefRef> + '_ {
         let start = self.calls.partition_point(|(index, _)| *index < call);
@@ -143,11 +150,6 @@ pub struct SymbolTable {
     by_owner_and_name: Vec<u32>,
     /// Local indices sorted by (scope, name).
     locals_by_scope: Vec<u32>,
-    /// Per surface key, a fingerprint of everything another file's binding can read
-    /// under it: the definitions of that name and, for a type, its members and bases;
-    /// the locals typing a module-level name or a member; the imports offering the name.
-    /// Not spans, not bodies. Sorted by key.
-    pub surface: Vec<(SurfaceKey, u64)>,
 }
 
 impl SymbolTable {
@@ -163,8 +165,7 @@ impl SymbolTable {
             scope_and_name(&facts.locals[*a as usize]).cmp(&scope_and_name(&facts.locals[*b as usize]))
         });
         let ids = ids_of(definitions);
-        let surface = surface_of(facts, &parents);
-        SymbolTable { surface, parents, ids, by_owner_and_name, locals_by_scope }
+        SymbolTable { parents, ids, by_owner_and_name, locals_by_scope }
     }
 
     /// The identity of the definition at `index`.
@@ -186,10 +187,18 @@ impl SymbolTable {
         SurfaceKey::of(definition.owner.as_deref().unwrap_or(&definition.name))
     }
 
-    /// The surface keys whose fingerprints differ between two tables.
-    pub fn changed_keys(old: &SymbolTable, new: &SymbolTable) -> Vec<SurfaceKey> {
+    /// Per surface key, a fingerprint of everything another file's binding can read
+    /// under it: the definitions of that name and, for a type, its members and bases;
+    /// the locals typing a module-level name or a member; the imports offering the name.
+    /// Not spans, not bodies. Sorted by key. Computed when a file changes, not kept.
+    pub fn surface(&self, facts: &FileFacts) -> Vec<(SurfaceKey, u64)> {
+        surface_of(facts, &self.parents)
+    }
+
+    /// The surface keys whose fingerprints differ between two surfaces.
+    pub fn changed_keys(old: &[(SurfaceKey, u64)], new: &[(SurfaceKey, u64)]) -> Vec<SurfaceKey> {
         let mut changed = Vec::new();
-        let (mut a, mut b) = (old.surface.iter().peekable(), new.surface.iter().peekable());
+        let (mut a, mut b) = (old.iter().peekable(), new.iter().peekable());
         loop {
             match (a.peek(), b.peek()) {
                 (None, None) => break,
