@@ -700,3 +700,21 @@ lib.render(2)
     }
     assert!(render_calls(&host.snapshot()).contains("reader.py:3 parse -> lib.py:parse"));
 }
+
+/// A definition's identity does not shift when a same-named definition nested in
+/// another function goes away (found in review: ordinals counted across the file).
+#[test]
+fn identities_do_not_shift_when_a_nested_namesake_goes() {
+    let fixture = "//- /a.py\ndef outer():\n    def f():\n        pass\n    f()\n\ndef f():\n    pass\n//- /b.py\nfrom a import f\n\nf()\n";
+    let mut host = host_of(fixture);
+    let edited = "def outer():\n    pass\n\ndef f():\n    pass\n";
+    host.apply(vec![FileChange::write("a.py", edited)]);
+    let fresh = host_of(&format!("//- /a.py\n{edited}//- /b.py\nfrom a import f\n\nf()\n"));
+    let rendered = render_calls(&host.snapshot());
+    assert_eq!(rendered, render_calls(&fresh.snapshot()));
+    assert!(rendered.contains("b.py:3 f -> a.py:f"), "{rendered}");
+    let snapshot = host.snapshot();
+    let b = snapshot.file_at("b.py").expect("b.py");
+    let target = b.bindings.call_targets(0).next().expect("bound");
+    assert!(snapshot.definition(target).is_some(), "the binding names a live definition");
+}

@@ -23,6 +23,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use thread_extractors::resolve::Usage;
 use thread_extractors::{Call, DefinitionKind, Evidence, Family, Import, ImportKind, Local};
 
@@ -238,10 +240,11 @@ pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileE
         home: file.id,
         consulted: BTreeSet::new(),
         reads: BTreeSet::new(),
-        exports: HashMap::new(),
-        values: HashMap::new(),
+        exports: FxHashMap::default(),
+        values: FxHashMap::default(),
         method_names: BTreeSet::new(),
-        module_names: HashMap::new(),
+        directories: BTreeSet::new(),
+        module_names: FxHashMap::default(),
     };
     let mut bindings = Bindings::default();
     let stable = |target: Def| -> Option<DefRef> {
@@ -285,6 +288,7 @@ pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileE
     binder.consulted.remove(&file.id);
     bindings.consulted = binder.consulted.into_iter().collect();
     bindings.method_names = binder.method_names.into_iter().collect();
+    bindings.directories = binder.directories.into_iter().collect();
     // Bindings live as long as their file is in the graph: no spare capacity.
     bindings.calls.shrink_to_fit();
     bindings.imports.shrink_to_fit();
@@ -324,15 +328,17 @@ struct Binder<'s> {
     /// Names binding read in other files.
     reads: BTreeSet<(FileId, SurfaceKey)>,
     /// (file, name) → what the file offers under that name, within this binding.
-    exports: HashMap<(FileId, String), Meaning>,
+    exports: FxHashMap<(FileId, String), Meaning>,
     /// (file, scope, name) → what the locals of that name hold, within this binding.
     /// Entered as unknown first, so `x = x.next()` ends instead of recursing.
-    values: HashMap<(FileId, Option<u32>, String), Meaning>,
+    values: FxHashMap<(FileId, Option<u32>, String), Meaning>,
     /// Method names whose implementations binding looked up (interface dispatch).
     method_names: BTreeSet<String>,
+    /// Go package directories whose files binding listed.
+    directories: BTreeSet<String>,
     /// (file, name) → what the name means at the top level of that file, within this
     /// binding: a large file asks for the same few names thousands of times.
-    module_names: HashMap<(FileId, String), Meaning>,
+    module_names: FxHashMap<(FileId, String), Meaning>,
 }
 
 impl<'s> Binder<'s> {
@@ -432,9 +438,11 @@ impl<'s> Binder<'s> {
         }
         for taken in (1..segments.len()).rev() {
             let prefix = segments[..taken].join(".");
+            self.read_name(file.id, &prefix);
             for (index, import) in file.facts.imports.iter().enumerate() {
                 if import.names.is_empty() && import.alias.is_none() && !import.wildcard && import.specifier == prefix {
-                    let targets: Vec<FileId> = links_of(file, index).map(|link| link.to).collect();
+                    let targets: Vec<FileId> =
+                        self.links_followed(file, index).into_iter().map(|link| link.to).collect();
                     let meaning = if targets.is_empty() { Meaning::Unknown } else { Meaning::Modules(targets) };
                     return Some((meaning, taken));
                 }
@@ -519,6 +527,7 @@ impl<'s> Binder<'s> {
         if file.lang.family() != Family::Go {
             return Vec::new();
         }
+        self.directories.insert(directory(&file.path).to_owned());
         let mut mates = Vec::new();
         for id in self.packages.in_directory(directory(&file.path)).collect::<Vec<_>>() {
             if id == file.id {
@@ -536,6 +545,10 @@ impl<'s> Binder<'s> {
     /// What an import of `file` brings under the local `name`, if one does.
     fn imported(&mut self, file: &'s FileEntry, name: &str, depth: u32) -> Option<Meaning> {
         let family = file.lang.family();
+        // A Go import is named by what its target declares, not by how it is written.
+        if family == Family::Go {
+            self.read(file.id, SurfaceKey::imports());
+        }
         for (index, import) in file.facts.imports.iter().enumerate() {
             if let Some(imported) =
                 import.names.iter().find(|imported| imported.alias.as_deref().unwrap_or(&imported.name) == name)
@@ -680,6 +693,7 @@ impl<'s> Binder<'s> {
                 }
             }
         }
+        self.read(file_id, SurfaceKey::interface());
         match Meaning::merge(wildcard) {
             Meaning::Unknown | Meaning::Missing(..) if !file.interface.provides(file.lang, name) => {
                 Meaning::Missing(file_id, name.to_owned())
@@ -792,6 +806,9 @@ impl<'s> Binder<'s> {
                 .into_iter()
                 .map(|index| file.facts.definitions[index as usize].name.as_str())
                 .collect();
+            if !required.contains(segment) {
+                continue;
+            }
             // A type gaining any of these methods may come to implement the interface.
             self.method_names.extend(required.iter().map(|name| (*name).to_owned()));
             for candidate in self.packages.defining_method(segment) {
@@ -799,7 +816,11 @@ impl<'s> Binder<'s> {
                 for index in 0..holder.facts.definitions.len() as u32 {
                     let method = &holder.facts.definitions[index as usize];
                     let Some(owner) = method.owner.as_deref() else { continue };
-                    if method.name != segment || method.kind != DefinitionKind::Method {
+                    if method.name != segment {
+                        continue;
+                    }
+                    self.read_name(holder.id, owner);
+                    if method.kind != DefinitionKind::Method {
                         continue;
                     }
                     if self.method_set_covers(holder, owner, &required) {
@@ -954,6 +975,7 @@ impl<'s> Binder<'s> {
             }
             if let Some(owner) = &definition.owner {
                 let owner = owner.clone();
+                self.read_name(file.id, &owner);
                 let local: Vec<Def> = file
                     .symbols
                     .named_in_scope(facts, None, &owner)
@@ -1026,6 +1048,13 @@ fn path_segments(text: &str) -> Option<Vec<&str>> {
 /// `*pkg.Foo` → `pkg.Foo`, `Stack<T>` → `Stack`, `Optional[Foo]` → `Foo`,
 /// `(x *Foo, err error)` → `Foo`. `None` for unions, tuples, functions and the like.
 fn simple_type(text: &str, transparent: &[&str]) -> Option<String> {
+    simple_type_within(text, transparent, MAX_DEPTH)
+}
+
+fn simple_type_within(text: &str, transparent: &[&str], depth: u32) -> Option<String> {
+    if depth == 0 {
+        return None;
+    }
     let mut text = text.trim();
     // Go results: the first of a parenthesised list, without its name.
     if let Some(inner) = text.strip_prefix('(').and_then(|rest| rest.strip_suffix(')')) {
@@ -1046,7 +1075,7 @@ fn simple_type(text: &str, transparent: &[&str]) -> Option<String> {
         let close = if text.as_bytes()[open] == b'<' { '>' } else { ']' };
         if transparent.contains(&head) {
             let inner = text[open + 1..].strip_suffix(close)?;
-            return simple_type(inner, transparent);
+            return simple_type_within(inner, transparent, depth - 1);
         }
         text = head;
     }

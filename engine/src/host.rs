@@ -161,6 +161,8 @@ pub struct Host {
     go_packages: GoPackages,
     /// Method name → the files whose bindings looked up its implementations.
     method_readers: Readers<String>,
+    /// Go package directory → the files whose bindings listed its files.
+    directory_readers: Readers<String>,
 }
 
 /// How many cached facts no live file uses are kept, for undo and branch switches.
@@ -231,6 +233,7 @@ impl Host {
             name_readers: Readers::default(),
             go_packages: GoPackages::default(),
             method_readers: Readers::default(),
+            directory_readers: Readers::default(),
         }
     }
 
@@ -453,16 +456,10 @@ impl Host {
                 if change != InterfaceChange::None {
                     work.interface_changes.push((id, change));
                 }
-                let (old_surface, new_surface) = (entry.symbols.surface(&entry.facts), symbols.surface(&facts));
-                let changed_keys = SymbolTable::changed_keys(&old_surface, &new_surface);
-                if !changed_keys.is_empty() || entry.lang != lang {
-                    // A language change changes every rule that read the file.
-                    let keys = if entry.lang == lang {
-                        changed_keys
-                    } else {
-                        old_surface.iter().chain(&new_surface).map(|(key, _)| *key).collect()
-                    };
-                    work.surface_changes.push((id, keys));
+                let old_surface = entry.symbols.surface(&entry.facts, &entry.interface);
+                let changed_keys = SymbolTable::changed_keys(&old_surface, &symbols.surface(&facts, &interface));
+                if !changed_keys.is_empty() {
+                    work.surface_changes.push((id, changed_keys));
                     if entry.lang.family() == Family::Go || lang.family() == Family::Go {
                         let (old, new) = (method_names(&entry.facts), method_names(&facts));
                         if entry.lang.family() == Family::Go {
@@ -520,6 +517,7 @@ impl Host {
         self.replace_uses(id, &entry.bindings, &Bindings::default());
         self.consulted_by.replace(id, &entry.bindings.consulted, &[]);
         self.method_readers.replace(id, &entry.bindings.method_names, &[]);
+        self.directory_readers.replace(id, &entry.bindings.directories, &[]);
         if entry.lang.family() == Family::Go {
             let methods = method_names(&entry.facts);
             self.go_packages.remove(path, id, &methods);
@@ -527,7 +525,7 @@ impl Host {
             work.go_directories.insert(directory(path).to_owned());
         }
         self.name_readers.replace(id, &entry.bindings.reads, &[]);
-        let keys = entry.symbols.surface(&entry.facts).into_iter().map(|(key, _)| key).collect();
+        let keys = entry.symbols.surface(&entry.facts, &entry.interface).into_iter().map(|(key, _)| key).collect();
         work.surface_changes.push((id, keys));
         work.links_changed.push(id);
         self.forget_probes(id);
@@ -659,6 +657,7 @@ impl Host {
         }
         for directory in &work.go_directories {
             set.extend(self.go_packages.in_directory(directory));
+            set.extend(self.directory_readers.of(directory));
         }
         for name in &work.method_names {
             set.extend(self.method_readers.of(name));
@@ -690,6 +689,7 @@ impl Host {
             self.consulted_by.replace(id, &old.consulted, &bindings.consulted);
             self.name_readers.replace(id, &old.reads, &bindings.reads);
             self.method_readers.replace(id, &old.method_names, &bindings.method_names);
+            self.directory_readers.replace(id, &old.directories, &bindings.directories);
             if let Some(entry) = self.entry_mut(id) {
                 entry.bindings =
                     if bindings == Bindings::default() { Bindings::shared_empty() } else { Arc::new(bindings) };

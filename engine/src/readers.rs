@@ -1,20 +1,22 @@
 //! Who read what: for each key (a file, a method name), the files whose bindings read
 //! it, so that a change to the key binds exactly those files again.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::hash::Hash;
+
+use rustc_hash::FxHashMap;
 
 use crate::ids::FileId;
 
 /// Key → the files that read it.
 #[derive(Debug)]
 pub(crate) struct Readers<K> {
-    by_key: HashMap<K, BTreeSet<FileId>>,
+    by_key: FxHashMap<K, BTreeSet<FileId>>,
 }
 
 impl<K> Default for Readers<K> {
     fn default() -> Self {
-        Readers { by_key: HashMap::new() }
+        Readers { by_key: FxHashMap::default() }
     }
 }
 

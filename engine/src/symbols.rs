@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 
 use thread_extractors::{Definition, DefinitionKind, Evidence, FileFacts, Local};
 
-use crate::fingerprint::FingerprintBuilder;
+use crate::fingerprint::{Fingerprint, FingerprintBuilder};
 use crate::ids::FileId;
+use crate::interface::Interface;
 
 /// A definition: its file and its [`SymbolId`] there.
 ///
@@ -54,6 +55,16 @@ impl SurfaceKey {
     /// The key of a file's package clause.
     pub fn package() -> SurfaceKey {
         SurfaceKey::of("\u{0}package")
+    }
+
+    /// The key of all of a file's imports.
+    pub fn imports() -> SurfaceKey {
+        SurfaceKey::of("\u{0}imports")
+    }
+
+    /// The key of a file's interface as a whole: which names it offers at all.
+    pub fn interface() -> SurfaceKey {
+        SurfaceKey::of("\u{0}interface")
     }
 }
 
@@ -109,6 +120,9 @@ pub struct Bindings {
     /// Method names whose implementations binding looked up, sorted: a file gaining or
     /// losing a method of such a name binds this file again.
     pub method_names: Vec<String>,
+    /// Go package directories whose files binding listed, sorted: a file coming or going
+    /// there binds this file again.
+    pub directories: Vec<String>,
 }
 
 impl Bindings {
@@ -164,7 +178,7 @@ impl SymbolTable {
         locals_by_scope.sort_by(|a, b| {
             scope_and_name(&facts.locals[*a as usize]).cmp(&scope_and_name(&facts.locals[*b as usize]))
         });
-        let ids = ids_of(definitions);
+        let ids = ids_of(definitions, &parents);
         SymbolTable { parents, ids, by_owner_and_name, locals_by_scope }
     }
 
@@ -182,17 +196,15 @@ impl SymbolTable {
     /// The surface key under which another file reads the definition at `index`: the
     /// name of its outermost enclosing definition, or that definition's owner.
     pub fn key_of(&self, facts: &FileFacts, index: u32) -> SurfaceKey {
-        let outermost = self.scope_chain(Some(index)).last().unwrap_or(index);
-        let definition = &facts.definitions[outermost as usize];
-        SurfaceKey::of(definition.owner.as_deref().unwrap_or(&definition.name))
+        key_of_definition(&facts.definitions, &self.parents, index as usize)
     }
 
     /// Per surface key, a fingerprint of everything another file's binding can read
     /// under it: the definitions of that name and, for a type, its members and bases;
     /// the locals typing a module-level name or a member; the imports offering the name.
     /// Not spans, not bodies. Sorted by key. Computed when a file changes, not kept.
-    pub fn surface(&self, facts: &FileFacts) -> Vec<(SurfaceKey, u64)> {
-        surface_of(facts, &self.parents)
+    pub fn surface(&self, facts: &FileFacts, interface: &Interface) -> Vec<(SurfaceKey, u64)> {
+        surface_of(facts, &self.parents, interface.fingerprint)
     }
 
     /// The surface keys whose fingerprints differ between two surfaces.
@@ -304,15 +316,38 @@ fn parents_of(definitions: &[Definition]) -> Vec<Option<u32>> {
     parents
 }
 
-/// Each definition's identity: (owner, name, kind) and its ordinal among equals.
-fn ids_of(definitions: &[Definition]) -> Vec<SymbolId> {
-    let mut seen: std::collections::HashMap<(Option<&str>, &str, DefinitionKind), u64> = Default::default();
+/// The index of the outermost definition around `index` (itself at the top level).
+fn outermost(parents: &[Option<u32>], mut index: usize) -> usize {
+    while let Some(Some(parent)) = parents.get(index) {
+        index = *parent as usize;
+    }
+    index
+}
+
+/// The surface key another file reads the definition at `index` under: the name of its
+/// outermost enclosing definition, or that definition's owner. The one rule for it.
+fn key_of_definition(definitions: &[Definition], parents: &[Option<u32>], index: usize) -> SurfaceKey {
+    match definitions.get(outermost(parents, index)) {
+        Some(top) => SurfaceKey::of(top.owner.as_deref().unwrap_or(&top.name)),
+        None => SurfaceKey::of(""),
+    }
+}
+
+/// Each definition's identity: its surface key, owner, name and kind, and its ordinal
+/// among the definitions sharing all four. Whatever changes an identity changes that
+/// key's fingerprint, so every binding into it is made again.
+fn ids_of(definitions: &[Definition], parents: &[Option<u32>]) -> Vec<SymbolId> {
+    let mut seen: std::collections::HashMap<(SurfaceKey, Option<&str>, &str, DefinitionKind), u64> = Default::default();
     definitions
         .iter()
-        .map(|definition| {
-            let ordinal = seen.entry((definition.owner.as_deref(), &definition.name, definition.kind)).or_default();
+        .enumerate()
+        .map(|(index, definition)| {
+            let key = key_of_definition(definitions, parents, index);
+            let ordinal =
+                seen.entry((key, definition.owner.as_deref(), &definition.name, definition.kind)).or_default();
             let mut builder = FingerprintBuilder::default();
             builder
+                .u64(key.0)
                 .str(definition.owner.as_deref().unwrap_or("\u{0}"))
                 .str(&definition.name)
                 .str(definition.kind.as_str())
@@ -327,21 +362,15 @@ fn ids_of(definitions: &[Definition]) -> Vec<SymbolId> {
 }
 
 /// Per surface key, the fingerprint of what other files can read under it.
-fn surface_of(facts: &FileFacts, parents: &[Option<u32>]) -> Vec<(SurfaceKey, u64)> {
+fn surface_of(facts: &FileFacts, parents: &[Option<u32>], interface: Fingerprint) -> Vec<(SurfaceKey, u64)> {
     let mut builders: BTreeMap<SurfaceKey, FingerprintBuilder> = BTreeMap::new();
     fn add(builders: &mut BTreeMap<SurfaceKey, FingerprintBuilder>, key: SurfaceKey) -> &mut FingerprintBuilder {
         builders.entry(key).or_default()
     }
-    let outermost = |mut index: usize| {
-        while let Some(Some(parent)) = parents.get(index) {
-            index = *parent as usize;
-        }
-        index
-    };
-    let key_of_definition = |index: usize| {
-        let definition = &facts.definitions[outermost(index)];
-        SurfaceKey::of(definition.owner.as_deref().unwrap_or(&definition.name))
-    };
+    let outermost = |index: usize| outermost(parents, index);
+    let key_of_definition = |index: usize| key_of_definition(&facts.definitions, parents, index);
+    // Whether a name is offered at all (missing names) follows the whole interface.
+    add(&mut builders, SurfaceKey::interface()).bytes(&interface.0);
     for (index, (definition, parent)) in facts.definitions.iter().zip(parents).enumerate() {
         let builder = add(&mut builders, key_of_definition(index));
         builder
@@ -351,7 +380,7 @@ fn surface_of(facts: &FileFacts, parents: &[Option<u32>]) -> Vec<(SurfaceKey, u6
             .str(&definition.name)
             .u64(u64::from(definition.exported))
             .u64(u64::from(definition.default_export))
-            .u64(u64::from(parent.is_some()))
+            .u64(parent.map_or(0, |parent| u64::from(parent) + 1 - outermost(index) as u64))
             .str(definition.returns.as_deref().unwrap_or("\u{0}"))
             .u64(definition.bases.len() as u64);
         for base in &definition.bases {
@@ -370,6 +399,9 @@ fn surface_of(facts: &FileFacts, parents: &[Option<u32>]) -> Vec<(SurfaceKey, u6
             offered.push(&import.specifier);
         }
         let mut keys: Vec<SurfaceKey> = offered.into_iter().map(SurfaceKey::of).collect();
+        // Every import, for readers that match imports by what their targets declare
+        // (a Go package's name) rather than by how they are written.
+        keys.push(SurfaceKey::imports());
         if import.wildcard {
             keys.push(SurfaceKey::wildcards());
         }
@@ -391,8 +423,9 @@ fn surface_of(facts: &FileFacts, parents: &[Option<u32>]) -> Vec<(SurfaceKey, u6
         let key = match local.scope {
             None => SurfaceKey::of(&local.name),
             Some(scope) => {
-                let visible = local.name.starts_with('.')
-                    || facts.definitions.get(scope).is_some_and(|scope| !scope.kind.is_callable());
+                // Restored facts are not trusted to be consistent: a scope out of range is skipped.
+                let Some(scope_definition) = facts.definitions.get(scope) else { continue };
+                let visible = local.name.starts_with('.') || !scope_definition.kind.is_callable();
                 if !visible {
                     continue;
                 }
@@ -400,7 +433,7 @@ fn surface_of(facts: &FileFacts, parents: &[Option<u32>]) -> Vec<(SurfaceKey, u6
             }
         };
         let builder = add(&mut builders, key);
-        builder.str(&local.name).u64(local.scope.map_or(0, |scope| scope as u64 - outermost(scope) as u64 + 1));
+        builder.str(&local.name).u64(local.scope.map_or(0, |scope| (scope - outermost(scope)) as u64 + 1));
         match &local.evidence {
             None => builder.str("none"),
             Some(Evidence::Annotation(text)) => builder.str("annotation").str(text),
