@@ -26,7 +26,7 @@ use std::collections::{BTreeSet, HashMap};
 use rustc_hash::FxHashMap;
 
 use thread_extractors::resolve::Usage;
-use thread_extractors::{Call, DefinitionKind, Evidence, Family, Import, ImportKind, Local};
+use thread_extractors::{Call, DefinitionKind, Evidence, Family, Import, ImportKind, ImportedName, Local};
 
 use crate::ids::FileId;
 use crate::snapshot::{FileEntry, Link, Snapshot};
@@ -550,9 +550,7 @@ impl<'s> Binder<'s> {
             self.read(file.id, SurfaceKey::imports());
         }
         for (index, import) in file.facts.imports.iter().enumerate() {
-            if let Some(imported) =
-                import.names.iter().find(|imported| imported.alias.as_deref().unwrap_or(&imported.name) == name)
-            {
+            if let Some(imported) = import.names.iter().find(|imported| local_name(imported) == name) {
                 let meanings: Vec<Meaning> = self
                     .links_followed(file, index)
                     .into_iter()
@@ -590,19 +588,22 @@ impl<'s> Binder<'s> {
             if links.is_empty() {
                 return Some(Meaning::Unknown);
             }
-            let meanings: Vec<Meaning> = links
-                .into_iter()
-                .map(|link| match &link.usage {
-                    Usage::Names(names) if !names.is_empty() => {
-                        let item = names[0].name.clone();
-                        self.imported_name(link, &item, depth)
-                    }
-                    _ => Meaning::Modules(vec![link.to]),
-                })
-                .collect();
+            let meanings: Vec<Meaning> = links.into_iter().map(|link| self.imported_path(link, depth)).collect();
             return Some(Meaning::merge(meanings));
         }
         None
+    }
+
+    /// What an import without names (`use a::b`, `import x as y`) brings through `link`:
+    /// the item its path ends at when the link says it names one, else the module.
+    fn imported_path(&mut self, link: &Link, depth: u32) -> Meaning {
+        match &link.usage {
+            Usage::Names(names) if !names.is_empty() => {
+                let item = names[0].name.clone();
+                self.imported_name(link, &item, depth)
+            }
+            _ => Meaning::Modules(vec![link.to]),
+        }
     }
 
     /// What `name`, imported through `link`, denotes: a submodule the link points at, or
@@ -656,9 +657,7 @@ impl<'s> Binder<'s> {
             if !(rules.reexports)(import) {
                 continue;
             }
-            if let Some(imported) =
-                import.names.iter().find(|imported| imported.alias.as_deref().unwrap_or(&imported.name) == name)
-            {
+            if let Some(imported) = import.names.iter().find(|imported| local_name(imported) == name) {
                 for link in self.links_followed(file, index) {
                     found.push(self.imported_name(link, &imported.name, depth));
                 }
@@ -670,13 +669,7 @@ impl<'s> Binder<'s> {
                     && import.specifier.rsplit("::").next() == Some(name))
             {
                 for link in self.links_followed(file, index) {
-                    found.push(match &link.usage {
-                        Usage::Names(names) if !names.is_empty() => {
-                            let item = names[0].name.clone();
-                            self.imported_name(link, &item, depth)
-                        }
-                        _ => Meaning::Modules(vec![link.to]),
-                    });
+                    found.push(self.imported_path(link, depth));
                 }
             }
         }
@@ -1006,6 +999,11 @@ impl<'s> Binder<'s> {
         }
         bases
     }
+}
+
+/// The name an imported name is known by in the importing file.
+fn local_name(imported: &ImportedName) -> &str {
+    imported.alias.as_deref().unwrap_or(&imported.name)
 }
 
 /// The type a parenthesised cast names: `(x as Foo)` → `Foo`.
