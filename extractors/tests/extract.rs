@@ -248,6 +248,7 @@ func main() { alias.Run[int](); ToUpper("x") }
         import import 7:4 embed
         def struct pub Server `Server struct{ name string }`
         def interface pub Handler `Handler interface{ Serve() }`
+        def method pub Handler.Serve `Serve()`
         def constant pub Max `Max`
         def method pub Server.Start `func (s *Server) Start() error`
         def method priv Server.stop `func (s Server) stop() error`
