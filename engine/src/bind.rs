@@ -164,6 +164,34 @@ pub(crate) fn directory(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
+/// What names mean within one binding, by a key and then the name: looked up without
+/// allocating, since a large file asks for the same names thousands of times.
+struct Memo<K> {
+    by_key: FxHashMap<K, FxHashMap<String, Meaning>>,
+}
+
+impl<K> Default for Memo<K> {
+    fn default() -> Self {
+        Memo { by_key: FxHashMap::default() }
+    }
+}
+
+impl<K: Eq + std::hash::Hash + Copy> Memo<K> {
+    fn get(&self, key: &K, name: &str) -> Option<&Meaning> {
+        self.by_key.get(key)?.get(name)
+    }
+
+    fn insert(&mut self, key: K, name: &str, meaning: Meaning) {
+        let names = self.by_key.entry(key).or_default();
+        match names.get_mut(name) {
+            Some(slot) => *slot = meaning,
+            None => {
+                names.insert(name.to_owned(), meaning);
+            }
+        }
+    }
+}
+
 /// A definition while binding: its file and index at this revision. Bindings store the
 /// stable [`DefRef`] instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -240,11 +268,11 @@ pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileE
         home: file.id,
         consulted: BTreeSet::new(),
         reads: BTreeSet::new(),
-        exports: FxHashMap::default(),
-        values: FxHashMap::default(),
+        exports: Memo::default(),
+        values: Memo::default(),
         method_names: BTreeSet::new(),
         directories: BTreeSet::new(),
-        module_names: FxHashMap::default(),
+        module_names: Memo::default(),
     };
     let mut bindings = Bindings::default();
     let stable = |target: Def| -> Option<DefRef> {
@@ -328,17 +356,17 @@ struct Binder<'s> {
     /// Names binding read in other files.
     reads: BTreeSet<(FileId, SurfaceKey)>,
     /// (file, name) → what the file offers under that name, within this binding.
-    exports: FxHashMap<(FileId, String), Meaning>,
+    exports: Memo<FileId>,
     /// (file, scope, name) → what the locals of that name hold, within this binding.
     /// Entered as unknown first, so `x = x.next()` ends instead of recursing.
-    values: FxHashMap<(FileId, Option<u32>, String), Meaning>,
+    values: Memo<(FileId, Option<u32>)>,
     /// Method names whose implementations binding looked up (interface dispatch).
     method_names: BTreeSet<String>,
     /// Go package directories whose files binding listed.
     directories: BTreeSet<String>,
     /// (file, name) → what the name means at the top level of that file, within this
     /// binding: a large file asks for the same few names thousands of times.
-    module_names: FxHashMap<(FileId, String), Meaning>,
+    module_names: Memo<FileId>,
 }
 
 impl<'s> Binder<'s> {
@@ -477,14 +505,13 @@ impl<'s> Binder<'s> {
 
     /// A name at the top level of `file`: imports, own definitions, package mates, wildcards.
     fn module_scope(&mut self, file: &'s FileEntry, name: &str, depth: u32) -> Meaning {
-        let key = (file.id, name.to_owned());
-        if let Some(meaning) = self.module_names.get(&key) {
+        if let Some(meaning) = self.module_names.get(&file.id, name) {
             return meaning.clone();
         }
         // A name whose meaning depends on itself (`from .a import *` cycles) is unknown.
-        self.module_names.insert(key.clone(), Meaning::Unknown);
+        self.module_names.insert(file.id, name, Meaning::Unknown);
         let meaning = self.module_scope_uncached(file, name, depth);
-        self.module_names.insert(key, meaning.clone());
+        self.module_names.insert(file.id, name, meaning.clone());
         meaning
     }
 
@@ -622,14 +649,13 @@ impl<'s> Binder<'s> {
 
     /// What `file` offers importers under `name`, followed through re-exports.
     fn export(&mut self, file_id: FileId, name: &str, depth: u32) -> Meaning {
-        let key = (file_id, name.to_owned());
-        if let Some(meaning) = self.exports.get(&key) {
+        if let Some(meaning) = self.exports.get(&file_id, name) {
             return meaning.clone();
         }
         // A cycle of re-exports ends here as unknown.
-        self.exports.insert(key.clone(), Meaning::Unknown);
+        self.exports.insert(file_id, name, Meaning::Unknown);
         let meaning = self.export_uncached(file_id, name, depth);
-        self.exports.insert(key, meaning.clone());
+        self.exports.insert(file_id, name, meaning.clone());
         meaning
     }
 
@@ -854,14 +880,14 @@ impl<'s> Binder<'s> {
         let facts = &file.facts;
         let Some(definition) = facts.definitions.get(target.index as usize) else { return Vec::new() };
         let member = format!(".{segment}");
-        let key = (file.id, Some(target.index), member.clone());
-        if let Some(meaning) = self.values.get(&key) {
+        let key = (file.id, Some(target.index));
+        if let Some(meaning) = self.values.get(&key, &member) {
             return match meaning {
                 Meaning::Instances(types) => types.clone(),
                 _ => Vec::new(),
             };
         }
-        self.values.insert(key.clone(), Meaning::Unknown);
+        self.values.insert(key, &member, Meaning::Unknown);
         let mut types = Vec::new();
         // Class-body fields: `x: Foo` (Python), `x = new Foo()` / `private x: Foo` (TS).
         let fields: Vec<&Local> = file
@@ -879,7 +905,7 @@ impl<'s> Binder<'s> {
             }
         }
         let meaning = Meaning::merge([Meaning::Instances(types)]);
-        self.values.insert(key, meaning.clone());
+        self.values.insert(key, &member, meaning.clone());
         match meaning {
             Meaning::Instances(types) => types,
             _ => Vec::new(),
@@ -895,13 +921,13 @@ impl<'s> Binder<'s> {
         locals: &[&Local],
         depth: u32,
     ) -> Meaning {
-        let key = (file.id, scope, name.to_owned());
-        if let Some(meaning) = self.values.get(&key) {
+        let key = (file.id, scope);
+        if let Some(meaning) = self.values.get(&key, name) {
             return meaning.clone();
         }
-        self.values.insert(key.clone(), Meaning::Unknown);
+        self.values.insert(key, name, Meaning::Unknown);
         let meaning = self.evidence_of(file, scope, locals, depth);
-        self.values.insert(key, meaning.clone());
+        self.values.insert(key, name, meaning.clone());
         meaning
     }
 
