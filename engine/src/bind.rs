@@ -1,9 +1,11 @@
 //! Binding: each call and imported name of a file, to the definitions it reaches.
 //!
 //! Binding runs in the host, after resolution, on the files whose own facts or links
-//! changed and on the files that read a file whose surface changed. It reads facts,
-//! links and [`SymbolTable`]s, never other files' bindings, so files bind in any order
-//! and nothing iterates to a fixpoint.
+//! changed and on the files that read, in another file, a name whose surface changed
+//! there. It reads facts, links and [`SymbolTable`](crate::symbols::SymbolTable)s, never other files' bindings, so
+//! files bind in any order and nothing iterates to a fixpoint. Every read of another
+//! file goes through an accessor that records it (`read`, `read_name`,
+//! `definition_of`, `links_followed`): those records are what the host re-binds by.
 //!
 //! The rules, in the order a name is looked up:
 //!

@@ -642,9 +642,11 @@ impl Host {
         links_changed
     }
 
-    /// The files to bind again: those whose facts or links changed, those whose bindings
-    /// read a file whose surface or links changed (or that vanished), and the Go files of
-    /// a package that gained or lost a file.
+    /// The files to bind again: those whose facts or links changed; those whose bindings
+    /// read, in another file, a name whose surface changed there, followed links that
+    /// changed, or read a file that vanished; the Go files of a package that gained or
+    /// lost a file, and those that listed it; the readers of a Go method name that
+    /// appeared or went.
     fn bind_set(&self, work: &Work) -> Vec<FileId> {
         let mut set: BTreeSet<FileId> = work.changed.iter().chain(&work.links_changed).copied().collect();
         for id in &work.links_changed {
