@@ -9,7 +9,8 @@
 //! For each workspace it reports:
 //!
 //! - time from `initialize` to the end of indexing and to the first diagnostics;
-//! - `didChange` → `publishDiagnostics` latency for the edited file (a body edit), p50
+//! - `didChange` → `publishDiagnostics` latency for the edited file (a body edit that
+//!   makes a text not seen before, as typing does), p50
 //!   and p95 over 200 edits, each sent after the previous one's diagnostics arrived;
 //! - `didChange` → `publishDiagnostics` latency of a dependent's `broken-import` (an
 //!   edit removes a name another, unopened file imports) and of its clearing;
@@ -21,8 +22,8 @@
 //! files; `THREAD_BENCH_SDIST=name==version` picks another), the central file, the
 //! largest of those imported by 100 or more files, is opened and edited:
 //!
-//! - a line added at the top (every definition moves) and taken away again;
-//! - a signature edit (a parameter added to a top-level function, then removed);
+//! - a line added at the top, 200 times (every definition moves each time);
+//! - a signature edit: a parameter added to a top-level function, then renamed 199 times;
 //! - a rename of a function another file imports by name, until that file's
 //!   `broken-import` arrives, and back until it clears;
 //!
@@ -204,38 +205,37 @@ fn central_file_edits(label: &str, root: &Path) {
     client.open(central, "python", &text);
     client.diagnostics_for(central, |_| true);
 
+    // Every edit makes a text the server has not seen, as typing does: none is answered
+    // from the facts' memo.
     let mut version = 0;
     let mut top_line = Vec::new();
-    for _ in 0..EDITS / 2 {
+    for round in 0..EDITS {
         version += 1;
         let sent = Instant::now();
-        client.edit(central, version, [0, 0, 0, 0], "#\n");
-        client.diagnostics_for(central, |params| params["version"] == version);
-        top_line.push(sent.elapsed());
-        version += 1;
-        let sent = Instant::now();
-        client.edit(central, version, [0, 0, 1, 0], "");
+        client.edit(central, version, [0, 0, 0, 0], &format!("# thread bench {round}\n"));
         client.diagnostics_for(central, |params| params["version"] == version);
         top_line.push(sent.elapsed());
     }
+    let def_line = def_line as u32 + EDITS as u32;
 
-    let open_paren = lines[def_line].find('(').expect("a parameter list") as u32 + 1;
-    let def_line = def_line as u32;
+    let open_paren = lines[def_line as usize - EDITS].find('(').expect("a parameter list") as u32 + 1;
     let mut signature = Vec::new();
-    for _ in 0..EDITS / 2 {
+    let mut parameter = String::new();
+    for round in 0..EDITS {
         version += 1;
+        let written = format!("thread_bench_{round}=None, ");
+        let end = open_paren + parameter.len() as u32;
         let sent = Instant::now();
-        client.edit(central, version, [def_line, open_paren, def_line, open_paren], "thread_bench=None, ");
+        client.edit(central, version, [def_line, open_paren, def_line, end], &written);
         client.diagnostics_for(central, |params| params["version"] == version);
         signature.push(sent.elapsed());
-        version += 1;
-        let sent = Instant::now();
-        let end = open_paren + "thread_bench=None, ".len() as u32;
-        client.edit(central, version, [def_line, open_paren, def_line, end], "");
-        client.diagnostics_for(central, |params| params["version"] == version);
-        signature.push(sent.elapsed());
+        parameter = written;
         client.seen.clear();
     }
+    version += 1;
+    let end = open_paren + parameter.len() as u32;
+    client.edit(central, version, [def_line, open_paren, def_line, end], "");
+    client.diagnostics_for(central, |params| params["version"] == version);
 
     let name_start = "def ".len() as u32;
     let name_end = name_start + name.len() as u32;
@@ -295,12 +295,15 @@ fn measure(label: &str, root: &Path) {
     client.diagnostics_for(EDITED, |_| true);
     let mut version = 0;
     let mut edited = Vec::new();
+    let mut returned = "1".to_owned();
     for round in 0..EDITS {
         version += 1;
-        // A body edit: the number returned by `kept` changes; nothing else does.
-        let digit = (round % 9 + 1).to_string();
+        // A body edit: the number returned by `kept` changes; nothing else does. Every
+        // text is new, as when typing, so no edit is answered from the facts' memo.
+        let number = (round + 2).to_string();
         let sent = Instant::now();
-        client.edit(EDITED, version, [1, 11, 1, 12], &digit);
+        client.edit(EDITED, version, [1, 11, 1, 11 + returned.len() as u32], &number);
+        returned = number;
         client.diagnostics_for(EDITED, |params| params["version"] == version);
         edited.push(sent.elapsed());
     }

@@ -129,6 +129,9 @@ pub struct ChangeReport {
     pub affected: Vec<String>,
     /// Files whose calls and imported names were bound again (changed ones included), sorted.
     pub rebound: Vec<String>,
+    /// Whether the file graph's edges may have changed: some file now imports a different
+    /// set of files, or files came or went. When false, import cycles are as they were.
+    pub edges_changed: bool,
     /// Files whose facts were extracted (cache misses), a subset of `changed`.
     pub extracted: usize,
     /// Memo hits and misses.
@@ -294,7 +297,9 @@ impl Host {
 
         let families = self.update_model(&work, project_changed, &mut report);
         let resolve_set = self.resolve_set(&work, &families, project_changed);
-        work.links_changed.extend(self.resolve_files(&resolve_set));
+        let (links_changed, edges_changed) = self.resolve_files(&resolve_set);
+        work.links_changed.extend(links_changed);
+        report.edges_changed = edges_changed || !work.added.is_empty() || !work.removed.is_empty();
         let check_set = self.check_set(&work, &resolve_set);
         self.check_names(&check_set);
         let bind_set = self.bind_set(&work);
@@ -588,8 +593,11 @@ impl Host {
 
     /// Resolves `ids` again and replaces their links and the reverse edges they imply;
     /// returns the files whose links changed.
-    fn resolve_files(&mut self, ids: &[FileId]) -> Vec<FileId> {
+    /// Resolves `ids` again; returns the files whose links changed, and whether any file's
+    /// set of targets changed.
+    fn resolve_files(&mut self, ids: &[FileId]) -> (Vec<FileId>, bool) {
         let mut links_changed = Vec::new();
+        let mut edges_changed = false;
         let model = &self.model;
         let snapshot = &self.snapshot;
         let resolve_one = |id: &FileId| -> (FileId, FileResolution) {
@@ -626,6 +634,7 @@ impl Host {
             entry.links = links;
             entry.unresolved = unresolved;
             let new_targets = distinct_targets(&entry.links);
+            edges_changed |= old_targets != new_targets;
             for gone in old_targets.difference(&new_targets) {
                 if let Some(target) = self.entry_mut(*gone) {
                     target.dependents.retain(|dependent| *dependent != id);
@@ -639,7 +648,7 @@ impl Host {
                 }
             }
         }
-        links_changed
+        (links_changed, edges_changed)
     }
 
     /// The files to bind again: those whose facts or links changed; those whose bindings

@@ -327,15 +327,7 @@ impl Task {
         let report = host.apply(changes);
         let snapshot = host.snapshot();
         // Cycles change only when some file's imports lead elsewhere, or files come or go.
-        let previous = &self.stats.snapshot;
-        let links_changed = report.changed.iter().chain(&report.affected).any(|path| {
-            match (previous.file_at(path), snapshot.file_at(path)) {
-                (Some(before), Some(after)) => before.links != after.links,
-                (None, None) => false,
-                _ => true,
-            }
-        });
-        if links_changed || !self.stats.ready || previous.len() != snapshot.len() {
+        if report.edges_changed || !self.stats.ready || self.stats.snapshot.len() != snapshot.len() {
             self.cycles_now = None;
         }
         self.stats.snapshot = snapshot.clone();

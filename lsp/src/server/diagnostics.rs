@@ -7,7 +7,9 @@
 //! - `broken-import`: a name imported from a workspace file that does not define it (any
 //!   more), pointing at that file.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use thread_engine::FileId;
@@ -29,7 +31,7 @@ pub(crate) struct DiagnosticContext<'a> {
     settings: &'a Settings,
     encoding: Encoding,
     /// Each file in a cycle, with the index of its strongly connected component.
-    component_of: HashMap<FileId, usize>,
+    component_of: FxHashMap<FileId, usize>,
     /// The cycles: sorted strongly connected components.
     cycles: Vec<Vec<FileId>>,
 }
@@ -87,13 +89,15 @@ impl<'a> DiagnosticContext<'a> {
         }
         if let Some(severity) = self.settings.severity("import-cycle", DiagnosticSeverity::WARNING) {
             let mut reported = Vec::new();
+            let mut paths_back = None;
             for link in &file.links {
                 if reported.contains(&link.import) || !self.same_cycle(file.id, link.to) {
                     continue;
                 }
                 let Some(import) = imports.get(link.import) else { continue };
                 reported.push(link.import);
-                let (message, related) = match self.path_back(link.to, file.id) {
+                let paths_back = paths_back.get_or_insert_with(|| self.paths_back_to(file.id));
+                let (message, related) = match paths_back.from(link.to) {
                     Some(cycle) => {
                         let names: Vec<&str> = std::iter::once(file.id)
                             .chain(cycle.iter().copied())
@@ -150,35 +154,25 @@ impl<'a> DiagnosticContext<'a> {
         }
     }
 
-    /// The shortest path of imports from `from` to `to` within their cycle, both ends
-    /// included; `None` when it is not found within `PATH_SEARCH_LIMIT` files.
-    /// Breadth-first and iterative.
-    fn path_back(&self, from: FileId, to: FileId) -> Option<Vec<FileId>> {
-        let mut previous: HashMap<FileId, FileId> = HashMap::new();
-        let mut queue = VecDeque::from([from]);
+    /// The shortest paths of imports back to `to` from the files of its cycle, found by
+    /// one breadth-first search over importers (not one search per import of `to`),
+    /// visiting at most `PATH_SEARCH_LIMIT` files.
+    fn paths_back_to(&self, to: FileId) -> PathsBack {
+        let mut next_hop: FxHashMap<FileId, FileId> = FxHashMap::default();
+        let mut queue = VecDeque::from([to]);
         while let Some(current) = queue.pop_front() {
-            if current == to {
-                let mut path = vec![to];
-                let mut at = to;
-                while let Some(before) = previous.get(&at) {
-                    path.push(*before);
-                    at = *before;
-                }
-                path.reverse();
-                return Some(path);
-            }
-            if previous.len() > PATH_SEARCH_LIMIT {
-                return None;
+            if next_hop.len() > PATH_SEARCH_LIMIT {
+                break;
             }
             let Some(entry) = self.snapshot.file(current) else { continue };
-            for link in &entry.links {
-                if self.same_cycle(link.to, from) && link.to != from && !previous.contains_key(&link.to) {
-                    previous.insert(link.to, current);
-                    queue.push_back(link.to);
+            for &importer in &entry.dependents {
+                if importer != to && self.same_cycle(importer, to) && !next_hop.contains_key(&importer) {
+                    next_hop.insert(importer, current);
+                    queue.push_back(importer);
                 }
             }
         }
-        None
+        PathsBack { to, next_hop }
     }
 
     fn location_of_file(&self, id: FileId, message: &str) -> Option<DiagnosticRelatedInformation> {
@@ -188,6 +182,27 @@ impl<'a> DiagnosticContext<'a> {
             location: Location { uri, range: Range { start, end: start } },
             message: message.to_owned(),
         })
+    }
+}
+
+/// Shortest import paths from the files of a cycle back to one of its files.
+struct PathsBack {
+    to: FileId,
+    /// Each file reached, with the file it imports next on its way to `to`.
+    next_hop: FxHashMap<FileId, FileId>,
+}
+
+impl PathsBack {
+    /// The path of imports from `from` to `to`, both ends included; `None` when the
+    /// search did not reach `from`.
+    fn from(&self, from: FileId) -> Option<Vec<FileId>> {
+        let mut path = vec![from];
+        let mut at = from;
+        while at != self.to {
+            at = *self.next_hop.get(&at)?;
+            path.push(at);
+        }
+        Some(path)
     }
 }
 
