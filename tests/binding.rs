@@ -718,3 +718,42 @@ fn identities_do_not_shift_when_a_nested_namesake_goes() {
     let target = b.bindings.call_targets(0).next().expect("bound");
     assert!(snapshot.definition(target).is_some(), "the binding names a live definition");
 }
+
+/// Rust items inside an inline module (`mod tests { fn helper() … }`) are in scope for the
+/// module's own code, and shadow the file's items of the same name; the file's code never
+/// sees them. Targets are told apart by the line they are defined on.
+#[test]
+fn rust_inline_module_items_are_in_scope_inside_the_module_only() {
+    let host = host_of(
+        r#"
+//- /Cargo.toml
+[package]
+name = "demo"
+version = "0.1.0"
+//- /src/lib.rs
+pub fn helper() {}
+pub fn top() { helper(); }
+
+mod tests {
+    use super::*;
+    fn helper() {}
+    fn check() { helper(); top(); inner::deep(); }
+    mod inner {
+        pub fn deep() {}
+    }
+}
+"#,
+    );
+    let snapshot = host.snapshot();
+    let file = snapshot.file_at("src/lib.rs").expect("lib.rs");
+    let mut bound = Vec::new();
+    for (index, call) in file.facts.calls.iter().enumerate() {
+        let lines: Vec<u32> = file
+            .bindings
+            .call_targets(index as u32)
+            .map(|target| snapshot.definition(target).expect("a live definition").name_span.start.line + 1)
+            .collect();
+        bound.push(format!("{}:{} -> {lines:?}", call.span.start.line + 1, call.callee));
+    }
+    assert_eq!(bound, ["2:helper -> [1]", "7:helper -> [6]", "7:top -> [2]", "7:inner::deep -> [9]"]);
+}

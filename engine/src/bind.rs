@@ -490,12 +490,18 @@ impl<'s> Binder<'s> {
         let scope = if file.id == self.home { scope } else { None };
         for enclosing in table.scope_chain(scope) {
             let Some(definition) = facts.definitions.get(enclosing as usize) else { continue };
-            if !definition.kind.is_callable() {
+            // Functions and inline modules (`mod tests { … }`, TS namespaces) are scopes
+            // for the names declared in them; class bodies are not.
+            let is_module = definition.kind == DefinitionKind::Module;
+            if !definition.kind.is_callable() && !is_module {
                 continue;
             }
             let nested = table.named_in_scope(facts, Some(enclosing), name);
             if !nested.is_empty() {
                 return Meaning::Defs(nested.into_iter().map(|index| Def { file: file.id, index }).collect());
+            }
+            if is_module {
+                continue;
             }
             let locals: Vec<&Local> = table.locals(facts, Some(enclosing), name).collect();
             if !locals.is_empty() {
@@ -900,9 +906,16 @@ impl<'s> Binder<'s> {
         if let Meaning::Instances(found) = self.evidence_of(file, Some(target.index), &fields, depth) {
             types.extend(found);
         }
-        for method in file.symbols.owned_by(facts, &definition.name) {
-            let assigned: Vec<&Local> = file.symbols.locals(facts, Some(method), &member).collect();
-            if let Meaning::Instances(found) = self.evidence_of(file, Some(method), &assigned, depth) {
+        // `self.x = …` in the type's methods: the locals named `.x`, one method at a time.
+        let assigned = file.symbols.named_locals(facts, &member);
+        for run in assigned.chunk_by(|a, b| facts.locals[*a as usize].scope == facts.locals[*b as usize].scope) {
+            let Some(method) = facts.locals[run[0] as usize].scope else { continue };
+            let owner = facts.definitions.get(method).and_then(|method| method.owner.as_deref());
+            if owner != Some(definition.name.as_str()) {
+                continue;
+            }
+            let assigned: Vec<&Local> = run.iter().map(|index| &facts.locals[*index as usize]).collect();
+            if let Meaning::Instances(found) = self.evidence_of(file, Some(method as u32), &assigned, depth) {
                 types.extend(found);
             }
         }

@@ -23,7 +23,7 @@ use recoco_core::ops::sdk::{
     SimpleFunctionFactoryBase, ValueType,
 };
 use recoco_core::prelude::async_trait;
-use thread_extractors::{FileFacts, Lang, codec, extract};
+use thread_extractors::{EditCache, FileFacts, Lang, codec, extract};
 
 /// Why a file could not be analysed. Broken user code is never one of these.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -135,28 +135,40 @@ async fn build() -> Result<Arc<AnalyzedTransientFlow>, FlowError> {
 }
 
 /// The operator: `(path, language, content) → facts`, encoded with [`codec`].
+///
+/// It keeps the trees and pieces of the files it extracted last ([`EditCache`]), so the
+/// next version of a file being typed in is parsed incrementally and only the items the
+/// edit touched are queried again.
 struct ExtractFactsOperator;
 
+/// How many files the operator keeps trees for: the files being edited are the most
+/// recent ones.
+const FILES_KEPT_FOR_EDITS: usize = 8;
+
 struct ExtractFactsArgs {
+    path: ResolvedOpArg,
     language: ResolvedOpArg,
     content: ResolvedOpArg,
 }
 
 struct ExtractFactsExecutor {
     args: ExtractFactsArgs,
+    edits: EditCache,
 }
 
 #[async_trait]
 impl SimpleFunctionExecutor for ExtractFactsExecutor {
     async fn evaluate(&self, input: Vec<Value>) -> recoco_core::prelude::utils::error::Result<Value> {
         use recoco_core::prelude::utils::error::Error;
+        let path = self.args.path.value(&input)?.as_str()?.to_string();
         let language = self.args.language.value(&input)?.as_str()?.to_string();
         let lang = Lang::from_name(&language).ok_or_else(|| Error::client(format!("unknown language {language}")))?;
         let content = match self.args.content.value(&input)? {
             Value::Basic(BasicValue::Bytes(bytes)) => bytes.clone(),
             other => return Err(Error::client(format!("content must be bytes, not {other:?}"))),
         };
-        let facts = extract(lang, &content).map_err(|error| Error::internal_msg(error.to_string()))?;
+        let facts =
+            self.edits.extract(&path, lang, &content).map_err(|error| Error::internal_msg(error.to_string()))?;
         Ok(Value::Basic(BasicValue::Bytes(bytes::Bytes::from(codec::encode(&facts)))))
     }
 }
@@ -177,9 +189,9 @@ impl SimpleFunctionFactoryBase for ExtractFactsOperator {
         _context: &FlowInstanceContext,
     ) -> recoco_core::prelude::utils::error::Result<SimpleFunctionAnalysisOutput<ExtractFactsArgs>> {
         let text = ValueType::Basic(BasicValueType::Str);
-        // The path names the file in ReCoco's traces; extraction itself needs only the rest.
-        args_resolver.next_arg("path")?.expect_type(&text)?.required()?;
         let args = ExtractFactsArgs {
+            // The path finds the file's previous version in the edit cache.
+            path: args_resolver.next_arg("path")?.expect_type(&text)?.required()?,
             language: args_resolver.next_arg("language")?.expect_type(&text)?.required()?,
             content: args_resolver
                 .next_arg("content")?
@@ -199,7 +211,7 @@ impl SimpleFunctionFactoryBase for ExtractFactsOperator {
         args: ExtractFactsArgs,
         _context: Arc<FlowInstanceContext>,
     ) -> recoco_core::prelude::utils::error::Result<impl SimpleFunctionExecutor> {
-        Ok(ExtractFactsExecutor { args })
+        Ok(ExtractFactsExecutor { args, edits: EditCache::new(FILES_KEPT_FOR_EDITS) })
     }
 }
 

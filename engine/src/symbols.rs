@@ -162,8 +162,8 @@ pub struct SymbolTable {
     ids: Vec<SymbolId>,
     /// Definition indices sorted by (owner, name).
     by_owner_and_name: Vec<u32>,
-    /// Local indices sorted by (scope, name).
-    locals_by_scope: Vec<u32>,
+    /// Local indices sorted by (name, scope), each name's in source order within a scope.
+    locals_by_name: Vec<u32>,
 }
 
 impl SymbolTable {
@@ -174,12 +174,12 @@ impl SymbolTable {
         let mut by_owner_and_name: Vec<u32> = (0..definitions.len() as u32).collect();
         by_owner_and_name
             .sort_by(|a, b| owner_and_name(&definitions[*a as usize]).cmp(&owner_and_name(&definitions[*b as usize])));
-        let mut locals_by_scope: Vec<u32> = (0..facts.locals.len() as u32).collect();
-        locals_by_scope.sort_by(|a, b| {
-            scope_and_name(&facts.locals[*a as usize]).cmp(&scope_and_name(&facts.locals[*b as usize]))
+        let mut locals_by_name: Vec<u32> = (0..facts.locals.len() as u32).collect();
+        locals_by_name.sort_by(|a, b| {
+            name_and_scope(&facts.locals[*a as usize]).cmp(&name_and_scope(&facts.locals[*b as usize]))
         });
         let ids = ids_of(definitions, &parents);
-        SymbolTable { parents, ids, by_owner_and_name, locals_by_scope }
+        SymbolTable { parents, ids, by_owner_and_name, locals_by_name }
     }
 
     /// The identity of the definition at `index`.
@@ -274,13 +274,21 @@ impl SymbolTable {
     /// Locals named `name` whose innermost definition is `scope`.
     pub fn locals<'f>(&self, facts: &'f FileFacts, scope: Option<u32>, name: &str) -> impl Iterator<Item = &'f Local> {
         let locals = &facts.locals;
-        let wanted = (scope.map(|scope| scope as usize), name);
-        let key = |index: &u32| scope_and_name(&locals[*index as usize]);
-        let start = self.locals_by_scope.partition_point(|index| key(index) < wanted);
-        let end = self.locals_by_scope.partition_point(|index| key(index) <= wanted);
-        let found: Vec<&'f Local> =
-            self.locals_by_scope[start..end].iter().map(|index| &locals[*index as usize]).collect();
-        found.into_iter()
+        let named = self.named_locals(facts, name);
+        let wanted = scope.map(|scope| scope as usize);
+        let start = named.partition_point(|index| locals[*index as usize].scope < wanted);
+        let end = named.partition_point(|index| locals[*index as usize].scope <= wanted);
+        named[start..end].iter().map(move |index| &locals[*index as usize])
+    }
+
+    /// Every local named `name`, by scope and then in source order (a member `.x` set in
+    /// each of a class's methods).
+    pub fn named_locals(&self, facts: &FileFacts, name: &str) -> &[u32] {
+        let locals = &facts.locals;
+        let start = self.locals_by_name.partition_point(|index| locals[*index as usize].name.as_str() < name);
+        let end =
+            start + self.locals_by_name[start..].partition_point(|index| locals[*index as usize].name.as_str() <= name);
+        &self.locals_by_name[start..end]
     }
 
     /// The scopes around a position, innermost first: the definition at `innermost`, then
@@ -294,8 +302,8 @@ fn owner_and_name(definition: &Definition) -> (Option<&str>, &str) {
     (definition.owner.as_deref(), definition.name.as_str())
 }
 
-fn scope_and_name(local: &Local) -> (Option<usize>, &str) {
-    (local.scope, local.name.as_str())
+fn name_and_scope(local: &Local) -> (&str, Option<usize>) {
+    (local.name.as_str(), local.scope)
 }
 
 /// Per definition, the index of the innermost definition whose span contains it.

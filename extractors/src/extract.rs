@@ -6,12 +6,14 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Parser, QueryCursor, QueryMatch, Tree};
 
 use crate::facts::{Call, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportedName, Local, Span};
 use crate::lang::{ExportRule, Lang};
+use crate::pieces::{DraftDefinition, Group, Origin, Piece, PieceKey, Pieces, top_level_groups};
 use crate::queries::{CompiledQueries, Section, compiled};
 use crate::text::{collapse_whitespace, compact_text, node_text, slice_text, strip_quotes};
 use crate::{ExtractError, use_tree};
@@ -34,11 +36,13 @@ thread_local! {
 /// own faults (a query that does not compile, a grammar that does not load).
 pub fn extract(lang: Lang, source: &[u8]) -> Result<FileFacts, ExtractError> {
     let queries = compiled(lang)?;
-    let tree = parse(lang, source)?;
-    Ok(assemble(lang, queries, &tree, source))
+    let tree = parse(lang, source, None)?;
+    Ok(assemble(lang, queries, &tree, source, None))
 }
 
-fn parse(lang: Lang, source: &[u8]) -> Result<Tree, ExtractError> {
+/// Parses `source`; with `old`, the previous version's tree already edited to match it,
+/// tree-sitter re-parses only what the edit touched.
+pub(crate) fn parse(lang: Lang, source: &[u8], old: Option<&Tree>) -> Result<Tree, ExtractError> {
     PARSERS.with(|parsers| {
         let mut parsers = parsers.borrow_mut();
         let slot = &mut parsers[lang as usize];
@@ -50,54 +54,185 @@ fn parse(lang: Lang, source: &[u8]) -> Result<Tree, ExtractError> {
             *slot = Some(parser);
         }
         let parser = slot.as_mut().ok_or(ExtractError::Parse { lang: lang.name() })?;
-        parser.parse(source, None).ok_or(ExtractError::Parse { lang: lang.name() })
+        parser.parse(source, old).ok_or(ExtractError::Parse { lang: lang.name() })
     })
 }
 
-fn assemble(lang: Lang, queries: &CompiledQueries, tree: &Tree, source: &[u8]) -> FileFacts {
+/// The facts of `tree`, a parse of `source`.
+///
+/// The queries run per group of top-level nodes (see [`crate::pieces`]). With `reuse`,
+/// the pieces of the previous version: groups found there are not queried again, and
+/// `reuse` is left holding this version's pieces.
+pub(crate) fn assemble(
+    lang: Lang,
+    queries: &CompiledQueries,
+    tree: &Tree,
+    source: &[u8],
+    mut reuse: Option<&mut Pieces>,
+) -> FileFacts {
     let root = tree.root_node();
-    let mut imports = ImportCollector::default();
-    let mut definitions = DefinitionCollector::default();
-    let mut calls = Vec::new();
-    let mut locals = LocalCollector::default();
-    for_each_match(queries, root, source, |query_match| match queries.sections[query_match.pattern_index] {
-        Section::Imports => imports.accept(queries, query_match, source),
-        Section::Definitions => definitions.accept(queries, query_match, source),
-        Section::Calls => accept_call(queries, query_match, source, &mut calls),
-        Section::Locals => locals.accept(queries, query_match, source),
-    });
-    let mut facts = FileFacts {
-        package: imports.package.take(),
-        imports: imports.finish(),
-        definitions: definitions.finish(lang, source),
-        ..FileFacts::default()
+    let groups = top_level_groups(root, lang.spec().attached_to_next);
+    let keys: Vec<Option<PieceKey>> = match reuse {
+        Some(_) => groups.iter().map(|group| group.key(source)).collect(),
+        None => vec![None; groups.len()],
     };
+    let known = |index: usize| -> Option<&Arc<Piece>> {
+        let previous = reuse.as_deref()?;
+        previous.get(keys[index].as_ref()?)
+    };
+    let missing: Vec<usize> = (0..groups.len()).filter(|&index| known(index).is_none()).collect();
+    let mut found = query_groups(queries, root, source, &groups, &missing).into_iter();
+
+    let mut next = Pieces::default();
+    let mut pieces = Vec::with_capacity(groups.len());
+    for (index, group) in groups.iter().enumerate() {
+        let piece = match known(index) {
+            Some(previous) => {
+                if let Some(key) = keys[index] {
+                    next.insert(key, Arc::clone(previous));
+                }
+                previous.placed_at(group.origin())
+            }
+            None => {
+                let piece = found.next().unwrap_or_default();
+                if let (Some(key), Some(_)) = (keys[index], reuse.as_ref()) {
+                    next.insert(key, Arc::new(piece.clone()));
+                }
+                piece
+            }
+        };
+        pieces.push(piece);
+    }
+    if let Some(reuse) = reuse.as_mut() {
+        **reuse = next;
+    }
+    let mut facts = finish(lang, pieces);
+    facts.syntax_errors = collect_syntax_errors(root);
+    facts
+}
+
+/// Runs the queries over the groups at `indices` (ascending), one piece per group.
+fn query_groups<'tree>(
+    queries: &CompiledQueries,
+    root: Node<'tree>,
+    source: &[u8],
+    groups: &[Group<'tree>],
+    indices: &[usize],
+) -> Vec<Piece> {
+    let mut collectors: Vec<PieceCollector<'tree>> = indices.iter().map(|_| PieceCollector::default()).collect();
+    let (Some(&first), Some(&last)) = (indices.first(), indices.last()) else { return Vec::new() };
+    // Patterns that start at the root (`(module (expression_statement …))`) see every
+    // group; each of their matches lies within one group and goes to that group.
+    if queries.is_anchor(root.kind_id()) {
+        let starts: Vec<usize> = indices.iter().map(|&index| groups[index].start_byte()).collect();
+        let mut query_cursor = QueryCursor::new();
+        query_cursor.set_max_start_depth(Some(0));
+        query_cursor.set_byte_range(groups[first].start_byte()..groups[last].end_byte());
+        let mut matches = query_cursor.matches(&queries.query, root, source);
+        while let Some(query_match) = matches.next() {
+            let Some(start) = query_match.captures().iter().map(|capture| capture.node.start_byte()).min() else {
+                continue;
+            };
+            let position = starts.partition_point(|group_start| *group_start <= start);
+            let Some(slot) = position.checked_sub(1) else { continue };
+            if start < groups[indices[slot]].end_byte() {
+                collectors[slot].accept(queries, query_match, source);
+            }
+        }
+    }
+    let mut query_cursor = QueryCursor::new();
+    query_cursor.set_max_start_depth(Some(0));
+    for (slot, &index) in indices.iter().enumerate() {
+        for node in &groups[index].nodes {
+            for_each_match_under(queries, &mut query_cursor, *node, source, |query_match| {
+                collectors[slot].accept(queries, query_match, source);
+            });
+        }
+    }
+    indices.iter().zip(collectors).map(|(&index, collector)| collector.finish(groups[index].origin(), source)).collect()
+}
+
+/// The file's facts from its pieces, in source order: what depends on more than one
+/// top-level item is decided here.
+fn finish(lang: Lang, pieces: Vec<Piece>) -> FileFacts {
+    let mut facts = FileFacts::default();
+    let mut drafts = Vec::new();
+    let mut export_names: Option<Vec<String>> = None;
+    let mut calls = Vec::new();
+    let mut locals = Vec::new();
+    for piece in pieces {
+        if piece.package.is_some() {
+            facts.package = piece.package;
+        }
+        facts.imports.extend(piece.imports);
+        if !piece.export_names.is_empty() {
+            export_names.get_or_insert_with(Vec::new).extend(piece.export_names);
+        }
+        drafts.extend(piece.definitions);
+        calls.extend(piece.calls);
+        locals.extend(piece.locals);
+    }
+    facts.definitions = finish_definitions(lang, drafts, export_names.as_deref());
     assign_import_scopes(&mut facts);
     facts.calls = finish_calls(calls, &facts.definitions);
-    facts.locals = locals.finish(&facts.definitions);
+    facts.locals = finish_locals(locals, &facts.definitions);
     // Facts live as long as their file is in the graph: no spare capacity.
     facts.imports.shrink_to_fit();
     facts.definitions.shrink_to_fit();
     facts.calls.shrink_to_fit();
     facts.locals.shrink_to_fit();
-    facts.syntax_errors = collect_syntax_errors(root);
     facts
 }
 
-/// Calls `visit` with every match of the language's query in the tree under `root`.
+/// What the queries find in one group, gathered match by match.
+#[derive(Default)]
+struct PieceCollector<'tree> {
+    imports: ImportCollector,
+    definitions: DefinitionCollector<'tree>,
+    calls: Vec<Call>,
+    locals: LocalCollector,
+}
+
+impl<'tree> PieceCollector<'tree> {
+    fn accept(&mut self, queries: &CompiledQueries, query_match: &QueryMatch<'_, 'tree>, source: &[u8]) {
+        match queries.sections[query_match.pattern_index] {
+            Section::Imports => self.imports.accept(queries, query_match, source),
+            Section::Definitions => self.definitions.accept(queries, query_match, source),
+            Section::Calls => accept_call(queries, query_match, source, &mut self.calls),
+            Section::Locals => self.locals.accept(queries, query_match, source),
+        }
+    }
+
+    fn finish(self, origin: Origin, source: &[u8]) -> Piece {
+        let PieceCollector { mut imports, definitions, calls, locals } = self;
+        let (definitions, export_names) = definitions.finish(source);
+        Piece {
+            origin,
+            package: imports.package.take(),
+            imports: imports.finish(),
+            export_names,
+            definitions,
+            calls,
+            locals: locals.locals,
+        }
+    }
+}
+
+/// Calls `visit` with every match of the language's query in the subtree of `top`, a
+/// top-level node (patterns that start at the root are run separately).
 ///
-/// One walk of the tree serves all three query files. The walk is ours, not the query
-/// cursor's: tree-sitter's cursor does costly bookkeeping at every node, so it runs only
-/// at anchor nodes (kinds some pattern starts at), limited to patterns starting there.
-fn for_each_match<'tree>(
+/// The walk is ours, not the query cursor's: tree-sitter's cursor does costly bookkeeping
+/// at every node, so it runs only at anchor nodes (kinds some pattern starts at), limited
+/// to patterns starting there.
+fn for_each_match_under<'tree>(
     queries: &CompiledQueries,
-    root: Node<'tree>,
+    query_cursor: &mut QueryCursor,
+    top: Node<'tree>,
     source: &[u8],
     mut visit: impl FnMut(&QueryMatch<'_, 'tree>),
 ) {
-    let mut query_cursor = QueryCursor::new();
-    query_cursor.set_max_start_depth(Some(0));
-    let mut tree_cursor = root.walk();
+    // A cursor made at `top` cannot leave its subtree: `goto_parent` fails at `top`.
+    let mut tree_cursor = top.walk();
     loop {
         let node = tree_cursor.node();
         if queries.is_anchor(node.kind_id()) {
@@ -335,56 +470,76 @@ impl<'tree> DefinitionCollector<'tree> {
         }
     }
 
-    fn finish(self, lang: Lang, source: &[u8]) -> Vec<Definition> {
+    /// This group's definitions, sorted outer first, and the names `__all__` lists.
+    fn finish(self, source: &[u8]) -> (Vec<DraftDefinition>, Vec<String>) {
         let DefinitionCollector { mut pending, explicit_exports, .. } = self;
         pending.sort_by_key(|definition| (definition.node.start_byte(), std::cmp::Reverse(definition.node.end_byte())));
-        let parents = enclosing_indices(
-            pending.iter().map(|definition| (definition.node.start_byte(), definition.node.end_byte())),
-        );
-
-        let mut definitions: Vec<Definition> = Vec::with_capacity(pending.len());
-        for (index, candidate) in pending.iter().enumerate() {
-            let name = strip_quotes(&node_text(candidate.name_node, source)).to_owned();
-            let parent = parents[index].map(|parent| &definitions[parent]);
-            let exported = is_exported(lang.spec().export_rule, candidate, &name, parent, explicit_exports.as_deref());
-            definitions.push(Definition {
-                signature: signature(candidate, source),
-                kind: candidate.kind,
-                owner: candidate.owner.clone(),
-                exported,
-                span: Span::of(&candidate.node),
-                name_span: Span::of(&candidate.name_node),
-                name,
-                bases: candidate.bases.clone(),
-                returns: candidate.returns.clone(),
-                default_export: candidate.default_export,
-            });
-        }
-        definitions
+        let drafts = pending
+            .iter()
+            .map(|candidate| {
+                let in_export_statement =
+                    [candidate.node.parent(), candidate.node.parent().and_then(|node| node.parent())]
+                        .into_iter()
+                        .flatten()
+                        .any(|node| node.kind() == "export_statement");
+                DraftDefinition {
+                    definition: Definition {
+                        signature: signature(candidate, source),
+                        kind: candidate.kind,
+                        owner: candidate.owner.clone(),
+                        exported: false,
+                        span: Span::of(&candidate.node),
+                        name_span: Span::of(&candidate.name_node),
+                        name: strip_quotes(&node_text(candidate.name_node, source)).to_owned(),
+                        bases: candidate.bases.clone(),
+                        returns: candidate.returns.clone(),
+                        default_export: candidate.default_export,
+                    },
+                    has_visibility: candidate.has_visibility,
+                    in_export_statement,
+                }
+            })
+            .collect();
+        (drafts, explicit_exports.unwrap_or_default())
     }
+}
+
+/// The file's definitions from its groups' drafts (already in order): whether each is
+/// exported depends on the definition around it and on `__all__`.
+fn finish_definitions(
+    lang: Lang,
+    drafts: Vec<DraftDefinition>,
+    explicit_exports: Option<&[String]>,
+) -> Vec<Definition> {
+    let parents = enclosing_indices(
+        drafts.iter().map(|draft| (draft.definition.span.start_byte as usize, draft.definition.span.end_byte as usize)),
+    );
+    let mut definitions: Vec<Definition> = Vec::with_capacity(drafts.len());
+    for (index, draft) in drafts.into_iter().enumerate() {
+        let parent = parents[index].map(|parent| &definitions[parent]);
+        let exported = is_exported(lang.spec().export_rule, &draft, parent, explicit_exports);
+        definitions.push(Definition { exported, ..draft.definition });
+    }
+    definitions
 }
 
 fn is_exported(
     rule: ExportRule,
-    candidate: &PendingDefinition<'_>,
-    name: &str,
+    draft: &DraftDefinition,
     parent: Option<&Definition>,
     explicit_exports: Option<&[String]>,
 ) -> bool {
+    let (name, kind) = (draft.definition.name.as_str(), draft.definition.kind);
     match rule {
-        ExportRule::VisibilityModifier => candidate.has_visibility,
+        ExportRule::VisibilityModifier => draft.has_visibility,
         ExportRule::Capitalised => name.chars().next().is_some_and(char::is_uppercase),
-        ExportRule::ExportStatement => match (candidate.kind, parent) {
+        ExportRule::ExportStatement => match (kind, parent) {
             (DefinitionKind::Method, Some(class)) => class.exported && !name.starts_with('#'),
-            _ => {
-                let parent_kind = candidate.node.parent().map(|node| node.kind());
-                let grandparent_kind = candidate.node.parent().and_then(|node| node.parent()).map(|node| node.kind());
-                parent_kind == Some("export_statement") || grandparent_kind == Some("export_statement")
-            }
+            _ => draft.in_export_statement,
         },
         ExportRule::DunderAllOrPublicName => {
             let is_dunder = name.starts_with("__") && name.ends_with("__") && name.len() > 4;
-            match (candidate.kind, parent) {
+            match (kind, parent) {
                 (DefinitionKind::Method, Some(class)) => class.exported && (!name.starts_with('_') || is_dunder),
                 (_, Some(_)) => false,
                 (_, None) => match explicit_exports {
@@ -541,21 +696,20 @@ impl LocalCollector {
             }
         }
     }
+}
 
-    /// Source order, each local scoped to the innermost definition around it.
-    fn finish(mut self, definitions: &[Definition]) -> Vec<Local> {
-        self.locals.sort_by(|a, b| {
-            (a.span.start_byte, a.span.end_byte, &a.name).cmp(&(b.span.start_byte, b.span.end_byte, &b.name))
-        });
-        // A module-level assignment is also a definition starting at its name; it is not
-        // its own scope, hence `at_start` false.
-        let scopes =
-            innermost_around(self.locals.iter().map(|local| local.span.start_byte), definitions, |_| true, false);
-        for (local, scope) in self.locals.iter_mut().zip(scopes) {
-            local.scope = scope;
-        }
-        self.locals
+/// The file's locals in source order, each scoped to the innermost definition around it.
+fn finish_locals(mut locals: Vec<Local>, definitions: &[Definition]) -> Vec<Local> {
+    locals.sort_by(|a, b| {
+        (a.span.start_byte, a.span.end_byte, &a.name).cmp(&(b.span.start_byte, b.span.end_byte, &b.name))
+    });
+    // A module-level assignment is also a definition starting at its name; it is not
+    // its own scope, hence `at_start` false.
+    let scopes = innermost_around(locals.iter().map(|local| local.span.start_byte), definitions, |_| true, false);
+    for (local, scope) in locals.iter_mut().zip(scopes) {
+        local.scope = scope;
     }
+    locals
 }
 
 // ---------------------------------------------------------------------------------------

@@ -61,6 +61,9 @@ pub(crate) struct LangSpec {
     pub(crate) suffixes: &'static [&'static str],
     pub(crate) grammar: fn() -> tree_sitter::Language,
     pub(crate) export_rule: ExportRule,
+    /// Top-level node kinds that belong to the item after them, so that the queries see
+    /// them together (`#[path = "x.rs"] mod x;`). See [`crate::pieces`].
+    pub(crate) attached_to_next: &'static [&'static str],
 }
 
 /// The query sources of one family, embedded at build time.
@@ -96,6 +99,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         suffixes: &[".go"],
         grammar: go_grammar,
         export_rule: ExportRule::Capitalised,
+        attached_to_next: &[],
     },
     LangSpec {
         lang: Lang::JavaScript,
@@ -104,6 +108,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         suffixes: &[".js", ".jsx", ".mjs", ".cjs"],
         grammar: tsx_grammar,
         export_rule: ExportRule::ExportStatement,
+        attached_to_next: &[],
     },
     LangSpec {
         lang: Lang::Python,
@@ -112,6 +117,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         suffixes: &[".py", ".pyi"],
         grammar: python_grammar,
         export_rule: ExportRule::DunderAllOrPublicName,
+        attached_to_next: &[],
     },
     LangSpec {
         lang: Lang::Rust,
@@ -120,6 +126,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         suffixes: &[".rs"],
         grammar: rust_grammar,
         export_rule: ExportRule::VisibilityModifier,
+        attached_to_next: &["attribute_item", "inner_attribute_item"],
     },
     LangSpec {
         lang: Lang::TypeScript,
@@ -128,6 +135,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         suffixes: &[".d.ts", ".d.mts", ".d.cts", ".ts", ".mts", ".cts"],
         grammar: typescript_grammar,
         export_rule: ExportRule::ExportStatement,
+        attached_to_next: &[],
     },
     LangSpec {
         lang: Lang::Tsx,
@@ -136,6 +144,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         suffixes: &[".tsx"],
         grammar: tsx_grammar,
         export_rule: ExportRule::ExportStatement,
+        attached_to_next: &[],
     },
 ];
 

@@ -15,15 +15,18 @@
 //! ```
 
 pub mod codec;
+mod edit_cache;
 mod extract;
 mod facts;
 mod lang;
+mod pieces;
 mod queries;
 mod text;
 mod use_tree;
 
 pub mod resolve;
 
+pub use edit_cache::EditCache;
 pub use extract::extract;
 pub use facts::{
     Call, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportKind, ImportedName, Local, Position, Span,

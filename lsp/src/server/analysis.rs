@@ -24,7 +24,7 @@ use tower_lsp_server::{Bounded, NotCancellable, OngoingProgress};
 
 use super::calls::CallView;
 use super::config::Settings;
-use super::diagnostics::{DiagnosticContext, file_uri};
+use super::diagnostics::{Cycles, DiagnosticContext, file_uri};
 use super::documents::{Documents, Encoding};
 use super::impact::{SavedFacts, impact};
 use crate::indexing::restore_and_index;
@@ -120,7 +120,7 @@ struct Task {
     /// The facts of open files as saved, for the `impact` diagnostic.
     saved: SavedFacts,
     /// The current snapshot's cycles, while they are known to be current.
-    cycles_now: Option<Vec<Vec<thread_engine::FileId>>>,
+    cycles_now: Option<Arc<Cycles>>,
     stats: Published,
 }
 
@@ -367,7 +367,7 @@ impl Task {
     /// on itself, what it imports and the cycles, so nothing else can have changed.
     fn publish_diagnostics(&mut self, touched: &BTreeSet<String>) {
         let snapshot = self.stats.snapshot.clone();
-        let cycles = self.cycles_now.get_or_insert_with(|| snapshot.cycles()).clone();
+        let cycles = Arc::clone(self.cycles_now.get_or_insert_with(|| Arc::new(Cycles::of(&snapshot))));
         let context =
             DiagnosticContext::new(&snapshot, cycles, &self.setup.root, &self.setup.settings, self.setup.encoding);
         let mut candidates: BTreeSet<String> = touched.clone();
@@ -379,43 +379,49 @@ impl Task {
         }
         let view = CallView::new(&snapshot, &self.setup.root, &self.setup.documents, self.setup.encoding);
         let impact_severity = self.setup.settings.severity("impact", DiagnosticSeverity::INFORMATION);
-        let mut notifications = Vec::new();
-        for path in candidates {
-            let open = self.setup.documents.get(&path);
-            let diagnostics = match snapshot.file_at(&path) {
-                // An unopened file with nothing to report is not read from disk.
-                Some(file) if open.is_none() && !context.may_report(file) => Vec::new(),
-                Some(file) => {
-                    let text = view.text(&path);
-                    let mut diagnostics = context.for_file(file, &text);
-                    if let (Some(_), Some(severity)) = (&open, impact_severity)
-                        && let Some(saved) = self.saved.get(&self.setup.root, file)
-                    {
-                        diagnostics.extend(impact(&view, file, &saved, &text, severity));
+        // The files being edited first: their diagnostics are sent before the
+        // dependents' are computed, so typing never waits for the rest of the workspace.
+        let (open, unopened): (Vec<String>, Vec<String>) =
+            candidates.into_iter().partition(|path| self.setup.documents.get(path).is_some());
+        for paths in [open, unopened] {
+            let mut notifications = Vec::new();
+            for path in paths {
+                let open = self.setup.documents.get(&path);
+                let diagnostics = match snapshot.file_at(&path) {
+                    // An unopened file with nothing to report is not read from disk.
+                    Some(file) if open.is_none() && !context.may_report(file) => Vec::new(),
+                    Some(file) => {
+                        let text = view.text(&path);
+                        let mut diagnostics = context.for_file(file, &text);
+                        if let (Some(_), Some(severity)) = (&open, impact_severity)
+                            && let Some(saved) = self.saved.get(&self.setup.root, file)
+                        {
+                            diagnostics.extend(impact(&view, file, &saved, &text, severity));
+                        }
+                        diagnostics
                     }
-                    diagnostics
+                    None => Vec::new(),
+                };
+                let previous = self.published.get(&path).cloned().unwrap_or_default();
+                if previous == diagnostics && !(open.is_some() && touched.contains(&path)) {
+                    continue;
                 }
-                None => Vec::new(),
-            };
-            let previous = self.published.get(&path).cloned().unwrap_or_default();
-            if previous == diagnostics && !(open.is_some() && touched.contains(&path)) {
-                continue;
+                if diagnostics.is_empty() {
+                    self.published.remove(&path);
+                } else {
+                    self.published.insert(path.clone(), diagnostics.clone());
+                }
+                if let Some(uri) = file_uri(&self.setup.root, &path) {
+                    notifications.push((uri, diagnostics, open.map(|document| document.version)));
+                }
             }
-            if diagnostics.is_empty() {
-                self.published.remove(&path);
-            } else {
-                self.published.insert(path.clone(), diagnostics.clone());
-            }
-            if let Some(uri) = file_uri(&self.setup.root, &path) {
-                notifications.push((uri, diagnostics, open.map(|document| document.version)));
-            }
+            let client = self.setup.client.clone();
+            self.setup.runtime.block_on(async move {
+                for (uri, diagnostics, version) in notifications {
+                    client.publish_diagnostics(uri, diagnostics, version).await;
+                }
+            });
         }
-        let client = self.setup.client.clone();
-        self.setup.runtime.block_on(async move {
-            for (uri, diagnostics, version) in notifications {
-                client.publish_diagnostics(uri, diagnostics, version).await;
-            }
-        });
     }
 
     fn show(&self, kind: MessageType, message: &str) {

@@ -8,6 +8,7 @@
 //!   more), pointing at that file.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rustc_hash::FxHashMap;
 use std::path::Path;
@@ -24,16 +25,82 @@ use super::documents::{Encoding, range};
 /// The diagnostics' `source`.
 pub(crate) const SOURCE: &str = "thread";
 
+/// The import cycles of one graph, with the paths back through them found so far. Both
+/// stay true while no file's set of imported files changes, so the analysis keeps one
+/// across edits that leave the edges alone.
+pub(crate) struct Cycles {
+    /// The cycles: sorted strongly connected components.
+    cycles: Vec<Vec<FileId>>,
+    /// Each file in a cycle, with the index of its strongly connected component.
+    component_of: FxHashMap<FileId, usize>,
+    /// Per file searched, the shortest paths back to it.
+    paths_back: Mutex<FxHashMap<FileId, Arc<PathsBack>>>,
+}
+
+impl Cycles {
+    /// The cycles of `snapshot`'s graph.
+    pub(crate) fn of(snapshot: &Snapshot) -> Cycles {
+        let cycles = snapshot.cycles();
+        let component_of = cycles
+            .iter()
+            .enumerate()
+            .flat_map(|(index, members)| members.iter().map(move |member| (*member, index)))
+            .collect();
+        Cycles { cycles, component_of, paths_back: Mutex::default() }
+    }
+
+    /// The import cycles, each a sorted list of files.
+    pub(crate) fn list(&self) -> &[Vec<FileId>] {
+        &self.cycles
+    }
+
+    fn same_cycle(&self, a: FileId, b: FileId) -> bool {
+        match (self.component_of.get(&a), self.component_of.get(&b)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    /// The number of files in `file`'s cycle.
+    fn size_of_cycle(&self, file: FileId) -> usize {
+        self.component_of.get(&file).and_then(|index| self.cycles.get(*index)).map_or(0, Vec::len)
+    }
+
+    /// The shortest paths of imports back to `to` from the files of its cycle, found by
+    /// one breadth-first search over importers (not one search per import of `to`),
+    /// visiting at most `PATH_SEARCH_LIMIT` files, and kept for the next edit.
+    fn paths_back_to(&self, snapshot: &Snapshot, to: FileId) -> Arc<PathsBack> {
+        let known = self.paths_back.lock().unwrap_or_else(PoisonError::into_inner).get(&to).cloned();
+        if let Some(known) = known {
+            return known;
+        }
+        let mut next_hop: FxHashMap<FileId, FileId> = FxHashMap::default();
+        let mut queue = VecDeque::from([to]);
+        while let Some(current) = queue.pop_front() {
+            if next_hop.len() > PATH_SEARCH_LIMIT {
+                break;
+            }
+            let Some(entry) = snapshot.file(current) else { continue };
+            for &importer in &entry.dependents {
+                if importer != to && self.same_cycle(importer, to) && !next_hop.contains_key(&importer) {
+                    next_hop.insert(importer, current);
+                    queue.push_back(importer);
+                }
+            }
+        }
+        let found = Arc::new(PathsBack { to, next_hop });
+        self.paths_back.lock().unwrap_or_else(PoisonError::into_inner).insert(to, Arc::clone(&found));
+        found
+    }
+}
+
 /// What every file's diagnostics are computed from: one snapshot and its cycles.
 pub(crate) struct DiagnosticContext<'a> {
     snapshot: &'a Snapshot,
     root: &'a Path,
     settings: &'a Settings,
     encoding: Encoding,
-    /// Each file in a cycle, with the index of its strongly connected component.
-    component_of: FxHashMap<FileId, usize>,
-    /// The cycles: sorted strongly connected components.
-    cycles: Vec<Vec<FileId>>,
+    cycles: Arc<Cycles>,
 }
 
 /// How many files the search for a cycle's path may visit before it settles for
@@ -42,33 +109,28 @@ pub(crate) struct DiagnosticContext<'a> {
 const PATH_SEARCH_LIMIT: usize = 512;
 
 impl<'a> DiagnosticContext<'a> {
-    /// A context over `snapshot`, whose import cycles are `cycles` (`Snapshot::cycles`,
-    /// which the caller may reuse while no import changed).
+    /// A context over `snapshot`, whose import cycles are `cycles` (which the caller may
+    /// reuse while no file's imported files change).
     pub(crate) fn new(
         snapshot: &'a Snapshot,
-        cycles: Vec<Vec<FileId>>,
+        cycles: Arc<Cycles>,
         root: &'a Path,
         settings: &'a Settings,
         encoding: Encoding,
     ) -> Self {
-        let component_of = cycles
-            .iter()
-            .enumerate()
-            .flat_map(|(index, members)| members.iter().map(move |member| (*member, index)))
-            .collect();
-        DiagnosticContext { snapshot, root, settings, encoding, component_of, cycles }
+        DiagnosticContext { snapshot, root, settings, encoding, cycles }
     }
 
     /// The import cycles, each a sorted list of files.
     pub(crate) fn cycles(&self) -> &[Vec<FileId>] {
-        &self.cycles
+        self.cycles.list()
     }
 
     /// Whether `file` can have any diagnostic: without one, its text need not be read.
     pub(crate) fn may_report(&self, file: &FileEntry) -> bool {
         file.unresolved.iter().any(|unresolved| !unresolved.external)
             || !file.missing.is_empty()
-            || self.component_of.contains_key(&file.id)
+            || self.cycles.component_of.contains_key(&file.id)
     }
 
     /// The diagnostics of `file`, whose current text is `text` (for positions).
@@ -91,12 +153,12 @@ impl<'a> DiagnosticContext<'a> {
             let mut reported = Vec::new();
             let mut paths_back = None;
             for link in &file.links {
-                if reported.contains(&link.import) || !self.same_cycle(file.id, link.to) {
+                if reported.contains(&link.import) || !self.cycles.same_cycle(file.id, link.to) {
                     continue;
                 }
                 let Some(import) = imports.get(link.import) else { continue };
                 reported.push(link.import);
-                let paths_back = paths_back.get_or_insert_with(|| self.paths_back_to(file.id));
+                let paths_back = paths_back.get_or_insert_with(|| self.cycles.paths_back_to(self.snapshot, file.id));
                 let (message, related) = match paths_back.from(link.to) {
                     Some(cycle) => {
                         let names: Vec<&str> = std::iter::once(file.id)
@@ -108,11 +170,7 @@ impl<'a> DiagnosticContext<'a> {
                         (format!("this import closes an import cycle: {}", names.join(" → ")), related)
                     }
                     None => {
-                        let size = self
-                            .component_of
-                            .get(&file.id)
-                            .and_then(|index| self.cycles.get(*index))
-                            .map_or(0, Vec::len);
+                        let size = self.cycles.size_of_cycle(file.id);
                         let target = self.snapshot.path(link.to);
                         let related =
                             self.location_of_file(link.to, "imported here, and leads back").into_iter().collect();
@@ -145,34 +203,6 @@ impl<'a> DiagnosticContext<'a> {
             }
         }
         diagnostics
-    }
-
-    fn same_cycle(&self, a: FileId, b: FileId) -> bool {
-        match (self.component_of.get(&a), self.component_of.get(&b)) {
-            (Some(a), Some(b)) => a == b,
-            _ => false,
-        }
-    }
-
-    /// The shortest paths of imports back to `to` from the files of its cycle, found by
-    /// one breadth-first search over importers (not one search per import of `to`),
-    /// visiting at most `PATH_SEARCH_LIMIT` files.
-    fn paths_back_to(&self, to: FileId) -> PathsBack {
-        let mut next_hop: FxHashMap<FileId, FileId> = FxHashMap::default();
-        let mut queue = VecDeque::from([to]);
-        while let Some(current) = queue.pop_front() {
-            if next_hop.len() > PATH_SEARCH_LIMIT {
-                break;
-            }
-            let Some(entry) = self.snapshot.file(current) else { continue };
-            for &importer in &entry.dependents {
-                if importer != to && self.same_cycle(importer, to) && !next_hop.contains_key(&importer) {
-                    next_hop.insert(importer, current);
-                    queue.push_back(importer);
-                }
-            }
-        }
-        PathsBack { to, next_hop }
     }
 
     fn location_of_file(&self, id: FileId, message: &str) -> Option<DiagnosticRelatedInformation> {

@@ -1,0 +1,180 @@
+//! Extraction of a file's next version from what its last version left behind.
+//!
+//! An editor sends a file again on every keystroke. Parsing it from scratch and querying
+//! every item costs milliseconds per hundred kilobytes; the edit usually touches one
+//! item. [`EditCache`] keeps, for the files extracted most recently, their text, their
+//! tree and their pieces (the facts of each top-level item, see [`crate::pieces`]). The
+//! next version of such a file is parsed incrementally from the old tree, edited by the
+//! difference between the two texts, and only the items whose text changed are queried.
+//! The facts are exactly those [`crate::extract()`] finds, which a property test checks.
+
+use std::sync::{Mutex, PoisonError};
+
+use tree_sitter::{InputEdit, Point, Tree};
+
+use crate::ExtractError;
+use crate::extract::{assemble, parse};
+use crate::facts::FileFacts;
+use crate::lang::Lang;
+use crate::pieces::Pieces;
+use crate::queries::compiled;
+
+/// What one file's last extraction left behind.
+struct Kept {
+    path: String,
+    lang: Lang,
+    source: Vec<u8>,
+    tree: Tree,
+    /// The pieces, once the file has been extracted twice: a file extracted once (most
+    /// files of a cold index) is not worth copying its facts for.
+    pieces: Option<Pieces>,
+}
+
+/// The trees and pieces of the files extracted most recently. Shared by threads: each
+/// extraction takes its file's entry out, and puts the new one back.
+pub struct EditCache {
+    recent: Mutex<Vec<Kept>>,
+    capacity: usize,
+}
+
+impl EditCache {
+    /// A cache of the last `capacity` files. The file being typed in is always the most
+    /// recent, so a few entries suffice.
+    pub fn new(capacity: usize) -> EditCache {
+        EditCache { recent: Mutex::new(Vec::new()), capacity: capacity.max(1) }
+    }
+
+    /// The facts of `source`, the new content of `path` in `lang`: the same as
+    /// [`crate::extract()`]'s, computed from the file's previous version when it is kept.
+    pub fn extract(&self, path: &str, lang: Lang, source: &[u8]) -> Result<FileFacts, ExtractError> {
+        let queries = compiled(lang)?;
+        let (tree, mut pieces) = match self.take(path, lang) {
+            Some(mut kept) => {
+                kept.tree.edit(&edit_between(&kept.source, source));
+                let mut tree = parse(lang, source, Some(&kept.tree))?;
+                // Error recovery depends on what was reused: a tree with errors is parsed
+                // again from scratch, so the facts never depend on the edit history.
+                if tree.root_node().has_error() {
+                    tree = parse(lang, source, None)?;
+                }
+                (tree, Some(kept.pieces.unwrap_or_default()))
+            }
+            None => (parse(lang, source, None)?, None),
+        };
+        let facts = assemble(lang, queries, &tree, source, pieces.as_mut());
+        self.keep(Kept { path: path.to_owned(), lang, source: source.to_vec(), tree, pieces });
+        Ok(facts)
+    }
+
+    /// Forgets `path`, when its file is gone or no longer edited.
+    pub fn forget(&self, path: &str) {
+        let removed: Vec<Kept> = {
+            let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+            let (gone, kept) = std::mem::take(&mut *recent).into_iter().partition(|kept| kept.path == path);
+            *recent = kept;
+            gone
+        };
+        drop(removed);
+    }
+
+    fn take(&self, path: &str, lang: Lang) -> Option<Kept> {
+        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        let position = recent.iter().position(|kept| kept.path == path && kept.lang == lang)?;
+        Some(recent.remove(position))
+    }
+
+    fn keep(&self, kept: Kept) {
+        let evicted = {
+            let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+            // Another thread may have put a newer version of the same file meanwhile.
+            recent.retain(|other| !(other.path == kept.path && other.lang == kept.lang));
+            recent.push(kept);
+            let excess = recent.len().saturating_sub(self.capacity);
+            recent.drain(..excess).collect::<Vec<_>>()
+        };
+        // Trees are freed outside the lock.
+        drop(evicted);
+    }
+}
+
+impl std::fmt::Debug for EditCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("EditCache")
+            .field("files", &recent.iter().map(|kept| kept.path.as_str()).collect::<Vec<_>>())
+            .field("capacity", &self.capacity)
+            .finish()
+    }
+}
+
+/// The single edit that turns `old` into `new`: everything between their common prefix
+/// and their common suffix was replaced. A burst of keystrokes the analysis takes in at
+/// once becomes one edit spanning them, which is as correct and barely slower.
+fn edit_between(old: &[u8], new: &[u8]) -> InputEdit {
+    let mut prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let most = old.len().min(new.len()) - prefix;
+    let mut suffix = old.iter().rev().zip(new.iter().rev()).take(most).take_while(|(a, b)| a == b).count();
+    // Keep both ends on character boundaries, as the lexer sees characters.
+    while prefix > 0 && new.get(prefix).is_some_and(|byte| is_continuation(*byte)) {
+        prefix -= 1;
+    }
+    while suffix > 0 && new.get(new.len() - suffix).is_some_and(|byte| is_continuation(*byte)) {
+        suffix -= 1;
+    }
+    let start_position = point_at(old, prefix);
+    InputEdit {
+        start_byte: prefix,
+        old_end_byte: old.len() - suffix,
+        new_end_byte: new.len() - suffix,
+        start_position,
+        old_end_position: point_from(old, prefix, start_position, old.len() - suffix),
+        new_end_position: point_from(new, prefix, start_position, new.len() - suffix),
+    }
+}
+
+fn is_continuation(byte: u8) -> bool {
+    byte & 0b1100_0000 == 0b1000_0000
+}
+
+/// The row and byte column of `offset` in `text`.
+fn point_at(text: &[u8], offset: usize) -> Point {
+    point_from(text, 0, Point { row: 0, column: 0 }, offset)
+}
+
+/// The point of `offset`, counting onwards from `from`, whose point is `at`.
+fn point_from(text: &[u8], from: usize, at: Point, offset: usize) -> Point {
+    let between = &text[from..offset];
+    match between.iter().rposition(|byte| *byte == b'\n') {
+        Some(last) => Point {
+            row: at.row + between.iter().filter(|byte| **byte == b'\n').count(),
+            column: between.len() - last - 1,
+        },
+        None => Point { row: at.row, column: at.column + between.len() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_edit_between_two_texts_spans_exactly_what_differs() {
+        let edit = edit_between(b"ab\ncd\nef", b"ab\ncXYd\nef");
+        assert_eq!((edit.start_byte, edit.old_end_byte, edit.new_end_byte), (4, 4, 6));
+        assert_eq!(edit.start_position, Point { row: 1, column: 1 });
+        assert_eq!(edit.new_end_position, Point { row: 1, column: 3 });
+
+        let edit = edit_between(b"a\nb\n", b"a\nx\ny\nb\n");
+        assert_eq!((edit.start_byte, edit.old_end_byte, edit.new_end_byte), (2, 2, 6));
+        assert_eq!(edit.new_end_position, Point { row: 3, column: 0 });
+
+        // Removing one of two equal lines: prefix and suffix must not overlap.
+        let edit = edit_between(b"x\nx\n", b"x\n");
+        assert_eq!((edit.start_byte, edit.old_end_byte, edit.new_end_byte), (2, 4, 2));
+        assert_eq!(edit.old_end_position, Point { row: 2, column: 0 });
+
+        // A change inside a multi-byte character starts at the character.
+        let edit = edit_between("aé".as_bytes(), "aè".as_bytes());
+        assert_eq!(edit.start_byte, 1);
+    }
+}
