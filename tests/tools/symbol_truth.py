@@ -4,8 +4,19 @@
     symbol_truth.py LANGUAGE CACHE_DIR THREAD_BIN [SAMPLE]
 
 LANGUAGE is python (pyright over requests and click from PyPI), typescript
-(typescript-language-server over mobx's sources from npm) or go (gopls in GOPATH mode
-over Debian's spf13/pflag). The corpus is fetched into CACHE_DIR, outside the repository.
+(typescript-language-server over mobx's sources from npm), go (gopls in GOPATH mode
+over Debian's spf13/pflag) or rust (rust-analyzer over regex-syntax from crates.io).
+The corpus is fetched into CACHE_DIR, outside the repository.
+
+rust-analyzer is not packaged here. It is built once from crates.io into a cache outside
+the repository (about 30 minutes on two cores; the release needs one library feature
+that stable Rust 1.95 does not have yet, hence the bootstrap flag):
+
+    RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zcrate-attr=feature(assert_matches)" \
+      cargo install ra_ap_rust-analyzer --version 0.0.349 --locked --root ~/.cache/thread/rust-analyzer
+
+THREAD_RUST_ANALYZER names another binary. The standard library's sources (rust-src)
+are not installed here, so rust-analyzer cannot type values that come from std.
 
 Both servers index the same tree. A sample of functions and methods (at least SAMPLE,
 every name defined three or more times first, then a fixed-seed draw of the rest) is
@@ -32,6 +43,11 @@ TOOLS_BIN = os.path.join(HERE, "node_modules", ".bin")
 PYTHON_SDISTS = [("requests", "2.32.3"), ("click", "8.1.7")]
 NPM_PACKAGE = ("mobx", "6.13.5")
 GO_PACKAGE = ("github.com/spf13/pflag", "/usr/share/gocode/src/github.com/spf13/pflag")
+RUST_CRATE = ("regex-syntax", "0.8.12")
+# rust-analyzer is built from crates.io (ra_ap_rust-analyzer) by .ci/install-test-tools,
+# into a cache outside the repository; THREAD_RUST_ANALYZER names another binary.
+RUST_ANALYZER = os.environ.get("THREAD_RUST_ANALYZER") or os.path.expanduser(
+    "~/.cache/thread/rust-analyzer/bin/rust-analyzer")
 TIMEOUT = 120
 FUNCTION_KINDS = {6, 9, 12}  # method, constructor, function
 
@@ -51,6 +67,8 @@ class Server:
         self.messages = queue.Queue()
         self.next_id = 0
         self.progress_ended = threading.Event()
+        # rust-analyzer says when it has analysed everything (`experimental/serverStatus`).
+        self.quiescent = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
         uri = file_uri(root)
         capabilities = {
@@ -62,6 +80,7 @@ class Server:
             },
             "workspace": {"configuration": True, "workspaceFolders": True},
             "window": {"workDoneProgress": True},
+            "experimental": {"serverStatusNotification": True},
         }
         self.request("initialize", {"processId": os.getpid(), "rootUri": uri, "capabilities": capabilities,
                                     "workspaceFolders": [{"uri": uri, "name": "corpus"}],
@@ -85,6 +104,8 @@ class Server:
             body = json.loads(stream.read(length))
             if body.get("method") == "$/progress" and body["params"].get("value", {}).get("kind") == "end":
                 self.progress_ended.set()
+            if body.get("method") == "experimental/serverStatus" and body["params"].get("quiescent"):
+                self.quiescent.set()
             self.messages.put(body)
 
     def _send(self, message):
@@ -199,6 +220,24 @@ def corpus(language, cache):
         env = dict(os.environ, GO111MODULE="off", GOPATH=gopath + ":/usr/share/gocode", GOFLAGS="-mod=mod",
                    GOTOOLCHAIN="local")
         return root, (".go",), "go", ["gopls"], env, {}
+    if language == "rust":
+        name, version = RUST_CRATE
+        root = os.path.join(cache, f"symbols-{name}-{version}")
+        if not os.path.isdir(root):
+            # Cargo fetches the crate from crates.io into a vendor directory.
+            project = os.path.join(cache, "symbols-rust-fetch")
+            shutil.rmtree(project, ignore_errors=True)
+            os.makedirs(os.path.join(project, "src"))
+            with open(os.path.join(project, "Cargo.toml"), "w") as handle:
+                handle.write(f'[package]\nname = "fetch"\nversion = "0.0.0"\nedition = "2021"\n\n'
+                             f'[dependencies]\n{name} = "={version}"\n\n[workspace]\n')
+            with open(os.path.join(project, "src", "lib.rs"), "w") as handle:
+                handle.write("")
+            run(["cargo", "vendor", "--quiet", "--versioned-dirs", "vendor"], cwd=project)
+            shutil.copytree(os.path.join(project, "vendor", f"{name}-{version}"), root)
+        settings = {"init": {"cargo": {"buildScripts": {"enable": False}}, "procMacro": {"enable": False},
+                             "checkOnSave": False, "cachePriming": {"enable": True}}}
+        return root, (".rs",), "rust", [RUST_ANALYZER], None, settings
     raise SystemExit(f"unknown language {language}")
 
 
@@ -326,6 +365,10 @@ def main():
     reference.drain(3)
     # The first answers wait for the reference server's analysis.
     reference.request("textDocument/documentSymbol", {"textDocument": {"uri": file_uri(files[0])}}, timeout=300)
+    if language == "rust":
+        deadline = time.time() + 600
+        while not reference.quiescent.is_set() and time.time() < deadline:
+            reference.drain(1)
 
     results = {"incoming": [], "outgoing": [], "references": []}
     disagreements = []

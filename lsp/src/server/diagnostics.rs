@@ -89,7 +89,13 @@ impl Cycles {
             }
         }
         let found = Arc::new(PathsBack { to, next_hop });
-        self.paths_back.lock().unwrap_or_else(PoisonError::into_inner).insert(to, Arc::clone(&found));
+        let mut kept = self.paths_back.lock().unwrap_or_else(PoisonError::into_inner);
+        // Each search holds up to `PATH_SEARCH_LIMIT` files: keep those of the few files
+        // being edited, not one per file of the workspace after the first publish.
+        if kept.len() >= PATHS_BACK_KEPT {
+            kept.clear();
+        }
+        kept.insert(to, Arc::clone(&found));
         found
     }
 }
@@ -107,6 +113,9 @@ pub(crate) struct DiagnosticContext<'a> {
 /// naming the cycle's size: cycles can span thousands of files, and every import in
 /// them gets a diagnostic.
 const PATH_SEARCH_LIMIT: usize = 512;
+
+/// How many files' paths back `Cycles` keeps between edits.
+const PATHS_BACK_KEPT: usize = 32;
 
 impl<'a> DiagnosticContext<'a> {
     /// A context over `snapshot`, whose import cycles are `cycles` (which the caller may
