@@ -627,8 +627,13 @@ def main(x):
 "#,
     );
     let snapshot = host.snapshot();
-    let key =
-        SymbolKey { path: "lib/text.py".into(), owner: None, name: "clean".into(), kind: DefinitionKind::Function };
+    let key = SymbolKey {
+        path: "lib/text.py".into(),
+        owner: None,
+        name: "clean".into(),
+        kind: DefinitionKind::Function,
+        ordinal: 0,
+    };
     let clean = snapshot.resolve_key(&key).expect("lib/text.py defines clean");
     let uses: Vec<(String, u32, bool)> = snapshot
         .uses_of(clean)
@@ -756,4 +761,41 @@ mod tests {
         bound.push(format!("{}:{} -> {lines:?}", call.span.start.line + 1, call.callee));
     }
     assert_eq!(bound, ["2:helper -> [1]", "7:helper -> [6]", "7:top -> [2]", "7:inner::deep -> [9]"]);
+}
+
+/// A function declared inside another function's body is in scope in that body only; the
+/// same name at module level is what the other functions call.
+#[test]
+fn rust_items_nested_in_a_function_body_shadow_the_modules() {
+    let host = host_of(
+        r#"
+//- /Cargo.toml
+[package]
+name = "demo"
+version = "0.1.0"
+//- /src/lib.rs
+mod tests {
+    fn lit(c: char) -> char { c }
+    #[test]
+    fn plain() { assert_eq!(lit('a'), 'a'); }
+    #[test]
+    fn nested() {
+        fn lit(span: u32, c: char) -> char { c }
+        assert_eq!(lit(1, 'a'), 'a');
+    }
+}
+"#,
+    );
+    let snapshot = host.snapshot();
+    let file = snapshot.file_at("src/lib.rs").expect("lib.rs");
+    let mut bound = Vec::new();
+    for (index, call) in file.facts.calls.iter().enumerate() {
+        let lines: Vec<u32> = file
+            .bindings
+            .call_targets(index as u32)
+            .map(|target| snapshot.definition(target).expect("a live definition").name_span.start.line + 1)
+            .collect();
+        bound.push(format!("{}:{} -> {lines:?}", call.span.start.line + 1, call.callee));
+    }
+    assert_eq!(bound, ["4:lit -> [2]", "8:lit -> [7]"]);
 }

@@ -68,7 +68,9 @@ impl SurfaceKey {
     }
 }
 
-/// A definition's identity across edits elsewhere in its file: path, owner, name and kind.
+/// A definition's identity across edits elsewhere in its file: path, owner, name, kind,
+/// and which of the file's definitions sharing those it is (two `fn lit` in one file, one
+/// of them nested in a function).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SymbolKey {
     /// Workspace-relative path of the defining file.
@@ -79,20 +81,30 @@ pub struct SymbolKey {
     pub name: String,
     /// The kind.
     pub kind: DefinitionKind,
+    /// Its place, from 0 in source order, among the file's definitions with the same
+    /// owner, name and kind.
+    pub ordinal: u32,
 }
 
 impl SymbolKey {
-    /// The key of `definition` in the file at `path`.
-    pub fn of(path: &str, definition: &Definition) -> SymbolKey {
-        SymbolKey {
+    /// The key of the definition at `index` of `facts`, the facts of the file at `path`.
+    pub fn of(path: &str, facts: &FileFacts, table: &SymbolTable, index: u32) -> Option<SymbolKey> {
+        let definition = facts.definitions.get(index as usize)?;
+        let ordinal = table
+            .named(facts, definition.owner.as_deref(), &definition.name)
+            .filter(|other| facts.definitions[*other as usize].kind == definition.kind)
+            .position(|other| other == index)?;
+        Some(SymbolKey {
             path: path.to_owned(),
             owner: definition.owner.clone(),
             name: definition.name.clone(),
             kind: definition.kind,
-        }
+            ordinal: u32::try_from(ordinal).ok()?,
+        })
     }
 
-    /// Whether `definition` is the one this key names.
+    /// Whether `definition` has this key's owner, name and kind (its ordinal is its place
+    /// among those that do).
     pub fn matches(&self, definition: &Definition) -> bool {
         definition.name == self.name && definition.kind == self.kind && definition.owner == self.owner
     }

@@ -59,16 +59,19 @@ impl Snapshot {
     /// The identity of `target` as path, owner, name and kind.
     pub fn symbol_key(&self, target: DefRef) -> Option<SymbolKey> {
         let file = self.file(target.file)?;
-        Some(SymbolKey::of(&file.path, self.definition(target)?))
+        SymbolKey::of(&file.path, &file.facts, &file.symbols, u32::try_from(self.def_index(target)?).ok()?)
     }
 
-    /// The definition `key` names at this revision (the first, if the file defines the
-    /// same owner, name and kind more than once).
+    /// The definition `key` names at this revision.
     pub fn resolve_key(&self, key: &SymbolKey) -> Option<DefRef> {
         let file = self.file_at(&key.path)?;
-        let index = file.symbols.named(&file.facts, key.owner.as_deref(), &key.name).find(|index| {
-            file.facts.definitions.get(*index as usize).is_some_and(|definition| key.matches(definition))
-        })?;
+        let index = file
+            .symbols
+            .named(&file.facts, key.owner.as_deref(), &key.name)
+            .filter(|index| {
+                file.facts.definitions.get(*index as usize).is_some_and(|definition| key.matches(definition))
+            })
+            .nth(key.ordinal as usize)?;
         self.def_ref(file.id, index as usize)
     }
 

@@ -16,7 +16,7 @@ use crate::lang::{ExportRule, Lang};
 use crate::pieces::{DraftDefinition, Group, Origin, Piece, PieceKey, Pieces, top_level_groups};
 use crate::queries::{CompiledQueries, Section, compiled};
 use crate::text::{collapse_whitespace, compact_text, node_text, slice_text, strip_quotes};
-use crate::{ExtractError, use_tree};
+use crate::{ExtractError, macro_calls, use_tree};
 
 /// Signatures longer than this are cut: they are for display and interface fingerprints.
 const MAX_SIGNATURE_CHARS: usize = 300;
@@ -81,7 +81,7 @@ pub(crate) fn assemble(
         previous.get(keys[index].as_ref()?)
     };
     let missing: Vec<usize> = (0..groups.len()).filter(|&index| known(index).is_none()).collect();
-    let mut found = query_groups(queries, root, source, &groups, &missing).into_iter();
+    let mut found = query_groups(lang, queries, root, source, &groups, &missing).into_iter();
 
     let mut next = Pieces::default();
     let mut pieces = Vec::with_capacity(groups.len());
@@ -113,6 +113,7 @@ pub(crate) fn assemble(
 
 /// Runs the queries over the groups at `indices` (ascending), one piece per group.
 fn query_groups<'tree>(
+    lang: Lang,
     queries: &CompiledQueries,
     root: Node<'tree>,
     source: &[u8],
@@ -142,10 +143,17 @@ fn query_groups<'tree>(
     }
     let mut query_cursor = QueryCursor::new();
     query_cursor.set_max_start_depth(Some(0));
+    let macro_arguments = lang.spec().macro_arguments.as_ref();
     for (slot, &index) in indices.iter().enumerate() {
         for node in &groups[index].nodes {
-            for_each_match_under(queries, &mut query_cursor, *node, source, |query_match| {
-                collectors[slot].accept(queries, query_match, source);
+            let collector = &mut collectors[slot];
+            for_each_match_under(queries, &mut query_cursor, *node, source, |seen| match seen {
+                Seen::Match(query_match) => collector.accept(queries, query_match, source),
+                Seen::Node(node) => {
+                    if let Some(spec) = macro_arguments.filter(|spec| node.kind() == spec.invocation) {
+                        macro_calls::collect(spec, node, source, &mut collector.calls);
+                    }
+                }
             });
         }
     }
@@ -218,8 +226,17 @@ impl<'tree> PieceCollector<'tree> {
     }
 }
 
-/// Calls `visit` with every match of the language's query in the subtree of `top`, a
-/// top-level node (patterns that start at the root are run separately).
+/// What the walk of a subtree shows its visitor.
+enum Seen<'m, 'q, 'tree> {
+    /// A match of the language's query.
+    Match(&'m QueryMatch<'q, 'tree>),
+    /// A node, before the matches that start at it.
+    Node(Node<'tree>),
+}
+
+/// Calls `visit` with every node in the subtree of `top`, a top-level node, and every
+/// match of the language's query there (patterns that start at the root are run
+/// separately).
 ///
 /// The walk is ours, not the query cursor's: tree-sitter's cursor does costly bookkeeping
 /// at every node, so it runs only at anchor nodes (kinds some pattern starts at), limited
@@ -229,16 +246,17 @@ fn for_each_match_under<'tree>(
     query_cursor: &mut QueryCursor,
     top: Node<'tree>,
     source: &[u8],
-    mut visit: impl FnMut(&QueryMatch<'_, 'tree>),
+    mut visit: impl FnMut(Seen<'_, '_, 'tree>),
 ) {
     // A cursor made at `top` cannot leave its subtree: `goto_parent` fails at `top`.
     let mut tree_cursor = top.walk();
     loop {
         let node = tree_cursor.node();
+        visit(Seen::Node(node));
         if queries.is_anchor(node.kind_id()) {
             let mut matches = query_cursor.matches(&queries.query, node, source);
             while let Some(query_match) = matches.next() {
-                visit(query_match);
+                visit(Seen::Match(query_match));
             }
         }
         if tree_cursor.goto_first_child() {

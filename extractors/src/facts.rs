@@ -37,6 +37,12 @@ impl Span {
         }
     }
 
+    /// From the start of `first` to the end of `last`.
+    pub(crate) fn between(first: &tree_sitter::Node<'_>, last: &tree_sitter::Node<'_>) -> Span {
+        let (start, end) = (Span::of(first), Span::of(last));
+        Span { start: start.start, end: end.end, start_byte: start.start_byte, end_byte: end.end_byte }
+    }
+
     /// True when `other` lies within this span.
     pub fn contains(&self, other: &Span) -> bool {
         self.start_byte <= other.start_byte && other.end_byte <= self.end_byte

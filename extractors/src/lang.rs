@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use crate::macro_calls::MacroArguments;
+
 /// A source language Thread understands.
 ///
 /// TypeScript, TSX and JavaScript share one query family and one resolver; they differ
@@ -64,6 +66,8 @@ pub(crate) struct LangSpec {
     /// Top-level node kinds that belong to the item after them, so that the queries see
     /// them together (`#[path = "x.rs"] mod x;`). See [`crate::pieces`].
     pub(crate) attached_to_next: &'static [&'static str],
+    /// Where calls hide in macro arguments the grammar leaves unparsed (Rust).
+    pub(crate) macro_arguments: Option<MacroArguments>,
 }
 
 /// The query sources of one family, embedded at build time.
@@ -100,6 +104,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         grammar: go_grammar,
         export_rule: ExportRule::Capitalised,
         attached_to_next: &[],
+        macro_arguments: None,
     },
     LangSpec {
         lang: Lang::JavaScript,
@@ -109,6 +114,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         grammar: tsx_grammar,
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
+        macro_arguments: None,
     },
     LangSpec {
         lang: Lang::Python,
@@ -118,6 +124,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         grammar: python_grammar,
         export_rule: ExportRule::DunderAllOrPublicName,
         attached_to_next: &[],
+        macro_arguments: None,
     },
     LangSpec {
         lang: Lang::Rust,
@@ -127,6 +134,15 @@ pub(crate) const LANGS: &[LangSpec] = &[
         grammar: rust_grammar,
         export_rule: ExportRule::VisibilityModifier,
         attached_to_next: &["attribute_item", "inner_attribute_item"],
+        macro_arguments: Some(MacroArguments {
+            invocation: "macro_invocation",
+            tokens: "token_tree",
+            segments: &["identifier", "self", "crate", "super"],
+            keywords: &[
+                "if", "while", "match", "return", "in", "for", "loop", "let", "as", "move", "ref", "mut", "else", "fn",
+                "impl", "dyn", "where", "unsafe", "async", "await", "box",
+            ],
+        }),
     },
     LangSpec {
         lang: Lang::TypeScript,
@@ -136,6 +152,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         grammar: typescript_grammar,
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
+        macro_arguments: None,
     },
     LangSpec {
         lang: Lang::Tsx,
@@ -145,6 +162,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         grammar: tsx_grammar,
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
+        macro_arguments: None,
     },
 ];
 

@@ -19,6 +19,7 @@ mod edit_cache;
 mod extract;
 mod facts;
 mod lang;
+mod macro_calls;
 mod pieces;
 mod queries;
 mod text;

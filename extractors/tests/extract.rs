@@ -278,3 +278,26 @@ fn every_language_extracts_nothing_from_an_empty_file() {
         assert_eq!(extract(lang, b"").expect("extraction"), FileFacts::default(), "{lang:?}");
     }
 }
+
+/// Calls written inside macro arguments, which tree-sitter leaves as tokens, are calls;
+/// a macro's own name, keywords, and methods on expressions are not.
+#[test]
+fn rust_calls_inside_macro_arguments_are_extracted() {
+    let source = br#"
+fn t() {
+    assert_eq!(helper(x).parse(), Ok(Ast::empty(span(0..0))));
+    vec![a.b.len(), self.len(), Self::new(), crate::m::f(1), foo::<T>(2), x?.g(), inner!(y), if (z) {}, !negated(w)];
+}
+macro_rules! m { ($x:expr) => { hidden($x) }; }
+"#;
+    let facts = thread_extractors::extract(thread_extractors::Lang::Rust, source).unwrap();
+    let mut callees: Vec<&str> = facts.calls.iter().map(|call| call.callee.as_str()).collect();
+    callees.sort_unstable();
+    assert_eq!(
+        callees,
+        ["Ast::empty", "Ok", "Self::new", "a.b.len", "crate::m::f", "foo", "helper", "negated", "self.len", "span"],
+    );
+    let helper = facts.calls.iter().find(|call| call.callee == "helper").unwrap();
+    assert_eq!((helper.span.start.line, helper.span.start.column, helper.name.as_str()), (2, 15, "helper"));
+    assert_eq!(helper.caller, Some(0), "the call belongs to `t`");
+}

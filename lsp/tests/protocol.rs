@@ -661,3 +661,38 @@ fn every_workspace_folder_has_its_own_graph_and_folders_come_and_go() {
     assert_eq!(codes(&again["params"]), ["unresolved-import"], "{again}");
     client.shutdown();
 }
+
+/// Two functions of one name in one file, one nested in another function's body: the
+/// item of each stands for that one (its `data` carries which), and each is called from
+/// where it is in scope.
+#[test]
+fn call_hierarchy_tells_apart_two_functions_of_one_name_in_a_file() {
+    let dir = workspace(&[
+        ("Cargo.toml", "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n"),
+        (
+            "src/lib.rs",
+            "fn lit(c: char) -> char { c }\n\
+             pub fn plain() -> char { lit('a') }\n\
+             pub fn nested() -> char {\n    \
+                 fn lit(span: u32, c: char) -> char { c }\n    \
+                 assert_eq!(lit(1, 'a'), 'a');\n    \
+                 lit(2, 'b')\n\
+             }\n",
+        ),
+    ]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    for ((line, character), caller, ranges) in [((0, 3), "plain", 1), ((3, 7), "nested", 2)] {
+        let prepared = client.request(
+            "textDocument/prepareCallHierarchy",
+            json!({ "textDocument": { "uri": client.uri("src/lib.rs") }, "position": { "line": line, "character": character } }),
+        );
+        let item = prepared["result"][0].clone();
+        assert_eq!(item["selectionRange"]["start"]["line"], line, "{prepared}");
+        let incoming = client.request("callHierarchy/incomingCalls", json!({ "item": item }));
+        let callers = incoming["result"].as_array().cloned().unwrap_or_default();
+        assert_eq!(callers.len(), 1, "lit at line {line}: {incoming}");
+        assert_eq!(callers[0]["from"]["name"], caller, "{incoming}");
+        assert_eq!(callers[0]["fromRanges"].as_array().map(Vec::len), Some(ranges), "{incoming}");
+    }
+    client.shutdown();
+}

@@ -1,11 +1,12 @@
 //! Call-hierarchy agreement with each language's own language server, on real code
 //! fetched at test time (`tests/tools/symbol_truth.py`): pyright over requests and click
 //! (PyPI), typescript-language-server over mobx's sources (npm), gopls in GOPATH mode
-//! over Debian's spf13/pflag. Fifty functions and methods per language, half of them
-//! names defined three or more times, prepared in both servers; incoming calls must
-//! agree to precision 0.90 and recall 0.80 (call sites as file and line). Outgoing calls
-//! and references are reported alongside. The trees differ from those of the
-//! import-graph agreement tests.
+//! over Debian's spf13/pflag, and rust-analyzer over regex-syntax (crates.io; the server
+//! is built by `.ci/install-test-tools` into `~/.cache/thread/rust-analyzer`). Fifty
+//! functions and methods per language, half of them names defined three or more times,
+//! prepared in both servers; incoming calls must agree to precision 0.90 and recall 0.80
+//! (call sites as file and line). Outgoing calls and references are reported alongside.
+//! The trees differ from those of the import-graph agreement tests.
 //!
 //! A missing server skips loudly; under `THREAD_CI=1` it fails.
 
@@ -105,6 +106,19 @@ fn go_incoming_calls_agree_with_gopls() {
     }
     let missing = "gopls and Debian's golang-github-spf13-pflag-dev";
     if let Some(report) = agreement("go", &mut probe, missing) {
+        check(&report);
+    }
+}
+
+#[test]
+fn rust_incoming_calls_agree_with_rust_analyzer() {
+    let binary = std::env::var_os("THREAD_RUST_ANALYZER").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cache/thread/rust-analyzer/bin/rust-analyzer")
+    });
+    let mut probe = Command::new(binary);
+    probe.arg("--version");
+    let missing = "rust-analyzer in ~/.cache/thread/rust-analyzer (built by .ci/install-test-tools)";
+    if let Some(report) = agreement("rust", &mut probe, missing) {
         check(&report);
     }
 }

@@ -208,7 +208,7 @@ impl<'a> CallView<'a> {
     }
 
     /// The definition an item stands for, from the identity in its `data` (path, owner,
-    /// name, kind), which survives edits elsewhere in the file.
+    /// name, kind, ordinal), which survives edits elsewhere in the file.
     fn target_of(&self, item: &CallHierarchyItem) -> Result<DefRef, String> {
         let data = item.data.as_ref().ok_or("the item carries no data; prepare it with this server")?;
         let path = data.get("path").and_then(|path| path.as_str()).ok_or("the item's data has no path")?;
@@ -222,7 +222,11 @@ impl<'a> CallView<'a> {
         let kind =
             DefinitionKind::ALL.into_iter().find(|candidate| candidate.as_str() == kind).ok_or("unknown kind")?;
         let owner = data.get("owner").and_then(|owner| owner.as_str()).map(str::to_owned);
-        let key = SymbolKey { path: path.to_owned(), owner, name: name.to_owned(), kind };
+        // Which of the file's definitions with this owner, name and kind (older items
+        // carry none: the first).
+        let ordinal = data.get("ordinal").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let ordinal = u32::try_from(ordinal).map_err(|_| "the item's ordinal is out of range")?;
+        let key = SymbolKey { path: path.to_owned(), owner, name: name.to_owned(), kind, ordinal };
         self.snapshot.resolve_key(&key).ok_or_else(|| format!("{path} no longer defines {name}"))
     }
 
@@ -246,6 +250,7 @@ impl<'a> CallView<'a> {
                 "owner": definition.owner,
                 "name": definition.name,
                 "kind": definition.kind.as_str(),
+                "ordinal": self.snapshot.symbol_key(target).map_or(0, |key| key.ordinal),
             })),
         })
     }
