@@ -683,7 +683,7 @@ lib.render(2)
 "#;
     let mut files = parse(fixture);
     let mut host = host_of(fixture);
-    let steps: [(&str, &[&str]); 3] = [
+    let steps: [(&str, &[&str]); 5] = [
         // A new definition above the others: nobody read `helper`.
         ("def helper():\n    pass\n\ndef parse(text):\n    pass\n\ndef render(doc):\n    pass\n", &["lib.py"]),
         // `render` renamed: its two readers, not reader.py.
@@ -691,8 +691,15 @@ lib.render(2)
             "def helper():\n    pass\n\ndef parse(text):\n    pass\n\ndef draw(doc):\n    pass\n",
             &["lazy.py", "lib.py", "writer.py"],
         ),
-        // A body edit: the file alone.
-        ("def helper():\n    return 1\n\ndef parse(text):\n    pass\n\ndef draw(doc):\n    pass\n", &["lib.py"]),
+        // A body edit that calls something: the file alone.
+        ("def helper():\n    return parse(1)\n\ndef parse(text):\n    pass\n\ndef draw(doc):\n    pass\n", &["lib.py"]),
+        // A body edit with no call, no name: nothing binding reads changed.
+        ("def helper():\n    return parse(2)\n\ndef parse(text):\n    pass\n\ndef draw(doc):\n    pass\n", &[]),
+        // A line added above everything moves every span and nothing else.
+        (
+            "# moved\ndef helper():\n    return parse(2)\n\ndef parse(text):\n    pass\n\ndef draw(doc):\n    pass\n",
+            &[],
+        ),
     ];
     for (text, expected) in steps {
         files.retain(|(path, _)| path != "lib.py");

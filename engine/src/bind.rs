@@ -32,7 +32,7 @@ use thread_extractors::{Call, DefinitionKind, Evidence, Family, Import, ImportKi
 
 use crate::ids::FileId;
 use crate::snapshot::{FileEntry, Link, Snapshot};
-use crate::symbols::{Bindings, DefRef, SurfaceKey};
+use crate::symbols::{Bindings, DefRef, SurfaceKey, locals_among};
 
 /// Re-export chains and evidence longer than this are not followed (they are cycles, or
 /// generated code).
@@ -275,6 +275,7 @@ pub(crate) fn bind_file(snapshot: &Snapshot, packages: &GoPackages, file: &FileE
         method_names: BTreeSet::new(),
         directories: BTreeSet::new(),
         module_names: Memo::default(),
+        home_names: HomeNames::default(),
     };
     let mut bindings = Bindings::default();
     let stable = |target: Def| -> Option<DefRef> {
@@ -369,6 +370,17 @@ struct Binder<'s> {
     /// (file, name) → what the name means at the top level of that file, within this
     /// binding: a large file asks for the same few names thousands of times.
     module_names: Memo<FileId>,
+    /// The bound file's free definitions and locals by name, for the same reason.
+    home_names: HomeNames<'s>,
+}
+
+/// The bound file's free definitions and locals of each name asked for, found once.
+#[derive(Default)]
+struct HomeNames<'s> {
+    /// Name → the free definitions of that name, in source order.
+    free: FxHashMap<Box<str>, Vec<u32>>,
+    /// Name → [`SymbolTable::named_locals`].
+    locals: FxHashMap<Box<str>, &'s [u32]>,
 }
 
 impl<'s> Binder<'s> {
@@ -496,19 +508,51 @@ impl<'s> Binder<'s> {
             if !definition.kind.is_callable() && !is_module {
                 continue;
             }
-            let nested = table.named_in_scope(facts, Some(enclosing), name);
+            let nested = self.free_in_scope(file, Some(enclosing), name);
             if !nested.is_empty() {
                 return Meaning::Defs(nested.into_iter().map(|index| Def { file: file.id, index }).collect());
             }
             if is_module {
                 continue;
             }
-            let locals: Vec<&Local> = table.locals(facts, Some(enclosing), name).collect();
+            let locals = self.locals_in_scope(file, Some(enclosing), name);
             if !locals.is_empty() {
                 return self.value_of(file, Some(enclosing), name, &locals, depth);
             }
         }
         self.module_scope(file, name, depth)
+    }
+
+    /// The free definitions named `name` declared directly in `scope` of `file`.
+    fn free_in_scope(&mut self, file: &'s FileEntry, scope: Option<u32>, name: &str) -> Vec<u32> {
+        if file.id != self.home {
+            return file.symbols.named_in_scope(&file.facts, scope, name);
+        }
+        let all = match self.home_names.free.get(name) {
+            Some(all) => all,
+            None => {
+                let found = file.symbols.named(&file.facts, None, name).collect();
+                self.home_names.free.entry(name.into()).or_insert(found)
+            }
+        };
+        all.iter().copied().filter(|index| file.symbols.parents[*index as usize] == scope).collect()
+    }
+
+    /// The locals named `name` whose innermost definition is `scope` in `file`.
+    fn locals_in_scope(&mut self, file: &'s FileEntry, scope: Option<u32>, name: &str) -> Vec<&'s Local> {
+        let named: &'s [u32] = if file.id == self.home {
+            match self.home_names.locals.get(name) {
+                Some(named) => named,
+                None => {
+                    let named = file.symbols.named_locals(&file.facts, name);
+                    self.home_names.locals.insert(name.into(), named);
+                    named
+                }
+            }
+        } else {
+            file.symbols.named_locals(&file.facts, name)
+        };
+        locals_among(&file.facts, named, scope).collect()
     }
 
     /// A name at the top level of `file`: imports, own definitions, package mates, wildcards.

@@ -476,6 +476,12 @@ impl Host {
                         work.method_names.extend(old.into_iter().chain(new));
                     }
                 }
+                if entry.lang == lang
+                    && entry.symbols.parents == symbols.parents
+                    && entry.facts.same_apart_from_positions(&facts)
+                {
+                    work.moved_only.insert(id);
+                }
                 entry.lang = lang;
                 entry.content = content;
                 entry.stat = stat;
@@ -657,7 +663,8 @@ impl Host {
     /// lost a file, and those that listed it; the readers of a Go method name that
     /// appeared or went.
     fn bind_set(&self, work: &Work) -> Vec<FileId> {
-        let mut set: BTreeSet<FileId> = work.changed.iter().chain(&work.links_changed).copied().collect();
+        let own_change = work.changed.iter().filter(|id| !work.moved_only.contains(id));
+        let mut set: BTreeSet<FileId> = own_change.chain(&work.links_changed).copied().collect();
         for id in &work.links_changed {
             set.extend(self.consulted_by.of(id));
         }
@@ -820,6 +827,9 @@ struct Work {
     surface_changes: Vec<(FileId, Vec<SurfaceKey>)>,
     /// Files whose links changed on resolution.
     links_changed: Vec<FileId>,
+    /// Changed files whose facts and nesting differ from before only in positions: their
+    /// own bindings cannot have changed (bindings name calls by index, not place).
+    moved_only: HashSet<FileId>,
     /// Directories whose set of Go files changed.
     go_directories: BTreeSet<String>,
     /// Names of Go methods defined or undefined.

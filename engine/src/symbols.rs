@@ -285,12 +285,7 @@ impl SymbolTable {
 
     /// Locals named `name` whose innermost definition is `scope`.
     pub fn locals<'f>(&self, facts: &'f FileFacts, scope: Option<u32>, name: &str) -> impl Iterator<Item = &'f Local> {
-        let locals = &facts.locals;
-        let named = self.named_locals(facts, name);
-        let wanted = scope.map(|scope| scope as usize);
-        let start = named.partition_point(|index| locals[*index as usize].scope < wanted);
-        let end = named.partition_point(|index| locals[*index as usize].scope <= wanted);
-        named[start..end].iter().map(move |index| &locals[*index as usize])
+        locals_among(facts, self.named_locals(facts, name), scope)
     }
 
     /// Every local named `name`, by scope and then in source order (a member `.x` set in
@@ -312,6 +307,21 @@ impl SymbolTable {
 
 fn owner_and_name(definition: &Definition) -> (Option<&str>, &str) {
     (definition.owner.as_deref(), definition.name.as_str())
+}
+
+/// Of `named`, a [`SymbolTable::named_locals`] answer, the locals whose innermost
+/// definition is `scope`.
+pub(crate) fn locals_among<'f>(
+    facts: &'f FileFacts,
+    named: &[u32],
+    scope: Option<u32>,
+) -> impl Iterator<Item = &'f Local> {
+    let locals = &facts.locals;
+    let wanted = scope.map(|scope| scope as usize);
+    let start = named.partition_point(|index| locals[*index as usize].scope < wanted);
+    let end = named.partition_point(|index| locals[*index as usize].scope <= wanted);
+    let found: Vec<&'f Local> = named[start..end].iter().map(|index| &locals[*index as usize]).collect();
+    found.into_iter()
 }
 
 fn name_and_scope(local: &Local) -> (&str, Option<usize>) {

@@ -307,3 +307,51 @@ pub struct FileFacts {
     /// Ranges tree-sitter could not parse. Broken code still yields facts.
     pub syntax_errors: Vec<Span>,
 }
+
+impl FileFacts {
+    /// Whether `other` says the same as these facts apart from where things are written: a
+    /// line added above every item moves every span and changes nothing else. Syntax errors
+    /// are positions only. Every field is named, so a new one must be decided on here.
+    pub fn same_apart_from_positions(&self, other: &FileFacts) -> bool {
+        let FileFacts { imports, definitions, calls, locals, package, syntax_errors: _ } = self;
+        let same_import = |a: &Import, b: &Import| {
+            let Import { specifier, kind, names, alias, wildcard, span: _, scope, path_attribute } = a;
+            (specifier, kind, alias, wildcard, scope, path_attribute)
+                == (&b.specifier, &b.kind, &b.alias, &b.wildcard, &b.scope, &b.path_attribute)
+                && names.len() == b.names.len()
+                && names.iter().zip(&b.names).all(|(x, y)| (&x.name, &x.alias) == (&y.name, &y.alias))
+        };
+        let same_definition = |a: &Definition, b: &Definition| {
+            let Definition {
+                name,
+                kind,
+                owner,
+                exported,
+                signature,
+                span: _,
+                name_span: _,
+                bases,
+                returns,
+                default_export,
+            } = a;
+            (name, kind, owner, exported, signature, bases, returns, default_export)
+                == (&b.name, &b.kind, &b.owner, &b.exported, &b.signature, &b.bases, &b.returns, &b.default_export)
+        };
+        let same_call = |a: &Call, b: &Call| {
+            let Call { callee, name, caller, span: _ } = a;
+            (callee, name, caller) == (&b.callee, &b.name, &b.caller)
+        };
+        let same_local = |a: &Local, b: &Local| {
+            let Local { name, evidence, scope, span: _ } = a;
+            (name, evidence, scope) == (&b.name, &b.evidence, &b.scope)
+        };
+        fn all<T>(a: &[T], b: &[T], same: impl Fn(&T, &T) -> bool) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
+        *package == other.package
+            && all(imports, &other.imports, same_import)
+            && all(definitions, &other.definitions, same_definition)
+            && all(calls, &other.calls, same_call)
+            && all(locals, &other.locals, same_local)
+    }
+}
