@@ -203,3 +203,20 @@ fn snapshots_do_not_change_under_a_reader() {
     assert!(after.file_at("b.ts").is_none() && after.file_at("f.ts").is_some());
     assert_eq!(after.revision(), before.revision() + 1);
 }
+
+/// Typing in a file leaves a few of its superseded versions in the memo (an undo finds
+/// them), not one per keystroke.
+#[test]
+fn typing_keeps_a_few_superseded_versions_in_the_memo_not_all() {
+    let mut host = Host::new(Arc::new(DirectExtraction));
+    host.apply(vec![FileChange::write("other.py", "def f():\n    pass\n")]);
+    let baseline = host.memo().len();
+    for keystroke in 0..50 {
+        host.apply(vec![FileChange::write("typed.py", format!("def g():\n    return {keystroke}\n"))]);
+    }
+    // The live version, and at most eight before it.
+    assert!(host.memo().len() <= baseline + 9, "{} entries after 50 versions", host.memo().len());
+    // The last superseded version is still there: undoing to it parses nothing.
+    let report = host.apply(vec![FileChange::write("typed.py", "def g():\n    return 48\n")]);
+    assert_eq!(report.extracted, 0);
+}

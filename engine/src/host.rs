@@ -20,7 +20,7 @@
 //!
 //! Readers never see the host: they take a [`Snapshot`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -156,6 +156,10 @@ pub struct Host {
     probes: HashMap<FileId, Vec<ProbeKey>>,
     /// Question → the files that asked it.
     probe_index: HashMap<ProbeKey, Vec<FileId>>,
+    /// Per file, the memo keys of its last few superseded versions, oldest first: an
+    /// undo finds them, and older ones are let go, so typing in a large file does not
+    /// fill the memo with a copy of its facts per keystroke.
+    superseded: HashMap<FileId, VecDeque<Fingerprint>>,
     /// File → the files whose bindings followed its links.
     consulted_by: Readers<FileId>,
     /// (file, name) → the files whose bindings read that name there.
@@ -170,6 +174,9 @@ pub struct Host {
 
 /// How many cached facts no live file uses are kept, for undo and branch switches.
 const SPARE_MEMO_ENTRIES: usize = 4096;
+
+/// How many superseded versions of each file the memo keeps (see `Host::superseded`).
+const VERSIONS_KEPT_PER_FILE: usize = 8;
 
 /// The outcome of analysing one changed source file.
 enum Analysis {
@@ -232,6 +239,7 @@ impl Host {
             model_inputs: HashMap::new(),
             probes: HashMap::new(),
             probe_index: HashMap::new(),
+            superseded: HashMap::new(),
             consulted_by: Readers::default(),
             name_readers: Readers::default(),
             go_packages: GoPackages::default(),
@@ -476,6 +484,17 @@ impl Host {
                         work.method_names.extend(old.into_iter().chain(new));
                     }
                 }
+                if entry.content != content {
+                    let versions = self.superseded.entry(id).or_default();
+                    let old_key = analysis_key(entry.content, entry.lang);
+                    versions.retain(|key| *key != old_key);
+                    versions.push_back(old_key);
+                    if versions.len() > VERSIONS_KEPT_PER_FILE
+                        && let Some(oldest) = versions.pop_front()
+                    {
+                        self.memo.remove_unused(oldest);
+                    }
+                }
                 if entry.lang == lang
                     && entry.symbols.parents == symbols.parents
                     && entry.facts.same_apart_from_positions(&facts)
@@ -540,6 +559,7 @@ impl Host {
         work.surface_changes.push((id, keys));
         work.links_changed.push(id);
         self.forget_probes(id);
+        self.superseded.remove(&id);
         self.model_inputs.remove(&id);
         work.removed.push(id);
         work.changed.insert(id);

@@ -59,6 +59,11 @@ impl FactsMemo {
         self.misses.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Forgets `key`'s facts unless a live file still holds them.
+    pub fn remove_unused(&self, key: Fingerprint) {
+        self.entries.remove_if(&key, |_, facts| Arc::strong_count(facts) == 1);
+    }
+
     /// Caches `facts` under `key`.
     pub fn insert(&self, key: Fingerprint, facts: Arc<FileFacts>) {
         self.entries.insert(key, facts);
