@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use thread_engine::store::ChangeSet;
-use thread_engine::{FileChange, Host, IndexProgress, Snapshot};
+use thread_engine::{FileChange, Fingerprint, Host, IndexProgress, Snapshot};
 use thread_extractors::Lang;
 use thread_extractors::resolve::is_project_file;
 use thread_storage::{SaveProgress, WriteBehind};
@@ -112,8 +112,11 @@ struct Task {
     publisher: watch::Sender<Arc<Published>>,
     host: Option<Host>,
     saver: Option<WriteBehind>,
-    /// The diagnostics last published per workspace-relative path, non-empty only.
-    published: HashMap<String, Vec<Diagnostic>>,
+    /// A fingerprint of the diagnostics last published per workspace-relative path,
+    /// non-empty ones only: enough to tell whether they changed, without keeping every
+    /// file's diagnostics (a large import cycle gives each of thousands of files a few,
+    /// each listing the cycle's path).
+    published: HashMap<String, Fingerprint>,
     /// The import cycles at the last publication: when they change, their files'
     /// diagnostics are computed again even if the files themselves were not touched.
     cycles: Vec<Vec<thread_engine::FileId>>,
@@ -402,15 +405,15 @@ impl Task {
                     }
                     None => Vec::new(),
                 };
-                let previous = self.published.get(&path).cloned().unwrap_or_default();
-                if previous == diagnostics && !(open.is_some() && touched.contains(&path)) {
+                let fingerprint = (!diagnostics.is_empty()).then(|| fingerprint_of(&diagnostics));
+                let unchanged = self.published.get(&path).copied() == fingerprint;
+                if unchanged && !(open.is_some() && touched.contains(&path)) {
                     continue;
                 }
-                if diagnostics.is_empty() {
-                    self.published.remove(&path);
-                } else {
-                    self.published.insert(path.clone(), diagnostics.clone());
-                }
+                match fingerprint {
+                    Some(fingerprint) => self.published.insert(path.clone(), fingerprint),
+                    None => self.published.remove(&path),
+                };
                 if let Some(uri) = file_uri(&self.setup.root, &path) {
                     notifications.push((uri, diagnostics, open.map(|document| document.version)));
                 }
@@ -430,6 +433,13 @@ impl Task {
         let message = message.to_owned();
         self.setup.runtime.block_on(async move { client.show_message(kind, message).await });
     }
+}
+
+/// A fingerprint of a file's diagnostics, from their JSON (what the client receives).
+fn fingerprint_of(diagnostics: &[Diagnostic]) -> Fingerprint {
+    // Serialising a `Diagnostic` cannot fail: it is plain data with string keys.
+    let bytes = serde_json::to_vec(diagnostics).unwrap_or_default();
+    Fingerprint::of_bytes(&bytes)
 }
 
 /// Where reading and extracting the files ends on the progress bar; resolving and the
