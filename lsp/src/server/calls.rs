@@ -123,7 +123,7 @@ impl<'a> CallView<'a> {
 
     /// Where `uses` are, each file's text read once.
     pub(crate) fn use_locations(&self, uses: &[Use]) -> Vec<Location> {
-        let mut texts: std::collections::HashMap<FileId, String> = std::collections::HashMap::new();
+        let mut texts: std::collections::HashMap<FileId, std::sync::Arc<str>> = std::collections::HashMap::new();
         let mut found = Vec::new();
         for usage in uses {
             let Some(entry) = self.snapshot.file(usage.file) else { continue };
@@ -170,7 +170,7 @@ impl<'a> CallView<'a> {
     pub(crate) fn incoming(&self, item: &CallHierarchyItem) -> Result<Option<Vec<CallHierarchyIncomingCall>>, String> {
         let target = self.target_of(item)?;
         let mut callers: BTreeMap<(FileId, Option<u32>), Vec<Range>> = BTreeMap::new();
-        let mut texts: std::collections::HashMap<FileId, String> = std::collections::HashMap::new();
+        let mut texts: std::collections::HashMap<FileId, std::sync::Arc<str>> = std::collections::HashMap::new();
         for usage in self.snapshot.uses_of(target) {
             let thread_engine::UseKind::Call { caller } = usage.kind else { continue };
             let Some(path) = self.path(usage.file) else { continue };
@@ -272,7 +272,7 @@ impl<'a> CallView<'a> {
     }
 
     /// The text positions in `path` are computed in: the buffer's, else the disk's.
-    pub(crate) fn text(&self, path: &str) -> String {
+    pub(crate) fn text(&self, path: &str) -> std::sync::Arc<str> {
         self.documents.text(self.root, path)
     }
 }

@@ -75,12 +75,13 @@ impl Documents {
     }
 
     /// The text positions are computed in: the editor's for open files, else the disk's.
-    pub(crate) fn text(&self, root: &std::path::Path, path: &str) -> String {
+    pub(crate) fn text(&self, root: &std::path::Path, path: &str) -> Arc<str> {
         match self.get(path) {
-            Some(document) => document.text.to_string(),
+            // Shared, not copied: a large file's text is read several times per edit.
+            Some(document) => document.text,
             None => std::fs::read(root.join(path))
-                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-                .unwrap_or_default(),
+                .map(|bytes| Arc::from(String::from_utf8_lossy(&bytes)))
+                .unwrap_or_else(|_| Arc::from("")),
         }
     }
 
