@@ -731,6 +731,22 @@ fn identities_do_not_shift_when_a_nested_namesake_goes() {
     assert!(snapshot.definition(target).is_some(), "the binding names a live definition");
 }
 
+/// Every call of `path` as `line:callee -> [lines of the definitions it is bound to]`: the
+/// definitions' lines tell apart same-named ones in one file.
+fn calls_by_target_line(snapshot: &Snapshot, path: &str) -> Vec<String> {
+    let file = snapshot.file_at(path).expect("the file is in the graph");
+    let mut bound = Vec::new();
+    for (index, call) in file.facts.calls.iter().enumerate() {
+        let lines: Vec<u32> = file
+            .bindings
+            .call_targets(index as u32)
+            .map(|target| snapshot.definition(target).expect("a live definition").name_span.start.line + 1)
+            .collect();
+        bound.push(format!("{}:{} -> {lines:?}", call.span.start.line + 1, call.callee));
+    }
+    bound
+}
+
 /// Rust items inside an inline module (`mod tests { fn helper() … }`) are in scope for the
 /// module's own code, and shadow the file's items of the same name; the file's code never
 /// sees them. Targets are told apart by the line they are defined on.
@@ -756,17 +772,7 @@ mod tests {
 }
 "#,
     );
-    let snapshot = host.snapshot();
-    let file = snapshot.file_at("src/lib.rs").expect("lib.rs");
-    let mut bound = Vec::new();
-    for (index, call) in file.facts.calls.iter().enumerate() {
-        let lines: Vec<u32> = file
-            .bindings
-            .call_targets(index as u32)
-            .map(|target| snapshot.definition(target).expect("a live definition").name_span.start.line + 1)
-            .collect();
-        bound.push(format!("{}:{} -> {lines:?}", call.span.start.line + 1, call.callee));
-    }
+    let bound = calls_by_target_line(&host.snapshot(), "src/lib.rs");
     assert_eq!(bound, ["2:helper -> [1]", "7:helper -> [6]", "7:top -> [2]", "7:inner::deep -> [9]"]);
 }
 
@@ -793,16 +799,6 @@ mod tests {
 }
 "#,
     );
-    let snapshot = host.snapshot();
-    let file = snapshot.file_at("src/lib.rs").expect("lib.rs");
-    let mut bound = Vec::new();
-    for (index, call) in file.facts.calls.iter().enumerate() {
-        let lines: Vec<u32> = file
-            .bindings
-            .call_targets(index as u32)
-            .map(|target| snapshot.definition(target).expect("a live definition").name_span.start.line + 1)
-            .collect();
-        bound.push(format!("{}:{} -> {lines:?}", call.span.start.line + 1, call.callee));
-    }
+    let bound = calls_by_target_line(&host.snapshot(), "src/lib.rs");
     assert_eq!(bound, ["4:lit -> [2]", "8:lit -> [7]"]);
 }

@@ -136,7 +136,7 @@ async fn build() -> Result<Arc<AnalyzedTransientFlow>, FlowError> {
 
 /// The operator: `(path, language, content) → facts`, encoded with [`codec`].
 ///
-/// It keeps the trees and pieces of the files it extracted last ([`EditCache`]), so the
+/// Its executor keeps the trees and pieces of the files it extracted last ([`EditCache`]), so the
 /// next version of a file being typed in is parsed incrementally and only the items the
 /// edit touched are queried again.
 struct ExtractFactsOperator;

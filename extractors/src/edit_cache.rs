@@ -66,17 +66,6 @@ impl EditCache {
         Ok(facts)
     }
 
-    /// Forgets `path`, when its file is gone or no longer edited.
-    pub fn forget(&self, path: &str) {
-        let removed: Vec<Kept> = {
-            let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
-            let (gone, kept) = std::mem::take(&mut *recent).into_iter().partition(|kept| kept.path == path);
-            *recent = kept;
-            gone
-        };
-        drop(removed);
-    }
-
     fn take(&self, path: &str, lang: Lang) -> Option<Kept> {
         let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
         let position = recent.iter().position(|kept| kept.path == path && kept.lang == lang)?;
