@@ -683,7 +683,7 @@ lib.render(2)
 "#;
     let mut files = parse(fixture);
     let mut host = host_of(fixture);
-    let steps: [(&str, &[&str]); 5] = [
+    let steps: [(&str, &[&str]); 7] = [
         // A new definition above the others: nobody read `helper`.
         ("def helper():\n    pass\n\ndef parse(text):\n    pass\n\ndef render(doc):\n    pass\n", &["lib.py"]),
         // `render` renamed: its two readers, not reader.py.
@@ -699,6 +699,18 @@ lib.render(2)
         (
             "# moved\ndef helper():\n    return parse(2)\n\ndef parse(text):\n    pass\n\ndef draw(doc):\n    pass\n",
             &[],
+        ),
+        // A parameter no call mentions: lib.py's own binding does not read signatures.
+        // The interface changed, and the two files that import the vanished `render`
+        // read the whole interface for it.
+        (
+            "# moved\ndef helper():\n    return parse(2)\n\ndef parse(text):\n    pass\n\ndef draw(doc, unused):\n    pass\n",
+            &["lazy.py", "writer.py"],
+        ),
+        // A parameter that shadows a called name: the call inside is unbound now.
+        (
+            "# moved\ndef helper(parse):\n    return parse(2)\n\ndef parse(text):\n    pass\n\ndef draw(doc, unused):\n    pass\n",
+            &["lazy.py", "lib.py", "writer.py"],
         ),
     ];
     for (text, expected) in steps {

@@ -25,10 +25,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use thread_extractors::resolve::Usage;
-use thread_extractors::{Call, DefinitionKind, Evidence, Family, Import, ImportKind, ImportedName, Local};
+use thread_extractors::{
+    Call, Definition, DefinitionKind, Evidence, Family, FileFacts, Import, ImportKind, ImportedName, Local,
+};
 
 use crate::ids::FileId;
 use crate::snapshot::{FileEntry, Link, Snapshot};
@@ -260,6 +262,87 @@ pub(crate) fn method_names(facts: &thread_extractors::FileFacts) -> BTreeSet<Str
         .filter(|definition| definition.owner.is_some())
         .map(|definition| definition.name.clone())
         .collect()
+}
+
+/// Whether binding a file with facts `new` gives what binding it with facts `old` gave,
+/// its links and every other file being the same. Binding reads neither positions nor
+/// signatures (calls are named by index, scopes by definition index), and reads a local
+/// only under a name that some call, type evidence, base or return type writes. So a line
+/// added at the top, or a parameter added that nothing mentions, re-binds nothing.
+pub(crate) fn binds_the_same(old: &FileFacts, new: &FileFacts) -> bool {
+    let FileFacts { imports, definitions, calls, locals, package, syntax_errors: _ } = old;
+    let same_import = |a: &Import, b: &Import| {
+        let Import { specifier, kind, names, alias, wildcard, span: _, scope, path_attribute } = a;
+        (specifier, kind, alias, wildcard, scope, path_attribute)
+            == (&b.specifier, &b.kind, &b.alias, &b.wildcard, &b.scope, &b.path_attribute)
+            && names.len() == b.names.len()
+            && names.iter().zip(&b.names).all(|(x, y)| (&x.name, &x.alias) == (&y.name, &y.alias))
+    };
+    let same_definition = |a: &Definition, b: &Definition| {
+        let Definition {
+            name,
+            kind,
+            owner,
+            exported,
+            signature: _,
+            span: _,
+            name_span: _,
+            bases,
+            returns,
+            default_export,
+        } = a;
+        (name, kind, owner, exported, bases, returns, default_export)
+            == (&b.name, &b.kind, &b.owner, &b.exported, &b.bases, &b.returns, &b.default_export)
+    };
+    let same_call = |a: &Call, b: &Call| {
+        let Call { callee, name, caller, span: _ } = a;
+        (callee, name, caller) == (&b.callee, &b.name, &b.caller)
+    };
+    fn all<T>(a: &[T], b: &[T], same: impl Fn(&T, &T) -> bool) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+    }
+    if !(*package == new.package
+        && all(imports, &new.imports, same_import)
+        && all(definitions, &new.definitions, same_definition)
+        && all(calls, &new.calls, same_call))
+    {
+        return false;
+    }
+    // The words binding can look a local up by (the same in both: calls and definitions
+    // are equal), then the locals under those words, compared apart from positions.
+    let same_local = |a: &Local, b: &Local| (&a.name, &a.evidence, a.scope) == (&b.name, &b.evidence, b.scope);
+    if all(locals, &new.locals, same_local) {
+        return true;
+    }
+    fn add_words<'f>(read: &mut FxHashSet<&'f str>, text: &'f str) {
+        let words = text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'));
+        read.extend(words.filter(|word| !word.is_empty()));
+    }
+    let mut read: FxHashSet<&str> = FxHashSet::default();
+    for call in calls {
+        add_words(&mut read, &call.callee);
+    }
+    for definition in definitions {
+        for text in definition.bases.iter().chain(&definition.returns) {
+            add_words(&mut read, text);
+        }
+    }
+    for local in locals.iter().chain(&new.locals) {
+        if let Some(Evidence::Annotation(text) | Evidence::Construction(text)) = &local.evidence {
+            add_words(&mut read, text);
+        }
+    }
+    fn read_locals<'f>(
+        read: &FxHashSet<&str>,
+        locals: &'f [Local],
+    ) -> Vec<(&'f str, &'f Option<Evidence>, Option<usize>)> {
+        locals
+            .iter()
+            .filter(|local| read.contains(local.name.trim_start_matches('.')))
+            .map(|local| (local.name.as_str(), &local.evidence, local.scope))
+            .collect()
+    }
+    read_locals(&read, locals) == read_locals(&read, &new.locals)
 }
 
 /// Binds every call and imported name of `file`.

@@ -31,7 +31,7 @@ use thread_extractors::resolve::{
 };
 use thread_extractors::{Family, FileFacts, Lang};
 
-use crate::bind::{GoPackages, bind_file, directory, method_names};
+use crate::bind::{GoPackages, bind_file, binds_the_same, directory, method_names};
 use crate::fingerprint::{Fingerprint, analysis_key};
 use crate::flow::{FactsFlow, FlowError};
 use crate::ids::FileId;
@@ -497,9 +497,9 @@ impl Host {
                 }
                 if entry.lang == lang
                     && entry.symbols.parents == symbols.parents
-                    && entry.facts.same_apart_from_positions(&facts)
+                    && binds_the_same(&entry.facts, &facts)
                 {
-                    work.moved_only.insert(id);
+                    work.binds_the_same.insert(id);
                 }
                 entry.lang = lang;
                 entry.content = content;
@@ -683,7 +683,7 @@ impl Host {
     /// lost a file, and those that listed it; the readers of a Go method name that
     /// appeared or went.
     fn bind_set(&self, work: &Work) -> Vec<FileId> {
-        let own_change = work.changed.iter().filter(|id| !work.moved_only.contains(id));
+        let own_change = work.changed.iter().filter(|id| !work.binds_the_same.contains(id));
         let mut set: BTreeSet<FileId> = own_change.chain(&work.links_changed).copied().collect();
         for id in &work.links_changed {
             set.extend(self.consulted_by.of(id));
@@ -847,9 +847,10 @@ struct Work {
     surface_changes: Vec<(FileId, Vec<SurfaceKey>)>,
     /// Files whose links changed on resolution.
     links_changed: Vec<FileId>,
-    /// Changed files whose facts and nesting differ from before only in positions: their
-    /// own bindings cannot have changed (bindings name calls by index, not place).
-    moved_only: HashSet<FileId>,
+    /// Changed files whose facts differ from before only where binding does not read
+    /// (positions, signatures, locals no name reaches; see `bind::binds_the_same`), with
+    /// the same nesting: their own bindings cannot have changed.
+    binds_the_same: HashSet<FileId>,
     /// Directories whose set of Go files changed.
     go_directories: BTreeSet<String>,
     /// Names of Go methods defined or undefined.
