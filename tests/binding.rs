@@ -814,3 +814,51 @@ mod tests {
     let bound = calls_by_target_line(&host.snapshot(), "src/lib.rs");
     assert_eq!(bound, ["4:lit -> [2]", "8:lit -> [7]"]);
 }
+
+/// A module-level value read through another file's alias of it: retyping it re-binds
+/// the file, although none of the file's own calls names it.
+#[test]
+fn retyping_a_value_another_file_aliases_binds_its_users_again() {
+    let fixture = r#"
+//- /a.py
+from b import y
+
+class Engine:
+    def start(self):
+        pass
+
+class Turbo:
+    def start(self):
+        pass
+
+def make():
+    pass
+
+engine: Engine = make()
+
+def go():
+    y.start()
+//- /b.py
+from a import engine as y
+"#;
+    let mut host = host_of(fixture);
+    assert!(
+        render_calls(&host.snapshot()).contains("a.py:17 y.start -> a.py:Engine.start"),
+        "{}",
+        render_calls(&host.snapshot())
+    );
+    let retyped = parse(fixture)
+        .into_iter()
+        .map(|(path, text)| (path, text.replace("engine: Engine", "engine: Turbo")))
+        .collect::<Vec<_>>();
+    host.apply(retyped.iter().map(|(path, text)| FileChange::write(path.as_str(), text.as_str())).collect());
+    let fresh = host_of_files(&retyped);
+    assert_eq!(render_calls(&host.snapshot()), render_calls(&fresh.snapshot()));
+    assert!(render_calls(&host.snapshot()).contains("a.py:17 y.start -> a.py:Turbo.start"));
+}
+
+fn host_of_files(files: &[(String, String)]) -> Host {
+    let mut host = Host::new(Arc::new(DirectExtraction));
+    host.apply(files.iter().map(|(path, text)| FileChange::write(path.as_str(), text.as_str())).collect());
+    host
+}

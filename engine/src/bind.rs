@@ -266,10 +266,11 @@ pub(crate) fn method_names(facts: &thread_extractors::FileFacts) -> BTreeSet<Str
 
 /// Whether binding a file with facts `new` gives what binding it with facts `old` gave,
 /// its links and every other file being the same. Binding reads neither positions nor
-/// signatures (calls are named by index, scopes by definition index), and reads a local
-/// only under a name that some call, type evidence, base or return type writes. So a line
-/// added at the top, or a parameter added that nothing mentions, re-binds nothing.
-pub(crate) fn binds_the_same(old: &FileFacts, new: &FileFacts) -> bool {
+/// signatures (calls are named by index, scopes by definition index), and reads a
+/// function's local only under a name that some call, type evidence, base or return type
+/// of the file writes. So a line added at the top, or a parameter added that nothing
+/// mentions, re-binds nothing.
+pub(crate) fn binds_the_same<'f>(old: &'f FileFacts, new: &'f FileFacts) -> bool {
     let FileFacts { imports, definitions, calls, locals, package, syntax_errors: _ } = old;
     let same_import = |a: &Import, b: &Import| {
         let Import { specifier, kind, names, alias, wildcard, span: _, scope, path_attribute } = a;
@@ -314,8 +315,9 @@ pub(crate) fn binds_the_same(old: &FileFacts, new: &FileFacts) -> bool {
     if all(locals, &new.locals, same_local) {
         return true;
     }
+    // `#` belongs to words: a Rust raw identifier (`r#type`) is one name.
     fn add_words<'f>(read: &mut FxHashSet<&'f str>, text: &'f str) {
-        let words = text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'));
+        let words = text.split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '$' | '#')));
         read.extend(words.filter(|word| !word.is_empty()));
     }
     let mut read: FxHashSet<&str> = FxHashSet::default();
@@ -332,17 +334,21 @@ pub(crate) fn binds_the_same(old: &FileFacts, new: &FileFacts) -> bool {
             add_words(&mut read, text);
         }
     }
-    fn read_locals<'f>(
-        read: &FxHashSet<&str>,
-        locals: &'f [Local],
-    ) -> Vec<(&'f str, &'f Option<Evidence>, Option<usize>)> {
+    // Only a function's own locals are looked up by the file's own words alone. Module-
+    // and class-level locals and members (`.x`) can be reached through another file (an
+    // imported alias, a type's members), so any change to them counts.
+    let in_function = |local: &Local| {
+        !local.name.starts_with('.')
+            && local.scope.and_then(|scope| definitions.get(scope)).is_some_and(|scope| scope.kind.is_callable())
+    };
+    let read_locals = |locals: &'f [Local]| -> Vec<(&'f str, &'f Option<Evidence>, Option<usize>)> {
         locals
             .iter()
-            .filter(|local| read.contains(local.name.trim_start_matches('.')))
+            .filter(|local| !in_function(local) || read.contains(local.name.as_str()))
             .map(|local| (local.name.as_str(), &local.evidence, local.scope))
             .collect()
-    }
-    read_locals(&read, locals) == read_locals(&read, &new.locals)
+    };
+    read_locals(locals) == read_locals(&new.locals)
 }
 
 /// Binds every call and imported name of `file`.

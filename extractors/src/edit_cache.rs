@@ -103,7 +103,8 @@ fn edit_between(old: &[u8], new: &[u8]) -> InputEdit {
     let mut prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
     let most = old.len().min(new.len()) - prefix;
     let mut suffix = old.iter().rev().zip(new.iter().rev()).take(most).take_while(|(a, b)| a == b).count();
-    // Keep both ends on character boundaries, as the lexer sees characters.
+    // Keep both ends on character boundaries. tree-sitter re-lexes from node boundaries
+    // anyway; this only keeps the edit's points meaningful as columns.
     while prefix > 0 && new.get(prefix).is_some_and(|byte| is_continuation(*byte)) {
         prefix -= 1;
     }

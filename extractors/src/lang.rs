@@ -142,6 +142,8 @@ pub(crate) const LANGS: &[LangSpec] = &[
                 "if", "while", "match", "return", "in", "for", "loop", "let", "as", "move", "ref", "mut", "else", "fn",
                 "impl", "dyn", "where", "unsafe", "async", "await", "box",
             ],
+            declares: &["fn", "struct", "enum", "union", "trait", "type", "mod", "const", "static"],
+            attribute: &["#"],
         }),
     },
     LangSpec {

@@ -5,8 +5,9 @@
 //! sees the call of `parse`. This reads calls back out of the tokens: a path (`f`,
 //! `a::b::f`, `Self::new`, `x.y.m`) followed by a parenthesised token tree is a call of
 //! that path. A path after an expression (`f(x).m(…)`, `x?.m(…)`) has no receiver this can
-//! name and is left out, as are a nested macro (`name!(…)`: `!` is no path segment) and a
-//! keyword (`if (…)`, `match (…)`). Which node kinds these are is the language table's business
+//! name and is left out, as are a nested macro (`name!(…)`: `!` is no path segment), a
+//! keyword (`if (…)`, `match (…)`), a name being declared (`fn f(…)`, `struct S(…)`) and
+//! attributes (`#[cfg(unix)]`). Which node kinds these are is the language table's business
 //! ([`MacroArguments`]); macro definitions are never read, since their bodies are patterns.
 
 use tree_sitter::Node;
@@ -23,6 +24,10 @@ pub(crate) struct MacroArguments {
     pub(crate) segments: &'static [&'static str],
     /// Words that look like names before parentheses but are not calls.
     pub(crate) keywords: &'static [&'static str],
+    /// Words after which a name is declared, not called (`fn f(…)`, `struct S(…)`).
+    pub(crate) declares: &'static [&'static str],
+    /// Tokens that open an attribute, whose bracketed group holds no calls (`#[cfg(x)]`).
+    pub(crate) attribute: &'static [&'static str],
 }
 
 /// Appends the calls inside `invocation`'s arguments to `calls`.
@@ -39,6 +44,12 @@ pub(crate) fn collect(spec: &MacroArguments, invocation: Node<'_>, source: &[u8]
             if child.kind() != spec.tokens {
                 continue;
             }
+            let before = |back: usize| index.checked_sub(back).and_then(|at| text_of(&children[at], source));
+            if before(1).is_some_and(|token| spec.attribute.contains(&token))
+                || (before(1) == Some("!") && before(2).is_some_and(|token| spec.attribute.contains(&token)))
+            {
+                continue;
+            }
             trees.push(*child);
             if source.get(child.start_byte()) == Some(&b'(')
                 && let Some(call) = call_before(spec, &children[..index], source)
@@ -51,7 +62,7 @@ pub(crate) fn collect(spec: &MacroArguments, invocation: Node<'_>, source: &[u8]
 
 /// The call whose callee path ends the tokens `before` (the arguments come next).
 fn call_before(spec: &MacroArguments, before: &[Node<'_>], source: &[u8]) -> Option<Call> {
-    let text = |node: &Node<'_>| std::str::from_utf8(&source[node.byte_range()]).ok();
+    let text = |node: &Node<'_>| text_of(node, source);
     let mut end = before.len();
     // A turbofish, `f::<T>(…)`, belongs to the path but not to its text.
     if end >= 2 && text(&before[end - 1]) == Some(">") {
@@ -94,6 +105,9 @@ fn call_before(spec: &MacroArguments, before: &[Node<'_>], source: &[u8]) -> Opt
     if segments.len() == 1 && spec.keywords.contains(&text(first)?) {
         return None;
     }
+    if end.checked_sub(1).and_then(|index| text(&before[index])).is_some_and(|word| spec.declares.contains(&word)) {
+        return None;
+    }
     let last = segments.first()?;
     let mut callee = String::new();
     for (position, segment) in segments.iter().rev().enumerate() {
@@ -103,4 +117,8 @@ fn call_before(spec: &MacroArguments, before: &[Node<'_>], source: &[u8]) -> Opt
         callee.push_str(text(segment)?);
     }
     Some(Call { name: text(last)?.to_owned(), callee, caller: None, span: Span::between(first, last) })
+}
+
+fn text_of<'s>(node: &Node<'_>, source: &'s [u8]) -> Option<&'s str> {
+    std::str::from_utf8(source.get(node.byte_range())?).ok()
 }

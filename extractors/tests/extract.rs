@@ -289,13 +289,26 @@ fn t() {
     vec![a.b.len(), self.len(), Self::new(), crate::m::f(1), foo::<T>(2), x?.g(), inner!(y), if (z) {}, !negated(w)];
 }
 macro_rules! m { ($x:expr) => { hidden($x) }; }
+cfg_if! { if #[cfg(unix)] { fn imp(a: u8) { inner_call(a) } struct Tuple(u8); } }
 "#;
     let facts = thread_extractors::extract(thread_extractors::Lang::Rust, source).unwrap();
     let mut callees: Vec<&str> = facts.calls.iter().map(|call| call.callee.as_str()).collect();
     callees.sort_unstable();
     assert_eq!(
         callees,
-        ["Ast::empty", "Ok", "Self::new", "a.b.len", "crate::m::f", "foo", "helper", "negated", "self.len", "span"],
+        [
+            "Ast::empty",
+            "Ok",
+            "Self::new",
+            "a.b.len",
+            "crate::m::f",
+            "foo",
+            "helper",
+            "inner_call",
+            "negated",
+            "self.len",
+            "span"
+        ],
     );
     let helper = facts.calls.iter().find(|call| call.callee == "helper").unwrap();
     assert_eq!((helper.span.start.line, helper.span.start.column, helper.name.as_str()), (2, 15, "helper"));

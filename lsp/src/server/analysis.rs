@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use thread_engine::fingerprint::FingerprintBuilder;
 use thread_engine::store::ChangeSet;
 use thread_engine::{FileChange, Fingerprint, Host, IndexProgress, Snapshot};
 use thread_extractors::Lang;
@@ -19,7 +20,7 @@ use thread_extractors::resolve::is_project_file;
 use thread_storage::{SaveProgress, WriteBehind};
 use tokio::sync::{mpsc, watch};
 use tower_lsp_server::Client;
-use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, MessageType};
+use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, MessageType, NumberOrString, Range};
 use tower_lsp_server::{Bounded, NotCancellable, OngoingProgress};
 
 use super::calls::CallView;
@@ -435,11 +436,55 @@ impl Task {
     }
 }
 
-/// A fingerprint of a file's diagnostics, from their JSON (what the client receives).
+/// A fingerprint of a file's diagnostics: every field, streamed into Blake3 without
+/// building their JSON (a cycle's diagnostics, paths and all, for hundreds of files).
 fn fingerprint_of(diagnostics: &[Diagnostic]) -> Fingerprint {
-    // Serialising a `Diagnostic` cannot fail: it is plain data with string keys.
-    let bytes = serde_json::to_vec(diagnostics).unwrap_or_default();
-    Fingerprint::of_bytes(&bytes)
+    let mut builder = FingerprintBuilder::default();
+    let range = |builder: &mut FingerprintBuilder, range: &Range| {
+        for value in [range.start.line, range.start.character, range.end.line, range.end.character] {
+            builder.u64(u64::from(value));
+        }
+    };
+    for diagnostic in diagnostics {
+        let Diagnostic {
+            range: at,
+            severity,
+            code,
+            code_description,
+            source,
+            message,
+            related_information,
+            tags,
+            data,
+        } = diagnostic;
+        range(&mut builder, at);
+        let severities = [
+            DiagnosticSeverity::ERROR,
+            DiagnosticSeverity::WARNING,
+            DiagnosticSeverity::INFORMATION,
+            DiagnosticSeverity::HINT,
+        ];
+        builder.u64(
+            severity
+                .and_then(|severity| severities.iter().position(|known| *known == severity))
+                .map_or(0, |index| index as u64 + 1),
+        );
+        match code {
+            Some(NumberOrString::Number(number)) => builder.u64(1).u64(*number as u64),
+            Some(NumberOrString::String(text)) => builder.u64(2).str(text),
+            None => builder.u64(0),
+        };
+        builder.str(source.as_deref().unwrap_or("")).str(message);
+        let related = related_information.as_deref().unwrap_or_default();
+        builder.u64(related.len() as u64);
+        for item in related {
+            builder.str(item.location.uri.as_str()).str(&item.message);
+            range(&mut builder, &item.location.range);
+        }
+        // Fields Thread never sets, counted all the same.
+        builder.str(&format!("{code_description:?}{tags:?}{data:?}"));
+    }
+    builder.finish()
 }
 
 /// Where reading and extracting the files ends on the progress bar; resolving and the
