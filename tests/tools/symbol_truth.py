@@ -235,6 +235,10 @@ def corpus(language, cache):
                 handle.write("")
             run(["cargo", "vendor", "--quiet", "--versioned-dirs", "vendor"], cwd=project)
             shutil.copytree(os.path.join(project, "vendor", f"{name}-{version}"), root)
+            # Its own workspace: the cache may sit inside another (a clone's target/), and
+            # cargo, asked by rust-analyzer, would otherwise refuse the crate.
+            with open(os.path.join(root, "Cargo.toml"), "a") as handle:
+                handle.write("\n[workspace]\n")
         settings = {"init": {"cargo": {"buildScripts": {"enable": False}}, "procMacro": {"enable": False},
                              "checkOnSave": False, "cachePriming": {"enable": True}}}
         return root, (".rs",), "rust", [RUST_ANALYZER], None, settings
