@@ -481,8 +481,11 @@ fn fingerprint_of(diagnostics: &[Diagnostic]) -> Fingerprint {
             builder.str(item.location.uri.as_str()).str(&item.message);
             range(&mut builder, &item.location.range);
         }
-        // Fields Thread never sets, counted all the same.
-        builder.str(&format!("{code_description:?}{tags:?}{data:?}"));
+        // Fields Thread never sets, counted all the same (without a string per diagnostic
+        // on the edit path while they stay unset).
+        if code_description.is_some() || tags.is_some() || data.is_some() {
+            builder.str(&format!("{code_description:?}{tags:?}{data:?}"));
+        }
     }
     builder.finish()
 }
