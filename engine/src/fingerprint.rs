@@ -89,7 +89,11 @@ pub fn extractor_fingerprint(lang: Lang) -> Fingerprint {
     static CACHE: [OnceLock<Fingerprint>; Lang::ALL.len()] = [const { OnceLock::new() }; Lang::ALL.len()];
     *CACHE[lang as usize].get_or_init(|| {
         let mut builder = FingerprintBuilder::default();
-        builder.str(lang.name()).u64(u64::from(EXTRACTOR_REVISION)).u64(u64::from(codec::FORMAT_VERSION));
+        builder
+            .str(lang.id())
+            .str(lang.grammar_version())
+            .u64(u64::from(EXTRACTOR_REVISION))
+            .u64(u64::from(codec::FORMAT_VERSION));
         for source in query_sources(lang) {
             builder.str(source);
         }

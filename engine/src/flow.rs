@@ -85,7 +85,7 @@ impl FactsFlow for RecocoFlow {
         let fail = |message: String| FlowError::File { path: path.to_owned(), message };
         let inputs = vec![
             Value::Basic(BasicValue::Str(Arc::from(path))),
-            Value::Basic(BasicValue::Str(Arc::from(lang.name()))),
+            Value::Basic(BasicValue::Str(Arc::from(lang.id()))),
             Value::Basic(BasicValue::Bytes(bytes::Bytes::copy_from_slice(content))),
         ];
         let output = block_on(|| recoco_core::execution::evaluator::evaluate_transient_flow(&self.flow, &inputs))?
@@ -162,7 +162,7 @@ impl SimpleFunctionExecutor for ExtractFactsExecutor {
         use recoco_core::prelude::utils::error::Error;
         let path = self.args.path.value(&input)?.as_str()?.to_string();
         let language = self.args.language.value(&input)?.as_str()?.to_string();
-        let lang = Lang::from_name(&language).ok_or_else(|| Error::client(format!("unknown language {language}")))?;
+        let lang = Lang::from_id(&language).ok_or_else(|| Error::client(format!("unknown language {language}")))?;
         let content = match self.args.content.value(&input)? {
             Value::Basic(BasicValue::Bytes(bytes)) => bytes.clone(),
             other => return Err(Error::client(format!("content must be bytes, not {other:?}"))),

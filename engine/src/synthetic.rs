@@ -219,21 +219,37 @@ fn generate_python(workspace: &mut SyntheticWorkspace, layout: &Layout, rng: &mu
     }
 }
 
+/// The path of a TypeScript member file. The last member of each group is TSX, so that
+/// JSX and the TSX grammar are exercised wherever TypeScript is.
+fn typescript_member(layout: &Layout, group: usize, member: usize) -> String {
+    let extension = if member + 1 == layout.per_group && layout.per_group > 1 { "tsx" } else { "ts" };
+    format!("ts/src/g{group}/m{member}.{extension}")
+}
+
 fn generate_typescript(workspace: &mut SyntheticWorkspace, layout: &Layout, rng: &mut Rng) {
-    workspace.add("ts/tsconfig.json".into(), "{\n  // Generated.\n  \"compilerOptions\": { \"baseUrl\": \".\", \"paths\": { \"@gen/*\": [\"src/*\"] } },\n}\n".into());
+    workspace.add("ts/tsconfig.json".into(), "{\n  // Generated.\n  \"compilerOptions\": { \"baseUrl\": \".\", \"jsx\": \"preserve\", \"allowJs\": true, \"paths\": { \"@gen/*\": [\"src/*\"] } },\n}\n".into());
     for group in 0..layout.groups {
         // A barrel re-exporting the group.
         let barrel = format!("ts/src/g{group}/index.ts");
         let mut text = String::new();
         for member in 0..layout.per_group {
             let _ = writeln!(text, "export * from './m{member}';");
-            workspace.edge(&barrel, &format!("ts/src/g{group}/m{member}.ts"), ImportKind::Reexport);
+            workspace.edge(&barrel, &typescript_member(layout, group, member), ImportKind::Reexport);
         }
         workspace.add(barrel, text);
+        // A JSX view using the group's first member.
+        let view = format!("ts/src/g{group}/view.jsx");
+        workspace.edge(&view, &typescript_member(layout, group, 0), ImportKind::Import);
+        workspace.add(
+            view,
+            format!(
+                "import {{ f{group}_0 }} from './m0';\n\nexport const View{group} = () => <p className=\"view\">{{f{group}_0()}}</p>;\n\nexport function viewCount{group}() {{\n  return 1;\n}}\n"
+            ),
+        );
     }
     for group in 0..layout.groups {
         for member in 0..layout.per_group {
-            let path = format!("ts/src/g{group}/m{member}.ts");
+            let path = typescript_member(layout, group, member);
             let mut text = String::from("import { readFile } from 'node:fs';\n");
             for (index, (other_group, other)) in layout.picks(rng, (group, member)).into_iter().enumerate() {
                 let (line, kind) = match index % 4 {
@@ -257,7 +273,14 @@ fn generate_typescript(workspace: &mut SyntheticWorkspace, layout: &Layout, rng:
                     ),
                 };
                 let _ = writeln!(text, "{line}");
-                workspace.edge(&path, &format!("ts/src/g{other_group}/m{other}.ts"), kind);
+                workspace.edge(&path, &typescript_member(layout, other_group, other), kind);
+            }
+            if path.ends_with(".tsx") {
+                // Definitions after JSX: parsed with the TypeScript grammar, they were lost.
+                let _ = write!(
+                    text,
+                    "\nexport function Badge{group}_{member}(props: {{ label: string }}) {{\n  return <span title={{props.label}}>{{props.label}}</span>;\n}}\n"
+                );
             }
             let _ = write!(
                 text,

@@ -57,7 +57,14 @@ pub(crate) enum ExportRule {
 /// One row of the language table.
 pub(crate) struct LangSpec {
     pub(crate) lang: Lang,
+    /// The stable identity: stored in rows and flow values, and part of the memo key.
+    /// Unique per grammar, unlike the display name.
+    pub(crate) id: &'static str,
+    /// The user-facing name; TypeScript and TSX share one.
     pub(crate) name: &'static str,
+    /// The version of the grammar crate, so that a grammar upgrade invalidates cached
+    /// facts. A test checks it against `Cargo.lock`.
+    pub(crate) grammar_version: &'static str,
     pub(crate) family: Family,
     /// File name suffixes, longest first where they overlap (`.d.ts` before `.ts`).
     pub(crate) suffixes: &'static [&'static str],
@@ -98,40 +105,48 @@ fn go_grammar() -> tree_sitter::Language {
 pub(crate) const LANGS: &[LangSpec] = &[
     LangSpec {
         lang: Lang::Go,
+        id: "go",
         name: "go",
         family: Family::Go,
         suffixes: &[".go"],
         grammar: go_grammar,
+        grammar_version: "0.25.0",
         export_rule: ExportRule::Capitalised,
         attached_to_next: &[],
         macro_arguments: None,
     },
     LangSpec {
         lang: Lang::JavaScript,
+        id: "javascript",
         name: "javascript",
         family: Family::EcmaScript,
         suffixes: &[".js", ".jsx", ".mjs", ".cjs"],
         grammar: tsx_grammar,
+        grammar_version: "0.23.2",
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
         macro_arguments: None,
     },
     LangSpec {
         lang: Lang::Python,
+        id: "python",
         name: "python",
         family: Family::Python,
         suffixes: &[".py", ".pyi"],
         grammar: python_grammar,
+        grammar_version: "0.25.0",
         export_rule: ExportRule::DunderAllOrPublicName,
         attached_to_next: &[],
         macro_arguments: None,
     },
     LangSpec {
         lang: Lang::Rust,
+        id: "rust",
         name: "rust",
         family: Family::Rust,
         suffixes: &[".rs"],
         grammar: rust_grammar,
+        grammar_version: "0.24.2",
         export_rule: ExportRule::VisibilityModifier,
         attached_to_next: &["attribute_item", "inner_attribute_item"],
         macro_arguments: Some(MacroArguments {
@@ -148,20 +163,24 @@ pub(crate) const LANGS: &[LangSpec] = &[
     },
     LangSpec {
         lang: Lang::TypeScript,
+        id: "typescript",
         name: "typescript",
         family: Family::EcmaScript,
         suffixes: &[".d.ts", ".d.mts", ".d.cts", ".ts", ".mts", ".cts"],
         grammar: typescript_grammar,
+        grammar_version: "0.23.2",
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
         macro_arguments: None,
     },
     LangSpec {
         lang: Lang::Tsx,
+        id: "tsx",
         name: "typescript",
         family: Family::EcmaScript,
         suffixes: &[".tsx"],
         grammar: tsx_grammar,
+        grammar_version: "0.23.2",
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
         macro_arguments: None,
@@ -213,9 +232,21 @@ impl Lang {
         self.spec().name
     }
 
-    /// The language with this [`Lang::name`].
-    pub fn from_name(name: &str) -> Option<Lang> {
-        Lang::ALL.into_iter().find(|lang| lang.name() == name)
+    /// The stable identity of the language: `go`, `javascript`, `python`, `rust`,
+    /// `typescript` or `tsx`. Stored rows and flow values carry it; unlike
+    /// [`Lang::name`], no two languages share it.
+    pub fn id(self) -> &'static str {
+        self.spec().id
+    }
+
+    /// The language with this [`Lang::id`].
+    pub fn from_id(id: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|lang| lang.id() == id)
+    }
+
+    /// The version of the grammar crate that parses this language.
+    pub fn grammar_version(self) -> &'static str {
+        self.spec().grammar_version
     }
 
     /// The family that shares this language's queries and module resolution.
@@ -254,6 +285,30 @@ mod tests {
         assert_eq!(LANGS.len(), Lang::ALL.len());
         for (index, spec) in LANGS.iter().enumerate() {
             assert_eq!(spec.lang as usize, index, "{:?} is out of place", spec.lang);
+        }
+    }
+
+    #[test]
+    fn identities_are_unique_and_round_trip() {
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_id(lang.id()), Some(lang), "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn grammar_versions_match_the_lock_file() {
+        let lock = include_str!("../../Cargo.lock");
+        let crates = [
+            (Lang::Go, "tree-sitter-go"),
+            (Lang::JavaScript, "tree-sitter-typescript"),
+            (Lang::Python, "tree-sitter-python"),
+            (Lang::Rust, "tree-sitter-rust"),
+            (Lang::TypeScript, "tree-sitter-typescript"),
+            (Lang::Tsx, "tree-sitter-typescript"),
+        ];
+        for (lang, krate) in crates {
+            let entry = format!("name = \"{krate}\"\nversion = \"{}\"", lang.grammar_version());
+            assert!(lock.contains(&entry), "{lang:?}: Cargo.lock has another version of {krate}");
         }
     }
 

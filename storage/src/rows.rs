@@ -40,7 +40,7 @@ impl<'a> FileRow<'a> {
     pub(crate) fn of(file: &'a StoredFile) -> FileRow<'a> {
         FileRow {
             path: &file.path,
-            lang: file.lang.name(),
+            lang: file.lang.id(),
             content: file.content.to_hex(),
             size: file.stat.map(|stat| i64::try_from(stat.size).unwrap_or(i64::MAX)),
             mtime_ns: file.stat.map(|stat| stat.mtime_ns),
@@ -219,7 +219,7 @@ pub(crate) fn stored_file(
     stat: (Option<i64>, Option<i64>),
     facts: &[u8],
 ) -> Result<StoredFile, RowError> {
-    let lang = Lang::from_name(lang).ok_or_else(|| RowError::Lang(lang.into()))?;
+    let lang = Lang::from_id(lang).ok_or_else(|| RowError::Lang(lang.into()))?;
     let content = Fingerprint::from_hex(content).ok_or_else(|| RowError::Fingerprint(content.into()))?;
     let stat = match stat {
         (Some(size), Some(mtime_ns)) => Some(FileStat { size: u64::try_from(size).unwrap_or(0), mtime_ns }),
