@@ -125,3 +125,68 @@ use Mode::A;
         "src/main.rs:1 std::cmp::Ordering: external",
     );
 }
+
+/// Modules hidden in pass-through macros, `cfg_attr` paths (every candidate file, Thread
+/// being cfg-blind) and `#[path]` with `..`, other attributes between, and inline
+/// parents. Each has a decoy at the place a wrong rule would look.
+#[test]
+fn macro_items_cfg_attr_and_path_attributes() {
+    check(
+        r#"
+//- /Cargo.toml
+[package]
+name = "app"
+//- /src/lib.rs
+cfg_fs! {
+    pub mod fs;
+    cfg_net! { pub mod net; }
+}
+#[cfg_attr(libc, path = "backend/libc/mod.rs")]
+#[cfg_attr(linux_raw, path = "backend/linux_raw/mod.rs")]
+mod backend;
+mod outer {
+    #[path = "p.rs"]
+    mod inner;
+}
+mod walker;
+//- /src/fs.rs
+use crate::net::Socket;
+//- /src/net.rs
+//- /src/backend/libc/mod.rs
+mod io;
+//- /src/backend/libc/io.rs
+//- /src/backend/linux_raw/mod.rs
+mod io;
+//- /src/backend/linux_raw/io.rs
+//- /src/backend/io.rs
+//- /src/outer/p.rs
+//- /src/p.rs
+//- /src/walker.rs
+mod outer {
+    #[path = "q.rs"]
+    mod inner;
+}
+//- /src/walker/outer/q.rs
+//- /src/outer/q.rs
+//- /src/bin/tool.rs
+#[path = "../../shared/common.rs"]
+#[allow(dead_code)]
+mod common;
+//- /src/bin/tool/common.rs
+//- /shared/common.rs
+"#,
+        r#"
+        src/backend/libc/mod.rs -> src/backend/libc/io.rs (mod)
+        src/backend/linux_raw/mod.rs -> src/backend/linux_raw/io.rs (mod)
+        src/bin/tool.rs -> shared/common.rs (mod)
+        src/fs.rs -> src/net.rs (import)
+        src/lib.rs -> src/backend/libc/mod.rs (mod)
+        src/lib.rs -> src/backend/linux_raw/mod.rs (mod)
+        src/lib.rs -> src/fs.rs (mod)
+        src/lib.rs -> src/net.rs (mod)
+        src/lib.rs -> src/outer/p.rs (mod)
+        src/lib.rs -> src/walker.rs (mod)
+        src/walker.rs -> src/walker/outer/q.rs (mod)
+        "#,
+    );
+}

@@ -10,7 +10,7 @@ use crate::facts::{
 };
 
 /// The format version written first in every encoding. Bump it with any change below.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Why a buffer does not decode.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -52,6 +52,10 @@ pub fn encode(facts: &FileFacts) -> Vec<u8> {
             out.str(scope);
         }
         out.opt_str(import.path_attribute.as_deref());
+        out.uint(import.cfg_path_attributes.len() as u64);
+        for path in &import.cfg_path_attributes {
+            out.str(path);
+        }
     }
     out.uint(facts.definitions.len() as u64);
     for definition in &facts.definitions {
@@ -127,6 +131,7 @@ pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
             span: input.span()?,
             scope: (0..input.len()?).map(|_| input.str()).collect::<Result<_, _>>()?,
             path_attribute: input.opt_str()?,
+            cfg_path_attributes: (0..input.len()?).map(|_| input.str()).collect::<Result<_, _>>()?,
         });
     }
     let count = input.len()?;

@@ -9,10 +9,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, Parser, QueryCursor, QueryMatch, Tree};
+use tree_sitter::{Node, Parser, QueryCursor, QueryMatch, Range, Tree};
 
 use crate::facts::{Call, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportedName, Local, Span};
 use crate::lang::{ExportRule, Lang};
+use crate::macro_calls::MacroArguments;
 use crate::pieces::{DraftDefinition, Group, Origin, Piece, PieceKey, Pieces, top_level_groups};
 use crate::queries::{CompiledQueries, Section, compiled};
 use crate::text::{collapse_whitespace, compact_text, node_text, slice_text, strip_quotes};
@@ -43,6 +44,22 @@ pub fn extract(lang: Lang, source: &[u8]) -> Result<FileFacts, ExtractError> {
 /// Parses `source`; with `old`, the previous version's tree already edited to match it,
 /// tree-sitter re-parses only what the edit touched.
 pub(crate) fn parse(lang: Lang, source: &[u8], old: Option<&Tree>) -> Result<Tree, ExtractError> {
+    with_parser(lang, |parser| parser.parse(source, old))
+}
+
+/// Parses only `range` of `source`, as a file of its own; the nodes keep their positions
+/// in `source`.
+fn parse_range(lang: Lang, source: &[u8], range: Range) -> Result<Tree, ExtractError> {
+    with_parser(lang, |parser| {
+        parser.set_included_ranges(&[range]).ok()?;
+        let tree = parser.parse(source, None);
+        // An empty list restores the default, the whole document; it cannot be refused.
+        let _ = parser.set_included_ranges(&[]);
+        tree
+    })
+}
+
+fn with_parser(lang: Lang, run: impl FnOnce(&mut Parser) -> Option<Tree>) -> Result<Tree, ExtractError> {
     PARSERS.with(|parsers| {
         let mut parsers = parsers.borrow_mut();
         let slot = &mut parsers[lang as usize];
@@ -54,7 +71,7 @@ pub(crate) fn parse(lang: Lang, source: &[u8], old: Option<&Tree>) -> Result<Tre
             *slot = Some(parser);
         }
         let parser = slot.as_mut().ok_or(ExtractError::Parse { lang: lang.name() })?;
-        parser.parse(source, old).ok_or(ExtractError::Parse { lang: lang.name() })
+        run(parser).ok_or(ExtractError::Parse { lang: lang.name() })
     })
 }
 
@@ -151,13 +168,55 @@ fn query_groups<'tree>(
                 Seen::Match(query_match) => collector.accept(queries, query_match, source),
                 Seen::Node(node) => {
                     if let Some(spec) = macro_arguments.filter(|spec| node.kind() == spec.invocation) {
-                        macro_calls::collect(spec, node, source, &mut collector.calls);
+                        match items_in_macro(lang, queries, spec, node, source) {
+                            Some(pieces) => collector.in_macros.extend(pieces),
+                            None => macro_calls::collect(spec, node, source, &mut collector.calls),
+                        }
                     }
                 }
             });
         }
     }
     indices.iter().zip(collectors).map(|(&index, collector)| collector.finish(groups[index].origin(), source)).collect()
+}
+
+/// The facts of the items inside an item-level macro call whose arguments parse as items
+/// (`cfg_rt! { pub mod runtime; pub use runtime::spawn; }`), one piece per item; `None`
+/// for any other macro call.
+///
+/// Such pass-through macros hide whole module trees. The arguments are parsed as a file
+/// of their own, in place, so positions need no mapping, and queried like the file.
+/// Macros inside them are handled the same way, recursively.
+fn items_in_macro(
+    lang: Lang,
+    queries: &CompiledQueries,
+    spec: &MacroArguments,
+    invocation: Node<'_>,
+    source: &[u8],
+) -> Option<Vec<Piece>> {
+    if !spec.item_parents.contains(&invocation.parent()?.kind()) {
+        return None;
+    }
+    let mut cursor = invocation.walk();
+    let arguments = invocation.children(&mut cursor).find(|child| child.kind() == spec.tokens)?;
+    let (open, close) = (arguments.child(0)?, arguments.child(arguments.child_count().checked_sub(1)?)?);
+    if open.end_byte() >= close.start_byte() {
+        return None;
+    }
+    let range = Range {
+        start_byte: open.end_byte(),
+        end_byte: close.start_byte(),
+        start_point: open.end_position(),
+        end_point: close.start_position(),
+    };
+    let tree = parse_range(lang, source, range).ok()?;
+    let root = tree.root_node();
+    if root.has_error() || root.named_child_count() == 0 {
+        return None;
+    }
+    let groups = top_level_groups(root, lang.spec().attached_to_next);
+    let every: Vec<usize> = (0..groups.len()).collect();
+    Some(query_groups(lang, queries, root, source, &groups, &every))
 }
 
 /// The file's facts from its pieces, in source order: what depends on more than one
@@ -199,6 +258,8 @@ struct PieceCollector<'tree> {
     definitions: DefinitionCollector<'tree>,
     calls: Vec<Call>,
     locals: LocalCollector,
+    /// What the items inside the group's item-level macro calls hold.
+    in_macros: Vec<Piece>,
 }
 
 impl<'tree> PieceCollector<'tree> {
@@ -212,9 +273,9 @@ impl<'tree> PieceCollector<'tree> {
     }
 
     fn finish(self, origin: Origin, source: &[u8]) -> Piece {
-        let PieceCollector { mut imports, definitions, calls, locals } = self;
+        let PieceCollector { mut imports, definitions, calls, locals, in_macros } = self;
         let (definitions, export_names) = definitions.finish(source);
-        Piece {
+        let mut piece = Piece {
             origin,
             package: imports.package.take(),
             imports: imports.finish(),
@@ -222,7 +283,9 @@ impl<'tree> PieceCollector<'tree> {
             definitions,
             calls,
             locals: locals.locals,
-        }
+        };
+        piece.absorb(in_macros);
+        piece
     }
 }
 
@@ -285,6 +348,8 @@ struct ImportCollector {
     /// (statement node id, specifier start byte) → index in `imports`.
     by_key: HashMap<(usize, u32), usize>,
     package: Option<String>,
+    /// File paths from attributes: (id of the item they belong to, path, under a cfg).
+    path_attributes: Vec<(usize, String, bool)>,
 }
 
 impl ImportCollector {
@@ -293,6 +358,16 @@ impl ImportCollector {
         let node_of = |index| capture_node(query_match, index);
         if let Some(node) = node_of(captures.package) {
             self.package = Some(node_text(node, source));
+        }
+        if let Some(attribute) = node_of(captures.attribute) {
+            let Some(item) = item_after_attributes(attribute) else { return };
+            let values = [(captures.path_attribute, false), (captures.cfg_path_attribute, true)];
+            for (capture, conditional) in values {
+                if let Some(value) = node_of(capture) {
+                    self.path_attributes.push((item.id(), node_text(value, source), conditional));
+                }
+            }
+            return;
         }
         let Some(statement) = node_of(captures.statement) else { return };
         let kind = queries.import_pattern_kinds[query_match.pattern_index];
@@ -322,6 +397,7 @@ impl ImportCollector {
                         span: leaf.span,
                         scope: Vec::new(),
                         path_attribute: None,
+                        cfg_path_attributes: Vec::new(),
                     },
                 );
             }
@@ -354,15 +430,30 @@ impl ImportCollector {
                 wildcard: node_of(captures.wildcard).is_some(),
                 span: Span::of(&path),
                 scope: Vec::new(),
-                path_attribute: node_of(captures.path_attribute).map(|attribute| node_text(attribute, source)),
+                path_attribute: None,
+                cfg_path_attributes: Vec::new(),
             },
         );
     }
 }
 
 impl ImportCollector {
-    /// The imports in source order, whatever order the patterns matched in.
+    /// The imports in source order, whatever order the patterns matched in, with the file
+    /// paths their attributes give.
     fn finish(mut self) -> Vec<Import> {
+        for (item, path, conditional) in std::mem::take(&mut self.path_attributes) {
+            let owned = self.by_key.iter().filter(|((statement, _), _)| *statement == item).map(|(_, &index)| index);
+            for index in owned {
+                let import = &mut self.imports[index];
+                if conditional {
+                    if !import.cfg_path_attributes.contains(&path) {
+                        import.cfg_path_attributes.push(path.clone());
+                    }
+                } else {
+                    import.path_attribute = Some(path.clone());
+                }
+            }
+        }
         self.imports.sort_by_key(|import| (import.span.start_byte, import.span.end_byte));
         self.imports
     }
@@ -381,6 +472,24 @@ fn merge_import(existing: &mut Import, fresh: Import) {
     existing.alias = existing.alias.take().or(fresh.alias);
     existing.wildcard |= fresh.wildcard;
     existing.path_attribute = existing.path_attribute.take().or(fresh.path_attribute);
+    for path in fresh.cfg_path_attributes {
+        if !existing.cfg_path_attributes.contains(&path) {
+            existing.cfg_path_attributes.push(path);
+        }
+    }
+}
+
+/// The item an attribute belongs to: the next sibling that is neither another attribute of
+/// the same kind nor a comment.
+fn item_after_attributes(attribute: Node<'_>) -> Option<Node<'_>> {
+    let mut next = attribute.next_sibling();
+    while let Some(node) = next {
+        if node.kind_id() != attribute.kind_id() && !node.is_extra() {
+            return Some(node);
+        }
+        next = node.next_sibling();
+    }
+    None
 }
 
 /// Records which inline modules enclose each import (Rust `mod a { use ...; mod b; }`).

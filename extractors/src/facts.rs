@@ -131,6 +131,9 @@ pub struct Import {
     pub scope: Vec<String>,
     /// An explicit file path for the module (Rust `#[path = "..."]`).
     pub path_attribute: Option<String>,
+    /// File paths the module takes under some cfg (Rust `#[cfg_attr(unix, path = "...")]`),
+    /// in source order. Thread sees every cfg, so the module has each of these files.
+    pub cfg_path_attributes: Vec<String>,
 }
 
 /// What a definition defines.

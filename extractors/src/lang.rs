@@ -152,6 +152,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: Some(MacroArguments {
             invocation: "macro_invocation",
             tokens: "token_tree",
+            item_parents: &["source_file", "declaration_list"],
             segments: &["identifier", "self", "crate", "super"],
             keywords: &[
                 "if", "while", "match", "return", "in", "for", "loop", "let", "as", "move", "ref", "mut", "else", "fn",

@@ -20,6 +20,9 @@ pub(crate) struct MacroArguments {
     pub(crate) invocation: &'static str,
     /// Its arguments, and every bracketed group inside them (`token_tree`).
     pub(crate) tokens: &'static str,
+    /// Where a macro call stands for items (`source_file`, `declaration_list`): there its
+    /// arguments are read as items when they parse as such.
+    pub(crate) item_parents: &'static [&'static str],
     /// Node kinds that can be a path segment (`identifier`, `self`, `crate`, `super`).
     pub(crate) segments: &'static [&'static str],
     /// Words that look like names before parentheses but are not calls.

@@ -103,14 +103,15 @@ impl<'tree> Group<'tree> {
 }
 
 /// The root's children, grouped: a node whose kind is in `attached` joins the next node's
-/// group (trailing ones form a group of their own).
+/// group, and so do comments after it (trailing ones form a group of their own).
 pub(crate) fn top_level_groups<'tree>(root: Node<'tree>, attached: &[&str]) -> Vec<Group<'tree>> {
     let root_kind = root.kind_id();
     let mut groups = Vec::new();
     let mut current = Vec::new();
     let mut cursor = root.walk();
     for child in root.children(&mut cursor) {
-        let joins_next = attached.contains(&child.kind());
+        // A comment between an attribute and its item stays in the group.
+        let joins_next = attached.contains(&child.kind()) || (child.is_extra() && !current.is_empty());
         current.push(child);
         if !joins_next {
             groups.push(Group { nodes: std::mem::take(&mut current), root_kind });
@@ -135,6 +136,26 @@ impl Piece {
             piece.origin = origin;
         }
         piece
+    }
+
+    /// Adds the facts of `others`, pieces inside this one's items (the items of a macro
+    /// call), keeping every list in source order.
+    pub(crate) fn absorb(&mut self, others: Vec<Piece>) {
+        if others.is_empty() {
+            return;
+        }
+        for other in others {
+            self.imports.extend(other.imports);
+            self.export_names.extend(other.export_names);
+            self.definitions.extend(other.definitions);
+            self.calls.extend(other.calls);
+            self.locals.extend(other.locals);
+        }
+        self.imports.sort_by_key(|import| (import.span.start_byte, import.span.end_byte));
+        self.definitions.sort_by_key(|draft| {
+            let span = &draft.definition.span;
+            (span.start_byte, std::cmp::Reverse(span.end_byte))
+        });
     }
 
     fn shift(&mut self, bytes: i64, lines: i64) {

@@ -59,6 +59,9 @@ pub(crate) struct ImportCaptures {
     pub(crate) alias: Option<u32>,
     pub(crate) wildcard: Option<u32>,
     pub(crate) path_attribute: Option<u32>,
+    pub(crate) cfg_path_attribute: Option<u32>,
+    /// An attribute that belongs to the item after it (`@import.attribute`).
+    pub(crate) attribute: Option<u32>,
     pub(crate) package: Option<u32>,
 }
 
@@ -156,6 +159,8 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
             "import.alias" => &mut import_captures.alias,
             "import.wildcard" => &mut import_captures.wildcard,
             "import.path_attribute" => &mut import_captures.path_attribute,
+            "import.cfg_path_attribute" => &mut import_captures.cfg_path_attribute,
+            "import.attribute" => &mut import_captures.attribute,
             "package" => &mut import_captures.package,
             _ => continue,
         };

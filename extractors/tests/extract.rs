@@ -37,6 +37,9 @@ fn render(facts: &FileFacts) -> String {
         if let Some(path) = &import.path_attribute {
             line += &format!(" path={path}");
         }
+        for path in &import.cfg_path_attributes {
+            line += &format!(" cfg_path={path}");
+        }
         lines.push(line);
     }
     for definition in &facts.definitions {
@@ -313,4 +316,67 @@ cfg_if! { if #[cfg(unix)] { fn imp(a: u8) { inner_call(a) } struct Tuple(u8); } 
     let helper = facts.calls.iter().find(|call| call.callee == "helper").unwrap();
     assert_eq!((helper.span.start.line, helper.span.start.column, helper.name.as_str()), (2, 15, "helper"));
     assert_eq!(helper.caller, Some(0), "the call belongs to `t`");
+}
+
+/// Items inside an item-level pass-through macro are items, at their own positions;
+/// nested macros too. A macro definition's body, and arguments that do not parse as
+/// items, are not.
+#[test]
+fn rust_items_inside_item_level_macros() {
+    check(
+        Lang::Rust,
+        r#"cfg_fs! {
+    pub mod fs;
+    use crate::io::Read;
+    cfg_net! { pub(crate) mod net; pub fn bind() { listen(); } }
+}
+mod inline { cfg_rt! { mod runtime; } }
+macro_rules! cfg_fs { ($($item:item)*) => { mod hidden; $($item)* } }
+bitflags! { pub struct Flags: u32 { const A = 1; } }
+fn body() { cfg_x! { mod in_block; } }
+"#,
+        r#"
+        import mod 2:13 fs
+        import import 3:9 crate::io::Read
+        import mod 4:31 net
+        import mod 6:28 runtime in inline
+        def module pub fs `pub mod fs`
+        def module pub net `pub(crate) mod net`
+        def function pub bind `pub fn bind()`
+        def module priv inline `mod inline`
+        def module priv runtime `mod runtime`
+        def macro priv cfg_fs `macro_rules! cfg_fs { ($($item:item)*) => { mod hidden; $($item)* } }`
+        def function priv body `fn body()`
+        call listen (listen) in bind
+        syntax errors 0
+        "#,
+    );
+}
+
+/// `#[path]` reaches its `mod` item through other attributes and comments; each
+/// `cfg_attr` path is one of the module's files.
+#[test]
+fn rust_path_attributes() {
+    check(
+        Lang::Rust,
+        r#"#[path = "../tests/server.rs"]
+#[allow(dead_code)]
+// A comment between.
+mod server;
+#[cfg_attr(libc, path = "backend/libc/mod.rs")]
+#[cfg_attr(linux_raw, path = "backend/linux_raw/mod.rs")]
+mod backend;
+#[cfg_attr(test, derive(Debug))]
+mod plain;
+"#,
+        r#"
+        import mod 4:5 server path=../tests/server.rs
+        import mod 7:5 backend cfg_path=backend/libc/mod.rs cfg_path=backend/linux_raw/mod.rs
+        import mod 9:5 plain
+        def module priv server `mod server`
+        def module priv backend `mod backend`
+        def module priv plain `mod plain`
+        syntax errors 0
+        "#,
+    );
 }

@@ -9,33 +9,22 @@
 ((mod_item name: (identifier) @import.path !body) @import
   (#set! kind "mod"))
 
-; `#[path = "x.rs"] mod name;`, at the top of a file, inside an inline module or inside a
-; function body. The parent is written out because a pattern must start at one node.
-((source_file
-   (attribute_item
-     (attribute (identifier) @_attribute
-       value: (string_literal (string_content) @import.path_attribute)))
-   .
-   (mod_item name: (identifier) @import.path !body) @import)
-  (#eq? @_attribute "path")
-  (#set! kind "mod"))
+; Attributes that give a `mod` item its file. The extractor hands each to the item after
+; it (`@import.attribute`), whatever other attributes or comments sit between them.
 
-((declaration_list
-   (attribute_item
-     (attribute (identifier) @_attribute
-       value: (string_literal (string_content) @import.path_attribute)))
-   .
-   (mod_item name: (identifier) @import.path !body) @import)
-  (#eq? @_attribute "path")
-  (#set! kind "mod"))
+; `#[path = "x.rs"]`: the module's only file.
+((attribute_item
+   (attribute (identifier) @_attribute
+     value: (string_literal (string_content) @import.path_attribute))) @import.attribute
+  (#eq? @_attribute "path"))
 
-((block
-   (attribute_item
-     (attribute (identifier) @_attribute
-       value: (string_literal (string_content) @import.path_attribute)))
-   .
-   (mod_item name: (identifier) @import.path !body) @import)
-  (#eq? @_attribute "path")
-  (#set! kind "mod"))
+; `#[cfg_attr(predicate, path = "x.rs")]`: one of the files the module may have. Thread
+; sees every cfg, so the module has them all.
+((attribute_item
+   (attribute (identifier) @_attribute
+     arguments: (token_tree
+       (identifier) @_key . "=" . (string_literal (string_content) @import.cfg_path_attribute)))) @import.attribute
+  (#eq? @_attribute "cfg_attr")
+  (#eq? @_key "path"))
 
 ((extern_crate_declaration name: (identifier) @import.path alias: (identifier)? @import.alias) @import)

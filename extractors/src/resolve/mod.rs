@@ -227,7 +227,8 @@ pub fn model_inputs_fingerprint(lang: Lang, facts: &FileFacts) -> u64 {
     match lang.family() {
         Family::Rust => {
             for import in facts.imports.iter().filter(|import| import.kind == ImportKind::Mod) {
-                (&import.scope, &import.specifier, &import.path_attribute).hash(&mut hasher);
+                (&import.scope, &import.specifier, &import.path_attribute, &import.cfg_path_attributes)
+                    .hash(&mut hasher);
             }
             for module in facts.definitions.iter().filter(|definition| definition.kind == DefinitionKind::Module) {
                 // Inline modules nest by span; the nesting, not the position, matters.

@@ -34,8 +34,9 @@ pub(crate) struct RustModel {
     modules: HashMap<(CrateId, String), String>,
     /// Each file's crate and module path.
     file_modules: HashMap<String, (CrateId, String)>,
-    /// `(file, inline scope and name)` → the file a `mod name;` loads.
-    mod_targets: HashMap<(String, String), Target>,
+    /// `(file, inline scope and name)` → the files a `mod name;` loads: one, or one per
+    /// `cfg_attr` path (Thread sees every cfg).
+    mod_targets: HashMap<(String, String), Vec<Target>>,
 }
 
 impl RustModel {
@@ -158,43 +159,33 @@ impl RustModel {
                 if is_mod_rs { own_dir.to_owned() } else { child(own_dir, file_name(&file).trim_end_matches(".rs")) };
             for import in file_facts.imports.iter().filter(|import| import.kind == ImportKind::Mod) {
                 let scope_dir = import.scope.iter().fold(children_base.clone(), |dir, scope| child(&dir, scope));
-                let (target, loaded_as_mod_rs) = match &import.path_attribute {
-                    Some(path) => {
-                        let base = if import.scope.is_empty() { own_dir } else { scope_dir.as_str() };
-                        (join(base, path).filter(|path| files.contains(path)), true)
-                    }
-                    None => {
-                        let flat = child(&scope_dir, &format!("{}.rs", import.specifier));
-                        let nested = child(&child(&scope_dir, &import.specifier), "mod.rs");
-                        if files.contains(&flat) {
-                            (Some(flat), false)
-                        } else if files.contains(&nested) {
-                            (Some(nested), true)
-                        } else {
-                            (None, false)
-                        }
-                    }
-                };
+                // rustc reads `#[path]` relative to the file's own directory, or, inside an
+                // inline module, to the directory that module's children live in.
+                let path_base = if import.scope.is_empty() { own_dir } else { scope_dir.as_str() };
+                let loaded: Vec<(String, bool)> = mod_files(files, import, path_base, &scope_dir);
                 let key = mod_key(&file, import);
-                let Some(target) = target else {
-                    self.mod_targets.insert(key, Target::Unresolved);
+                if loaded.is_empty() {
+                    self.mod_targets.insert(key, vec![Target::Unresolved]);
                     continue;
-                };
-                self.mod_targets.insert(key, Target::File(target.clone()));
+                }
+                self.mod_targets.insert(key, loaded.iter().map(|(target, _)| Target::File(target.clone())).collect());
                 let mut child_path = module_path.clone();
                 for segment in import.scope.iter().chain(std::iter::once(&import.specifier)) {
                     child_path = join_module(&child_path, segment);
                 }
-                self.modules.entry((crate_id, child_path.clone())).or_insert_with(|| target.clone());
-                queue.push_back((target, child_path, loaded_as_mod_rs));
+                for (target, loaded_as_mod_rs) in loaded {
+                    self.modules.entry((crate_id, child_path.clone())).or_insert_with(|| target.clone());
+                    queue.push_back((target, child_path.clone(), loaded_as_mod_rs));
+                }
             }
         }
     }
 
     pub(crate) fn resolve(&self, file: &SourceFile<'_>, import: &Import) -> Vec<(Target, Usage)> {
         if import.kind == ImportKind::Mod {
-            let target = self.mod_targets.get(&mod_key(file.path, import)).cloned().unwrap_or(Target::Unresolved);
-            return vec![(target, Usage::Module)];
+            let targets = self.mod_targets.get(&mod_key(file.path, import));
+            let targets = targets.map_or_else(|| vec![Target::Unresolved], Clone::clone);
+            return targets.into_iter().map(|target| (target, Usage::Module)).collect();
         }
         let Some((crate_id, module_path)) = self.file_modules.get(file.path) else {
             return vec![(Target::Unresolved, Usage::Module)];
@@ -302,6 +293,31 @@ impl RustModel {
         };
         (Target::File(file.clone()), item)
     }
+}
+
+/// The files a `mod` item loads, each with whether it is read as a `mod.rs` file (its
+/// children live beside it). An unconditional `#[path]` names the only file; otherwise
+/// each `cfg_attr` path is one, and so is the default (`name.rs` or `name/mod.rs`), which
+/// applies when no cfg holds. Missing files are left out.
+fn mod_files(files: &FileSet, import: &Import, path_base: &str, scope_dir: &str) -> Vec<(String, bool)> {
+    let at_path = |path: &str| join(path_base, path).filter(|path| files.contains(path)).map(|path| (path, true));
+    if let Some(path) = &import.path_attribute {
+        return at_path(path).into_iter().collect();
+    }
+    let mut loaded: Vec<(String, bool)> = import.cfg_path_attributes.iter().filter_map(|path| at_path(path)).collect();
+    let flat = child(scope_dir, &format!("{}.rs", import.specifier));
+    let nested = child(&child(scope_dir, &import.specifier), "mod.rs");
+    let default = if files.contains(&flat) {
+        Some((flat, false))
+    } else if files.contains(&nested) {
+        Some((nested, true))
+    } else {
+        None
+    };
+    if let Some(default) = default.filter(|(path, _)| loaded.iter().all(|(other, _)| other != path)) {
+        loaded.push(default);
+    }
+    loaded
 }
 
 /// The key of a `mod name;` declaration: its file, enclosing inline modules and name.
