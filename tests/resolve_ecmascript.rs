@@ -142,3 +142,68 @@ import nope from '@acme/core/feature/nope';
         "#,
     );
 }
+
+/// `package.json` `imports` (exact keys before patterns, the longest pattern prefix, the
+/// `types` condition first, the nearest `package.json`), triple-slash references, and
+/// `./x.js` naming a TypeScript source even where the `.js` file exists. Decoys sit where
+/// a wrong rule would look.
+#[test]
+fn subpath_imports_references_and_js_extensions() {
+    check(
+        r##"
+//- /package.json
+{
+  "name": "app",
+  "imports": {
+    "#internal/*": { "types": "./src/internal/*.ts", "default": "./dist/internal/*.js" },
+    "#internal/deep/*": "./src/deep/*.ts",
+    "#internal/special": "./src/special.ts",
+    "#config": { "node": "./src/config.node.ts", "default": "./src/config.ts" },
+    "#dep": "lib-pkg"
+  }
+}
+//- /src/main.ts
+import { a } from "#internal/a";
+import { d } from "#internal/deep/d";
+import { s } from "#internal/special";
+import { c } from "#config";
+import { l } from "#dep";
+import { m } from "#missing";
+/// <reference path="globals.d.ts" />
+/// <reference types="lib-pkg" />
+/// <reference types="node" />
+import { App } from "./app.js";
+//- /src/internal/a.ts
+//- /src/internal/a.js
+//- /src/internal/deep/d.ts
+//- /src/deep/d.ts
+//- /src/internal/special.ts
+//- /src/special.ts
+//- /src/config.node.ts
+//- /src/config.ts
+//- /src/globals.d.ts
+//- /globals.d.ts
+//- /src/app.tsx
+//- /src/app.js
+//- /packages/lib/package.json
+{ "name": "lib-pkg", "types": "./index.d.ts", "imports": { "#internal/*": "./own/*.ts" } }
+//- /packages/lib/index.d.ts
+//- /packages/lib/own/a.ts
+//- /packages/lib/use.ts
+import { a } from "#internal/a";
+"##,
+        r#"
+        packages/lib/use.ts -> packages/lib/own/a.ts (import)
+        src/main.ts -> packages/lib/index.d.ts (import)
+        src/main.ts -> packages/lib/index.d.ts (reference)
+        src/main.ts -> src/app.tsx (import)
+        src/main.ts -> src/config.node.ts (import)
+        src/main.ts -> src/deep/d.ts (import)
+        src/main.ts -> src/globals.d.ts (reference)
+        src/main.ts -> src/internal/a.ts (import)
+        src/main.ts -> src/special.ts (import)
+        src/main.ts:6 #missing: unresolved
+        src/main.ts:9 node: external
+        "#,
+    );
+}

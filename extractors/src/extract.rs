@@ -371,6 +371,23 @@ impl ImportCollector {
         }
         let Some(statement) = node_of(captures.statement) else { return };
         let kind = queries.import_pattern_kinds[query_match.pattern_index];
+        if let Some(directive) = node_of(captures.directive) {
+            if let Some((specifier, span)) = reference_directive(directive, source) {
+                self.by_key.insert((statement.id(), span.start_byte), self.imports.len());
+                self.imports.push(Import {
+                    specifier,
+                    kind,
+                    names: Vec::new(),
+                    alias: None,
+                    wildcard: false,
+                    span,
+                    scope: Vec::new(),
+                    path_attribute: None,
+                    cfg_path_attributes: Vec::new(),
+                });
+            }
+            return;
+        }
         let (imports, by_key) = (&mut self.imports, &mut self.by_key);
 
         let mut upsert = |key_start: u32, fresh: Import| {
@@ -477,6 +494,38 @@ fn merge_import(existing: &mut Import, fresh: Import) {
             existing.cfg_path_attributes.push(path);
         }
     }
+}
+
+/// The module a triple-slash directive names, and where its value is written:
+/// `path="x.d.ts"` is relative to the file (`./x.d.ts`), `types="node"` a package.
+fn reference_directive(comment: Node<'_>, source: &[u8]) -> Option<(String, Span)> {
+    let text = std::str::from_utf8(source.get(comment.start_byte()..comment.end_byte())?).ok()?;
+    let (attribute, value_start) = ["path", "types"].into_iter().find_map(|attribute| {
+        let at = text.find(attribute)?;
+        let rest = text[at + attribute.len()..].trim_start().strip_prefix('=')?.trim_start();
+        let quote = rest.chars().next().filter(|quote| *quote == '"' || *quote == '\'')?;
+        Some((attribute, text.len() - rest.len() + quote.len_utf8()))
+    })?;
+    let quote = text.as_bytes()[value_start - 1];
+    let length = text[value_start..].bytes().position(|byte| byte == quote)?;
+    let value = &text[value_start..value_start + length];
+    if value.is_empty() {
+        return None;
+    }
+    let specifier = if attribute == "path" && !value.starts_with('.') && !value.starts_with('/') {
+        format!("./{value}")
+    } else {
+        value.to_owned()
+    };
+    // A `//` comment is one line, so the value's columns are the comment's plus the offset.
+    let (offset, length) = (u32::try_from(value_start).ok()?, u32::try_from(length).ok()?);
+    let mut span = Span::of(&comment);
+    span.start_byte += offset;
+    span.end_byte = span.start_byte + length;
+    span.start.column += offset;
+    span.end = span.start;
+    span.end.column += length;
+    Some((specifier, span))
 }
 
 /// The item an attribute belongs to: the next sibling that is neither another attribute of

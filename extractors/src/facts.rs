@@ -66,12 +66,20 @@ pub enum ImportKind {
     Dynamic,
     /// A type-only import: TS `import type`.
     Type,
+    /// A TS triple-slash directive: `/// <reference path="…" />` or `types="…"`.
+    Reference,
 }
 
 impl ImportKind {
     /// Every kind.
-    pub const ALL: [ImportKind; 5] =
-        [ImportKind::Import, ImportKind::Reexport, ImportKind::Mod, ImportKind::Dynamic, ImportKind::Type];
+    pub const ALL: [ImportKind; 6] = [
+        ImportKind::Import,
+        ImportKind::Reexport,
+        ImportKind::Mod,
+        ImportKind::Dynamic,
+        ImportKind::Type,
+        ImportKind::Reference,
+    ];
 
     /// The kind's name as it appears in the graph output.
     pub fn as_str(self) -> &'static str {
@@ -81,6 +89,7 @@ impl ImportKind {
             ImportKind::Mod => "mod",
             ImportKind::Dynamic => "dynamic",
             ImportKind::Type => "type",
+            ImportKind::Reference => "reference",
         }
     }
 
@@ -92,6 +101,7 @@ impl ImportKind {
             ImportKind::Dynamic => 2,
             ImportKind::Reexport => 3,
             ImportKind::Mod => 4,
+            ImportKind::Reference => 5,
         }
     }
 

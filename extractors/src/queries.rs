@@ -60,6 +60,8 @@ pub(crate) struct ImportCaptures {
     pub(crate) wildcard: Option<u32>,
     pub(crate) path_attribute: Option<u32>,
     pub(crate) cfg_path_attribute: Option<u32>,
+    /// A directive comment whose text names the module (`/// <reference path="x" />`).
+    pub(crate) directive: Option<u32>,
     /// An attribute that belongs to the item after it (`@import.attribute`).
     pub(crate) attribute: Option<u32>,
     pub(crate) package: Option<u32>,
@@ -161,6 +163,7 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
             "import.path_attribute" => &mut import_captures.path_attribute,
             "import.cfg_path_attribute" => &mut import_captures.cfg_path_attribute,
             "import.attribute" => &mut import_captures.attribute,
+            "import.directive" => &mut import_captures.directive,
             "package" => &mut import_captures.package,
             _ => continue,
         };

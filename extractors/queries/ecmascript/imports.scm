@@ -68,3 +68,10 @@
      function: (identifier) @_require
      arguments: (arguments . (string (string_fragment) @import.path))) @import)
   (#eq? @_require "require"))
+
+; Triple-slash directives: `/// <reference path="./globals.d.ts" />` (relative to this
+; file) and `/// <reference types="node" />` (a package). The extractor reads the
+; attribute out of the comment.
+((comment) @import @import.directive
+  (#match? @import.directive "^///[ \t]*<reference[ \t]+(path|types)[ \t]*=")
+  (#set! kind "reference"))

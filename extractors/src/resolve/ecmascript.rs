@@ -4,7 +4,7 @@
 //! resolution does (including `./x.js` written for `./x.ts`). Bare specifiers go through
 //! the nearest `tsconfig.json`/`jsconfig.json` (`paths`, `baseUrl`, `extends`), then the
 //! workspace's own packages (`package.json` `exports`, `types`, `module`, `main`), and are
-//! external otherwise.
+//! external otherwise. `#` specifiers are the nearest `package.json`'s subpath `imports`.
 
 use std::collections::BTreeMap;
 
@@ -59,6 +59,9 @@ pub(crate) struct EcmaModel {
     configs: BTreeMap<String, CompilerPaths>,
     /// Longest names first, so `@scope/pkg-extra` is not taken for `@scope/pkg`.
     packages: Vec<WorkspacePackage>,
+    /// Every `package.json`'s directory and `imports` map (`Null` when it has none): a `#`
+    /// specifier belongs to the nearest one.
+    import_maps: BTreeMap<String, Value>,
 }
 
 impl EcmaModel {
@@ -78,7 +81,12 @@ impl EcmaModel {
             })
             .collect();
         packages.sort_by(|a, b| b.name.len().cmp(&a.name.len()).then_with(|| a.dir.cmp(&b.dir)));
-        EcmaModel { configs, packages }
+        let import_maps = manifests
+            .packages
+            .iter()
+            .map(|package| (package.dir.clone(), package.value.get("imports").cloned().unwrap_or(Value::Null)))
+            .collect();
+        EcmaModel { configs, packages, import_maps }
     }
 
     pub(crate) fn resolve(&self, files: &Lookup<'_>, from: &str, import: &Import) -> Vec<(Target, Usage)> {
@@ -93,6 +101,9 @@ impl EcmaModel {
             return join(parent(from), specifier)
                 .and_then(|path| probe(files, &path))
                 .map_or(Target::Unresolved, Target::File);
+        }
+        if specifier.starts_with('#') {
+            return self.resolve_subpath_import(files, from, specifier);
         }
         if specifier.starts_with('/') || specifier.contains(':') {
             // Absolute paths and `node:`, `http:`, `data:` URLs are not workspace modules.
@@ -111,6 +122,26 @@ impl EcmaModel {
         ancestors(parent(from)).find_map(|dir| self.configs.get(dir))
     }
 
+    /// `#internal/x`: the nearest `package.json`'s `imports`, conditions chosen as for
+    /// `exports`. A target is a path inside that package, or another package's name.
+    fn resolve_subpath_import(&self, files: &Lookup<'_>, from: &str, specifier: &str) -> Target {
+        let Some((dir, imports)) = ancestors(parent(from)).find_map(|dir| self.import_maps.get_key_value(dir)) else {
+            return Target::Unresolved;
+        };
+        for target in subpath_targets(imports, specifier) {
+            if is_relative(&target) {
+                let found = join(dir, &target)
+                    .and_then(|path| probe(files, &path).or_else(|| probe(files, &source_for_build_output(&path))));
+                if let Some(found) = found {
+                    return Target::File(found);
+                }
+            } else if !target.starts_with('#') {
+                return self.resolve_workspace_package(files, &target).unwrap_or(Target::External);
+            }
+        }
+        Target::Unresolved
+    }
+
     fn resolve_workspace_package(&self, files: &Lookup<'_>, specifier: &str) -> Option<Target> {
         let package = self.packages.iter().find(|package| {
             specifier == package.name
@@ -126,12 +157,10 @@ fn is_relative(specifier: &str) -> bool {
     specifier == "." || specifier == ".." || specifier.starts_with("./") || specifier.starts_with("../")
 }
 
-/// Finds the source file a path names: exactly, with a source extension swapped in, with
-/// an extension added, or as a directory's `package.json` entry or `index` file.
+/// Finds the source file a path names: with a source extension swapped in (TypeScript
+/// prefers `x.ts` for `./x.js` even where `x.js` exists), exactly, with an extension
+/// added, or as a directory's `index` file.
 fn probe(files: &Lookup<'_>, path: &str) -> Option<String> {
-    if files.contains(path) {
-        return Some(path.to_owned());
-    }
     for (written, sources) in SOURCE_FOR_OUTPUT {
         if let Some(stem) = path.strip_suffix(written)
             && let Some(found) =
@@ -139,6 +168,9 @@ fn probe(files: &Lookup<'_>, path: &str) -> Option<String> {
         {
             return Some(found);
         }
+    }
+    if files.contains(path) {
+        return Some(path.to_owned());
     }
     if let Some(found) = PROBE_EXTENSIONS
         .iter()
@@ -298,19 +330,27 @@ fn export_targets(exports: &Value, subpath: &str) -> Vec<String> {
     if !is_subpath_map {
         return if subpath == "." { condition_targets(exports) } else { Vec::new() };
     }
-    let Some(map) = exports.as_object() else { return Vec::new() };
-    if let Some(exact) = map.get(subpath) {
+    subpath_targets(exports, subpath)
+}
+
+/// The targets a subpath map (`exports` keyed by `./x`, `imports` keyed by `#x`) gives for
+/// `key`: an exact key, else the pattern (`./features/*`) with the longest prefix before
+/// its `*`, as Node picks it.
+fn subpath_targets(map: &Value, key: &str) -> Vec<String> {
+    let Some(map) = map.as_object() else { return Vec::new() };
+    if let Some(exact) = map.get(key) {
         return condition_targets(exact);
     }
-    // Pattern keys: `./features/*`.
-    for (key, value) in map {
-        let Some((prefix, suffix)) = key.split_once('*') else { continue };
-        if subpath.starts_with(prefix) && subpath.ends_with(suffix) && subpath.len() >= prefix.len() + suffix.len() {
-            let captured = &subpath[prefix.len()..subpath.len() - suffix.len()];
-            return condition_targets(value).into_iter().map(|target| target.replace('*', captured)).collect();
-        }
-    }
-    Vec::new()
+    let best = map
+        .iter()
+        .filter_map(|(pattern, value)| {
+            let (prefix, suffix) = pattern.split_once('*')?;
+            let fits = key.len() >= prefix.len() + suffix.len() && key.starts_with(prefix) && key.ends_with(suffix);
+            fits.then(|| (prefix.len(), &key[prefix.len()..key.len() - suffix.len()], value))
+        })
+        .max_by_key(|(prefix_len, _, _)| *prefix_len);
+    let Some((_, captured, value)) = best else { return Vec::new() };
+    condition_targets(value).into_iter().map(|target| target.replace('*', captured)).collect()
 }
 
 fn condition_targets(value: &Value) -> Vec<String> {
