@@ -207,3 +207,35 @@ import { a } from "#internal/a";
         "#,
     );
 }
+
+/// Components import each other and TypeScript modules; `./Widget.vue` is that file, not
+/// `./Widget.ts` beside it.
+#[test]
+fn vue_and_svelte_components() {
+    check(
+        r#"
+//- /src/App.vue
+<template><Widget /></template>
+<script setup lang="ts">
+import Widget from './Widget.vue'
+import { store } from './store'
+</script>
+//- /src/Widget.vue
+<script>
+import Button from './Button.svelte'
+</script>
+//- /src/Widget.ts
+//- /src/Button.svelte
+<script lang="ts">
+  import { store } from './store';
+</script>
+//- /src/store.ts
+"#,
+        r#"
+        src/App.vue -> src/Widget.vue (import)
+        src/App.vue -> src/store.ts (import)
+        src/Button.svelte -> src/store.ts (import)
+        src/Widget.vue -> src/Button.svelte (import)
+        "#,
+    );
+}

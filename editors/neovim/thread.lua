@@ -57,7 +57,7 @@ function M.setup(options)
   options = options or {}
   local clients = {}
   local filetypes = options.filetypes
-    or { "rust", "python", "typescript", "typescriptreact", "javascript", "javascriptreact", "go" }
+    or { "rust", "python", "typescript", "typescriptreact", "javascript", "javascriptreact", "go", "vue", "svelte" }
   vim.api.nvim_create_autocmd("FileType", {
     pattern = filetypes,
     callback = function(event)

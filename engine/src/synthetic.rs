@@ -246,6 +246,15 @@ fn generate_typescript(workspace: &mut SyntheticWorkspace, layout: &Layout, rng:
                 "import {{ f{group}_0 }} from './m0';\n\nexport const View{group} = () => <p className=\"view\">{{f{group}_0()}}</p>;\n\nexport function viewCount{group}() {{\n  return 1;\n}}\n"
             ),
         );
+        // A Vue component whose script block imports the group's first member.
+        let panel = format!("ts/src/g{group}/Panel.vue");
+        workspace.edge(&panel, &typescript_member(layout, group, 0), ImportKind::Import);
+        workspace.add(
+            panel,
+            format!(
+                "<template>\n  <p>{{{{ total }}}}</p>\n</template>\n\n<script setup lang=\"ts\">\nimport {{ f{group}_0 }} from './m0';\n\nconst total = f{group}_0();\n</script>\n"
+            ),
+        );
     }
     for group in 0..layout.groups {
         for member in 0..layout.per_group {

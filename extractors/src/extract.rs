@@ -43,15 +43,32 @@ pub fn extract(lang: Lang, source: &[u8]) -> Result<FileFacts, ExtractError> {
 
 /// Parses `source`; with `old`, the previous version's tree already edited to match it,
 /// tree-sitter re-parses only what the edit touched.
+///
+/// A language embedded in another format (a component's `<script>` blocks) is parsed
+/// afresh, its blocks only, with positions in the whole file.
 pub(crate) fn parse(lang: Lang, source: &[u8], old: Option<&Tree>) -> Result<Tree, ExtractError> {
-    with_parser(lang, |parser| parser.parse(source, old))
+    match lang.spec().embedded {
+        Some(blocks) => {
+            // No block: an empty range, since no ranges at all would mean the whole file.
+            let ranges = blocks(source);
+            let empty = Range {
+                start_byte: 0,
+                end_byte: 0,
+                start_point: tree_sitter::Point::default(),
+                end_point: tree_sitter::Point::default(),
+            };
+            let ranges = if ranges.is_empty() { vec![empty] } else { ranges };
+            parse_ranges(lang, source, &ranges)
+        }
+        None => with_parser(lang, |parser| parser.parse(source, old)),
+    }
 }
 
-/// Parses only `range` of `source`, as a file of its own; the nodes keep their positions
-/// in `source`.
-fn parse_range(lang: Lang, source: &[u8], range: Range) -> Result<Tree, ExtractError> {
+/// Parses only `ranges` of `source`, as a file of their own; the nodes keep their
+/// positions in `source`.
+fn parse_ranges(lang: Lang, source: &[u8], ranges: &[Range]) -> Result<Tree, ExtractError> {
     with_parser(lang, |parser| {
-        parser.set_included_ranges(&[range]).ok()?;
+        parser.set_included_ranges(ranges).ok()?;
         let tree = parser.parse(source, None);
         // An empty list restores the default, the whole document; it cannot be refused.
         let _ = parser.set_included_ranges(&[]);
@@ -209,7 +226,7 @@ fn items_in_macro(
         start_point: open.end_position(),
         end_point: close.start_position(),
     };
-    let tree = parse_range(lang, source, range).ok()?;
+    let tree = parse_ranges(lang, source, &[range]).ok()?;
     let root = tree.root_node();
     if root.has_error() || root.named_child_count() == 0 {
         return None;

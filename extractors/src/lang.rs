@@ -26,6 +26,10 @@ pub enum Lang {
     TypeScript,
     /// TypeScript with JSX (`.tsx`).
     Tsx,
+    /// A Vue single-file component (`.vue`): its `<script>` blocks, as TypeScript.
+    Vue,
+    /// A Svelte component (`.svelte`): its `<script>` blocks, as TypeScript.
+    Svelte,
 }
 
 /// Languages that share queries and module resolution.
@@ -75,6 +79,9 @@ pub(crate) struct LangSpec {
     pub(crate) attached_to_next: &'static [&'static str],
     /// Where calls hide in macro arguments the grammar leaves unparsed (Rust).
     pub(crate) macro_arguments: Option<MacroArguments>,
+    /// For a language embedded in another file format: the ranges of the file in this
+    /// language (a component's `<script>` blocks). The rest of the file is not parsed.
+    pub(crate) embedded: Option<fn(&[u8]) -> Vec<tree_sitter::Range>>,
 }
 
 /// The query sources of one family, embedded at build time.
@@ -114,6 +121,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         export_rule: ExportRule::Capitalised,
         attached_to_next: &[],
         macro_arguments: None,
+        embedded: None,
     },
     LangSpec {
         lang: Lang::JavaScript,
@@ -126,6 +134,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
         macro_arguments: None,
+        embedded: None,
     },
     LangSpec {
         lang: Lang::Python,
@@ -138,6 +147,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         export_rule: ExportRule::DunderAllOrPublicName,
         attached_to_next: &[],
         macro_arguments: None,
+        embedded: None,
     },
     LangSpec {
         lang: Lang::Rust,
@@ -161,6 +171,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
             declares: &["fn", "struct", "enum", "union", "trait", "type", "mod", "const", "static"],
             attribute: &["#"],
         }),
+        embedded: None,
     },
     LangSpec {
         lang: Lang::TypeScript,
@@ -173,6 +184,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
         macro_arguments: None,
+        embedded: None,
     },
     LangSpec {
         lang: Lang::Tsx,
@@ -185,6 +197,33 @@ pub(crate) const LANGS: &[LangSpec] = &[
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
         macro_arguments: None,
+        embedded: None,
+    },
+    LangSpec {
+        lang: Lang::Vue,
+        id: "vue",
+        name: "vue",
+        family: Family::EcmaScript,
+        suffixes: &[".vue"],
+        grammar: typescript_grammar,
+        grammar_version: "0.23.2",
+        export_rule: ExportRule::ExportStatement,
+        attached_to_next: &[],
+        macro_arguments: None,
+        embedded: Some(script_blocks),
+    },
+    LangSpec {
+        lang: Lang::Svelte,
+        id: "svelte",
+        name: "svelte",
+        family: Family::EcmaScript,
+        suffixes: &[".svelte"],
+        grammar: typescript_grammar,
+        grammar_version: "0.23.2",
+        export_rule: ExportRule::ExportStatement,
+        attached_to_next: &[],
+        macro_arguments: None,
+        embedded: Some(script_blocks),
     },
 ];
 
@@ -221,7 +260,8 @@ impl Family {
 
 impl Lang {
     /// Every language, in table order.
-    pub const ALL: [Lang; 6] = [Lang::Go, Lang::JavaScript, Lang::Python, Lang::Rust, Lang::TypeScript, Lang::Tsx];
+    pub const ALL: [Lang; 8] =
+        [Lang::Go, Lang::JavaScript, Lang::Python, Lang::Rust, Lang::TypeScript, Lang::Tsx, Lang::Vue, Lang::Svelte];
 
     pub(crate) fn spec(self) -> &'static LangSpec {
         // The table is sorted by `Lang` and complete, which `table_is_sorted_and_complete` checks.
@@ -272,6 +312,47 @@ impl Lang {
     }
 }
 
+/// The contents of a component's `<script>` blocks (`<script>`, `<script setup lang="ts">`,
+/// `<script context="module">`), where a Vue or Svelte file keeps its imports.
+fn script_blocks(source: &[u8]) -> Vec<tree_sitter::Range> {
+    let mut ranges = Vec::new();
+    let mut from = 0;
+    while let Some(open) = find(source, b"<script", from) {
+        let after_name = open + b"<script".len();
+        let Some(&next) = source.get(after_name) else { break };
+        if !(next == b'>' || next.is_ascii_whitespace()) {
+            from = after_name;
+            continue;
+        }
+        let Some(tag_end) = find(source, b">", after_name) else { break };
+        let start = tag_end + 1;
+        let Some(end) = find(source, b"</script", start) else { break };
+        if start < end {
+            ranges.push(tree_sitter::Range {
+                start_byte: start,
+                end_byte: end,
+                start_point: point_at(source, start),
+                end_point: point_at(source, end),
+            });
+        }
+        from = end;
+    }
+    ranges
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    let rest = haystack.get(from..)?;
+    rest.windows(needle.len()).position(|window| window == needle).map(|at| from + at)
+}
+
+/// The row and byte column of `offset`.
+fn point_at(source: &[u8], offset: usize) -> tree_sitter::Point {
+    let before = &source[..offset];
+    let row = before.iter().filter(|&&byte| byte == b'\n').count();
+    let column = before.iter().rposition(|&byte| byte == b'\n').map_or(offset, |newline| offset - newline - 1);
+    tree_sitter::Point { row, column }
+}
+
 /// True when `file_name` ends with `suffix` and has a non-empty stem before it.
 fn has_suffix(file_name: &str, suffix: &str) -> bool {
     file_name.len() > suffix.len() && file_name.ends_with(suffix)
@@ -306,6 +387,8 @@ mod tests {
             (Lang::Rust, "tree-sitter-rust"),
             (Lang::TypeScript, "tree-sitter-typescript"),
             (Lang::Tsx, "tree-sitter-typescript"),
+            (Lang::Vue, "tree-sitter-typescript"),
+            (Lang::Svelte, "tree-sitter-typescript"),
         ];
         for (lang, krate) in crates {
             let entry = format!("name = \"{krate}\"\nversion = \"{}\"", lang.grammar_version());
@@ -323,6 +406,8 @@ mod tests {
             ("app.tsx", Some(Lang::Tsx)),
             ("app.mjs", Some(Lang::JavaScript)),
             ("main.go", Some(Lang::Go)),
+            ("App.vue", Some(Lang::Vue)),
+            ("Button.svelte", Some(Lang::Svelte)),
             ("README.md", None),
             (".rs", None),
             ("Cargo.toml", None),

@@ -380,3 +380,48 @@ mod plain;
         "#,
     );
 }
+
+/// A Vue component's `<script>` and `<script setup>` blocks are TypeScript, at their
+/// positions in the file; the template, which mentions an import, and the style are not.
+#[test]
+fn vue_and_svelte_script_blocks() {
+    check(
+        Lang::Vue,
+        r#"<template>
+  <p>import fake from './template-decoy'</p>
+</template>
+<script setup lang="ts">
+import Child from './Child.vue'
+const count = helper()
+</script>
+<script lang="ts">
+export function util(): number { return 1 }
+</script>
+<style>.a { color: red }</style>
+"#,
+        r#"
+        import import 5:20 ./Child.vue {default as Child}
+        def constant priv count `count`
+        def function pub util `function util(): number`
+        call helper (helper) in <top>
+        syntax errors 0
+        "#,
+    );
+    check(
+        Lang::Svelte,
+        r#"<script context="module">
+  export function preload() {}
+</script>
+<script>
+  import Button from './Button.svelte';
+</script>
+<Button on:click={() => preload()} />
+"#,
+        r#"
+        import import 5:23 ./Button.svelte {default as Button}
+        def function pub preload `function preload()`
+        syntax errors 0
+        "#,
+    );
+    check(Lang::Vue, "<template><p>no script</p></template>\n", "syntax errors 0");
+}

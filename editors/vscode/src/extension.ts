@@ -6,7 +6,7 @@ import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-lan
 
 import { SHOW_DEPENDENTS, dependentsReferences, serverCommand, serverSettings } from "./settings";
 
-const LANGUAGES = ["rust", "python", "typescript", "typescriptreact", "javascript", "javascriptreact", "go"];
+const LANGUAGES = ["rust", "python", "typescript", "typescriptreact", "javascript", "javascriptreact", "go", "vue", "svelte"];
 
 let client: LanguageClient | undefined;
 

@@ -31,7 +31,7 @@ const SOURCE_FOR_OUTPUT: &[(&str, &[&str])] = &[
 /// Extensions of files that are imported but are not source: no edge, no diagnostic.
 const ASSET_EXTENSIONS: &[&str] = &[
     ".css", ".scss", ".sass", ".less", ".json", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".woff",
-    ".woff2", ".ttf", ".html", ".md", ".txt", ".wasm", ".vue", ".svelte", ".graphql", ".gql", ".yaml", ".yml",
+    ".woff2", ".ttf", ".html", ".md", ".txt", ".wasm", ".graphql", ".gql", ".yaml", ".yml",
 ];
 
 /// Conditions honoured in `exports`, in order of preference: types first, since the graph
