@@ -1,5 +1,6 @@
 //! Agreement with each language's own tooling on real code fetched at test time:
-//! grimp (Python), madge with TypeScript (TS), `go list` with `go/parser` (Go).
+//! grimp (Python), madge with TypeScript (TS), `go list` with `go/parser` (Go),
+//! rust-analyzer's own name resolution (Rust, from its LSIF dump).
 //!
 //! `tests/tools/ground_truth.py` fetches the corpora (outside the repository) and asks the
 //! tools; this test indexes the same trees and compares file edges. Without a tool the
@@ -14,8 +15,19 @@ use std::process::Command;
 
 use thread_flow::engine::{LoadOptions, index_workspace};
 
-const MIN_PRECISION: f64 = 0.99;
-const MIN_RECALL: f64 = 0.98;
+/// The least precision and recall each corpus must reach.
+#[derive(Clone, Copy)]
+struct Bar {
+    precision: f64,
+    recall: f64,
+}
+
+const BAR: Bar = Bar { precision: 0.99, recall: 0.98 };
+
+/// Rust against rust-analyzer on macro-heavy crates. The goal (issue 14) is 0.995 and
+/// 0.99; this floor is what Thread reaches today, so that no change loses ground. The
+/// remaining differences are listed in BENCHMARKS.md.
+const RUST_FLOOR: Bar = Bar { precision: 0.88, recall: 0.94 };
 
 fn tools_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools")
@@ -33,7 +45,7 @@ fn skip_or_fail(language: &str, missing: &str) {
     crate::skip_or_fail(&format!("agreement test for {language} needs {missing} (run .ci/install-test-tools)"));
 }
 
-fn check_agreement(language: &str) {
+fn check_agreement(language: &str, bar: Bar) {
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ground-truth-corpora");
     let output = Command::new("python3")
         .arg(tools_dir().join("ground_truth.py"))
@@ -60,6 +72,10 @@ fn check_agreement(language: &str) {
         let expected = pairs("edges");
         let importers: BTreeSet<&str> =
             corpus["importers"].as_array().expect("importers").iter().filter_map(|path| path.as_str()).collect();
+        // Files the tool knows as targets, when it says (a module of a cfg it did not
+        // enable is outside its view).
+        let targets: Option<BTreeSet<&str>> =
+            corpus["targets"].as_array().map(|paths| paths.iter().filter_map(|path| path.as_str()).collect());
 
         // Generated tables can exceed the default size limit; agreement is about resolution.
         let options = LoadOptions { max_file_size: 64 * 1024 * 1024, ..LoadOptions::default() };
@@ -69,6 +85,7 @@ fn check_agreement(language: &str) {
             .edges
             .iter()
             .filter(|edge| importers.contains(edge.from.as_str()))
+            .filter(|edge| targets.as_ref().is_none_or(|targets| targets.contains(edge.to.as_str())))
             .map(|edge| (edge.from.clone(), edge.to.clone()))
             .collect();
 
@@ -86,7 +103,7 @@ fn check_agreement(language: &str) {
         );
         assert!(expected.len() > 50, "{name}: the corpus is too small to mean anything");
         assert!(
-            precision >= MIN_PRECISION && recall >= MIN_RECALL,
+            precision >= bar.precision && recall >= bar.recall,
             "{name}: precision {precision:.4}, recall {recall:.4}\nmissing: {missing:#?}\nextra: {extra:#?}"
         );
     }
@@ -99,7 +116,7 @@ fn python_agrees_with_grimp() {
     {
         return skip_or_fail("Python", &missing);
     }
-    check_agreement("python");
+    check_agreement("python", BAR);
 }
 
 #[test]
@@ -112,7 +129,7 @@ fn typescript_agrees_with_madge() {
     {
         return skip_or_fail("TypeScript", &missing);
     }
-    check_agreement("ecmascript");
+    check_agreement("ecmascript", BAR);
 }
 
 #[test]
@@ -123,5 +140,19 @@ fn go_agrees_with_go_list() {
     if !Path::new("/usr/share/gocode/src/golang.org/x/text/go.mod").exists() {
         return skip_or_fail("Go", "the golang.org/x/text sources (apt-get install golang-golang-x-text-dev)");
     }
-    check_agreement("go");
+    check_agreement("go", BAR);
+}
+
+#[test]
+fn rust_agrees_with_rust_analyzer() {
+    let rust_analyzer = std::env::var_os("THREAD_RUST_ANALYZER").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cache/thread/rust-analyzer/bin/rust-analyzer")
+    });
+    if let Err(missing) =
+        probe(Command::new(&rust_analyzer).arg("--version"), "rust-analyzer (run .ci/install-test-tools)")
+            .and_then(|()| probe(Command::new("cargo").arg("--version"), "cargo"))
+    {
+        return skip_or_fail("Rust", &missing);
+    }
+    check_agreement("rust", RUST_FLOOR);
 }

@@ -190,3 +190,85 @@ mod common;
         "#,
     );
 }
+
+/// Name resolution that a string walk of the path gets wrong, each with its decoy: a
+/// private module is no module outside its parent (the parent's re-exported item is
+/// meant), a glob import makes another module's children its own, and a path through a
+/// module with one file per cfg reaches every branch, except from inside a branch.
+#[test]
+fn private_modules_glob_imported_modules_and_cfg_branches() {
+    check(
+        r#"
+//- /Cargo.toml
+[package]
+name = "app"
+//- /src/lib.rs
+mod io;
+mod loom;
+#[cfg_attr(unix, path = "sys/unix/mod.rs")]
+#[cfg_attr(windows, path = "sys/windows/mod.rs")]
+mod sys;
+mod user;
+//- /src/io/mod.rs
+mod util;
+pub use util::copy;
+use self::util::helpers::Helper;
+//- /src/io/util/mod.rs
+mod copy;
+pub mod helpers;
+pub use copy::copy;
+//- /src/io/util/copy.rs
+//- /src/io/util/helpers.rs
+use super::copy::Inner;
+//- /src/loom/mod.rs
+mod std;
+pub(crate) use self::std::*;
+//- /src/loom/std/mod.rs
+pub(crate) mod sync {}
+pub(crate) mod thread;
+//- /src/loom/std/thread.rs
+//- /src/loom/thread.rs
+//- /src/user.rs
+use crate::loom::sync::Arc;
+use crate::loom::thread::spawn;
+use crate::sys::fs::File;
+//- /src/sys/unix/mod.rs
+pub mod fs;
+mod helper;
+//- /src/sys/unix/fs.rs
+use crate::sys::helper::Flags;
+//- /src/sys/unix/helper.rs
+//- /src/sys/windows/mod.rs
+pub mod fs;
+mod helper;
+//- /src/sys/windows/fs.rs
+//- /src/sys/windows/helper.rs
+"#,
+        r#"
+        src/io/mod.rs -> src/io/util/helpers.rs (import)
+        src/io/mod.rs -> src/io/util/mod.rs (mod)
+        src/io/mod.rs -> src/io/util/mod.rs (reexport)
+        src/io/util/helpers.rs -> src/io/util/copy.rs (import)
+        src/io/util/mod.rs -> src/io/util/copy.rs (mod)
+        src/io/util/mod.rs -> src/io/util/copy.rs (reexport)
+        src/io/util/mod.rs -> src/io/util/helpers.rs (mod)
+        src/lib.rs -> src/io/mod.rs (mod)
+        src/lib.rs -> src/loom/mod.rs (mod)
+        src/lib.rs -> src/sys/unix/mod.rs (mod)
+        src/lib.rs -> src/sys/windows/mod.rs (mod)
+        src/lib.rs -> src/user.rs (mod)
+        src/loom/mod.rs -> src/loom/std/mod.rs (mod)
+        src/loom/mod.rs -> src/loom/std/mod.rs (reexport)
+        src/loom/std/mod.rs -> src/loom/std/thread.rs (mod)
+        src/sys/unix/fs.rs -> src/sys/unix/helper.rs (import)
+        src/sys/unix/mod.rs -> src/sys/unix/fs.rs (mod)
+        src/sys/unix/mod.rs -> src/sys/unix/helper.rs (mod)
+        src/sys/windows/mod.rs -> src/sys/windows/fs.rs (mod)
+        src/sys/windows/mod.rs -> src/sys/windows/helper.rs (mod)
+        src/user.rs -> src/loom/std/mod.rs (import)
+        src/user.rs -> src/loom/std/thread.rs (import)
+        src/user.rs -> src/sys/unix/fs.rs (import)
+        src/user.rs -> src/sys/windows/fs.rs (import)
+        "#,
+    );
+}

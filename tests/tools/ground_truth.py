@@ -4,11 +4,14 @@
     ground_truth.py python CACHE_DIR     grimp over real PyPI sdists
     ground_truth.py ecmascript CACHE_DIR madge (with TypeScript) over rxjs's sources from npm
     ground_truth.py go CACHE_DIR         go list + go/parser over golang.org/x/text from Debian
+    ground_truth.py rust CACHE_DIR       rust-analyzer over macro-heavy crates from crates.io
 
 Each fetches its corpus into CACHE_DIR (kept out of the repository) and prints one JSON
 object: {"corpora": [{"name", "root", "edges": [[from, to], ...], "importers": [...]}]}.
 Paths are relative to the corpus root. "importers" lists the files the tool read imports
 from; edges of other files (a build-constrained Go file, say) are outside its view.
+An optional "targets" lists the files the tool knows as edge targets; Thread's edges to
+other files (a module under a cfg rust-analyzer did not enable) are outside its view too.
 """
 import json
 import os
@@ -21,6 +24,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON_SDISTS = [("httpx", "0.27.0"), ("rich", "13.7.1")]
 NPM_PACKAGE = ("rxjs", "7.8.2")
 GO_MODULE = "/usr/share/gocode/src/golang.org/x/text"
+# Crates whose modules hide in pass-through macros (`cfg_rt! { mod x; }`) and behind
+# `#[cfg_attr(…, path = "…")]`.
+RUST_CRATES = [("tokio", "1.41.1"), ("rustix", "0.38.40"), ("mio", "1.0.2")]
+# rust-analyzer is built from crates.io (ra_ap_rust-analyzer) by .ci/install-test-tools,
+# into a cache outside the repository; THREAD_RUST_ANALYZER names another binary.
+RUST_ANALYZER = os.environ.get("THREAD_RUST_ANALYZER") or os.path.expanduser(
+    "~/.cache/thread/rust-analyzer/bin/rust-analyzer")
+# Features no ordinary build can enable: they make the crate part of the standard library.
+UNBUILDABLE_FEATURES = {"rustc-dep-of-std"}
 
 
 def run(command, **kwargs):
@@ -133,10 +145,84 @@ def go_truth(cache):
     return [{"name": "golang.org/x/text (Debian)", "root": root, "edges": sorted(edges), "importers": importers}]
 
 
+def fetch_crate(cache, name, version):
+    archive = os.path.join(cache, f"{name}-{version}.crate")
+    if not os.path.exists(archive):
+        run(["curl", "-sSfL", "-o", archive, f"https://static.crates.io/crates/{name}/{name}-{version}.crate"])
+    return archive
+
+
+def with_every_feature(manifest):
+    """The manifest text with every feature on by default: rust-analyzer then sees the
+    all-features build."""
+    import tomllib
+    features = [name for name in tomllib.loads(manifest).get("features", {})
+                if name != "default" and name not in UNBUILDABLE_FEATURES]
+    if not features:
+        return None
+    out, in_features, skipping = [], False, False
+    for line in manifest.split("\n"):
+        if skipping:
+            skipping = "]" not in line
+            continue
+        if line.startswith("["):
+            in_features = line.strip() == "[features]"
+            out.append(line)
+            if in_features:
+                out.append("default = " + json.dumps(features))
+            continue
+        if in_features and line.split("=")[0].strip() == "default":
+            skipping = "]" not in line
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def rust_truth(cache):
+    import rust_modules
+    corpora = []
+    for name, version in RUST_CRATES:
+        archive = fetch_crate(cache, name, version)
+        edges, known = set(), set()
+        for build in ("default", "all-features"):
+            base = os.path.join(cache, "rust", build)
+            root = os.path.join(base, f"{name}-{version}")
+            if not os.path.isdir(root):
+                extract(archive, base)
+                manifest_path = os.path.join(root, "Cargo.toml")
+                with open(manifest_path) as manifest:
+                    text = manifest.read()
+                if build == "all-features":
+                    text = with_every_feature(text) or text
+                with open(manifest_path, "w") as manifest:
+                    # Its own workspace, wherever the cache lies.
+                    manifest.write(text + "\n[workspace]\n")
+            # The dump takes rust-analyzer a minute or two; it is kept beside the sources.
+            dump_path = root + ".lsif"
+            if not os.path.exists(dump_path):
+                lsif = subprocess.run([RUST_ANALYZER, "lsif", "."], cwd=root, check=True, capture_output=True,
+                                      text=True).stdout
+                with open(dump_path + ".partial", "w") as out:
+                    out.write(lsif)
+                os.replace(dump_path + ".partial", dump_path)
+            with open(dump_path) as lines:
+                dump = rust_modules.Dump(lines, root)
+            for path in dump.inside():
+                with open(os.path.join(root, path), encoding="utf-8", errors="replace") as source:
+                    text = source.read()
+                known.add(path)
+                edges.update((path, target) for target in rust_modules.file_edges(dump, path, text))
+        root = os.path.join(cache, "rust", "default", f"{name}-{version}")
+        corpora.append({"name": f"{name} {version} (crates.io)", "root": root, "edges": sorted(edges),
+                        "importers": sorted(known), "targets": sorted(known)})
+    return corpora
+
+
 def main():
     language, cache = sys.argv[1], os.path.abspath(sys.argv[2])
     os.makedirs(cache, exist_ok=True)
-    truth = {"python": python_truth, "ecmascript": ecmascript_truth, "go": go_truth}[language](cache)
+    truth = {"python": python_truth, "ecmascript": ecmascript_truth, "go": go_truth, "rust": rust_truth}[language](
+        cache)
     json.dump({"corpora": truth}, sys.stdout)
 
 

@@ -220,8 +220,8 @@ impl ProjectModel {
 }
 
 /// A fingerprint of the facts of `file` that feed the project model rather than only the
-/// file's own resolution: Rust `mod` declarations and inline modules, the Go package
-/// clause. When it changes, the model must be rebuilt.
+/// file's own resolution: Rust `mod` declarations, glob imports and inline modules, the
+/// Go package clause. When it changes, the model must be rebuilt.
 pub fn model_inputs_fingerprint(lang: Lang, facts: &FileFacts) -> u64 {
     let mut hasher = DefaultHasher::new();
     match lang.family() {
@@ -229,6 +229,10 @@ pub fn model_inputs_fingerprint(lang: Lang, facts: &FileFacts) -> u64 {
             for import in facts.imports.iter().filter(|import| import.kind == ImportKind::Mod) {
                 (&import.scope, &import.specifier, &import.path_attribute, &import.cfg_path_attributes)
                     .hash(&mut hasher);
+            }
+            // Glob imports may bring modules into a module (`pub use self::imp::*;`).
+            for import in facts.imports.iter().filter(|import| import.wildcard && import.kind != ImportKind::Mod) {
+                (&import.scope, &import.specifier).hash(&mut hasher);
             }
             for module in facts.definitions.iter().filter(|definition| definition.kind == DefinitionKind::Module) {
                 // Inline modules nest by span; the nesting, not the position, matters.

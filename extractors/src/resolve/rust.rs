@@ -37,6 +37,15 @@ pub(crate) struct RustModel {
     /// `(file, inline scope and name)` → the files a `mod name;` loads: one, or one per
     /// `cfg_attr` path (Thread sees every cfg).
     mod_targets: HashMap<(String, String), Vec<Target>>,
+    /// `(crate, module)` → the modules it glob-imports (`pub use self::imp::*;`), whose
+    /// child modules a path may name through it (`crate::m::child` for `imp::child`).
+    glob_modules: HashMap<(CrateId, String), Vec<String>>,
+    /// Modules with more than one file, one per cfg (`#[cfg_attr(unix, path = "…")]`), by
+    /// `(crate, module)`, sorted: each of those files and their descendants is one branch.
+    alternatives: HashMap<(CrateId, String), Vec<String>>,
+    /// Modules declared only without `pub` (`mod copy;`): visible only inside their parent.
+    /// A module declared both ways (under different cfgs) is public.
+    private_modules: HashSet<(CrateId, String)>,
 }
 
 impl RustModel {
@@ -53,6 +62,9 @@ impl RustModel {
             modules: HashMap::new(),
             file_modules: HashMap::new(),
             mod_targets: HashMap::new(),
+            glob_modules: HashMap::new(),
+            alternatives: HashMap::new(),
+            private_modules: HashSet::new(),
         };
 
         let mut roots: Vec<(String, CrateId)> = Vec::new();
@@ -120,7 +132,61 @@ impl RustModel {
             model.crates.push(Crate { package });
             model.walk_mod_tree(files, &facts, orphan, id);
         }
+        model.glob_modules = model.find_glob_modules(&facts);
+        let mut by_module: HashMap<(CrateId, String), Vec<String>> = HashMap::new();
+        for (file, key) in &model.file_modules {
+            by_module.entry(key.clone()).or_default().push(file.clone());
+        }
+        by_module.retain(|_, files| files.len() > 1);
+        for files in by_module.values_mut() {
+            files.sort_unstable();
+        }
+        model.alternatives = by_module;
         model
+    }
+
+    /// Which modules each module glob-imports, among this crate's own modules.
+    fn find_glob_modules(&self, facts: &HashMap<&str, &FileFacts>) -> HashMap<(CrateId, String), Vec<String>> {
+        let mut globs: HashMap<(CrateId, String), Vec<String>> = HashMap::new();
+        for (file, (crate_id, module_path)) in &self.file_modules {
+            let Some(file_facts) = facts.get(file.as_str()) else { continue };
+            for import in file_facts.imports.iter().filter(|import| import.wildcard && import.kind != ImportKind::Mod) {
+                let current = import.scope.iter().fold(module_path.clone(), |path, scope| join_module(&path, scope));
+                if let Some(target) = self.module_named(*crate_id, &current, &import.specifier) {
+                    globs.entry((*crate_id, current)).or_default().push(target);
+                }
+            }
+        }
+        for targets in globs.values_mut() {
+            targets.sort_unstable();
+            targets.dedup();
+        }
+        globs
+    }
+
+    /// The module of this crate that `specifier`, written in module `current`, names
+    /// entirely (`self::imp`, `super::sys`, `crate::a::b`), if it names one.
+    fn module_named(&self, crate_id: CrateId, current: &str, specifier: &str) -> Option<String> {
+        let mut segments = specifier.split("::").filter(|segment| !segment.is_empty()).peekable();
+        let mut module = match segments.peek().copied() {
+            Some("crate") => String::new(),
+            Some("self" | "super") => current.to_owned(),
+            Some(first) if self.modules.contains_key(&(crate_id, join_module(current, first))) => current.to_owned(),
+            _ => return None,
+        };
+        for segment in segments {
+            match segment {
+                "crate" | "self" => {}
+                "super" => module = parent_module(&module).to_owned(),
+                _ => {
+                    module = join_module(&module, segment);
+                    if !self.modules.contains_key(&(crate_id, module.clone())) {
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(module)
     }
 
     /// Feeds everything resolution reads from the model, in a stable order.
@@ -135,11 +201,18 @@ impl RustModel {
         let mut mod_targets: Vec<_> = self.mod_targets.iter().collect();
         mod_targets.sort_unstable();
         let crates: Vec<Option<usize>> = self.crates.iter().map(|krate| krate.package).collect();
-        (libraries, modules, file_modules, mod_targets, crates).hash(hasher);
+        let mut glob_modules: Vec<_> = self.glob_modules.iter().collect();
+        glob_modules.sort_unstable();
+        let mut private_modules: Vec<_> = self.private_modules.iter().collect();
+        private_modules.sort_unstable();
+        // `alternatives` follows from `file_modules`.
+        (libraries, modules, file_modules, mod_targets, crates, glob_modules, private_modules).hash(hasher);
     }
 
     /// Gives module paths to `root` and every file its `mod` declarations reach.
     fn walk_mod_tree(&mut self, files: &FileSet, facts: &HashMap<&str, &FileFacts>, root: &str, crate_id: CrateId) {
+        // Whether some declaration of each module reached here is `pub`.
+        let mut public: HashMap<(CrateId, String), bool> = HashMap::new();
         let mut queue = VecDeque::from([(root.to_owned(), String::new(), true)]);
         while let Some((file, module_path, is_mod_rs)) = queue.pop_front() {
             if self.file_modules.contains_key(&file) {
@@ -173,12 +246,19 @@ impl RustModel {
                 for segment in import.scope.iter().chain(std::iter::once(&import.specifier)) {
                     child_path = join_module(&child_path, segment);
                 }
+                let declared_public = file_facts.definitions.iter().any(|definition| {
+                    definition.kind == DefinitionKind::Module
+                        && definition.name_span == import.span
+                        && definition.exported
+                });
+                *public.entry((crate_id, child_path.clone())).or_default() |= declared_public;
                 for (target, loaded_as_mod_rs) in loaded {
                     self.modules.entry((crate_id, child_path.clone())).or_insert_with(|| target.clone());
                     queue.push_back((target, child_path.clone(), loaded_as_mod_rs));
                 }
             }
         }
+        self.private_modules.extend(public.into_iter().filter(|(_, public)| !public).map(|(module, _)| module));
     }
 
     pub(crate) fn resolve(&self, file: &SourceFile<'_>, import: &Import) -> Vec<(Target, Usage)> {
@@ -198,7 +278,23 @@ impl RustModel {
             Some(name) if !import.wildcard => Usage::Names(vec![UsedName { name, span: import.span }]),
             _ => Usage::Module,
         };
-        vec![(target, usage)]
+        let targets = match target {
+            Target::File(found) => self.branches_seen_from(&found, file.path),
+            other => vec![other],
+        };
+        targets.into_iter().map(|target| (target, usage.clone())).collect()
+    }
+
+    /// The files of `found`'s module that a path written in `from` reaches. A module with
+    /// one file per cfg is all of them, except from inside one of those branches, which
+    /// sees its own: the branch whose directory `from` shares most of.
+    fn branches_seen_from(&self, found: &str, from: &str) -> Vec<Target> {
+        let branches = self.file_modules.get(found).and_then(|key| self.alternatives.get(key));
+        let Some(branches) = branches else { return vec![Target::File(found.to_owned())] };
+        let shared =
+            |branch: &str| parent(branch).split('/').zip(parent(from).split('/')).take_while(|(a, b)| a == b).count();
+        let nearest = branches.iter().map(|branch| shared(branch)).max().unwrap_or(0);
+        branches.iter().filter(|branch| shared(branch) == nearest).map(|branch| Target::File(branch.clone())).collect()
     }
 
     /// Where `specifier` leads, and the item it names in the target file's own module.
@@ -213,8 +309,8 @@ impl RustModel {
         let segments: Vec<&str> = specifier.split("::").filter(|segment| !segment.is_empty()).collect();
         let Some((&first, rest)) = segments.split_first() else { return (Target::Unresolved, None) };
         match first {
-            "crate" | "$crate" => self.walk(crate_id, "", rest),
-            "self" => self.walk(crate_id, current, rest),
+            "crate" | "$crate" => self.walk(crate_id, "", rest, Some(current)),
+            "self" => self.walk(crate_id, current, rest, Some(current)),
             "super" => {
                 let mut module = current.to_owned();
                 let mut remaining = &segments[..];
@@ -225,12 +321,12 @@ impl RustModel {
                     module = parent_module(&module).to_owned();
                     remaining = &remaining[1..];
                 }
-                self.walk(crate_id, &module, remaining)
+                self.walk(crate_id, &module, remaining, Some(current))
             }
             _ if absolute => self.resolve_crate_name(file, crate_id, first, rest),
             // 2018 paths may start with a child module of the current module.
             _ if self.modules.contains_key(&(crate_id, join_module(current, first))) => {
-                self.walk(crate_id, current, &segments)
+                self.walk(crate_id, current, &segments, Some(current))
             }
             _ if names_local_item(file.facts, first) => (Target::NoFile, None),
             _ => self.resolve_crate_name(file, crate_id, first, rest),
@@ -246,7 +342,7 @@ impl RustModel {
         rest: &[&str],
     ) -> (Target, Option<String>) {
         if let Some(&library) = self.libraries.get(name) {
-            return self.walk(library, "", rest);
+            return self.walk(library, "", rest, None);
         }
         let package = self.crates[crate_id].package.map(|index| &self.packages[index]);
         if SYSROOT_CRATES.contains(&name)
@@ -258,7 +354,7 @@ impl RustModel {
         if self.modules.contains_key(&(crate_id, name.to_owned())) {
             let mut path = vec![name];
             path.extend_from_slice(rest);
-            return self.walk(crate_id, "", &path);
+            return self.walk(crate_id, "", &path, Some(""));
         }
         // A name brought in by a glob import may be anything; without a manifest there is
         // no dependency list to check against.
@@ -266,17 +362,21 @@ impl RustModel {
         (if has_glob || package.is_none() { Target::External } else { Target::Unresolved }, None)
     }
 
-    /// Follows `segments` down from `base` as far as they name modules. Returns the file of
-    /// the deepest module and the first segment past the target file's own module, if any.
-    fn walk(&self, crate_id: CrateId, base: &str, segments: &[&str]) -> (Target, Option<String>) {
+    /// Follows `segments` down from `base` as far as they name modules visible from module
+    /// `seen_from` (`None`: from another crate). Returns the file of the deepest module and
+    /// the first segment past the target file's own module, if any.
+    fn walk(
+        &self,
+        crate_id: CrateId,
+        base: &str,
+        segments: &[&str],
+        seen_from: Option<&str>,
+    ) -> (Target, Option<String>) {
         let mut module = base.to_owned();
         let mut consumed = 0;
         for segment in segments {
             if *segment != "self" {
-                let next = join_module(&module, segment);
-                if !self.modules.contains_key(&(crate_id, next.clone())) {
-                    break;
-                }
+                let Some(next) = self.child_module(crate_id, &module, segment, seen_from) else { break };
                 module = next;
             }
             consumed += 1;
@@ -327,6 +427,33 @@ fn mod_key(file: &str, import: &Import) -> (String, String) {
     path.push_str("::");
     path.push_str(&import.specifier);
     (file.to_owned(), path)
+}
+
+impl RustModel {
+    /// The module `name` inside `module`: declared there, or brought in by one of its glob
+    /// imports (`pub use self::imp::*;` makes `imp`'s child modules its own).
+    fn child_module(&self, crate_id: CrateId, module: &str, name: &str, seen_from: Option<&str>) -> Option<String> {
+        let declared = join_module(module, name);
+        if self.modules.contains_key(&(crate_id, declared.clone())) {
+            // A private module is visible in its parent and the parent's descendants; the
+            // same name then means the item the parent re-exports (`pub use copy::copy;`).
+            let private = self.private_modules.contains(&(crate_id, declared.clone()));
+            let inside = |viewer: &str| {
+                module.is_empty()
+                    || viewer == module
+                    || viewer.strip_prefix(module).is_some_and(|rest| rest.starts_with("::"))
+            };
+            if !private || seen_from.is_some_and(inside) {
+                return Some(declared);
+            }
+            return None;
+        }
+        let globs = self.glob_modules.get(&(crate_id, module.to_owned()))?;
+        globs
+            .iter()
+            .map(|glob| join_module(glob, name))
+            .find(|candidate| self.modules.contains_key(&(crate_id, candidate.clone())))
+    }
 }
 
 fn join_module(base: &str, segment: &str) -> String {
