@@ -43,9 +43,11 @@ pub(crate) struct RustModel {
     /// Modules with more than one file, one per cfg (`#[cfg_attr(unix, path = "…")]`), by
     /// `(crate, module)`, sorted: each of those files and their descendants is one branch.
     alternatives: HashMap<(CrateId, String), Vec<String>>,
-    /// Modules declared only without `pub` (`mod copy;`): visible only inside their parent.
-    /// A module declared both ways (under different cfgs) is public.
-    private_modules: HashSet<(CrateId, String)>,
+    /// Private modules (`mod copy;`, never declared `pub` under any cfg) whose parent also
+    /// has an item of that name (`pub use copy::copy;`): outside the parent, where the
+    /// module is invisible, the name means the item. A private module with no such item
+    /// still resolves, so that code with a privacy error keeps its edge.
+    hidden_modules: HashSet<(CrateId, String)>,
 }
 
 impl RustModel {
@@ -64,7 +66,7 @@ impl RustModel {
             mod_targets: HashMap::new(),
             glob_modules: HashMap::new(),
             alternatives: HashMap::new(),
-            private_modules: HashSet::new(),
+            hidden_modules: HashSet::new(),
         };
 
         let mut roots: Vec<(String, CrateId)> = Vec::new();
@@ -203,16 +205,18 @@ impl RustModel {
         let crates: Vec<Option<usize>> = self.crates.iter().map(|krate| krate.package).collect();
         let mut glob_modules: Vec<_> = self.glob_modules.iter().collect();
         glob_modules.sort_unstable();
-        let mut private_modules: Vec<_> = self.private_modules.iter().collect();
-        private_modules.sort_unstable();
+        let mut hidden_modules: Vec<_> = self.hidden_modules.iter().collect();
+        hidden_modules.sort_unstable();
         // `alternatives` follows from `file_modules`.
-        (libraries, modules, file_modules, mod_targets, crates, glob_modules, private_modules).hash(hasher);
+        (libraries, modules, file_modules, mod_targets, crates, glob_modules, hidden_modules).hash(hasher);
     }
 
     /// Gives module paths to `root` and every file its `mod` declarations reach.
     fn walk_mod_tree(&mut self, files: &FileSet, facts: &HashMap<&str, &FileFacts>, root: &str, crate_id: CrateId) {
-        // Whether some declaration of each module reached here is `pub`.
+        // Whether some declaration of each module reached here is `pub`, and whether its
+        // parent has an item of the same name.
         let mut public: HashMap<(CrateId, String), bool> = HashMap::new();
+        let mut shadowed: HashSet<(CrateId, String)> = HashSet::new();
         let mut queue = VecDeque::from([(root.to_owned(), String::new(), true)]);
         while let Some((file, module_path, is_mod_rs)) = queue.pop_front() {
             if self.file_modules.contains_key(&file) {
@@ -252,13 +256,17 @@ impl RustModel {
                         && definition.exported
                 });
                 *public.entry((crate_id, child_path.clone())).or_default() |= declared_public;
+                if names_item_besides_modules(file_facts, &import.specifier) {
+                    shadowed.insert((crate_id, child_path.clone()));
+                }
                 for (target, loaded_as_mod_rs) in loaded {
                     self.modules.entry((crate_id, child_path.clone())).or_insert_with(|| target.clone());
                     queue.push_back((target, child_path.clone(), loaded_as_mod_rs));
                 }
             }
         }
-        self.private_modules.extend(public.into_iter().filter(|(_, public)| !public).map(|(module, _)| module));
+        let private = public.into_iter().filter(|(_, public)| !public).map(|(module, _)| module);
+        self.hidden_modules.extend(private.filter(|module| shadowed.contains(module)));
     }
 
     pub(crate) fn resolve(&self, file: &SourceFile<'_>, import: &Import) -> Vec<(Target, Usage)> {
@@ -435,15 +443,15 @@ impl RustModel {
     fn child_module(&self, crate_id: CrateId, module: &str, name: &str, seen_from: Option<&str>) -> Option<String> {
         let declared = join_module(module, name);
         if self.modules.contains_key(&(crate_id, declared.clone())) {
-            // A private module is visible in its parent and the parent's descendants; the
-            // same name then means the item the parent re-exports (`pub use copy::copy;`).
-            let private = self.private_modules.contains(&(crate_id, declared.clone()));
+            // A private module is visible in its parent and the parent's descendants;
+            // elsewhere its name means the parent's item (`pub use copy::copy;`).
+            let hidden = self.hidden_modules.contains(&(crate_id, declared.clone()));
             let inside = |viewer: &str| {
                 module.is_empty()
                     || viewer == module
                     || viewer.strip_prefix(module).is_some_and(|rest| rest.starts_with("::"))
             };
-            if !private || seen_from.is_some_and(inside) {
+            if !hidden || seen_from.is_some_and(inside) {
                 return Some(declared);
             }
             return None;
@@ -474,6 +482,20 @@ fn names_local_item(facts: &FileFacts, name: &str) -> bool {
                 && (import.alias.as_deref() == Some(name)
                     || (!import.wildcard && import.specifier.rsplit("::").next() == Some(name)))
         })
+}
+
+/// True when the file has an item called `name` other than a module: a definition, or a
+/// `use` that brings one in under that name (`pub use copy::copy;`).
+fn names_item_besides_modules(facts: &FileFacts, name: &str) -> bool {
+    facts.definitions.iter().any(|definition| {
+        definition.owner.is_none() && definition.kind != DefinitionKind::Module && definition.name == name
+    }) || facts.imports.iter().any(|import| {
+        import.kind != ImportKind::Mod
+            && !import.wildcard
+            && import.specifier.contains("::")
+            && import.alias.as_deref().unwrap_or_else(|| import.specifier.rsplit("::").next().unwrap_or_default())
+                == name
+    })
 }
 
 /// The file's inline modules (`mod a { mod b { } }`) as paths from the file's own module.
