@@ -193,8 +193,9 @@ mod common;
 
 /// Name resolution that a string walk of the path gets wrong, each with its decoy: a
 /// private module is no module outside its parent (the parent's re-exported item is
-/// meant), a glob import makes another module's children its own, and a path through a
-/// module with one file per cfg reaches every branch, except from inside a branch.
+/// meant), glob imports make other modules' children their own (two under different cfgs
+/// both count), and a path through a module with one file per cfg reaches every branch,
+/// except from inside a branch.
 #[test]
 fn private_modules_glob_imported_modules_and_cfg_branches() {
     check(
@@ -221,8 +222,16 @@ pub use copy::copy;
 //- /src/io/util/helpers.rs
 use super::copy::Inner;
 //- /src/loom/mod.rs
+#[cfg(not(loom))]
 mod std;
+#[cfg(not(loom))]
 pub(crate) use self::std::*;
+#[cfg(loom)]
+mod mocked;
+#[cfg(loom)]
+pub(crate) use self::mocked::*;
+//- /src/loom/mocked.rs
+pub(crate) mod sync {}
 //- /src/loom/std/mod.rs
 pub(crate) mod sync {}
 pub(crate) mod thread;
@@ -257,6 +266,8 @@ mod helper;
         src/lib.rs -> src/sys/unix/mod.rs (mod)
         src/lib.rs -> src/sys/windows/mod.rs (mod)
         src/lib.rs -> src/user.rs (mod)
+        src/loom/mod.rs -> src/loom/mocked.rs (mod)
+        src/loom/mod.rs -> src/loom/mocked.rs (reexport)
         src/loom/mod.rs -> src/loom/std/mod.rs (mod)
         src/loom/mod.rs -> src/loom/std/mod.rs (reexport)
         src/loom/std/mod.rs -> src/loom/std/thread.rs (mod)
@@ -265,6 +276,7 @@ mod helper;
         src/sys/unix/mod.rs -> src/sys/unix/helper.rs (mod)
         src/sys/windows/mod.rs -> src/sys/windows/fs.rs (mod)
         src/sys/windows/mod.rs -> src/sys/windows/helper.rs (mod)
+        src/user.rs -> src/loom/mocked.rs (import)
         src/user.rs -> src/loom/std/mod.rs (import)
         src/user.rs -> src/loom/std/thread.rs (import)
         src/user.rs -> src/sys/unix/fs.rs (import)

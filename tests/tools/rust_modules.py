@@ -12,8 +12,9 @@ import re
 from bisect import bisect_right
 from collections import defaultdict
 
-# The hover of a module: a code block `mod name` after the path of its parent.
-MODULE_HOVER = re.compile(r"```rust\n(?:pub(?:\([^)]*\))? )?mod [A-Za-z_][A-Za-z0-9_]*\n```")
+# The hover of a module: a code block `mod name` after the path of its parent, or
+# `extern crate name` for a crate (whose module is its root file).
+MODULE_HOVER = re.compile(r"```rust\n(?:(?:pub(?:\([^)]*\))? )?mod|extern crate) [A-Za-z_][A-Za-z0-9_]*\n```")
 KEYWORD_MODULES = {"crate", "self", "super"}
 
 

@@ -279,18 +279,26 @@ impl RustModel {
             return vec![(Target::Unresolved, Usage::Module)];
         };
         let current = import.scope.iter().fold(module_path.clone(), |path, scope| join_module(&path, scope));
-        let (target, item) = self.resolve_path(file, *crate_id, &current, &import.specifier);
+        let (targets, item) = self.resolve_path(file, *crate_id, &current, &import.specifier);
         // `use m::Item` uses one name of m's file; `use m`, `use m::*` and `use m::inner::X`
         // (an inline module) use the file as a whole.
         let usage = match item {
             Some(name) if !import.wildcard => Usage::Names(vec![UsedName { name, span: import.span }]),
             _ => Usage::Module,
         };
-        let targets = match target {
-            Target::File(found) => self.branches_seen_from(&found, file.path),
-            other => vec![other],
-        };
-        targets.into_iter().map(|target| (target, usage.clone())).collect()
+        let mut resolved: Vec<(Target, Usage)> = Vec::new();
+        for target in targets {
+            let reached = match target {
+                Target::File(found) => self.branches_seen_from(&found, file.path),
+                other => vec![other],
+            };
+            for target in reached {
+                if resolved.iter().all(|(seen, _)| *seen != target) {
+                    resolved.push((target, usage.clone()));
+                }
+            }
+        }
+        resolved
     }
 
     /// The files of `found`'s module that a path written in `from` reaches. A module with
@@ -312,10 +320,10 @@ impl RustModel {
         crate_id: CrateId,
         current: &str,
         specifier: &str,
-    ) -> (Target, Option<String>) {
+    ) -> (Vec<Target>, Option<String>) {
         let absolute = specifier.starts_with("::");
         let segments: Vec<&str> = specifier.split("::").filter(|segment| !segment.is_empty()).collect();
-        let Some((&first, rest)) = segments.split_first() else { return (Target::Unresolved, None) };
+        let Some((&first, rest)) = segments.split_first() else { return (vec![Target::Unresolved], None) };
         match first {
             "crate" | "$crate" => self.walk(crate_id, "", rest, Some(current)),
             "self" => self.walk(crate_id, current, rest, Some(current)),
@@ -324,7 +332,7 @@ impl RustModel {
                 let mut remaining = &segments[..];
                 while remaining.first() == Some(&"super") {
                     if module.is_empty() {
-                        return (Target::Unresolved, None);
+                        return (vec![Target::Unresolved], None);
                     }
                     module = parent_module(&module).to_owned();
                     remaining = &remaining[1..];
@@ -336,7 +344,7 @@ impl RustModel {
             _ if self.modules.contains_key(&(crate_id, join_module(current, first))) => {
                 self.walk(crate_id, current, &segments, Some(current))
             }
-            _ if names_local_item(file.facts, first) => (Target::NoFile, None),
+            _ if names_local_item(file.facts, first) => (vec![Target::NoFile], None),
             _ => self.resolve_crate_name(file, crate_id, first, rest),
         }
     }
@@ -348,7 +356,7 @@ impl RustModel {
         crate_id: CrateId,
         name: &str,
         rest: &[&str],
-    ) -> (Target, Option<String>) {
+    ) -> (Vec<Target>, Option<String>) {
         if let Some(&library) = self.libraries.get(name) {
             return self.walk(library, "", rest, None);
         }
@@ -356,7 +364,7 @@ impl RustModel {
         if SYSROOT_CRATES.contains(&name)
             || package.is_some_and(|package| package.dependencies.iter().any(|dependency| dependency == name))
         {
-            return (Target::External, None);
+            return (vec![Target::External], None);
         }
         // Edition 2015 paths are crate-relative: `use a::b` means `crate::a::b`.
         if self.modules.contains_key(&(crate_id, name.to_owned())) {
@@ -367,39 +375,59 @@ impl RustModel {
         // A name brought in by a glob import may be anything; without a manifest there is
         // no dependency list to check against.
         let has_glob = file.facts.imports.iter().any(|import| import.wildcard);
-        (if has_glob || package.is_none() { Target::External } else { Target::Unresolved }, None)
+        (vec![if has_glob || package.is_none() { Target::External } else { Target::Unresolved }], None)
     }
 
     /// Follows `segments` down from `base` as far as they name modules visible from module
-    /// `seen_from` (`None`: from another crate). Returns the file of the deepest module and
-    /// the first segment past the target file's own module, if any.
+    /// `seen_from` (`None`: from another crate). Returns the files of the deepest modules
+    /// (more than one when glob imports of different cfgs offer the same name) and the
+    /// first segment past the first target file's own module, if any.
     fn walk(
         &self,
         crate_id: CrateId,
         base: &str,
         segments: &[&str],
         seen_from: Option<&str>,
-    ) -> (Target, Option<String>) {
-        let mut module = base.to_owned();
+    ) -> (Vec<Target>, Option<String>) {
+        let mut reached = vec![base.to_owned()];
         let mut consumed = 0;
         for segment in segments {
             if *segment != "self" {
-                let Some(next) = self.child_module(crate_id, &module, segment, seen_from) else { break };
-                module = next;
+                let next: Vec<String> = reached
+                    .iter()
+                    .flat_map(|module| self.child_modules(crate_id, module, segment, seen_from))
+                    .collect();
+                if next.is_empty() {
+                    break;
+                }
+                reached = next;
             }
             consumed += 1;
         }
-        let Some(file) = self.modules.get(&(crate_id, module.clone())) else { return (Target::Unresolved, None) };
-        // An inline module lives in its parent's file: the name used there is its first
-        // segment below the file's own module.
-        let file_module = self.file_modules.get(file).map_or("", |(_, path)| path.as_str());
-        let item = if module == file_module {
-            segments.get(consumed).map(|segment| (*segment).to_owned())
-        } else {
-            let below = module.strip_prefix(file_module).unwrap_or(&module).trim_start_matches("::");
-            below.split("::").next().map(str::to_owned)
-        };
-        (Target::File(file.clone()), item)
+        let mut targets = Vec::new();
+        let mut item = None;
+        for module in &reached {
+            let Some(file) = self.modules.get(&(crate_id, module.clone())) else { continue };
+            if targets.is_empty() {
+                // An inline module lives in its parent's file: the name used there is its
+                // first segment below the file's own module.
+                let file_module = self.file_modules.get(file).map_or("", |(_, path)| path.as_str());
+                item = if module == file_module {
+                    segments.get(consumed).map(|segment| (*segment).to_owned())
+                } else {
+                    let below = module.strip_prefix(file_module).unwrap_or(module).trim_start_matches("::");
+                    below.split("::").next().map(str::to_owned)
+                };
+            }
+            let target = Target::File(file.clone());
+            if !targets.contains(&target) {
+                targets.push(target);
+            }
+        }
+        if targets.is_empty() {
+            return (vec![Target::Unresolved], None);
+        }
+        (targets, item)
     }
 }
 
@@ -438,9 +466,10 @@ fn mod_key(file: &str, import: &Import) -> (String, String) {
 }
 
 impl RustModel {
-    /// The module `name` inside `module`: declared there, or brought in by one of its glob
-    /// imports (`pub use self::imp::*;` makes `imp`'s child modules its own).
-    fn child_module(&self, crate_id: CrateId, module: &str, name: &str, seen_from: Option<&str>) -> Option<String> {
+    /// The modules `name` names inside `module`: the one declared there, or those its glob
+    /// imports bring in (`pub use self::imp::*;` makes `imp`'s child modules its own; two
+    /// such imports under different cfgs may both offer the name).
+    fn child_modules(&self, crate_id: CrateId, module: &str, name: &str, seen_from: Option<&str>) -> Vec<String> {
         let declared = join_module(module, name);
         if self.modules.contains_key(&(crate_id, declared.clone())) {
             // A private module is visible in its parent and the parent's descendants;
@@ -451,16 +480,14 @@ impl RustModel {
                     || viewer == module
                     || viewer.strip_prefix(module).is_some_and(|rest| rest.starts_with("::"))
             };
-            if !hidden || seen_from.is_some_and(inside) {
-                return Some(declared);
-            }
-            return None;
+            return if !hidden || seen_from.is_some_and(inside) { vec![declared] } else { Vec::new() };
         }
-        let globs = self.glob_modules.get(&(crate_id, module.to_owned()))?;
+        let Some(globs) = self.glob_modules.get(&(crate_id, module.to_owned())) else { return Vec::new() };
         globs
             .iter()
             .map(|glob| join_module(glob, name))
-            .find(|candidate| self.modules.contains_key(&(crate_id, candidate.clone())))
+            .filter(|candidate| self.modules.contains_key(&(crate_id, candidate.clone())))
+            .collect()
     }
 }
 
