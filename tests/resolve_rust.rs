@@ -195,7 +195,7 @@ mod common;
 /// private module is no module outside its parent (the parent's re-exported item is
 /// meant), glob imports make other modules' children their own (two under different cfgs
 /// both count), and a path through a module with one file per cfg reaches every branch,
-/// except from inside a branch.
+/// except from inside a branch. A name a `use` brought in stands for its path.
 #[test]
 fn private_modules_glob_imported_modules_and_cfg_branches() {
     check(
@@ -210,6 +210,10 @@ mod loom;
 #[cfg_attr(windows, path = "sys/windows/mod.rs")]
 mod sys;
 mod user;
+mod alias;
+//- /src/alias.rs
+use crate::loom;
+use loom::thread::Builder;
 //- /src/io/mod.rs
 mod util;
 pub use util::copy;
@@ -254,6 +258,8 @@ mod helper;
 //- /src/sys/windows/helper.rs
 "#,
         r#"
+        src/alias.rs -> src/loom/mod.rs (import)
+        src/alias.rs -> src/loom/std/thread.rs (import)
         src/io/mod.rs -> src/io/util/helpers.rs (import)
         src/io/mod.rs -> src/io/util/mod.rs (mod)
         src/io/mod.rs -> src/io/util/mod.rs (reexport)
@@ -261,6 +267,7 @@ mod helper;
         src/io/util/mod.rs -> src/io/util/copy.rs (mod)
         src/io/util/mod.rs -> src/io/util/copy.rs (reexport)
         src/io/util/mod.rs -> src/io/util/helpers.rs (mod)
+        src/lib.rs -> src/alias.rs (mod)
         src/lib.rs -> src/io/mod.rs (mod)
         src/lib.rs -> src/loom/mod.rs (mod)
         src/lib.rs -> src/sys/unix/mod.rs (mod)

@@ -344,6 +344,11 @@ impl RustModel {
             _ if self.modules.contains_key(&(crate_id, join_module(current, first))) => {
                 self.walk(crate_id, current, &segments, Some(current))
             }
+            // `use crate::backend; use backend::c;`: the name a `use` of this file brings in
+            // stands for that `use`'s path.
+            _ if let Some(through) = path_through_use(file.facts, first, rest) => {
+                self.resolve_path(file, crate_id, current, &through)
+            }
             _ if names_local_item(file.facts, first) => (vec![Target::NoFile], None),
             _ => self.resolve_crate_name(file, crate_id, first, rest),
         }
@@ -509,6 +514,25 @@ fn names_local_item(facts: &FileFacts, name: &str) -> bool {
                 && (import.alias.as_deref() == Some(name)
                     || (!import.wildcard && import.specifier.rsplit("::").next() == Some(name)))
         })
+}
+
+/// `name::rest` with `name` replaced by the path of the file's `use` that brings it in
+/// (`use crate::backend;` makes `backend::c` `crate::backend::c`), when `rest` is not
+/// empty and that path starts at `crate`, `self` or `super`, so that the replacement
+/// cannot lead back to another such name.
+fn path_through_use(facts: &FileFacts, name: &str, rest: &[&str]) -> Option<String> {
+    if rest.is_empty() {
+        return None;
+    }
+    let import = facts.imports.iter().find(|import| {
+        import.kind != ImportKind::Mod
+            && !import.wildcard
+            && import.specifier.contains("::")
+            && import.alias.as_deref().unwrap_or_else(|| import.specifier.rsplit("::").next().unwrap_or_default())
+                == name
+    })?;
+    let head = import.specifier.split("::").next()?;
+    matches!(head, "crate" | "self" | "super").then(|| format!("{}::{}", import.specifier, rest.join("::")))
 }
 
 /// True when the file has an item called `name` other than a module: a definition, or a
