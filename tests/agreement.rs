@@ -24,10 +24,11 @@ struct Bar {
 
 const BAR: Bar = Bar { precision: 0.99, recall: 0.98 };
 
-/// Rust against rust-analyzer on macro-heavy crates. The goal (issue 14) is 0.995 and
-/// 0.99; this floor is what Thread reaches today, so that no change loses ground. The
-/// remaining differences are listed in BENCHMARKS.md.
-const RUST_FLOOR: Bar = Bar { precision: 0.88, recall: 0.94 };
+/// Rust against rust-analyzer on macro-heavy crates, over the union of the builds
+/// `ground_truth.py` lists. Thread reaches 0.994 to 1.0; what stays apart is code under a
+/// cfg no listed build enables, which Thread reads and rust-analyzer does not (see
+/// BENCHMARKS.md). The goal (issue 14) is 0.995 and 0.99.
+const RUST_BAR: Bar = Bar { precision: 0.99, recall: 0.99 };
 
 fn tools_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools")
@@ -154,5 +155,5 @@ fn rust_agrees_with_rust_analyzer() {
     {
         return skip_or_fail("Rust", &missing);
     }
-    check_agreement("rust", RUST_FLOOR);
+    check_agreement("rust", RUST_BAR);
 }

@@ -25,8 +25,20 @@ PYTHON_SDISTS = [("httpx", "0.27.0"), ("rich", "13.7.1")]
 NPM_PACKAGE = ("rxjs", "7.8.2")
 GO_MODULE = "/usr/share/gocode/src/golang.org/x/text"
 # Crates whose modules hide in pass-through macros (`cfg_rt! { mod x; }`) and behind
-# `#[cfg_attr(…, path = "…")]`.
-RUST_CRATES = [("tokio", "1.41.1"), ("rustix", "0.38.40"), ("mio", "1.0.2")]
+# `#[cfg_attr(…, path = "…")]`, each with the builds rust-analyzer analyses. Thread sees
+# every cfg at once; the truth is the union over builds that together cover most of them:
+# default and all features on Linux, plus what each crate needs besides (Windows code, the
+# `tokio_unstable` cfg, rustix's linux_raw backend, which the `use-libc` feature turns off).
+DEFAULT = {"label": "default"}
+ALL_FEATURES = {"label": "all-features", "features": "all"}
+RUST_CRATES = [
+    ("tokio", "1.41.1", [DEFAULT, ALL_FEATURES,
+                         {"label": "all-features-windows", "features": "all", "target": "x86_64-pc-windows-msvc"},
+                         {"label": "all-features-unstable", "features": "all", "rustflags": "--cfg tokio_unstable"}]),
+    ("rustix", "0.38.40", [DEFAULT, ALL_FEATURES,
+                           {"label": "all-features-but-use-libc", "features": "all", "leave_out": ["use-libc"]}]),
+    ("mio", "1.0.2", [DEFAULT, ALL_FEATURES]),
+]
 # rust-analyzer is built from crates.io (ra_ap_rust-analyzer) by .ci/install-test-tools,
 # into a cache outside the repository; THREAD_RUST_ANALYZER names another binary.
 RUST_ANALYZER = os.environ.get("THREAD_RUST_ANALYZER") or os.path.expanduser(
@@ -152,12 +164,12 @@ def fetch_crate(cache, name, version):
     return archive
 
 
-def with_every_feature(manifest):
-    """The manifest text with every feature on by default: rust-analyzer then sees the
-    all-features build."""
+def with_every_feature(manifest, leave_out=()):
+    """The manifest text with every feature (but `leave_out`) on by default: rust-analyzer
+    then sees that build."""
     import tomllib
     features = [name for name in tomllib.loads(manifest).get("features", {})
-                if name != "default" and name not in UNBUILDABLE_FEATURES]
+                if name != "default" and name not in UNBUILDABLE_FEATURES and name not in leave_out]
     if not features:
         return None
     out, in_features, skipping = [], False, False
@@ -178,30 +190,44 @@ def with_every_feature(manifest):
     return "\n".join(out)
 
 
+def prepare_build(cache, archive, name, version, build):
+    """The crate's sources set up for one build; returns their root."""
+    base = os.path.join(cache, "rust", build["label"])
+    root = os.path.join(base, f"{name}-{version}")
+    if os.path.isdir(root):
+        return root
+    extract(archive, base)
+    manifest_path = os.path.join(root, "Cargo.toml")
+    with open(manifest_path) as manifest:
+        text = manifest.read()
+    if build.get("features") == "all":
+        text = with_every_feature(text, build.get("leave_out", ())) or text
+    with open(manifest_path, "w") as manifest:
+        # Its own workspace, wherever the cache lies.
+        manifest.write(text + "\n[workspace]\n")
+    if build.get("target"):
+        os.makedirs(os.path.join(root, ".cargo"), exist_ok=True)
+        with open(os.path.join(root, ".cargo", "config.toml"), "w") as config:
+            config.write(f'[build]\ntarget = "{build["target"]}"\n')
+    return root
+
+
 def rust_truth(cache):
     import rust_modules
     corpora = []
-    for name, version in RUST_CRATES:
+    for name, version, builds in RUST_CRATES:
         archive = fetch_crate(cache, name, version)
         edges, known = set(), set()
-        for build in ("default", "all-features"):
-            base = os.path.join(cache, "rust", build)
-            root = os.path.join(base, f"{name}-{version}")
-            if not os.path.isdir(root):
-                extract(archive, base)
-                manifest_path = os.path.join(root, "Cargo.toml")
-                with open(manifest_path) as manifest:
-                    text = manifest.read()
-                if build == "all-features":
-                    text = with_every_feature(text) or text
-                with open(manifest_path, "w") as manifest:
-                    # Its own workspace, wherever the cache lies.
-                    manifest.write(text + "\n[workspace]\n")
+        for build in builds:
+            root = prepare_build(cache, archive, name, version, build)
             # The dump takes rust-analyzer a minute or two; it is kept beside the sources.
             dump_path = root + ".lsif"
             if not os.path.exists(dump_path):
+                env = dict(os.environ)
+                if build.get("rustflags"):
+                    env["RUSTFLAGS"] = build["rustflags"]
                 lsif = subprocess.run([RUST_ANALYZER, "lsif", "."], cwd=root, check=True, capture_output=True,
-                                      text=True).stdout
+                                      text=True, env=env).stdout
                 with open(dump_path + ".partial", "w") as out:
                     out.write(lsif)
                 os.replace(dump_path + ".partial", dump_path)

@@ -228,10 +228,11 @@ def file_edges(dump, path, text):
         # rust-analyzer did not enable; its resolved prefix is no edge.
         if resolved[-1] is None and segments[-1][0] not in KEYWORD_MODULES:
             continue
+        # The deepest module of the crate's own that the path passes through: a module of
+        # another crate (`crate::os::windows` where `os` re-exports `std::os`) is passed by.
         for (word, _), answer in zip(reversed(segments), reversed(resolved)):
-            if answer is not None and (answer[1] or word in KEYWORD_MODULES):
-                if answer[0] is not None:
-                    targets.add(answer[0])
+            if answer is not None and answer[0] is not None and (answer[1] or word in KEYWORD_MODULES):
+                targets.add(answer[0])
                 break
     targets.discard(path)
     return targets
