@@ -61,6 +61,21 @@ impl IndexReport {
         self.snapshot.files().filter(|file| !file.facts.syntax_errors.is_empty()).count()
     }
 
+    /// Each file with syntax errors, by path: the first error's zero-based (line, column)
+    /// and how many there are.
+    pub fn syntax_errors_by_file(&self) -> Vec<(&str, (u32, u32), usize)> {
+        let mut files: Vec<(&str, (u32, u32), usize)> = self
+            .snapshot
+            .files()
+            .filter_map(|file| {
+                let first = file.facts.syntax_errors.first()?;
+                Some((&*file.path, (first.start.line, first.start.column), file.facts.syntax_errors.len()))
+            })
+            .collect();
+        files.sort_unstable();
+        files
+    }
+
     /// Hits over lookups, counting files skipped by stat as hits.
     pub fn cache_hit_rate(&self) -> f64 {
         let stats = CacheStats { hits: self.cache.hits + self.unchanged_by_stat as u64, misses: self.cache.misses };

@@ -94,11 +94,13 @@ fn render(report: &IndexReport, root: &str, verbose: bool) -> String {
     let cycles = graph.cycles();
     let largest = cycles.iter().map(Vec::len).max().unwrap_or(0);
     let _ = writeln!(out, "  {:<12}{:>8}   (largest: {largest} files)", "cycles", cycles.len());
+    let syntax_errors = report.files_with_syntax_errors();
     let _ = writeln!(
         out,
-        "  {:<12}{:>8}   files with syntax errors (analysed anyway)",
+        "  {:<12}{:>8}   files with syntax errors (analysed anyway){}",
         "syntax",
-        report.files_with_syntax_errors()
+        syntax_errors,
+        if verbose || syntax_errors == 0 { "" } else { "; --verbose lists them" }
     );
     let _ = writeln!(
         out,
@@ -121,6 +123,10 @@ fn render(report: &IndexReport, root: &str, verbose: bool) -> String {
     }
     for cycle in &cycles {
         let _ = writeln!(out, "cycle: {}", cycle.join(" → "));
+    }
+    for (path, (line, column), count) in report.syntax_errors_by_file() {
+        let plural = if count == 1 { "" } else { "s" };
+        let _ = writeln!(out, "syntax {path}:{}:{}: {count} syntax error{plural}", line + 1, column + 1);
     }
     out
 }

@@ -135,19 +135,31 @@ def tokens(text):
 
 def use_and_mod_paths(text):
     """The segment tokens [(name, offset), ...] of every leaf of every `use` item and of
-    every `mod name;`, outside `macro_rules!` bodies."""
+    every `mod name;`, outside `macro_rules!` bodies, each with how many inline modules
+    (`mod name { … }`) enclose it: (segments, depth)."""
     toks = list(tokens(text))
     paths, index = [], 0
+    braces, inline_modules = 0, []  # brace depth inside each open inline module
     while index < len(toks):
         kind, word, _ = toks[index]
+        if word == "{":
+            braces += 1
+        elif word == "}":
+            braces -= 1
+            if inline_modules and inline_modules[-1] > braces:
+                inline_modules.pop()
+        elif kind == "ident" and word == "mod" and index + 2 < len(toks) and toks[index + 2][1] == "{":
+            inline_modules.append(braces + 1)
         if word == "macro_rules" and index + 3 < len(toks) and toks[index + 1][1] == "!":
             index = skip_group(toks, index + 3)
             continue
         if kind == "ident" and word == "use":
-            index = use_tree(toks, index + 1, [], paths)
+            found = []
+            index = use_tree(toks, index + 1, [], found)
+            paths.extend((segments, len(inline_modules)) for segments in found)
             continue
         if kind == "ident" and word == "mod" and index + 2 < len(toks) and toks[index + 2][1] == ";":
-            paths.append([(toks[index + 1][1], toks[index + 1][2])])
+            paths.append(([(toks[index + 1][1], toks[index + 1][2])], len(inline_modules)))
             index += 3
             continue
         index += 1
@@ -222,7 +234,12 @@ def file_edges(dump, path, text):
         return line, columns[line][offset - line_starts[line]]
 
     targets = set()
-    for segments in use_and_mod_paths(text):
+    for segments, depth in use_and_mod_paths(text):
+        # `super` inside an inline module is a module of this same file as long as there
+        # are no more `super`s than enclosing inline modules. (The dump places it one
+        # module too high there.)
+        leading_supers = next((i for i, (word, _) in enumerate(segments) if word != "super"), len(segments))
+        keyword_in_file = 0 < leading_supers <= depth
         resolved = [dump.resolve(path, *position(offset)) for _, offset in segments]
         # A path that does not resolve to its end names something of another cfg, which
         # rust-analyzer did not enable; its resolved prefix is no edge.
@@ -232,7 +249,8 @@ def file_edges(dump, path, text):
         # another crate (`crate::os::windows` where `os` re-exports `std::os`) is passed by.
         for (word, _), answer in zip(reversed(segments), reversed(resolved)):
             if answer is not None and answer[0] is not None and (answer[1] or word in KEYWORD_MODULES):
-                targets.add(answer[0])
+                if not (keyword_in_file and word == "super"):
+                    targets.add(answer[0])
                 break
     targets.discard(path)
     return targets
