@@ -47,6 +47,9 @@ impl EditCache {
     /// The facts of `source`, the new content of `path` in `lang`: the same as
     /// [`crate::extract()`]'s, computed from the file's previous version when it is kept.
     pub fn extract(&self, path: &str, lang: Lang, source: &[u8]) -> Result<FileFacts, ExtractError> {
+        // Kept texts, diffs and trees are all of the text the grammar is given.
+        let rewritten = lang.rewrite_for_grammar(source);
+        let source = rewritten.as_deref().unwrap_or(source);
         let queries = compiled(lang)?;
         let (tree, mut pieces) = match self.take(path, lang) {
             Some(mut kept) => {

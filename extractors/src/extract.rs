@@ -36,6 +36,8 @@ thread_local! {
 /// the broken ranges in [`FileFacts::syntax_errors`]. Errors are reserved for Thread's
 /// own faults (a query that does not compile, a grammar that does not load).
 pub fn extract(lang: Lang, source: &[u8]) -> Result<FileFacts, ExtractError> {
+    let rewritten = lang.rewrite_for_grammar(source);
+    let source = rewritten.as_deref().unwrap_or(source);
     let queries = compiled(lang)?;
     let tree = parse(lang, source, None)?;
     Ok(assemble(lang, queries, &tree, source, None))

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use crate::grammar_gaps;
 use crate::macro_calls::MacroArguments;
 
 /// A source language Thread understands.
@@ -82,6 +83,9 @@ pub(crate) struct LangSpec {
     /// For a language embedded in another file format: the ranges of the file in this
     /// language (a component's `<script>` blocks). The rest of the file is not parsed.
     pub(crate) embedded: Option<fn(&[u8]) -> Vec<tree_sitter::Range>>,
+    /// A length-preserving rewrite of syntax the grammar does not know yet (see
+    /// [`crate::grammar_gaps`]), applied before parsing.
+    pub(crate) grammar_gaps: Option<fn(&[u8]) -> Option<Vec<u8>>>,
 }
 
 /// The query sources of one family, embedded at build time.
@@ -122,6 +126,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         attached_to_next: &[],
         macro_arguments: None,
         embedded: None,
+        grammar_gaps: None,
     },
     LangSpec {
         lang: Lang::JavaScript,
@@ -135,6 +140,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         attached_to_next: &[],
         macro_arguments: None,
         embedded: None,
+        grammar_gaps: None,
     },
     LangSpec {
         lang: Lang::Python,
@@ -148,6 +154,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         attached_to_next: &[],
         macro_arguments: None,
         embedded: None,
+        grammar_gaps: None,
     },
     LangSpec {
         lang: Lang::Rust,
@@ -172,6 +179,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
             attribute: &["#"],
         }),
         embedded: None,
+        grammar_gaps: None,
     },
     LangSpec {
         lang: Lang::TypeScript,
@@ -185,6 +193,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         attached_to_next: &[],
         macro_arguments: None,
         embedded: None,
+        grammar_gaps: Some(grammar_gaps::rewrite_typescript),
     },
     LangSpec {
         lang: Lang::Tsx,
@@ -198,6 +207,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         attached_to_next: &[],
         macro_arguments: None,
         embedded: None,
+        grammar_gaps: Some(grammar_gaps::rewrite_typescript),
     },
     LangSpec {
         lang: Lang::Vue,
@@ -211,6 +221,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         attached_to_next: &[],
         macro_arguments: None,
         embedded: Some(script_blocks),
+        grammar_gaps: Some(grammar_gaps::rewrite_typescript),
     },
     LangSpec {
         lang: Lang::Svelte,
@@ -224,6 +235,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         attached_to_next: &[],
         macro_arguments: None,
         embedded: Some(script_blocks),
+        grammar_gaps: Some(grammar_gaps::rewrite_typescript),
     },
 ];
 
@@ -283,6 +295,12 @@ impl Lang {
     /// The language with this [`Lang::id`].
     pub fn from_id(id: &str) -> Option<Lang> {
         Lang::ALL.into_iter().find(|lang| lang.id() == id)
+    }
+
+    /// The text the grammar is given for `source`: `None` when it is `source` itself, else
+    /// a copy with syntax the grammar does not know yet blanked (see [`crate::grammar_gaps`]).
+    pub(crate) fn rewrite_for_grammar(self, source: &[u8]) -> Option<Vec<u8>> {
+        self.spec().grammar_gaps.and_then(|rewrite| rewrite(source))
     }
 
     /// The version of the grammar crate that parses this language.

@@ -18,6 +18,7 @@ pub mod codec;
 mod edit_cache;
 mod extract;
 mod facts;
+mod grammar_gaps;
 mod lang;
 mod macro_calls;
 mod pieces;
@@ -36,7 +37,7 @@ pub use lang::{Family, Lang};
 
 /// Bumped whenever extraction changes in a way the query sources do not show (the Rust code
 /// around the queries). Cached facts are keyed by it, together with the query sources.
-pub const EXTRACTOR_REVISION: u32 = 3;
+pub const EXTRACTOR_REVISION: u32 = 4;
 
 /// The query sources that define what `lang` extracts: imports, definitions and calls.
 pub fn query_sources(lang: Lang) -> [&'static str; 3] {

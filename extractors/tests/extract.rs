@@ -425,3 +425,25 @@ export function util(): number { return 1 }
     );
     check(Lang::Vue, "<template><p>no script</p></template>\n", "syntax errors 0");
 }
+
+/// TypeScript that tree-sitter-typescript 0.23.2 does not know (`export type *`, variance
+/// annotations, type arguments after an import type) costs no syntax error and no fact.
+#[test]
+fn typescript_newer_than_the_grammar() {
+    check(
+        Lang::TypeScript,
+        r#"export type * from './types';
+export interface Box<in out T extends object, out U> { value: T }
+export interface Api { go: () => import('./nav.js').Result<string> }
+export function after(): void {}
+"#,
+        r#"
+        import reexport 1:21 ./types *
+        import dynamic 3:42 ./nav.js
+        def interface pub Box `interface Box< T extends object, U> { value: T }`
+        def interface pub Api `interface Api { go: () => import('./nav.js').Result }`
+        def function pub after `function after(): void`
+        syntax errors 0
+        "#,
+    );
+}

@@ -1,0 +1,177 @@
+//! Length-preserving rewrites for syntax a grammar does not know yet.
+//!
+//! tree-sitter-typescript 0.23.2, the newest release, predates three TypeScript forms
+//! that real code uses:
+//!
+//! - `export type * from "./x"` (TypeScript 5.0);
+//! - variance annotations on type parameters, `interface Box<in out T>` (4.7);
+//! - type arguments after an import type, `import("./x").Box<string>`.
+//!
+//! Each is a syntax error, and the error recovery around it can lose the re-export or the
+//! definitions that follow. The rewrites blank the words the grammar does not know with
+//! spaces before parsing. Every byte, line and column stays where it was, so the facts
+//! need no mapping, and the rewrite of a text depends on that text only, so incremental
+//! and fresh extraction see the same input. Which languages need which rewrite is a row of
+//! the language table ([`crate::lang`]).
+
+/// `text` with the forms above blanked, or `None` when it has none of them.
+pub(crate) fn rewrite_typescript(text: &[u8]) -> Option<Vec<u8>> {
+    let mut blanks: Vec<(usize, usize)> = Vec::new();
+    let mut index = 0;
+    while index < text.len() {
+        match text[index] {
+            b'<' | b',' => variance_modifiers(text, index + 1, &mut blanks),
+            b'e' if at_word(text, index, b"export") => export_type_star(text, index, &mut blanks),
+            b'i' if at_word(text, index, b"import") => import_type_arguments(text, index, &mut blanks),
+            _ => {}
+        }
+        index += 1;
+    }
+    if blanks.is_empty() {
+        return None;
+    }
+    let mut rewritten = text.to_vec();
+    for (start, end) in blanks {
+        for byte in &mut rewritten[start..end] {
+            if !byte.is_ascii_whitespace() {
+                *byte = b' ';
+            }
+        }
+    }
+    Some(rewritten)
+}
+
+/// `in`, `out` or `in out` before a type parameter (`<in out T extends X>`, `, out U>`).
+fn variance_modifiers(text: &[u8], after: usize, blanks: &mut Vec<(usize, usize)>) {
+    let start = skip_space(text, after);
+    let mut position = start;
+    let mut words = 0;
+    for word in [&b"in"[..], b"out"] {
+        if at_word(text, position, word) && text.get(position + word.len()).is_some_and(u8::is_ascii_whitespace) {
+            position = skip_space(text, position + word.len());
+            words += 1;
+        }
+    }
+    if words == 0 {
+        return;
+    }
+    // A type parameter follows: a name, then `extends`, `=`, `,` or `>`.
+    let name_end = identifier_end(text, position);
+    if name_end == position {
+        return;
+    }
+    let next = skip_space(text, name_end);
+    let follows = at_word(text, next, b"extends") || matches!(text.get(next), Some(b'=' | b',' | b'>'));
+    if follows {
+        blanks.push((start, position));
+    }
+}
+
+/// `export type * from` and `export type * as ns from`: `type` is blanked, which leaves
+/// an ordinary re-export.
+fn export_type_star(text: &[u8], export: usize, blanks: &mut Vec<(usize, usize)>) {
+    let type_start = skip_space(text, export + b"export".len());
+    if !at_word(text, type_start, b"type") {
+        return;
+    }
+    let type_end = type_start + b"type".len();
+    if text.get(skip_space(text, type_end)) == Some(&b'*') {
+        blanks.push((type_start, type_end));
+    }
+}
+
+/// The type arguments of `import("./x").Name<…>`.
+fn import_type_arguments(text: &[u8], import: usize, blanks: &mut Vec<(usize, usize)>) {
+    let mut position = skip_space(text, import + b"import".len());
+    if text.get(position) != Some(&b'(') {
+        return;
+    }
+    let Some(close) = text[position..].iter().take(512).position(|byte| *byte == b')') else { return };
+    position += close + 1;
+    // One or more `.Name`.
+    let mut names = 0;
+    while text.get(position) == Some(&b'.') {
+        let end = identifier_end(text, position + 1);
+        if end == position + 1 {
+            return;
+        }
+        position = end;
+        names += 1;
+    }
+    if names == 0 || text.get(position) != Some(&b'<') {
+        return;
+    }
+    let mut depth = 0usize;
+    for (offset, byte) in text[position..].iter().enumerate().take(4096) {
+        match byte {
+            b'<' => depth += 1,
+            // `=>` inside a function type is no closing bracket.
+            b'>' if offset > 0 && text[position + offset - 1] == b'=' => {}
+            b'>' => {
+                depth -= 1;
+                if depth == 0 {
+                    blanks.push((position, position + offset + 1));
+                    return;
+                }
+            }
+            b';' | b'{' | b'}' => return,
+            _ => {}
+        }
+    }
+}
+
+/// True when `word` starts at `index` as a whole word.
+fn at_word(text: &[u8], index: usize, word: &[u8]) -> bool {
+    let before_ok = index == 0 || !is_identifier_byte(text[index - 1]);
+    let after_ok = text.get(index + word.len()).is_none_or(|byte| !is_identifier_byte(*byte));
+    before_ok && after_ok && text.get(index..index + word.len()) == Some(word)
+}
+
+fn skip_space(text: &[u8], mut index: usize) -> usize {
+    while text.get(index).is_some_and(u8::is_ascii_whitespace) {
+        index += 1;
+    }
+    index
+}
+
+fn identifier_end(text: &[u8], mut index: usize) -> usize {
+    while text.get(index).is_some_and(|byte| is_identifier_byte(*byte)) {
+        index += 1;
+    }
+    index
+}
+
+fn is_identifier_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$' || byte >= 0x80
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rewrite_typescript;
+
+    fn rewritten(text: &str) -> String {
+        rewrite_typescript(text.as_bytes()).map_or_else(|| text.to_owned(), |bytes| String::from_utf8(bytes).unwrap())
+    }
+
+    #[test]
+    fn blanks_what_the_grammar_does_not_know_and_nothing_else() {
+        assert_eq!(rewritten("export type * from './t';"), "export      * from './t';");
+        assert_eq!(rewritten("interface B<in out T extends X, out U> {}"), "interface B<       T extends X,     U> {}");
+        assert_eq!(rewritten("type F<out T> = T;"), "type F<    T> = T;");
+        assert_eq!(
+            rewritten("let n: import('./x').Y<string, (a: A) => B>;"),
+            "let n: import('./x').Y                     ;"
+        );
+        // Lookalikes stay.
+        for text in [
+            "export type { A } from './a';",
+            "for (const k in obj) {}",
+            "f(a, in_b);",
+            "<input value={x} />",
+            "const s = \"<out of range>\";",
+            "import('./x').then(m => m);",
+        ] {
+            assert_eq!(rewritten(text), text);
+        }
+    }
+}
