@@ -239,3 +239,39 @@ import Button from './Button.svelte'
         "#,
     );
 }
+
+/// Imports of stylesheets, JSON, images and WebAssembly that exist are edges of kind
+/// `asset` to asset nodes; missing ones are no broken imports; `package.json` stays a
+/// project file, and `./styles` still names the script beside `styles.css`.
+#[test]
+fn existing_assets_are_asset_edges() {
+    check(
+        r#"
+//- /package.json
+{ "name": "app" }
+//- /src/app.ts
+import './app.css';
+import data from './data.json' with { type: 'json' };
+import logo from '../assets/logo.svg';
+import init from './pkg/module.wasm';
+import missing from './missing.png';
+import manifest from '../package.json';
+import { styles } from './styles';
+//- /src/app.css
+//- /src/data.json
+[1, 2]
+//- /assets/logo.svg
+<svg/>
+//- /src/pkg/module.wasm
+//- /src/styles.ts
+//- /src/styles.css
+"#,
+        r#"
+        src/app.ts -> assets/logo.svg (asset)
+        src/app.ts -> src/app.css (asset)
+        src/app.ts -> src/data.json (asset)
+        src/app.ts -> src/pkg/module.wasm (asset)
+        src/app.ts -> src/styles.ts (import)
+        "#,
+    );
+}

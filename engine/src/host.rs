@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use thread_extractors::resolve::{
     FileResolution, ProbeKey, ProjectFile, ProjectModel, SourceFile, Target, Usage, is_project_file,
-    model_inputs_fingerprint, probes_touched_by,
+    model_inputs_fingerprint, probes_touched_by, source_language,
 };
 use thread_extractors::{Family, FileFacts, Lang};
 
@@ -278,7 +278,7 @@ impl Host {
             let file_name = path.rsplit('/').next().unwrap_or(&path);
             if is_project_file(file_name) {
                 project_changed |= self.apply_project_file(change, &mut report);
-            } else if let Some(lang) = Lang::from_path(std::path::Path::new(&path)) {
+            } else if let Some(lang) = source_language(file_name) {
                 match change {
                     FileChange::Remove { path } => removals.push(path),
                     other => writes.push((lang, other)),

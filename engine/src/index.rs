@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use thread_extractors::{Lang, extract};
+use thread_extractors::extract;
+use thread_extractors::resolve::source_language;
 
 use crate::graph::{AnalyzedFile, FileGraph};
 use crate::host::{ChangeReport, Content, FileChange, Host};
@@ -230,7 +231,7 @@ pub fn index_sources(
     let files: Vec<AnalyzedFile> = sources
         .par_iter()
         .filter_map(|(path, bytes)| {
-            let lang = Lang::from_path(Path::new(path))?;
+            let lang = source_language(path.rsplit('/').next().unwrap_or(path))?;
             let facts = extract(lang, bytes).ok()?;
             Some(AnalyzedFile { path: path.clone(), lang, facts })
         })

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use thread_extractors::Lang;
-use thread_extractors::resolve::{ProjectFile, is_project_file};
+use thread_extractors::resolve::{ProjectFile, is_project_file, source_language};
 
 use crate::snapshot::FileStat;
 
@@ -185,7 +185,7 @@ fn classify(
         return;
     };
     let file_name = relative.rsplit('/').next().unwrap_or(&relative);
-    let lang = Lang::from_file_name(file_name);
+    let lang = source_language(file_name);
     let project_file = is_project_file(file_name);
     if lang.is_none() && !project_file {
         return;

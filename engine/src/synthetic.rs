@@ -237,15 +237,18 @@ fn generate_typescript(workspace: &mut SyntheticWorkspace, layout: &Layout, rng:
             workspace.edge(&barrel, &typescript_member(layout, group, member), ImportKind::Reexport);
         }
         workspace.add(barrel, text);
-        // A JSX view using the group's first member.
+        // A JSX view using the group's first member and its stylesheet, an asset.
         let view = format!("ts/src/g{group}/view.jsx");
+        let stylesheet = format!("ts/src/g{group}/view.css");
         workspace.edge(&view, &typescript_member(layout, group, 0), ImportKind::Import);
+        workspace.edge(&view, &stylesheet, ImportKind::Asset);
         workspace.add(
             view,
             format!(
-                "import {{ f{group}_0 }} from './m0';\n\nexport const View{group} = () => <p className=\"view\">{{f{group}_0()}}</p>;\n\nexport function viewCount{group}() {{\n  return 1;\n}}\n"
+                "import {{ f{group}_0 }} from './m0';\nimport './view.css';\n\nexport const View{group} = () => <p className=\"view\">{{f{group}_0()}}</p>;\n\nexport function viewCount{group}() {{\n  return 1;\n}}\n"
             ),
         );
+        workspace.add(stylesheet, format!(".view {{\n  color: #{group:03};\n}}\n"));
         // A Vue component whose script block imports the group's first member.
         let panel = format!("ts/src/g{group}/Panel.vue");
         workspace.edge(&panel, &typescript_member(layout, group, 0), ImportKind::Import);

@@ -68,17 +68,21 @@ pub enum ImportKind {
     Type,
     /// A TS triple-slash directive: `/// <reference path="…" />` or `types="…"`.
     Reference,
+    /// An import of an asset (`import "./app.css"`, `import data from "./data.json"`): the
+    /// kind of the edge when resolution finds that the target is an asset file.
+    Asset,
 }
 
 impl ImportKind {
     /// Every kind.
-    pub const ALL: [ImportKind; 6] = [
+    pub const ALL: [ImportKind; 7] = [
         ImportKind::Import,
         ImportKind::Reexport,
         ImportKind::Mod,
         ImportKind::Dynamic,
         ImportKind::Type,
         ImportKind::Reference,
+        ImportKind::Asset,
     ];
 
     /// The kind's name as it appears in the graph output.
@@ -90,6 +94,7 @@ impl ImportKind {
             ImportKind::Dynamic => "dynamic",
             ImportKind::Type => "type",
             ImportKind::Reference => "reference",
+            ImportKind::Asset => "asset",
         }
     }
 
@@ -102,6 +107,7 @@ impl ImportKind {
             ImportKind::Reexport => 3,
             ImportKind::Mod => 4,
             ImportKind::Reference => 5,
+            ImportKind::Asset => 6,
         }
     }
 

@@ -31,6 +31,9 @@ pub enum Lang {
     Vue,
     /// A Svelte component (`.svelte`): its `<script>` blocks, as TypeScript.
     Svelte,
+    /// A file that scripts import but that is not source: a stylesheet, JSON data, an
+    /// image, a font, WebAssembly, HTML. It is a node of the graph, and is not parsed.
+    Asset,
 }
 
 /// Languages that share queries and module resolution.
@@ -237,6 +240,25 @@ pub(crate) const LANGS: &[LangSpec] = &[
         embedded: Some(script_blocks),
         grammar_gaps: Some(grammar_gaps::rewrite_typescript),
     },
+    LangSpec {
+        lang: Lang::Asset,
+        id: "asset",
+        name: "asset",
+        // Scripts import assets; the family only decides which resolver reads the
+        // file's imports, and an asset has none.
+        family: Family::EcmaScript,
+        suffixes: &[
+            ".css", ".scss", ".sass", ".less", ".json", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif",
+            ".ico", ".woff", ".woff2", ".ttf", ".otf", ".wasm", ".html",
+        ],
+        grammar: typescript_grammar,
+        grammar_version: "0.23.2",
+        export_rule: ExportRule::ExportStatement,
+        attached_to_next: &[],
+        macro_arguments: None,
+        embedded: Some(nothing_to_parse),
+        grammar_gaps: None,
+    },
 ];
 
 impl Family {
@@ -272,8 +294,17 @@ impl Family {
 
 impl Lang {
     /// Every language, in table order.
-    pub const ALL: [Lang; 8] =
-        [Lang::Go, Lang::JavaScript, Lang::Python, Lang::Rust, Lang::TypeScript, Lang::Tsx, Lang::Vue, Lang::Svelte];
+    pub const ALL: [Lang; 9] = [
+        Lang::Go,
+        Lang::JavaScript,
+        Lang::Python,
+        Lang::Rust,
+        Lang::TypeScript,
+        Lang::Tsx,
+        Lang::Vue,
+        Lang::Svelte,
+        Lang::Asset,
+    ];
 
     pub(crate) fn spec(self) -> &'static LangSpec {
         // The table is sorted by `Lang` and complete, which `table_is_sorted_and_complete` checks.
@@ -328,6 +359,11 @@ impl Lang {
     pub fn from_file_name(file_name: &str) -> Option<Lang> {
         LANGS.iter().find(|spec| spec.suffixes.iter().any(|suffix| has_suffix(file_name, suffix))).map(|spec| spec.lang)
     }
+}
+
+/// An asset has no part in any language Thread parses.
+fn nothing_to_parse(_: &[u8]) -> Vec<tree_sitter::Range> {
+    Vec::new()
 }
 
 /// The contents of a component's `<script>` blocks (`<script>`, `<script setup lang="ts">`,
@@ -407,6 +443,7 @@ mod tests {
             (Lang::Tsx, "tree-sitter-typescript"),
             (Lang::Vue, "tree-sitter-typescript"),
             (Lang::Svelte, "tree-sitter-typescript"),
+            (Lang::Asset, "tree-sitter-typescript"),
         ];
         for (lang, krate) in crates {
             let entry = format!("name = \"{krate}\"\nversion = \"{}\"", lang.grammar_version());
@@ -426,6 +463,8 @@ mod tests {
             ("main.go", Some(Lang::Go)),
             ("App.vue", Some(Lang::Vue)),
             ("Button.svelte", Some(Lang::Svelte)),
+            ("app.css", Some(Lang::Asset)),
+            ("data.json", Some(Lang::Asset)),
             ("README.md", None),
             (".rs", None),
             ("Cargo.toml", None),

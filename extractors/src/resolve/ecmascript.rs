@@ -28,7 +28,8 @@ const SOURCE_FOR_OUTPUT: &[(&str, &[&str])] = &[
     (".cjs", &[".cts", ".d.cts"]),
 ];
 
-/// Extensions of files that are imported but are not source: no edge, no diagnostic.
+/// Extensions of files that are imported but are not source. One that exists is an asset
+/// node ([`crate::Lang::Asset`]); one that does not is no broken import.
 const ASSET_EXTENSIONS: &[&str] = &[
     ".css", ".scss", ".sass", ".less", ".json", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".woff",
     ".woff2", ".ttf", ".html", ".md", ".txt", ".wasm", ".graphql", ".gql", ".yaml", ".yml",
@@ -94,9 +95,17 @@ impl EcmaModel {
     }
 
     fn resolve_specifier(&self, files: &Lookup<'_>, from: &str, specifier: &str) -> Target {
-        if ASSET_EXTENSIONS.iter().any(|extension| specifier.ends_with(extension)) {
-            return Target::NoFile;
+        match self.resolve_source(files, from, specifier) {
+            // An asset that is not in the tree is often generated or served; it is no broken
+            // import.
+            Target::Unresolved if ASSET_EXTENSIONS.iter().any(|extension| specifier.ends_with(extension)) => {
+                Target::NoFile
+            }
+            target => target,
         }
+    }
+
+    fn resolve_source(&self, files: &Lookup<'_>, from: &str, specifier: &str) -> Target {
         if is_relative(specifier) {
             return join(parent(from), specifier)
                 .and_then(|path| probe(files, &path))

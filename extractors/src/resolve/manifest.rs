@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::lang::Lang;
+
 use super::rel_path::{file_name, parent};
 
 /// A project file's path and text.
@@ -25,6 +27,13 @@ pub fn is_project_file(file_name: &str) -> bool {
         file_name,
         "Cargo.toml" | "pyproject.toml" | "setup.cfg" | "setup.py" | "package.json" | "go.mod" | "go.work"
     ) || ((file_name.starts_with("tsconfig") || file_name.starts_with("jsconfig")) && file_name.ends_with(".json"))
+}
+
+/// The language of a file that is a node of the graph, or `None`: the one rule for which
+/// files are sources. A project file whose suffix names an asset (`package.json`,
+/// `tsconfig.json`) is read by the resolver and is no node.
+pub fn source_language(file_name: &str) -> Option<Lang> {
+    Lang::from_file_name(file_name).filter(|lang| !(*lang == Lang::Asset && is_project_file(file_name)))
 }
 
 /// A Cargo package.

@@ -24,7 +24,7 @@ use crate::lang::{Family, Lang};
 
 use file_set::Lookup;
 pub use file_set::{FileSet, ProbeKey, probes_touched_by};
-pub use manifest::{ProjectFile, is_project_file};
+pub use manifest::{ProjectFile, is_project_file, source_language};
 
 /// A source file as resolution sees it.
 #[derive(Clone, Copy, Debug)]
@@ -209,11 +209,14 @@ impl ProjectModel {
                 }
             }
             let has_file = seen.iter().any(|(target, _)| matches!(target, Target::File(_)));
-            resolutions.extend(
-                seen.into_iter()
-                    .filter(|(target, _)| !(has_file && *target == Target::NoFile))
-                    .map(|(target, usage)| Resolution { import: index, kind: import.kind, target, usage }),
-            );
+            resolutions.extend(seen.into_iter().filter(|(target, _)| !(has_file && *target == Target::NoFile)).map(
+                |(target, usage)| {
+                    // An import that reaches an asset is an asset edge, whatever its form.
+                    let is_asset = matches!(&target, Target::File(path) if Lang::from_path(std::path::Path::new(path)) == Some(Lang::Asset));
+                    let kind = if is_asset { ImportKind::Asset } else { import.kind };
+                    Resolution { import: index, kind, target, usage }
+                },
+            ));
         }
         FileResolution { resolutions, probes: lookup.into_probes() }
     }

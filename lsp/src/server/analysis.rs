@@ -15,8 +15,7 @@ use std::time::{Duration, Instant};
 use thread_engine::fingerprint::FingerprintBuilder;
 use thread_engine::store::ChangeSet;
 use thread_engine::{FileChange, Fingerprint, Host, IndexProgress, Snapshot};
-use thread_extractors::Lang;
-use thread_extractors::resolve::is_project_file;
+use thread_extractors::resolve::{is_project_file, source_language};
 use thread_storage::{SaveProgress, WriteBehind};
 use tokio::sync::{mpsc, watch};
 use tower_lsp_server::Client;
@@ -522,7 +521,7 @@ async fn report_reading(
 /// it is gone, unreadable, or neither a source file nor a project file.
 fn disk_change(root: &std::path::Path, path: &str) -> FileChange {
     let file_name = path.rsplit('/').next().unwrap_or(path);
-    if Lang::from_path(std::path::Path::new(path)).is_none() && !is_project_file(file_name) {
+    if source_language(file_name).is_none() && !is_project_file(file_name) {
         return FileChange::remove(path);
     }
     match std::fs::read(root.join(path)) {
