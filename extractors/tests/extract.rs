@@ -447,3 +447,25 @@ export function after(): void {}
         "#,
     );
 }
+
+/// A `.tsx` file is parsed with the TSX grammar: definitions after JSX are all there.
+/// Parsed as TypeScript (the bug this guards), the first JSX element is a syntax error.
+#[test]
+fn tsx_definitions_after_jsx() {
+    check(
+        Lang::Tsx,
+        r#"import { helper } from './helper';
+export function App() { return <div className="app">{helper()}</div>; }
+export const Row = (props: { label: string }) => <span>{props.label}</span>;
+export function after(): number { return 1; }
+"#,
+        r#"
+        import import 1:25 ./helper {helper}
+        def function pub App `function App()`
+        def function pub Row `Row = (props: { label: string })`
+        def function pub after `function after(): number`
+        call helper (helper) in App
+        syntax errors 0
+        "#,
+    );
+}
