@@ -195,7 +195,8 @@ mod common;
 /// private module is no module outside its parent (the parent's re-exported item is
 /// meant), glob imports make other modules' children their own (two under different cfgs
 /// both count), and a path through a module with one file per cfg reaches every branch,
-/// except from inside a branch. A name a `use` brought in stands for its path.
+/// except from inside a branch or under a `#[cfg]` that picks or rules out branches. A
+/// name a `use` brought in stands for its path.
 #[test]
 fn private_modules_glob_imported_modules_and_cfg_branches() {
     check(
@@ -211,6 +212,14 @@ mod loom;
 mod sys;
 mod user;
 mod alias;
+#[cfg(unix)]
+mod unix_only;
+#[cfg(all(feature = "x", not(windows)))]
+mod not_windows;
+//- /src/unix_only.rs
+use crate::sys::fs::File;
+//- /src/not_windows.rs
+use crate::sys::fs::File;
 //- /src/alias.rs
 use crate::loom;
 use loom::thread::Builder;
@@ -270,19 +279,23 @@ mod helper;
         src/lib.rs -> src/alias.rs (mod)
         src/lib.rs -> src/io/mod.rs (mod)
         src/lib.rs -> src/loom/mod.rs (mod)
+        src/lib.rs -> src/not_windows.rs (mod)
         src/lib.rs -> src/sys/unix/mod.rs (mod)
         src/lib.rs -> src/sys/windows/mod.rs (mod)
+        src/lib.rs -> src/unix_only.rs (mod)
         src/lib.rs -> src/user.rs (mod)
         src/loom/mod.rs -> src/loom/mocked.rs (mod)
         src/loom/mod.rs -> src/loom/mocked.rs (reexport)
         src/loom/mod.rs -> src/loom/std/mod.rs (mod)
         src/loom/mod.rs -> src/loom/std/mod.rs (reexport)
         src/loom/std/mod.rs -> src/loom/std/thread.rs (mod)
+        src/not_windows.rs -> src/sys/unix/fs.rs (import)
         src/sys/unix/fs.rs -> src/sys/unix/helper.rs (import)
         src/sys/unix/mod.rs -> src/sys/unix/fs.rs (mod)
         src/sys/unix/mod.rs -> src/sys/unix/helper.rs (mod)
         src/sys/windows/mod.rs -> src/sys/windows/fs.rs (mod)
         src/sys/windows/mod.rs -> src/sys/windows/helper.rs (mod)
+        src/unix_only.rs -> src/sys/unix/fs.rs (import)
         src/user.rs -> src/loom/mocked.rs (import)
         src/user.rs -> src/loom/std/mod.rs (import)
         src/user.rs -> src/loom/std/thread.rs (import)

@@ -273,9 +273,29 @@ pub(crate) fn method_names(facts: &thread_extractors::FileFacts) -> BTreeSet<Str
 pub(crate) fn binds_the_same<'f>(old: &'f FileFacts, new: &'f FileFacts) -> bool {
     let FileFacts { imports, definitions, calls, locals, package, syntax_errors: _ } = old;
     let same_import = |a: &Import, b: &Import| {
-        let Import { specifier, kind, names, alias, wildcard, span: _, scope, path_attribute, cfg_path_attributes } = a;
-        (specifier, kind, alias, wildcard, scope, path_attribute, cfg_path_attributes)
-            == (&b.specifier, &b.kind, &b.alias, &b.wildcard, &b.scope, &b.path_attribute, &b.cfg_path_attributes)
+        let Import {
+            specifier,
+            kind,
+            names,
+            alias,
+            wildcard,
+            span: _,
+            scope,
+            path_attribute,
+            cfg_path_attributes,
+            cfg,
+        } = a;
+        (specifier, kind, alias, wildcard, scope, path_attribute, cfg_path_attributes, cfg)
+            == (
+                &b.specifier,
+                &b.kind,
+                &b.alias,
+                &b.wildcard,
+                &b.scope,
+                &b.path_attribute,
+                &b.cfg_path_attributes,
+                &b.cfg,
+            )
             && names.len() == b.names.len()
             && names.iter().zip(&b.names).all(|(x, y)| (&x.name, &x.alias) == (&y.name, &y.alias))
     };

@@ -6,11 +6,12 @@
 //! meeting another version or a truncated buffer says so rather than guessing.
 
 use crate::facts::{
-    Call, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportKind, ImportedName, Local, Position, Span,
+    Call, CfgPath, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportKind, ImportedName, Local, Position,
+    Span,
 };
 
 /// The format version written first in every encoding. Bump it with any change below.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Why a buffer does not decode.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -53,8 +54,13 @@ pub fn encode(facts: &FileFacts) -> Vec<u8> {
         }
         out.opt_str(import.path_attribute.as_deref());
         out.uint(import.cfg_path_attributes.len() as u64);
-        for path in &import.cfg_path_attributes {
-            out.str(path);
+        for cfg_path in &import.cfg_path_attributes {
+            out.str(&cfg_path.predicate);
+            out.str(&cfg_path.path);
+        }
+        out.uint(import.cfg.len() as u64);
+        for predicate in &import.cfg {
+            out.str(predicate);
         }
     }
     out.uint(facts.definitions.len() as u64);
@@ -131,7 +137,10 @@ pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
             span: input.span()?,
             scope: (0..input.len()?).map(|_| input.str()).collect::<Result<_, _>>()?,
             path_attribute: input.opt_str()?,
-            cfg_path_attributes: (0..input.len()?).map(|_| input.str()).collect::<Result<_, _>>()?,
+            cfg_path_attributes: (0..input.len()?)
+                .map(|_| Ok(CfgPath { predicate: input.str()?, path: input.str()? }))
+                .collect::<Result<_, DecodeError>>()?,
+            cfg: (0..input.len()?).map(|_| input.str()).collect::<Result<_, _>>()?,
         });
     }
     let count = input.len()?;

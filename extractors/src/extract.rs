@@ -11,12 +11,12 @@ use std::sync::Arc;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Parser, QueryCursor, QueryMatch, Range, Tree};
 
-use crate::facts::{Call, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportedName, Local, Span};
+use crate::facts::{Call, CfgPath, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportedName, Local, Span};
 use crate::lang::{ExportRule, Lang};
 use crate::macro_calls::MacroArguments;
 use crate::pieces::{DraftDefinition, Group, Origin, Piece, PieceKey, Pieces, top_level_groups};
 use crate::queries::{CompiledQueries, Section, compiled};
-use crate::text::{collapse_whitespace, compact_text, node_text, slice_text, strip_quotes};
+use crate::text::{collapse_whitespace, compact_text, node_text, slice_text, split_top_level, strip_quotes};
 use crate::{ExtractError, macro_calls, use_tree};
 
 /// Signatures longer than this are cut: they are for display and interface fingerprints.
@@ -367,8 +367,18 @@ struct ImportCollector {
     /// (statement node id, specifier start byte) → index in `imports`.
     by_key: HashMap<(usize, u32), usize>,
     package: Option<String>,
-    /// File paths from attributes: (id of the item they belong to, path, under a cfg).
-    path_attributes: Vec<(usize, String, bool)>,
+    /// What attributes say about the item after them: (the item's node id, what).
+    attributes: Vec<(usize, ItemAttribute)>,
+}
+
+/// What an attribute says about the item it belongs to.
+enum ItemAttribute {
+    /// `#[path = "x.rs"]`.
+    Path(String),
+    /// `#[cfg_attr(predicate, path = "x.rs")]`.
+    CfgPath(CfgPath),
+    /// `#[cfg(predicate)]`.
+    Cfg(String),
 }
 
 impl ImportCollector {
@@ -380,11 +390,21 @@ impl ImportCollector {
         }
         if let Some(attribute) = node_of(captures.attribute) {
             let Some(item) = item_after_attributes(attribute) else { return };
-            let values = [(captures.path_attribute, false), (captures.cfg_path_attribute, true)];
-            for (capture, conditional) in values {
-                if let Some(value) = node_of(capture) {
-                    self.path_attributes.push((item.id(), node_text(value, source), conditional));
-                }
+            let said = if let Some(path) = node_of(captures.path_attribute) {
+                Some(ItemAttribute::Path(node_text(path, source)))
+            } else if let (Some(path), Some(arguments)) =
+                (node_of(captures.cfg_path_attribute), node_of(captures.cfg_attr_arguments))
+            {
+                let arguments = compact_text(arguments, source);
+                first_argument(&arguments)
+                    .map(|predicate| ItemAttribute::CfgPath(CfgPath { predicate, path: node_text(path, source) }))
+            } else {
+                node_of(captures.cfg)
+                    .and_then(|arguments| first_argument(&compact_text(arguments, source)))
+                    .map(ItemAttribute::Cfg)
+            };
+            if let Some(said) = said {
+                self.attributes.push((item.id(), said));
             }
             return;
         }
@@ -403,6 +423,7 @@ impl ImportCollector {
                     scope: Vec::new(),
                     path_attribute: None,
                     cfg_path_attributes: Vec::new(),
+                    cfg: Vec::new(),
                 });
             }
             return;
@@ -434,6 +455,7 @@ impl ImportCollector {
                         scope: Vec::new(),
                         path_attribute: None,
                         cfg_path_attributes: Vec::new(),
+                        cfg: Vec::new(),
                     },
                 );
             }
@@ -468,6 +490,7 @@ impl ImportCollector {
                 scope: Vec::new(),
                 path_attribute: None,
                 cfg_path_attributes: Vec::new(),
+                cfg: Vec::new(),
             },
         );
     }
@@ -477,16 +500,22 @@ impl ImportCollector {
     /// The imports in source order, whatever order the patterns matched in, with the file
     /// paths their attributes give.
     fn finish(mut self) -> Vec<Import> {
-        for (item, path, conditional) in std::mem::take(&mut self.path_attributes) {
+        for (item, said) in std::mem::take(&mut self.attributes) {
             let owned = self.by_key.iter().filter(|((statement, _), _)| *statement == item).map(|(_, &index)| index);
             for index in owned {
                 let import = &mut self.imports[index];
-                if conditional {
-                    if !import.cfg_path_attributes.contains(&path) {
-                        import.cfg_path_attributes.push(path.clone());
+                match &said {
+                    ItemAttribute::Path(path) => import.path_attribute = Some(path.clone()),
+                    ItemAttribute::CfgPath(cfg_path) => {
+                        if !import.cfg_path_attributes.contains(cfg_path) {
+                            import.cfg_path_attributes.push(cfg_path.clone());
+                        }
                     }
-                } else {
-                    import.path_attribute = Some(path.clone());
+                    ItemAttribute::Cfg(predicate) => {
+                        if !import.cfg.contains(predicate) {
+                            import.cfg.push(predicate.clone());
+                        }
+                    }
                 }
             }
         }
@@ -508,11 +537,22 @@ fn merge_import(existing: &mut Import, fresh: Import) {
     existing.alias = existing.alias.take().or(fresh.alias);
     existing.wildcard |= fresh.wildcard;
     existing.path_attribute = existing.path_attribute.take().or(fresh.path_attribute);
-    for path in fresh.cfg_path_attributes {
-        if !existing.cfg_path_attributes.contains(&path) {
-            existing.cfg_path_attributes.push(path);
+    for cfg_path in fresh.cfg_path_attributes {
+        if !existing.cfg_path_attributes.contains(&cfg_path) {
+            existing.cfg_path_attributes.push(cfg_path);
         }
     }
+    for predicate in fresh.cfg {
+        if !existing.cfg.contains(&predicate) {
+            existing.cfg.push(predicate);
+        }
+    }
+}
+
+/// The first argument of an attribute's parenthesised arguments: `(a, b = "c")` → `a`.
+fn first_argument(arguments: &str) -> Option<String> {
+    let inner = arguments.strip_prefix('(')?.strip_suffix(')')?;
+    split_top_level(inner).first().filter(|first| !first.is_empty()).map(|first| (*first).to_owned())
 }
 
 /// The module a triple-slash directive names, and where its value is written:

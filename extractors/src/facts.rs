@@ -149,7 +149,19 @@ pub struct Import {
     pub path_attribute: Option<String>,
     /// File paths the module takes under some cfg (Rust `#[cfg_attr(unix, path = "...")]`),
     /// in source order. Thread sees every cfg, so the module has each of these files.
-    pub cfg_path_attributes: Vec<String>,
+    pub cfg_path_attributes: Vec<CfgPath>,
+    /// The predicates of the item's `#[cfg(...)]` attributes (Rust), whitespace removed:
+    /// `linux_raw`, `all(feature="x",not(libc))`.
+    pub cfg: Vec<String>,
+}
+
+/// A file path a Rust module takes under a cfg: `#[cfg_attr(predicate, path = "path")]`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CfgPath {
+    /// The predicate, whitespace removed: `libc`, `all(unix,not(target_os="wasi"))`.
+    pub predicate: String,
+    /// The path, as written.
+    pub path: String,
 }
 
 /// What a definition defines.

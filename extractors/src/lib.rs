@@ -31,7 +31,8 @@ pub mod resolve;
 pub use edit_cache::EditCache;
 pub use extract::extract;
 pub use facts::{
-    Call, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportKind, ImportedName, Local, Position, Span,
+    Call, CfgPath, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportKind, ImportedName, Local, Position,
+    Span,
 };
 pub use lang::{Family, Lang};
 

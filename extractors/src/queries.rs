@@ -60,6 +60,10 @@ pub(crate) struct ImportCaptures {
     pub(crate) wildcard: Option<u32>,
     pub(crate) path_attribute: Option<u32>,
     pub(crate) cfg_path_attribute: Option<u32>,
+    /// The arguments of `#[cfg_attr(...)]`, whose first is the predicate.
+    pub(crate) cfg_attr_arguments: Option<u32>,
+    /// The arguments of `#[cfg(...)]`: the predicate.
+    pub(crate) cfg: Option<u32>,
     /// A directive comment whose text names the module (`/// <reference path="x" />`).
     pub(crate) directive: Option<u32>,
     /// An attribute that belongs to the item after it (`@import.attribute`).
@@ -162,6 +166,8 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
             "import.wildcard" => &mut import_captures.wildcard,
             "import.path_attribute" => &mut import_captures.path_attribute,
             "import.cfg_path_attribute" => &mut import_captures.cfg_path_attribute,
+            "import.cfg_attr_arguments" => &mut import_captures.cfg_attr_arguments,
+            "import.cfg" => &mut import_captures.cfg,
             "import.attribute" => &mut import_captures.attribute,
             "import.directive" => &mut import_captures.directive,
             "package" => &mut import_captures.package,

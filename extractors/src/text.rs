@@ -35,6 +35,26 @@ pub(crate) fn slice_text(source: &[u8], start: usize, end: usize) -> String {
     String::from_utf8_lossy(&source[start..end]).into_owned()
 }
 
+/// The comma-separated parts of `text` at its top level: commas inside brackets or
+/// quotes do not split. `a, f(b, c), "d,e"` → `a`, ` f(b, c)`, ` "d,e"`.
+pub(crate) fn split_top_level(text: &str) -> Vec<&str> {
+    let (mut parts, mut start, mut depth, mut quoted) = (Vec::new(), 0, 0i32, false);
+    for (index, character) in text.char_indices() {
+        match character {
+            '"' => quoted = !quoted,
+            '(' | '[' | '{' if !quoted => depth += 1,
+            ')' | ']' | '}' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                parts.push(&text[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
 /// Collapses runs of whitespace to one space and trims: signatures read as one line.
 pub(crate) fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")

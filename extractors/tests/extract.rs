@@ -37,8 +37,11 @@ fn render(facts: &FileFacts) -> String {
         if let Some(path) = &import.path_attribute {
             line += &format!(" path={path}");
         }
-        for path in &import.cfg_path_attributes {
-            line += &format!(" cfg_path={path}");
+        for cfg_path in &import.cfg_path_attributes {
+            line += &format!(" cfg_path={}:{}", cfg_path.predicate, cfg_path.path);
+        }
+        for predicate in &import.cfg {
+            line += &format!(" cfg={predicate}");
         }
         lines.push(line);
     }
@@ -367,12 +370,13 @@ mod server;
 #[cfg_attr(linux_raw, path = "backend/linux_raw/mod.rs")]
 mod backend;
 #[cfg_attr(test, derive(Debug))]
+#[cfg(all(feature = "x", not(libc)))]
 mod plain;
 "#,
         r#"
         import mod 4:5 server path=../tests/server.rs
-        import mod 7:5 backend cfg_path=backend/libc/mod.rs cfg_path=backend/linux_raw/mod.rs
-        import mod 9:5 plain
+        import mod 7:5 backend cfg_path=libc:backend/libc/mod.rs cfg_path=linux_raw:backend/linux_raw/mod.rs
+        import mod 10:5 plain cfg=all(feature="x",not(libc))
         def module priv server `mod server`
         def module priv backend `mod backend`
         def module priv plain `mod plain`

@@ -23,8 +23,14 @@
 ((attribute_item
    (attribute (identifier) @_attribute
      arguments: (token_tree
-       (identifier) @_key . "=" . (string_literal (string_content) @import.cfg_path_attribute)))) @import.attribute
+       (identifier) @_key . "=" . (string_literal (string_content) @import.cfg_path_attribute)) @import.cfg_attr_arguments)) @import.attribute
   (#eq? @_attribute "cfg_attr")
   (#eq? @_key "path"))
+
+; `#[cfg(predicate)]`: the item exists only under it. Resolution uses it to pick the
+; cfg_attr file a path means inside such an item (`#[cfg(linux_raw)] mod runtime;`).
+((attribute_item
+   (attribute (identifier) @_attribute arguments: (token_tree) @import.cfg)) @import.attribute
+  (#eq? @_attribute "cfg"))
 
 ((extern_crate_declaration name: (identifier) @import.path alias: (identifier)? @import.alias) @import)

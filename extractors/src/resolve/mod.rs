@@ -230,7 +230,7 @@ pub fn model_inputs_fingerprint(lang: Lang, facts: &FileFacts) -> u64 {
     match lang.family() {
         Family::Rust => {
             for import in facts.imports.iter().filter(|import| import.kind == ImportKind::Mod) {
-                (&import.scope, &import.specifier, &import.path_attribute, &import.cfg_path_attributes)
+                (&import.scope, &import.specifier, &import.path_attribute, &import.cfg_path_attributes, &import.cfg)
                     .hash(&mut hasher);
             }
             // Glob imports may bring modules into a module (`pub use self::imp::*;`).

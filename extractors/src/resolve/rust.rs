@@ -13,6 +13,7 @@ use super::rel_path::{child, file_name, join, parent};
 use super::{SourceFile, Target, Usage, UsedName};
 use crate::facts::{DefinitionKind, FileFacts, Import, ImportKind};
 use crate::lang::Family;
+use crate::text::split_top_level;
 
 /// Crates every Rust program can name without declaring them.
 const SYSROOT_CRATES: &[&str] = &["alloc", "core", "proc_macro", "std", "test"];
@@ -48,6 +49,11 @@ pub(crate) struct RustModel {
     /// module is invisible, the name means the item. A private module with no such item
     /// still resolves, so that code with a privacy error keeps its edge.
     hidden_modules: HashSet<(CrateId, String)>,
+    /// Each file's cfg context: the predicates of the `#[cfg]` attributes on the `mod`
+    /// items that lead to it and of the `cfg_attr` paths that chose its branch.
+    file_cfgs: HashMap<String, Vec<String>>,
+    /// Of those, the predicates of the `cfg_attr` paths alone: which branches it is in.
+    file_branches: HashMap<String, Vec<String>>,
 }
 
 impl RustModel {
@@ -67,6 +73,8 @@ impl RustModel {
             glob_modules: HashMap::new(),
             alternatives: HashMap::new(),
             hidden_modules: HashSet::new(),
+            file_cfgs: HashMap::new(),
+            file_branches: HashMap::new(),
         };
 
         let mut roots: Vec<(String, CrateId)> = Vec::new();
@@ -207,8 +215,10 @@ impl RustModel {
         glob_modules.sort_unstable();
         let mut hidden_modules: Vec<_> = self.hidden_modules.iter().collect();
         hidden_modules.sort_unstable();
+        let mut file_cfgs: Vec<_> = self.file_cfgs.iter().chain(&self.file_branches).collect();
+        file_cfgs.sort_unstable();
         // `alternatives` follows from `file_modules`.
-        (libraries, modules, file_modules, mod_targets, crates, glob_modules, hidden_modules).hash(hasher);
+        (libraries, modules, file_modules, mod_targets, crates, glob_modules, hidden_modules, file_cfgs).hash(hasher);
     }
 
     /// Gives module paths to `root` and every file its `mod` declarations reach.
@@ -217,12 +227,18 @@ impl RustModel {
         // parent has an item of the same name.
         let mut public: HashMap<(CrateId, String), bool> = HashMap::new();
         let mut shadowed: HashSet<(CrateId, String)> = HashSet::new();
-        let mut queue = VecDeque::from([(root.to_owned(), String::new(), true)]);
-        while let Some((file, module_path, is_mod_rs)) = queue.pop_front() {
+        let mut queue = VecDeque::from([(root.to_owned(), String::new(), true, Vec::new(), Vec::new())]);
+        while let Some((file, module_path, is_mod_rs, cfg_context, branches)) = queue.pop_front() {
             if self.file_modules.contains_key(&file) {
                 continue;
             }
             self.file_modules.insert(file.clone(), (crate_id, module_path.clone()));
+            if !cfg_context.is_empty() {
+                self.file_cfgs.insert(file.clone(), cfg_context.clone());
+            }
+            if !branches.is_empty() {
+                self.file_branches.insert(file.clone(), branches.clone());
+            }
             self.modules.entry((crate_id, module_path.clone())).or_insert_with(|| file.clone());
             let Some(file_facts) = facts.get(file.as_str()) else { continue };
             for inline_path in inline_modules(file_facts) {
@@ -239,13 +255,13 @@ impl RustModel {
                 // rustc reads `#[path]` relative to the file's own directory, or, inside an
                 // inline module, to the directory that module's children live in.
                 let path_base = if import.scope.is_empty() { own_dir } else { scope_dir.as_str() };
-                let loaded: Vec<(String, bool)> = mod_files(files, import, path_base, &scope_dir);
+                let loaded = mod_files(files, import, path_base, &scope_dir);
                 let key = mod_key(&file, import);
                 if loaded.is_empty() {
                     self.mod_targets.insert(key, vec![Target::Unresolved]);
                     continue;
                 }
-                self.mod_targets.insert(key, loaded.iter().map(|(target, _)| Target::File(target.clone())).collect());
+                self.mod_targets.insert(key, loaded.iter().map(|(target, ..)| Target::File(target.clone())).collect());
                 let mut child_path = module_path.clone();
                 for segment in import.scope.iter().chain(std::iter::once(&import.specifier)) {
                     child_path = join_module(&child_path, segment);
@@ -259,9 +275,14 @@ impl RustModel {
                 if names_item_besides_modules(file_facts, &import.specifier) {
                     shadowed.insert((crate_id, child_path.clone()));
                 }
-                for (target, loaded_as_mod_rs) in loaded {
+                for (target, loaded_as_mod_rs, branch) in loaded {
                     self.modules.entry((crate_id, child_path.clone())).or_insert_with(|| target.clone());
-                    queue.push_back((target, child_path.clone(), loaded_as_mod_rs));
+                    let mut context = cfg_context.clone();
+                    context.extend(import.cfg.iter().cloned());
+                    context.extend(branch.iter().cloned());
+                    let mut target_branches = branches.clone();
+                    target_branches.extend(branch);
+                    queue.push_back((target, child_path.clone(), loaded_as_mod_rs, context, target_branches));
                 }
             }
         }
@@ -302,15 +323,32 @@ impl RustModel {
     }
 
     /// The files of `found`'s module that a path written in `from` reaches. A module with
-    /// one file per cfg is all of them, except from inside one of those branches, which
-    /// sees its own: the branch whose directory `from` shares most of.
+    /// one file per cfg is all of them, except where `from`'s cfg context decides: a
+    /// branch whose cfgs contradict `from`'s is left out (`not(libc)` leaves out the
+    /// `cfg_attr(libc, …)` branch), and the branches sharing most of `from`'s cfgs win
+    /// (`#[cfg(linux_raw)] mod runtime;` sees the `linux_raw` one). Of those, the branches
+    /// whose directory `from` shares most of: from inside a branch, its own.
     fn branches_seen_from(&self, found: &str, from: &str) -> Vec<Target> {
         let branches = self.file_modules.get(found).and_then(|key| self.alternatives.get(key));
         let Some(branches) = branches else { return vec![Target::File(found.to_owned())] };
+        let cfgs_of =
+            |map: &HashMap<String, Vec<String>>, file: &str| CfgFacts::of(map.get(file).map_or(&[][..], Vec::as_slice));
+        let viewer = cfgs_of(&self.file_cfgs, from);
+        let scored: Vec<(&String, usize)> = branches
+            .iter()
+            .filter(|branch| viewer.agrees_with(&cfgs_of(&self.file_cfgs, branch)))
+            .map(|branch| (branch, viewer.holds_all_count(&cfgs_of(&self.file_branches, branch))))
+            .collect();
+        let best = scored.iter().map(|(_, score)| *score).max();
+        let mut seen: Vec<&String> = match best {
+            Some(best) => scored.iter().filter(|(_, score)| *score == best).map(|(branch, _)| *branch).collect(),
+            None => branches.iter().collect(),
+        };
         let shared =
             |branch: &str| parent(branch).split('/').zip(parent(from).split('/')).take_while(|(a, b)| a == b).count();
-        let nearest = branches.iter().map(|branch| shared(branch)).max().unwrap_or(0);
-        branches.iter().filter(|branch| shared(branch) == nearest).map(|branch| Target::File(branch.clone())).collect()
+        let nearest = seen.iter().map(|branch| shared(branch)).max().unwrap_or(0);
+        seen.retain(|branch| shared(branch) == nearest);
+        seen.into_iter().map(|branch| Target::File(branch.clone())).collect()
     }
 
     /// Where `specifier` leads, and the item it names in the target file's own module.
@@ -437,25 +475,35 @@ impl RustModel {
 }
 
 /// The files a `mod` item loads, each with whether it is read as a `mod.rs` file (its
-/// children live beside it). An unconditional `#[path]` names the only file; otherwise
-/// each `cfg_attr` path is one, and so is the default (`name.rs` or `name/mod.rs`), which
-/// applies when no cfg holds. Missing files are left out.
-fn mod_files(files: &FileSet, import: &Import, path_base: &str, scope_dir: &str) -> Vec<(String, bool)> {
-    let at_path = |path: &str| join(path_base, path).filter(|path| files.contains(path)).map(|path| (path, true));
+/// children live beside it) and the predicate of the `cfg_attr` that chose it. An
+/// unconditional `#[path]` names the only file; otherwise each `cfg_attr` path is one,
+/// and so is the default (`name.rs` or `name/mod.rs`), which applies when no cfg holds.
+/// Missing files are left out.
+fn mod_files(
+    files: &FileSet,
+    import: &Import,
+    path_base: &str,
+    scope_dir: &str,
+) -> Vec<(String, bool, Option<String>)> {
+    let at_path = |path: &str| join(path_base, path).filter(|path| files.contains(path));
     if let Some(path) = &import.path_attribute {
-        return at_path(path).into_iter().collect();
+        return at_path(path).map(|path| (path, true, None)).into_iter().collect();
     }
-    let mut loaded: Vec<(String, bool)> = import.cfg_path_attributes.iter().filter_map(|path| at_path(path)).collect();
+    let mut loaded: Vec<(String, bool, Option<String>)> = import
+        .cfg_path_attributes
+        .iter()
+        .filter_map(|cfg_path| Some((at_path(&cfg_path.path)?, true, Some(cfg_path.predicate.clone()))))
+        .collect();
     let flat = child(scope_dir, &format!("{}.rs", import.specifier));
     let nested = child(&child(scope_dir, &import.specifier), "mod.rs");
     let default = if files.contains(&flat) {
-        Some((flat, false))
+        Some((flat, false, None))
     } else if files.contains(&nested) {
-        Some((nested, true))
+        Some((nested, true, None))
     } else {
         None
     };
-    if let Some(default) = default.filter(|(path, _)| loaded.iter().all(|(other, _)| other != path)) {
+    if let Some(default) = default.filter(|(path, ..)| loaded.iter().all(|(other, ..)| other != path)) {
         loaded.push(default);
     }
     loaded
@@ -468,6 +516,53 @@ fn mod_key(file: &str, import: &Import) -> (String, String) {
     path.push_str("::");
     path.push_str(&import.specifier);
     (file.to_owned(), path)
+}
+
+/// What a cfg context says for certain: atoms that hold and atoms that do not, read from
+/// `all(…)`, `not(…)` and `not(any(…))`. Nothing is evaluated; an `any(…)` says nothing.
+#[derive(Default)]
+struct CfgFacts {
+    holds: HashSet<String>,
+    fails: HashSet<String>,
+}
+
+impl CfgFacts {
+    fn of(predicates: &[String]) -> CfgFacts {
+        let mut facts = CfgFacts::default();
+        for predicate in predicates {
+            facts.read(predicate, false);
+        }
+        facts
+    }
+
+    fn read(&mut self, predicate: &str, negated: bool) {
+        let call = |name: &str| predicate.strip_prefix(name).and_then(|rest| rest.strip_prefix('(')?.strip_suffix(')'));
+        if let Some(inner) = call("all") {
+            if !negated {
+                split_top_level(inner).into_iter().for_each(|part| self.read(part, false));
+            }
+        } else if let Some(inner) = call("any") {
+            if negated {
+                split_top_level(inner).into_iter().for_each(|part| self.read(part, true));
+            }
+        } else if let Some(inner) = call("not") {
+            self.read(inner, !negated);
+        } else if !predicate.is_empty() {
+            let set = if negated { &mut self.fails } else { &mut self.holds };
+            set.insert(predicate.to_owned());
+        }
+    }
+
+    /// False when the two contexts contradict each other.
+    fn agrees_with(&self, other: &CfgFacts) -> bool {
+        !(self.holds.iter().any(|atom| other.fails.contains(atom))
+            || self.fails.iter().any(|atom| other.holds.contains(atom)))
+    }
+
+    /// How many of `other`'s atoms this context holds.
+    fn holds_all_count(&self, other: &CfgFacts) -> usize {
+        other.holds.iter().filter(|atom| self.holds.contains(*atom)).count()
+    }
 }
 
 impl RustModel {
