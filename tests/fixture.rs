@@ -2,7 +2,7 @@
 //! its text. A fixture is indexed in memory and the graph rendered as sorted lines.
 
 use thread_flow::engine::{FileGraph, index_sources};
-use thread_flow::extractors::resolve::{ProjectFile, is_project_file};
+use thread_flow::extractors::resolve::{ProjectFile, is_project_file, source_language};
 
 /// Splits a fixture into (path, text) pairs.
 pub(crate) fn parse(fixture: &str) -> Vec<(String, String)> {
@@ -24,9 +24,11 @@ pub(crate) fn graph(fixture: &str) -> FileGraph {
     let mut project_files = Vec::new();
     for (path, text) in parse(fixture) {
         let name = path.rsplit('/').next().unwrap_or(&path).to_owned();
+        // A file can be both (`package.json`).
         if is_project_file(&name) {
-            project_files.push(ProjectFile { path, text });
-        } else {
+            project_files.push(ProjectFile { path: path.clone(), text: text.clone() });
+        }
+        if source_language(&name).is_some() {
             sources.push((path, text.into_bytes()));
         }
     }

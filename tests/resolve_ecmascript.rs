@@ -241,8 +241,9 @@ import Button from './Button.svelte'
 }
 
 /// Imports of stylesheets, JSON, images and WebAssembly that exist are edges of kind
-/// `asset` to asset nodes; missing ones are no broken imports; `package.json` stays a
-/// project file, and `./styles` still names the script beside `styles.css`.
+/// `asset` to asset nodes; missing ones are no broken imports; `package.json` is an asset
+/// node as well as the project file it always was, and `./styles` still names the script
+/// beside `styles.css`.
 #[test]
 fn existing_assets_are_asset_edges() {
     check(
@@ -268,6 +269,7 @@ import { styles } from './styles';
 "#,
         r#"
         src/app.ts -> assets/logo.svg (asset)
+        src/app.ts -> package.json (asset)
         src/app.ts -> src/app.css (asset)
         src/app.ts -> src/data.json (asset)
         src/app.ts -> src/pkg/module.wasm (asset)

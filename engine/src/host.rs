@@ -41,6 +41,28 @@ use crate::readers::Readers;
 use crate::snapshot::{FileEntry, FileStat, Link, MissingName, Snapshot, UnresolvedLink};
 use crate::symbols::{Bindings, SurfaceKey, SymbolTable};
 
+impl FileChange {
+    /// The change twice, for a path that is both a project file and a node of the graph
+    /// (`package.json`): the content is read once. A restore gives the project side its
+    /// recorded text.
+    fn twice(self) -> Result<(Option<FileChange>, FileChange), (String, String)> {
+        match self {
+            FileChange::Write { path, content, stat } => {
+                let bytes = content.into_bytes().map_err(|message| (path.clone(), message))?;
+                let first = FileChange::Write { path: path.clone(), content: Content::Bytes(bytes.clone()), stat };
+                Ok((Some(first), FileChange::Write { path, content: Content::Bytes(bytes), stat }))
+            }
+            FileChange::Remove { path } => {
+                Ok((Some(FileChange::Remove { path: path.clone() }), FileChange::Remove { path }))
+            }
+            FileChange::Restore { path, content, facts, stat, project_text } => {
+                let first = project_text.map(|text| FileChange::write(path.clone(), text));
+                Ok((first, FileChange::Restore { path, content, facts, stat, project_text: None }))
+            }
+        }
+    }
+}
+
 /// Where a changed file's bytes come from.
 pub enum Content {
     /// In memory: an editor buffer, a test.
@@ -92,6 +114,8 @@ pub enum FileChange {
         facts: Arc<FileFacts>,
         /// Size and mtime recorded with it.
         stat: Option<FileStat>,
+        /// Its text, when it is a project file as well (`package.json`).
+        project_text: Option<String>,
     },
     /// The file is gone.
     Remove {
@@ -276,13 +300,33 @@ impl Host {
         for change in changes {
             let path = change.path().to_owned();
             let file_name = path.rsplit('/').next().unwrap_or(&path);
-            if is_project_file(file_name) {
-                project_changed |= self.apply_project_file(change, &mut report);
-            } else if let Some(lang) = source_language(file_name) {
-                match change {
-                    FileChange::Remove { path } => removals.push(path),
-                    other => writes.push((lang, other)),
+            let project = is_project_file(file_name);
+            let Some(lang) = source_language(file_name) else {
+                if project {
+                    project_changed |= self.apply_project_file(change, &mut report);
                 }
+                continue;
+            };
+            // A file can be both (`package.json`, `setup.py`).
+            let change = if project {
+                match change.twice() {
+                    Ok((project_change, change)) => {
+                        if let Some(project_change) = project_change {
+                            project_changed |= self.apply_project_file(project_change, &mut report);
+                        }
+                        change
+                    }
+                    Err(failure) => {
+                        report.failures.push(failure);
+                        continue;
+                    }
+                }
+            } else {
+                change
+            };
+            match change {
+                FileChange::Remove { path } => removals.push(path),
+                other => writes.push((lang, other)),
             }
         }
 
@@ -372,7 +416,7 @@ impl Host {
         let analyze_one = |(lang, change): (Lang, FileChange)| -> Analysis {
             let current = snapshot.file_at(change.path());
             match change {
-                FileChange::Restore { path, content, facts, stat } => {
+                FileChange::Restore { path, content, facts, stat, .. } => {
                     if let Some(current) = current.filter(|current| current.content == content) {
                         memo.count_hit();
                         return Analysis::Unchanged { id: current.id, stat };

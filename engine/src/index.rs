@@ -158,7 +158,11 @@ pub fn index_into_observed(
     }
     progress.to_read.store(changes.len(), Ordering::Relaxed);
     for project_file in discovery.project_files {
-        on_disk.insert(project_file.path.clone());
+        // A project file that is also a node (`package.json`) reaches the host through its
+        // source entry above, which feeds both sides and keeps its stat.
+        if !on_disk.insert(project_file.path.clone()) {
+            continue;
+        }
         changes.push(FileChange::write(project_file.path, project_file.text));
     }
     let known_paths = before.files().map(|file| file.path.to_string()).chain(host.project_files().keys().cloned());

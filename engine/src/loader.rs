@@ -203,16 +203,20 @@ fn classify(
             .push(Skipped { path: relative, reason: SkipReason::TooLarge { size, limit: options.max_file_size } });
         return;
     }
+    // A file can be both (`package.json`, `setup.py`).
+    if project_file {
+        match fs::read_to_string(entry.path()) {
+            Ok(text) => discovery.project_files.push(ProjectFile { path: relative.clone(), text }),
+            Err(error) => {
+                discovery
+                    .skipped
+                    .push(Skipped { path: relative.clone(), reason: SkipReason::Unreadable(error.to_string()) });
+            }
+        }
+    }
     if let Some(lang) = lang {
         let stat = metadata.as_ref().map(stat_of);
         discovery.sources.push(SourceEntry { path: relative, absolute: entry.path().to_owned(), lang, stat });
-    } else {
-        match fs::read_to_string(entry.path()) {
-            Ok(text) => discovery.project_files.push(ProjectFile { path: relative, text }),
-            Err(error) => {
-                discovery.skipped.push(Skipped { path: relative, reason: SkipReason::Unreadable(error.to_string()) });
-            }
-        }
     }
 }
 

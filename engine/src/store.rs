@@ -179,11 +179,22 @@ fn project_files_of(host: &Host) -> Vec<(String, String)> {
 
 /// Restores `host` from `state`: no file is read or parsed.
 pub fn restore(host: &mut Host, state: StoredState) -> ChangeReport {
+    let mut project_files: std::collections::HashMap<String, String> = state.project_files.into_iter().collect();
     let mut changes: Vec<FileChange> = state
         .files
         .into_iter()
-        .map(|file| FileChange::Restore { path: file.path, content: file.content, facts: file.facts, stat: file.stat })
+        .map(|file| {
+            // A project file that is also a node (`package.json`) is restored as one change.
+            let project_text = project_files.remove(&file.path);
+            FileChange::Restore {
+                path: file.path,
+                content: file.content,
+                facts: file.facts,
+                stat: file.stat,
+                project_text,
+            }
+        })
         .collect();
-    changes.extend(state.project_files.into_iter().map(|(path, text)| FileChange::write(path, text)));
+    changes.extend(project_files.into_iter().map(|(path, text)| FileChange::write(path, text)));
     host.apply(changes)
 }

@@ -30,10 +30,11 @@ pub fn is_project_file(file_name: &str) -> bool {
 }
 
 /// The language of a file that is a node of the graph, or `None`: the one rule for which
-/// files are sources. A project file whose suffix names an asset (`package.json`,
-/// `tsconfig.json`) is read by the resolver and is no node.
+/// files are nodes. A project file can be one as well: `package.json` is an asset that
+/// scripts import (`import { version } from "../package.json"`), `setup.py` a Python
+/// module.
 pub fn source_language(file_name: &str) -> Option<Lang> {
-    Lang::from_file_name(file_name).filter(|lang| !(*lang == Lang::Asset && is_project_file(file_name)))
+    Lang::from_file_name(file_name)
 }
 
 /// A Cargo package.
