@@ -603,12 +603,27 @@ fn parent_module(path: &str) -> &str {
 /// (`use std::cmp::Ordering; use Ordering::*;`). `use foo;` names the crate `foo` itself.
 fn names_local_item(facts: &FileFacts, name: &str) -> bool {
     facts.definitions.iter().any(|definition| definition.owner.is_none() && definition.name == name)
-        || facts.imports.iter().any(|import| {
-            import.kind != ImportKind::Mod
-                && import.specifier.contains("::")
-                && (import.alias.as_deref() == Some(name)
-                    || (!import.wildcard && import.specifier.rsplit("::").next() == Some(name)))
-        })
+        || use_bringing(facts, name).is_some()
+}
+
+/// True when the file has an item called `name` other than a module: a definition, or a
+/// `use` that brings one in under that name (`pub use copy::copy;`).
+fn names_item_besides_modules(facts: &FileFacts, name: &str) -> bool {
+    facts.definitions.iter().any(|definition| {
+        definition.owner.is_none() && definition.kind != DefinitionKind::Module && definition.name == name
+    }) || use_bringing(facts, name).is_some()
+}
+
+/// The file's multi-segment `use` that brings `name` in: `use a::name;` or
+/// `use a::b as name;`.
+fn use_bringing<'f>(facts: &'f FileFacts, name: &str) -> Option<&'f Import> {
+    facts.imports.iter().find(|import| {
+        import.kind != ImportKind::Mod
+            && !import.wildcard
+            && import.specifier.contains("::")
+            && import.alias.as_deref().unwrap_or_else(|| import.specifier.rsplit("::").next().unwrap_or_default())
+                == name
+    })
 }
 
 /// `name::rest` with `name` replaced by the path of the file's `use` that brings it in
@@ -619,29 +634,9 @@ fn path_through_use(facts: &FileFacts, name: &str, rest: &[&str]) -> Option<Stri
     if rest.is_empty() {
         return None;
     }
-    let import = facts.imports.iter().find(|import| {
-        import.kind != ImportKind::Mod
-            && !import.wildcard
-            && import.specifier.contains("::")
-            && import.alias.as_deref().unwrap_or_else(|| import.specifier.rsplit("::").next().unwrap_or_default())
-                == name
-    })?;
+    let import = use_bringing(facts, name)?;
     let head = import.specifier.split("::").next()?;
     matches!(head, "crate" | "self" | "super").then(|| format!("{}::{}", import.specifier, rest.join("::")))
-}
-
-/// True when the file has an item called `name` other than a module: a definition, or a
-/// `use` that brings one in under that name (`pub use copy::copy;`).
-fn names_item_besides_modules(facts: &FileFacts, name: &str) -> bool {
-    facts.definitions.iter().any(|definition| {
-        definition.owner.is_none() && definition.kind != DefinitionKind::Module && definition.name == name
-    }) || facts.imports.iter().any(|import| {
-        import.kind != ImportKind::Mod
-            && !import.wildcard
-            && import.specifier.contains("::")
-            && import.alias.as_deref().unwrap_or_else(|| import.specifier.rsplit("::").next().unwrap_or_default())
-                == name
-    })
 }
 
 /// The file's inline modules (`mod a { mod b { } }`) as paths from the file's own module.
