@@ -220,3 +220,59 @@ fn typing_keeps_a_few_superseded_versions_in_the_memo_not_all() {
     let report = host.apply(vec![FileChange::write("typed.py", "def g():\n    return 48\n")]);
     assert_eq!(report.extracted, 0);
 }
+
+/// What the Rust model derives from a file's `mod` items beyond their names (visibility,
+/// a same-named item that hides a private module, `cfg` predicates) is followed by the
+/// model: after each edit, the graph equals a fresh build's.
+#[test]
+fn rust_module_visibility_and_cfg_edits_update_importers_as_a_rebuild_would() {
+    let fixture = r#"
+//- /Cargo.toml
+[package]
+name = "app"
+//- /src/lib.rs
+mod io;
+mod user;
+#[cfg_attr(unix, path = "sys/unix.rs")]
+#[cfg_attr(windows, path = "sys/windows.rs")]
+mod sys;
+mod platform;
+//- /src/io/mod.rs
+mod copy;
+pub use copy::copy;
+//- /src/io/copy.rs
+pub fn copy() {}
+//- /src/user.rs
+use crate::io::copy;
+//- /src/sys/unix.rs
+//- /src/sys/windows.rs
+//- /src/platform.rs
+use crate::sys::Fd;
+"#;
+    let mut host = host_with(fixture);
+    let edits = [
+        ("src/io/mod.rs", "pub mod copy;\npub use copy::copy;\n"),
+        ("src/io/mod.rs", "mod copy;\n"),
+        ("src/io/mod.rs", "mod copy;\npub fn copy() {}\n"),
+        (
+            "src/lib.rs",
+            "mod io;\nmod user;\n#[cfg_attr(unix, path = \"sys/unix.rs\")]\n#[cfg_attr(windows, path = \"sys/windows.rs\")]\nmod sys;\n#[cfg(unix)]\nmod platform;\n",
+        ),
+        (
+            "src/lib.rs",
+            "mod io;\nmod user;\n#[cfg_attr(unix, path = \"sys/unix.rs\")]\n#[cfg_attr(windows, path = \"sys/windows.rs\")]\nmod sys;\n#[cfg(not(unix))]\nmod platform;\n",
+        ),
+    ];
+    let mut files: std::collections::BTreeMap<String, String> = parse_fixture(fixture).into_iter().collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, text) in edits {
+        host.apply(vec![FileChange::write(path, text)]);
+        files.insert(path.to_owned(), text.to_owned());
+        let mut fresh = Host::new(Arc::new(DirectExtraction));
+        fresh.apply(files.iter().map(|(path, text)| FileChange::write(path.as_str(), text.clone())).collect());
+        let graph = host.snapshot().graph();
+        assert_eq!(graph, fresh.snapshot().graph(), "after writing {path}:\n{text}");
+        seen.insert(format!("{:?}", graph.edges));
+    }
+    assert!(seen.len() >= 4, "the edits change the graph: {seen:#?}");
+}

@@ -195,8 +195,9 @@ mod common;
 /// private module is no module outside its parent (the parent's re-exported item is
 /// meant), glob imports make other modules' children their own (two under different cfgs
 /// both count), and a path through a module with one file per cfg reaches every branch,
-/// except from inside a branch or under a `#[cfg]` that picks or rules out branches. A
-/// name a `use` brought in stands for its path.
+/// except from inside a branch or under a `#[cfg]` that picks or rules out branches (a
+/// branch is chosen by a `cfg_attr` path, or by the `#[cfg]` of one of two declarations).
+/// A name a `use` brought in stands for its path.
 #[test]
 fn private_modules_glob_imported_modules_and_cfg_branches() {
     check(
@@ -216,8 +217,17 @@ mod alias;
 mod unix_only;
 #[cfg(all(feature = "x", not(windows)))]
 mod not_windows;
+#[cfg(unix)]
+#[path = "imp/unix.rs"]
+mod imp;
+#[cfg(windows)]
+#[path = "imp/windows.rs"]
+mod imp;
+//- /src/imp/unix.rs
+//- /src/imp/windows.rs
 //- /src/unix_only.rs
 use crate::sys::fs::File;
+use crate::imp::Pipe;
 //- /src/not_windows.rs
 use crate::sys::fs::File;
 //- /src/alias.rs
@@ -254,6 +264,7 @@ pub(crate) mod thread;
 use crate::loom::sync::Arc;
 use crate::loom::thread::spawn;
 use crate::sys::fs::File;
+use crate::imp::Pipe;
 //- /src/sys/unix/mod.rs
 pub mod fs;
 mod helper;
@@ -277,6 +288,8 @@ mod helper;
         src/io/util/mod.rs -> src/io/util/copy.rs (reexport)
         src/io/util/mod.rs -> src/io/util/helpers.rs (mod)
         src/lib.rs -> src/alias.rs (mod)
+        src/lib.rs -> src/imp/unix.rs (mod)
+        src/lib.rs -> src/imp/windows.rs (mod)
         src/lib.rs -> src/io/mod.rs (mod)
         src/lib.rs -> src/loom/mod.rs (mod)
         src/lib.rs -> src/not_windows.rs (mod)
@@ -295,7 +308,10 @@ mod helper;
         src/sys/unix/mod.rs -> src/sys/unix/helper.rs (mod)
         src/sys/windows/mod.rs -> src/sys/windows/fs.rs (mod)
         src/sys/windows/mod.rs -> src/sys/windows/helper.rs (mod)
+        src/unix_only.rs -> src/imp/unix.rs (import)
         src/unix_only.rs -> src/sys/unix/fs.rs (import)
+        src/user.rs -> src/imp/unix.rs (import)
+        src/user.rs -> src/imp/windows.rs (import)
         src/user.rs -> src/loom/mocked.rs (import)
         src/user.rs -> src/loom/std/mod.rs (import)
         src/user.rs -> src/loom/std/thread.rs (import)

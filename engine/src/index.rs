@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use thread_extractors::extract;
 use thread_extractors::resolve::source_language;
+use thread_extractors::{Lang, extract};
 
 use crate::graph::{AnalyzedFile, FileGraph};
 use crate::host::{ChangeReport, Content, FileChange, Host};
@@ -141,9 +141,11 @@ pub fn index_into_observed(
         }
         let (skipped, warnings, progress) = (skipped.clone(), warnings.clone(), Arc::clone(progress));
         let (path, absolute, max_file_size) = (entry.path.clone(), entry.absolute.clone(), options.max_file_size);
-        let load = move || match read_counted(&absolute, max_file_size, &progress) {
+        // An asset's bytes are only fingerprinted: binary is fine, text need not be UTF-8.
+        let asset = entry.lang == Lang::Asset;
+        let load = move || match read_counted(&absolute, max_file_size, asset, &progress) {
             Ok(bytes) => {
-                if std::str::from_utf8(&bytes).is_err() {
+                if !asset && std::str::from_utf8(&bytes).is_err() {
                     lock(&warnings).push(format!("{path}: not valid UTF-8; invalid bytes were replaced"));
                 }
                 Ok(bytes)
@@ -157,12 +159,10 @@ pub fn index_into_observed(
         changes.push(FileChange::Write { path: entry.path, content: Content::Load(Box::new(load)), stat: entry.stat });
     }
     progress.to_read.store(changes.len(), Ordering::Relaxed);
+    // A project file that is also a node (`package.json`) is among the sources above, whose
+    // one read the host hands to both sides.
     for project_file in discovery.project_files {
-        // A project file that is also a node (`package.json`) reaches the host through its
-        // source entry above, which feeds both sides and keeps its stat.
-        if !on_disk.insert(project_file.path.clone()) {
-            continue;
-        }
+        on_disk.insert(project_file.path.clone());
         changes.push(FileChange::write(project_file.path, project_file.text));
     }
     let known_paths = before.files().map(|file| file.path.to_string()).chain(host.project_files().keys().cloned());
@@ -202,8 +202,13 @@ pub fn index_into_observed(
 }
 
 /// Reads a source file and counts it in `progress`, read or not.
-fn read_counted(path: &Path, max_file_size: u64, progress: &IndexProgress) -> Result<Vec<u8>, SkipReason> {
-    let read = read_source(path, max_file_size);
+fn read_counted(
+    path: &Path,
+    max_file_size: u64,
+    binary_allowed: bool,
+    progress: &IndexProgress,
+) -> Result<Vec<u8>, SkipReason> {
+    let read = read_source(path, max_file_size, binary_allowed);
     progress.read.fetch_add(1, Ordering::Relaxed);
     read
 }

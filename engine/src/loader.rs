@@ -203,20 +203,18 @@ fn classify(
             .push(Skipped { path: relative, reason: SkipReason::TooLarge { size, limit: options.max_file_size } });
         return;
     }
-    // A file can be both (`package.json`, `setup.py`).
-    if project_file {
-        match fs::read_to_string(entry.path()) {
-            Ok(text) => discovery.project_files.push(ProjectFile { path: relative.clone(), text }),
-            Err(error) => {
-                discovery
-                    .skipped
-                    .push(Skipped { path: relative.clone(), reason: SkipReason::Unreadable(error.to_string()) });
-            }
-        }
-    }
+    // A file that is both a source and a project file (`package.json`, `setup.py`) is
+    // listed as a source only; the host hands its one read to both sides.
     if let Some(lang) = lang {
         let stat = metadata.as_ref().map(stat_of);
         discovery.sources.push(SourceEntry { path: relative, absolute: entry.path().to_owned(), lang, stat });
+    } else {
+        match fs::read_to_string(entry.path()) {
+            Ok(text) => discovery.project_files.push(ProjectFile { path: relative, text }),
+            Err(error) => {
+                discovery.skipped.push(Skipped { path: relative, reason: SkipReason::Unreadable(error.to_string()) });
+            }
+        }
     }
 }
 
@@ -275,8 +273,9 @@ fn error_path(error: &ignore::Error, root: &Path) -> String {
     }
 }
 
-/// Reads a source file for analysis: its bytes, or why it must be skipped.
-pub fn read_source(path: &Path, max_file_size: u64) -> Result<Vec<u8>, SkipReason> {
+/// Reads a source file for analysis: its bytes, or why it must be skipped. An asset (an
+/// image, a font) may be binary; any other source may not.
+pub fn read_source(path: &Path, max_file_size: u64, binary_allowed: bool) -> Result<Vec<u8>, SkipReason> {
     let file = fs::File::open(path).map_err(|error| SkipReason::Unreadable(error.to_string()))?;
     let mut bytes = Vec::new();
     // Read one byte past the limit so a file that grew since the walk is still caught.
@@ -287,7 +286,7 @@ pub fn read_source(path: &Path, max_file_size: u64) -> Result<Vec<u8>, SkipReaso
     if size > max_file_size {
         return Err(SkipReason::TooLarge { size, limit: max_file_size });
     }
-    if is_binary(&bytes) {
+    if !binary_allowed && is_binary(&bytes) {
         return Err(SkipReason::Binary);
     }
     Ok(bytes)

@@ -130,7 +130,7 @@ fn is_continuation(byte: u8) -> bool {
 }
 
 /// The row and byte column of `offset` in `text`.
-fn point_at(text: &[u8], offset: usize) -> Point {
+pub(crate) fn point_at(text: &[u8], offset: usize) -> Point {
     point_from(text, 0, Point { row: 0, column: 0 }, offset)
 }
 

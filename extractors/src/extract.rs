@@ -213,7 +213,11 @@ fn items_in_macro(
     invocation: Node<'_>,
     source: &[u8],
 ) -> Option<Vec<Piece>> {
-    if !spec.item_parents.contains(&invocation.parent()?.kind()) {
+    let parent = invocation.parent()?;
+    let at_item_level = spec.item_parents.iter().any(|(kind, owner)| {
+        parent.kind() == *kind && owner.is_none_or(|owner| parent.parent().is_some_and(|node| node.kind() == owner))
+    });
+    if !at_item_level {
         return None;
     }
     let mut cursor = invocation.walk();

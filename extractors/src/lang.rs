@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use crate::edit_cache::point_at;
 use crate::grammar_gaps;
 use crate::macro_calls::MacroArguments;
 
@@ -172,7 +173,8 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: Some(MacroArguments {
             invocation: "macro_invocation",
             tokens: "token_tree",
-            item_parents: &["source_file", "declaration_list"],
+            // A module's body, not an `impl`'s or a trait's, whose items are members.
+            item_parents: &[("source_file", None), ("declaration_list", Some("mod_item"))],
             segments: &["identifier", "self", "crate", "super"],
             keywords: &[
                 "if", "while", "match", "return", "in", "for", "loop", "let", "as", "move", "ref", "mut", "else", "fn",
@@ -367,18 +369,25 @@ fn nothing_to_parse(_: &[u8]) -> Vec<tree_sitter::Range> {
 }
 
 /// The contents of a component's `<script>` blocks (`<script>`, `<script setup lang="ts">`,
-/// `<script context="module">`), where a Vue or Svelte file keeps its imports.
+/// `<script context="module">`), where a Vue or Svelte file keeps its imports. HTML
+/// comments are skipped, and a `>` inside a quoted attribute does not end the tag
+/// (`generic="T extends Record<string, U>"`).
 fn script_blocks(source: &[u8]) -> Vec<tree_sitter::Range> {
     let mut ranges = Vec::new();
     let mut from = 0;
     while let Some(open) = find(source, b"<script", from) {
+        if let Some(comment) = find(source, b"<!--", from).filter(|comment| *comment < open) {
+            let Some(comment_end) = find(source, b"-->", comment + 4) else { break };
+            from = comment_end + 3;
+            continue;
+        }
         let after_name = open + b"<script".len();
         let Some(&next) = source.get(after_name) else { break };
         if !(next == b'>' || next.is_ascii_whitespace()) {
             from = after_name;
             continue;
         }
-        let Some(tag_end) = find(source, b">", after_name) else { break };
+        let Some(tag_end) = tag_end(source, after_name) else { break };
         let start = tag_end + 1;
         let Some(end) = find(source, b"</script", start) else { break };
         if start < end {
@@ -394,17 +403,23 @@ fn script_blocks(source: &[u8]) -> Vec<tree_sitter::Range> {
     ranges
 }
 
+/// The `>` that ends the tag whose attributes start at `from`, outside quoted values.
+fn tag_end(source: &[u8], from: usize) -> Option<usize> {
+    let mut quote: Option<u8> = None;
+    for (offset, byte) in source.get(from..)?.iter().enumerate() {
+        match (quote, *byte) {
+            (None, b'"' | b'\'') => quote = Some(*byte),
+            (Some(open), close) if open == close => quote = None,
+            (None, b'>') => return Some(from + offset),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     let rest = haystack.get(from..)?;
     rest.windows(needle.len()).position(|window| window == needle).map(|at| from + at)
-}
-
-/// The row and byte column of `offset`.
-fn point_at(source: &[u8], offset: usize) -> tree_sitter::Point {
-    let before = &source[..offset];
-    let row = before.iter().filter(|&&byte| byte == b'\n').count();
-    let column = before.iter().rposition(|&byte| byte == b'\n').map_or(offset, |newline| offset - newline - 1);
-    tree_sitter::Point { row, column }
 }
 
 /// True when `file_name` ends with `suffix` and has a non-empty stem before it.

@@ -20,9 +20,10 @@ pub(crate) struct MacroArguments {
     pub(crate) invocation: &'static str,
     /// Its arguments, and every bracketed group inside them (`token_tree`).
     pub(crate) tokens: &'static str,
-    /// Where a macro call stands for items (`source_file`, `declaration_list`): there its
+    /// Where a macro call stands for items: its parent's kind, and the kind that parent's
+    /// own parent must have, if any (a `declaration_list` of a `mod_item`). There its
     /// arguments are read as items when they parse as such.
-    pub(crate) item_parents: &'static [&'static str],
+    pub(crate) item_parents: &'static [(&'static str, Option<&'static str>)],
     /// Node kinds that can be a path segment (`identifier`, `self`, `crate`, `super`).
     pub(crate) segments: &'static [&'static str],
     /// Words that look like names before parentheses but are not calls.

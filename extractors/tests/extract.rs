@@ -337,6 +337,7 @@ mod inline { cfg_rt! { mod runtime; } }
 macro_rules! cfg_fs { ($($item:item)*) => { mod hidden; $($item)* } }
 bitflags! { pub struct Flags: u32 { const A = 1; } }
 fn body() { cfg_x! { mod in_block; } }
+trait Len { cfg_x! { fn len(&self) -> usize; } }
 "#,
         r#"
         import mod 2:13 fs
@@ -350,6 +351,7 @@ fn body() { cfg_x! { mod in_block; } }
         def module priv runtime `mod runtime`
         def macro priv cfg_fs `macro_rules! cfg_fs { ($($item:item)*) => { mod hidden; $($item)* } }`
         def function priv body `fn body()`
+        def trait priv Len `trait Len`
         call listen (listen) in bind
         syntax errors 0
         "#,
@@ -393,8 +395,9 @@ fn vue_and_svelte_script_blocks() {
         Lang::Vue,
         r#"<template>
   <p>import fake from './template-decoy'</p>
+  <!-- <script>import commented from './comment-decoy'</script> -->
 </template>
-<script setup lang="ts">
+<script setup lang="ts" generic="T extends Record<string, U>">
 import Child from './Child.vue'
 const count = helper()
 </script>
@@ -404,7 +407,7 @@ export function util(): number { return 1 }
 <style>.a { color: red }</style>
 "#,
         r#"
-        import import 5:20 ./Child.vue {default as Child}
+        import import 6:20 ./Child.vue {default as Child}
         def constant priv count `count`
         def function pub util `function util(): number`
         call helper (helper) in <top>

@@ -223,7 +223,8 @@ impl ProjectModel {
 }
 
 /// A fingerprint of the facts of `file` that feed the project model rather than only the
-/// file's own resolution: Rust `mod` declarations, glob imports and inline modules, the
+/// file's own resolution: Rust `mod` declarations with their attributes and visibility,
+/// whether an item shares a declared module's name, glob imports and inline modules; the
 /// Go package clause. When it changes, the model must be rebuilt.
 pub fn model_inputs_fingerprint(lang: Lang, facts: &FileFacts) -> u64 {
     let mut hasher = DefaultHasher::new();
@@ -232,6 +233,8 @@ pub fn model_inputs_fingerprint(lang: Lang, facts: &FileFacts) -> u64 {
             for import in facts.imports.iter().filter(|import| import.kind == ImportKind::Mod) {
                 (&import.scope, &import.specifier, &import.path_attribute, &import.cfg_path_attributes, &import.cfg)
                     .hash(&mut hasher);
+                // Whether the module can hide behind an item of the same name.
+                rust::names_item_besides_modules(facts, &import.specifier).hash(&mut hasher);
             }
             // Glob imports may bring modules into a module (`pub use self::imp::*;`).
             for import in facts.imports.iter().filter(|import| import.wildcard && import.kind != ImportKind::Mod) {
@@ -248,7 +251,7 @@ pub fn model_inputs_fingerprint(lang: Lang, facts: &FileFacts) -> u64 {
                             && outer.span.contains(&module.span)
                     })
                     .count();
-                (&module.name, depth).hash(&mut hasher);
+                (&module.name, depth, module.exported).hash(&mut hasher);
             }
         }
         Family::Go => facts.package.hash(&mut hasher),

@@ -52,7 +52,8 @@ pub(crate) struct RustModel {
     /// Each file's cfg context: the predicates of the `#[cfg]` attributes on the `mod`
     /// items that lead to it and of the `cfg_attr` paths that chose its branch.
     file_cfgs: HashMap<String, Vec<String>>,
-    /// Of those, the predicates of the `cfg_attr` paths alone: which branches it is in.
+    /// Of those, the predicates that chose branches (a `cfg_attr` path's, or the `#[cfg]` of
+    /// one of several declarations of a module): which branches it is in.
     file_branches: HashMap<String, Vec<String>>,
 }
 
@@ -250,18 +251,45 @@ impl RustModel {
             let own_dir = parent(&file);
             let children_base =
                 if is_mod_rs { own_dir.to_owned() } else { child(own_dir, file_name(&file).trim_end_matches(".rs")) };
-            for import in file_facts.imports.iter().filter(|import| import.kind == ImportKind::Mod) {
-                let scope_dir = import.scope.iter().fold(children_base.clone(), |dir, scope| child(&dir, scope));
-                // rustc reads `#[path]` relative to the file's own directory, or, inside an
-                // inline module, to the directory that module's children live in.
-                let path_base = if import.scope.is_empty() { own_dir } else { scope_dir.as_str() };
-                let loaded = mod_files(files, import, path_base, &scope_dir);
-                let key = mod_key(&file, import);
+            let loads: Vec<(&Import, Vec<(String, bool, Option<String>)>)> = file_facts
+                .imports
+                .iter()
+                .filter(|import| import.kind == ImportKind::Mod)
+                .map(|import| {
+                    let scope_dir = import.scope.iter().fold(children_base.clone(), |dir, scope| child(&dir, scope));
+                    // rustc reads `#[path]` relative to the file's own directory, or, inside
+                    // an inline module, to the directory that module's children live in.
+                    let path_base = if import.scope.is_empty() { own_dir } else { scope_dir.as_str() };
+                    (import, mod_files(files, import, path_base, &scope_dir))
+                })
+                .collect();
+            // Files per declared module: more than one when several declarations of one
+            // module load different files (`#[cfg(unix)] #[path = "unix.rs"] mod imp;`).
+            let mut files_per_module: HashMap<(&[String], &str), HashSet<&str>> = HashMap::new();
+            for (import, loaded) in &loads {
+                let entry = files_per_module.entry((import.scope.as_slice(), import.specifier.as_str())).or_default();
+                entry.extend(loaded.iter().map(|(target, ..)| target.as_str()));
+            }
+            let branching: HashSet<(&[String], &str)> =
+                files_per_module.into_iter().filter(|(_, targets)| targets.len() > 1).map(|(key, _)| key).collect();
+            for (import, loaded) in &loads {
+                let loaded = loaded.clone();
+                let declared_again = branching.contains(&(import.scope.as_slice(), import.specifier.as_str()));
+                // Several declarations of one module (under different cfgs) share one key:
+                // it leads to all their files, and is unresolved only if none has one.
+                let targets = self.mod_targets.entry(mod_key(&file, import)).or_default();
+                targets.retain(|target| *target != Target::Unresolved);
+                for target in loaded.iter().map(|(target, ..)| Target::File(target.clone())) {
+                    if !targets.contains(&target) {
+                        targets.push(target);
+                    }
+                }
+                if targets.is_empty() {
+                    targets.push(Target::Unresolved);
+                }
                 if loaded.is_empty() {
-                    self.mod_targets.insert(key, vec![Target::Unresolved]);
                     continue;
                 }
-                self.mod_targets.insert(key, loaded.iter().map(|(target, ..)| Target::File(target.clone())).collect());
                 let mut child_path = module_path.clone();
                 for segment in import.scope.iter().chain(std::iter::once(&import.specifier)) {
                     child_path = join_module(&child_path, segment);
@@ -280,8 +308,14 @@ impl RustModel {
                     let mut context = cfg_context.clone();
                     context.extend(import.cfg.iter().cloned());
                     context.extend(branch.iter().cloned());
+                    // A branch is chosen by a `cfg_attr` path, or by the `#[cfg]` of one of
+                    // several declarations of the module (`#[cfg(unix)] mod imp;` beside
+                    // `#[cfg(windows)] mod imp;`).
                     let mut target_branches = branches.clone();
                     target_branches.extend(branch);
+                    if declared_again {
+                        target_branches.extend(import.cfg.iter().cloned());
+                    }
                     queue.push_back((target, child_path.clone(), loaded_as_mod_rs, context, target_branches));
                 }
             }
@@ -325,9 +359,9 @@ impl RustModel {
     /// The files of `found`'s module that a path written in `from` reaches. A module with
     /// one file per cfg is all of them, except where `from`'s cfg context decides: a
     /// branch whose cfgs contradict `from`'s is left out (`not(libc)` leaves out the
-    /// `cfg_attr(libc, …)` branch), and the branches sharing most of `from`'s cfgs win
-    /// (`#[cfg(linux_raw)] mod runtime;` sees the `linux_raw` one). Of those, the branches
-    /// whose directory `from` shares most of: from inside a branch, its own.
+    /// `cfg_attr(libc, …)` branch), and the branches whose `cfg_attr` predicates `from`
+    /// holds win (`#[cfg(linux_raw)] mod runtime;` sees the `linux_raw` one; a file inside
+    /// a branch holds that branch's predicate, so it sees its own).
     fn branches_seen_from(&self, found: &str, from: &str) -> Vec<Target> {
         let branches = self.file_modules.get(found).and_then(|key| self.alternatives.get(key));
         let Some(branches) = branches else { return vec![Target::File(found.to_owned())] };
@@ -340,14 +374,10 @@ impl RustModel {
             .map(|branch| (branch, viewer.holds_all_count(&cfgs_of(&self.file_branches, branch))))
             .collect();
         let best = scored.iter().map(|(_, score)| *score).max();
-        let mut seen: Vec<&String> = match best {
+        let seen: Vec<&String> = match best {
             Some(best) => scored.iter().filter(|(_, score)| *score == best).map(|(branch, _)| *branch).collect(),
             None => branches.iter().collect(),
         };
-        let shared =
-            |branch: &str| parent(branch).split('/').zip(parent(from).split('/')).take_while(|(a, b)| a == b).count();
-        let nearest = seen.iter().map(|branch| shared(branch)).max().unwrap_or(0);
-        seen.retain(|branch| shared(branch) == nearest);
         seen.into_iter().map(|branch| Target::File(branch.clone())).collect()
     }
 
@@ -377,7 +407,7 @@ impl RustModel {
                 }
                 self.walk(crate_id, &module, remaining, Some(current))
             }
-            _ if absolute => self.resolve_crate_name(file, crate_id, first, rest),
+            _ if absolute => self.resolve_crate_name(file, crate_id, current, first, rest),
             // 2018 paths may start with a child module of the current module.
             _ if self.modules.contains_key(&(crate_id, join_module(current, first))) => {
                 self.walk(crate_id, current, &segments, Some(current))
@@ -388,7 +418,7 @@ impl RustModel {
                 self.resolve_path(file, crate_id, current, &through)
             }
             _ if names_local_item(file.facts, first) => (vec![Target::NoFile], None),
-            _ => self.resolve_crate_name(file, crate_id, first, rest),
+            _ => self.resolve_crate_name(file, crate_id, current, first, rest),
         }
     }
 
@@ -397,6 +427,7 @@ impl RustModel {
         &self,
         file: &SourceFile<'_>,
         crate_id: CrateId,
+        current: &str,
         name: &str,
         rest: &[&str],
     ) -> (Vec<Target>, Option<String>) {
@@ -413,7 +444,7 @@ impl RustModel {
         if self.modules.contains_key(&(crate_id, name.to_owned())) {
             let mut path = vec![name];
             path.extend_from_slice(rest);
-            return self.walk(crate_id, "", &path, Some(""));
+            return self.walk(crate_id, "", &path, Some(current));
         }
         // A name brought in by a glob import may be anything; without a manifest there is
         // no dependency list to check against.
@@ -436,10 +467,12 @@ impl RustModel {
         let mut consumed = 0;
         for segment in segments {
             if *segment != "self" {
-                let next: Vec<String> = reached
+                let mut next: Vec<String> = reached
                     .iter()
                     .flat_map(|module| self.child_modules(crate_id, module, segment, seen_from))
                     .collect();
+                next.sort_unstable();
+                next.dedup();
                 if next.is_empty() {
                     break;
                 }
@@ -608,7 +641,7 @@ fn names_local_item(facts: &FileFacts, name: &str) -> bool {
 
 /// True when the file has an item called `name` other than a module: a definition, or a
 /// `use` that brings one in under that name (`pub use copy::copy;`).
-fn names_item_besides_modules(facts: &FileFacts, name: &str) -> bool {
+pub(super) fn names_item_besides_modules(facts: &FileFacts, name: &str) -> bool {
     facts.definitions.iter().any(|definition| {
         definition.owner.is_none() && definition.kind != DefinitionKind::Module && definition.name == name
     }) || use_bringing(facts, name).is_some()
