@@ -510,16 +510,8 @@ impl ImportCollector {
                 let import = &mut self.imports[index];
                 match &said {
                     ItemAttribute::Path(path) => import.path_attribute = Some(path.clone()),
-                    ItemAttribute::CfgPath(cfg_path) => {
-                        if !import.cfg_path_attributes.contains(cfg_path) {
-                            import.cfg_path_attributes.push(cfg_path.clone());
-                        }
-                    }
-                    ItemAttribute::Cfg(predicate) => {
-                        if !import.cfg.contains(predicate) {
-                            import.cfg.push(predicate.clone());
-                        }
-                    }
+                    ItemAttribute::CfgPath(cfg_path) => push_new(&mut import.cfg_path_attributes, cfg_path.clone()),
+                    ItemAttribute::Cfg(predicate) => push_new(&mut import.cfg, predicate.clone()),
                 }
             }
         }
@@ -534,22 +526,23 @@ fn merge_import(existing: &mut Import, fresh: Import) {
         existing.kind = fresh.kind;
     }
     for name in fresh.names {
-        if !existing.names.contains(&name) {
-            existing.names.push(name);
-        }
+        push_new(&mut existing.names, name);
     }
     existing.alias = existing.alias.take().or(fresh.alias);
     existing.wildcard |= fresh.wildcard;
     existing.path_attribute = existing.path_attribute.take().or(fresh.path_attribute);
     for cfg_path in fresh.cfg_path_attributes {
-        if !existing.cfg_path_attributes.contains(&cfg_path) {
-            existing.cfg_path_attributes.push(cfg_path);
-        }
+        push_new(&mut existing.cfg_path_attributes, cfg_path);
     }
     for predicate in fresh.cfg {
-        if !existing.cfg.contains(&predicate) {
-            existing.cfg.push(predicate);
-        }
+        push_new(&mut existing.cfg, predicate);
+    }
+}
+
+/// Appends `item` unless the list has it already.
+fn push_new<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
     }
 }
 

@@ -10,10 +10,12 @@ use crate::edit_cache::point_at;
 use crate::grammar_gaps;
 use crate::macro_calls::MacroArguments;
 
-/// A source language Thread understands.
+/// A kind of file that is a node of the graph: a source language Thread understands, or
+/// an asset that scripts import.
 ///
-/// TypeScript, TSX and JavaScript share one query family and one resolver; they differ
-/// only in the grammar used to parse them.
+/// TypeScript, TSX, JavaScript, Vue and Svelte (and assets) share one query family and
+/// one resolver; they differ in the grammar used to parse them and in which parts of the
+/// file are parsed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Lang {
     /// Go (`.go`).
@@ -313,14 +315,14 @@ impl Lang {
         &LANGS[self as usize]
     }
 
-    /// The language's user-facing name: `rust`, `python`, `typescript`, `javascript` or `go`.
+    /// The language's user-facing name: `rust`, `python`, `typescript` (TSX too),
+    /// `javascript`, `go`, `vue`, `svelte` or `asset`.
     pub fn name(self) -> &'static str {
         self.spec().name
     }
 
-    /// The stable identity of the language: `go`, `javascript`, `python`, `rust`,
-    /// `typescript` or `tsx`. Stored rows and flow values carry it; unlike
-    /// [`Lang::name`], no two languages share it.
+    /// The stable identity of the language: its name, except `tsx` for TSX. Stored rows and
+    /// flow values carry it; unlike [`Lang::name`], no two languages share it.
     pub fn id(self) -> &'static str {
         self.spec().id
     }
@@ -346,7 +348,7 @@ impl Lang {
         self.spec().family
     }
 
-    /// The tree-sitter grammar used to parse this language.
+    /// The tree-sitter grammar that parses this language (an asset is never parsed).
     pub fn grammar(self) -> tree_sitter::Language {
         (self.spec().grammar)()
     }

@@ -139,7 +139,8 @@ impl Piece {
     }
 
     /// Adds the facts of `others`, pieces inside this one's items (the items of a macro
-    /// call), keeping every list in source order.
+    /// call), keeping imports and definitions in source order (calls and locals are sorted
+    /// for the whole file later).
     pub(crate) fn absorb(&mut self, others: Vec<Piece>) {
         if others.is_empty() {
             return;

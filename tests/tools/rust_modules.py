@@ -193,7 +193,8 @@ def use_tree(toks, index, prefix, paths):
         if word == "{":
             index += 1
             while index < len(toks) and toks[index][1] != "}":
-                index = use_tree(toks, index, segments, paths)
+                # A token no use tree starts with (`#b` in a macro's body) is stepped over.
+                index = max(use_tree(toks, index, segments, paths), index + 1)
                 if index < len(toks) and toks[index][1] == ",":
                     index += 1
             return index + 1

@@ -15,6 +15,7 @@ use super::manifest::Manifests;
 use super::rel_path::{ancestors, child, file_name, join, parent};
 use super::{Target, Usage};
 use crate::facts::Import;
+use crate::lang::Lang;
 
 /// Extensions tried for an extensionless specifier, in TypeScript's order.
 const PROBE_EXTENSIONS: &[&str] =
@@ -28,12 +29,9 @@ const SOURCE_FOR_OUTPUT: &[(&str, &[&str])] = &[
     (".cjs", &[".cts", ".d.cts"]),
 ];
 
-/// Extensions of files that are imported but are not source. One that exists is an asset
-/// node ([`crate::Lang::Asset`]); one that does not is no broken import.
-const ASSET_EXTENSIONS: &[&str] = &[
-    ".css", ".scss", ".sass", ".less", ".json", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".woff",
-    ".woff2", ".ttf", ".html", ".md", ".txt", ".wasm", ".graphql", ".gql", ".yaml", ".yml",
-];
+/// Extensions of files that bundler loaders import but that are no nodes of the graph,
+/// besides the assets ([`Lang::Asset`]): importing a missing one is no broken import.
+const LOADER_ONLY_EXTENSIONS: &[&str] = &[".md", ".txt", ".graphql", ".gql", ".yaml", ".yml"];
 
 /// Conditions honoured in `exports`, in order of preference: types first, since the graph
 /// is about sources.
@@ -98,9 +96,7 @@ impl EcmaModel {
         match self.resolve_source(files, from, specifier) {
             // An asset that is not in the tree is often generated or served; it is no broken
             // import.
-            Target::Unresolved if ASSET_EXTENSIONS.iter().any(|extension| specifier.ends_with(extension)) => {
-                Target::NoFile
-            }
+            Target::Unresolved if names_non_source(specifier) => Target::NoFile,
             target => target,
         }
     }
@@ -160,6 +156,12 @@ impl EcmaModel {
         let subpath = if subpath.is_empty() { ".".to_owned() } else { format!(".{subpath}") };
         Some(package_entry(files, package, &subpath).map_or(Target::Unresolved, Target::File))
     }
+}
+
+/// True when `specifier` names an asset or another file only a bundler loader reads.
+fn names_non_source(specifier: &str) -> bool {
+    Lang::from_file_name(file_name(specifier)) == Some(Lang::Asset)
+        || LOADER_ONLY_EXTENSIONS.iter().any(|extension| specifier.ends_with(extension))
 }
 
 fn is_relative(specifier: &str) -> bool {

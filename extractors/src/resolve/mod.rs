@@ -212,7 +212,7 @@ impl ProjectModel {
             resolutions.extend(seen.into_iter().filter(|(target, _)| !(has_file && *target == Target::NoFile)).map(
                 |(target, usage)| {
                     // An import that reaches an asset is an asset edge, whatever its form.
-                    let is_asset = matches!(&target, Target::File(path) if Lang::from_path(std::path::Path::new(path)) == Some(Lang::Asset));
+                    let is_asset = matches!(&target, Target::File(path) if source_language(rel_path::file_name(path)) == Some(Lang::Asset));
                     let kind = if is_asset { ImportKind::Asset } else { import.kind };
                     Resolution { import: index, kind, target, usage }
                 },
