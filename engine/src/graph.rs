@@ -1,6 +1,6 @@
 //! The file-level dependency graph: files, resolved edges and unresolved imports.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use rayon::prelude::*;
 use thread_extractors::resolve::{ProjectFile, ProjectModel, SourceFile, Target};
@@ -135,5 +135,42 @@ impl FileGraph {
             .collect();
         cycles.sort();
         cycles
+    }
+
+    /// A shortest import path from `start` back to itself through files of `component`
+    /// (one of [`FileGraph::cycles`]): `[start, …, start]`, each file importing the next.
+    /// Empty when `start` is on no such path.
+    pub fn shortest_cycle_through(&self, start: &str, component: &[String]) -> Vec<String> {
+        let inside: BTreeSet<&str> = component.iter().map(String::as_str).collect();
+        let mut successors: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for edge in &self.edges {
+            if inside.contains(edge.from.as_str()) && inside.contains(edge.to.as_str()) {
+                successors.entry(edge.from.as_str()).or_default().push(edge.to.as_str());
+            }
+        }
+        // Breadth-first from `start`; the first edge back to `start` closes a shortest cycle.
+        let mut came_from: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut queue = VecDeque::from([start]);
+        while let Some(file) = queue.pop_front() {
+            for &next in successors.get(file).into_iter().flatten() {
+                if next == start {
+                    let mut path = vec![start.to_owned()];
+                    let mut at = file;
+                    while at != start {
+                        path.push(at.to_owned());
+                        let Some(&previous) = came_from.get(at) else { break };
+                        at = previous;
+                    }
+                    path.push(start.to_owned());
+                    path.reverse();
+                    return path;
+                }
+                if next != start && !came_from.contains_key(next) {
+                    came_from.insert(next, file);
+                    queue.push_back(next);
+                }
+            }
+        }
+        Vec::new()
     }
 }

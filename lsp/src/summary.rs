@@ -121,8 +121,17 @@ fn render(report: &IndexReport, root: &str, verbose: bool) -> String {
     for import in graph.unresolved.iter().filter(|import| !import.external) {
         let _ = writeln!(out, "unresolved {}:{}: {}", import.from, import.line + 1, import.specifier);
     }
+    // Each cycle as an import path (each file imports the next); a cycle of many files by
+    // its size and a shortest path through its first file.
     for cycle in &cycles {
-        let _ = writeln!(out, "cycle: {}", cycle.join(" → "));
+        let Some(first) = cycle.first() else { continue };
+        let path = graph.shortest_cycle_through(first, cycle);
+        let shown = path.join(" → ");
+        if path.len() == cycle.len() + 1 {
+            let _ = writeln!(out, "cycle: {shown}");
+        } else {
+            let _ = writeln!(out, "cycle of {} files, through: {shown}", cycle.len());
+        }
     }
     for (path, (line, column), count) in report.syntax_errors_by_file() {
         let plural = if count == 1 { "" } else { "s" };

@@ -143,3 +143,20 @@ fn the_d1_store_keeps_the_index_between_runs_and_never_shows_the_token() {
     let refused = run("a-wrong-token-1234");
     assert!(line(&refused, "store").contains("memory") && refused.contains("Authentication error"), "{refused}");
 }
+
+/// `--verbose` prints a cycle as an import path, each file importing the next, not as its
+/// files in alphabetical order; and it names the files with syntax errors.
+#[test]
+fn verbose_cycles_are_import_paths_and_syntax_errors_are_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cache = tempfile::tempdir().expect("cache dir");
+    // a → c → b → a: alphabetical order (a, b, c) is no import path.
+    write(dir.path(), "pkg/__init__.py", "");
+    write(dir.path(), "pkg/a.py", "from pkg import c\n");
+    write(dir.path(), "pkg/b.py", "from pkg import a\n");
+    write(dir.path(), "pkg/c.py", "from pkg import b\n");
+    write(dir.path(), "pkg/broken.py", "def f(:\n    pass\n");
+    let summary = index(dir.path(), cache.path(), &["--verbose", "--store", "memory"]);
+    assert!(summary.contains("cycle: pkg/a.py → pkg/c.py → pkg/b.py → pkg/a.py"), "{summary}");
+    assert!(summary.lines().any(|line| line.starts_with("syntax pkg/broken.py:1:")), "{summary}");
+}
