@@ -73,13 +73,10 @@ pub(crate) struct LangSpec {
     pub(crate) id: &'static str,
     /// The user-facing name; TypeScript and TSX share one.
     pub(crate) name: &'static str,
-    /// The version of the grammar crate, so that a grammar upgrade invalidates cached
-    /// facts. A test checks it against `Cargo.lock`.
-    pub(crate) grammar_version: &'static str,
     pub(crate) family: Family,
     /// File name suffixes, longest first where they overlap (`.d.ts` before `.ts`).
     pub(crate) suffixes: &'static [&'static str],
-    pub(crate) grammar: fn() -> tree_sitter::Language,
+    pub(crate) grammar: &'static Grammar,
     pub(crate) export_rule: ExportRule,
     /// Top-level node kinds that belong to the item after them, so that the queries see
     /// them together (`#[path = "x.rs"] mod x;`). See [`crate::pieces`].
@@ -102,21 +99,34 @@ pub(crate) struct QuerySources {
     pub(crate) locals: &'static str,
 }
 
-fn rust_grammar() -> tree_sitter::Language {
-    tree_sitter_rust::LANGUAGE.into()
+/// A tree-sitter grammar and the crate that ships it.
+pub(crate) struct Grammar {
+    pub(crate) language: fn() -> tree_sitter::Language,
+    /// The crate and its version, so that a grammar upgrade invalidates cached facts. A
+    /// test checks the version against `Cargo.lock`.
+    pub(crate) crate_name: &'static str,
+    pub(crate) crate_version: &'static str,
 }
-fn python_grammar() -> tree_sitter::Language {
-    tree_sitter_python::LANGUAGE.into()
-}
-fn typescript_grammar() -> tree_sitter::Language {
-    tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()
-}
-fn tsx_grammar() -> tree_sitter::Language {
-    tree_sitter_typescript::LANGUAGE_TSX.into()
-}
-fn go_grammar() -> tree_sitter::Language {
-    tree_sitter_go::LANGUAGE.into()
-}
+
+const RUST: Grammar =
+    Grammar { language: || tree_sitter_rust::LANGUAGE.into(), crate_name: "tree-sitter-rust", crate_version: "0.24.2" };
+const PYTHON: Grammar = Grammar {
+    language: || tree_sitter_python::LANGUAGE.into(),
+    crate_name: "tree-sitter-python",
+    crate_version: "0.25.0",
+};
+const TYPESCRIPT: Grammar = Grammar {
+    language: || tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+    crate_name: "tree-sitter-typescript",
+    crate_version: "0.23.2",
+};
+const TSX: Grammar = Grammar {
+    language: || tree_sitter_typescript::LANGUAGE_TSX.into(),
+    crate_name: "tree-sitter-typescript",
+    crate_version: "0.23.2",
+};
+const GO: Grammar =
+    Grammar { language: || tree_sitter_go::LANGUAGE.into(), crate_name: "tree-sitter-go", crate_version: "0.25.0" };
 
 /// The language table, sorted by `Lang`. A test keeps it sorted and complete.
 pub(crate) const LANGS: &[LangSpec] = &[
@@ -126,8 +136,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         name: "go",
         family: Family::Go,
         suffixes: &[".go"],
-        grammar: go_grammar,
-        grammar_version: "0.25.0",
+        grammar: &GO,
         export_rule: ExportRule::Capitalised,
         attached_to_next: &[],
         macro_arguments: None,
@@ -140,8 +149,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         name: "javascript",
         family: Family::EcmaScript,
         suffixes: &[".js", ".jsx", ".mjs", ".cjs"],
-        grammar: tsx_grammar,
-        grammar_version: "0.23.2",
+        grammar: &TSX,
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
         macro_arguments: None,
@@ -154,8 +162,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         name: "python",
         family: Family::Python,
         suffixes: &[".py", ".pyi"],
-        grammar: python_grammar,
-        grammar_version: "0.25.0",
+        grammar: &PYTHON,
         export_rule: ExportRule::DunderAllOrPublicName,
         attached_to_next: &[],
         macro_arguments: None,
@@ -168,8 +175,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         name: "rust",
         family: Family::Rust,
         suffixes: &[".rs"],
-        grammar: rust_grammar,
-        grammar_version: "0.24.2",
+        grammar: &RUST,
         export_rule: ExportRule::VisibilityModifier,
         attached_to_next: &["attribute_item", "inner_attribute_item"],
         macro_arguments: Some(MacroArguments {
@@ -194,8 +200,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         name: "typescript",
         family: Family::EcmaScript,
         suffixes: &[".d.ts", ".d.mts", ".d.cts", ".ts", ".mts", ".cts"],
-        grammar: typescript_grammar,
-        grammar_version: "0.23.2",
+        grammar: &TYPESCRIPT,
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
         macro_arguments: None,
@@ -208,8 +213,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         name: "typescript",
         family: Family::EcmaScript,
         suffixes: &[".tsx"],
-        grammar: tsx_grammar,
-        grammar_version: "0.23.2",
+        grammar: &TSX,
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
         macro_arguments: None,
@@ -222,8 +226,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         name: "vue",
         family: Family::EcmaScript,
         suffixes: &[".vue"],
-        grammar: typescript_grammar,
-        grammar_version: "0.23.2",
+        grammar: &TYPESCRIPT,
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
         macro_arguments: None,
@@ -236,8 +239,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         name: "svelte",
         family: Family::EcmaScript,
         suffixes: &[".svelte"],
-        grammar: typescript_grammar,
-        grammar_version: "0.23.2",
+        grammar: &TYPESCRIPT,
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
         macro_arguments: None,
@@ -255,8 +257,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
             ".css", ".scss", ".sass", ".less", ".json", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif",
             ".ico", ".woff", ".woff2", ".ttf", ".otf", ".wasm", ".html",
         ],
-        grammar: typescript_grammar,
-        grammar_version: "0.23.2",
+        grammar: &TYPESCRIPT,
         export_rule: ExportRule::ExportStatement,
         attached_to_next: &[],
         macro_arguments: None,
@@ -340,7 +341,7 @@ impl Lang {
 
     /// The version of the grammar crate that parses this language.
     pub fn grammar_version(self) -> &'static str {
-        self.spec().grammar_version
+        self.spec().grammar.crate_version
     }
 
     /// The family that shares this language's queries and module resolution.
@@ -350,7 +351,7 @@ impl Lang {
 
     /// The tree-sitter grammar that parses this language (an asset is never parsed).
     pub fn grammar(self) -> tree_sitter::Language {
-        (self.spec().grammar)()
+        (self.spec().grammar.language)()
     }
 
     /// Detects the language from a path's file name, or `None` for files Thread does not analyse.
@@ -451,20 +452,10 @@ mod tests {
     #[test]
     fn grammar_versions_match_the_lock_file() {
         let lock = include_str!("../../Cargo.lock");
-        let crates = [
-            (Lang::Go, "tree-sitter-go"),
-            (Lang::JavaScript, "tree-sitter-typescript"),
-            (Lang::Python, "tree-sitter-python"),
-            (Lang::Rust, "tree-sitter-rust"),
-            (Lang::TypeScript, "tree-sitter-typescript"),
-            (Lang::Tsx, "tree-sitter-typescript"),
-            (Lang::Vue, "tree-sitter-typescript"),
-            (Lang::Svelte, "tree-sitter-typescript"),
-            (Lang::Asset, "tree-sitter-typescript"),
-        ];
-        for (lang, krate) in crates {
-            let entry = format!("name = \"{krate}\"\nversion = \"{}\"", lang.grammar_version());
-            assert!(lock.contains(&entry), "{lang:?}: Cargo.lock has another version of {krate}");
+        for grammar in [&RUST, &PYTHON, &TYPESCRIPT, &TSX, &GO] {
+            let (name, version) = (grammar.crate_name, grammar.crate_version);
+            let entry = format!("name = \"{name}\"\nversion = \"{version}\"");
+            assert!(lock.contains(&entry), "Cargo.lock has another version of {name} than {version}");
         }
     }
 
