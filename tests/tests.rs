@@ -55,6 +55,9 @@ mod incremental;
 // What one change re-analyses, and cycles.
 mod invalidation;
 
+// Architecture rules (`thread.toml`) with decoys.
+mod rules;
+
 // Restoring from a store and catching up with the tree.
 mod warm_start;
 

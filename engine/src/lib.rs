@@ -14,6 +14,7 @@ pub mod interface;
 pub mod loader;
 pub mod memo;
 mod readers;
+pub mod rules;
 pub mod scc;
 pub mod snapshot;
 pub mod store;

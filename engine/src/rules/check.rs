@@ -1,0 +1,287 @@
+//! Checking rules against one snapshot of the graph.
+//!
+//! The semantics follow import-linter, so that the two agree on the same contracts:
+//! - a chain *starts* at the last file of its importing group and *ends* at the first
+//!   file of a group it must not reach: files of the rule's groups are never inside a
+//!   chain (`api/a → api/b → db/x` is `api/b`'s violation, not `api/a`'s);
+//! - one violation per (from, to) pair of files, with a shortest chain;
+//! - an `ignore` entry removes the imports it matches before the rule is checked.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use thread_extractors::Span;
+
+use crate::ids::FileId;
+use crate::rules::config::{FileGroup, Rule, RuleKind, RulesConfig};
+use crate::scc::strongly_connected_components;
+use crate::snapshot::Snapshot;
+
+/// One violating pair of files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Index of the rule in [`RulesConfig::rules`].
+    pub rule: usize,
+    /// The file whose import starts the chain.
+    pub from: FileId,
+    /// The file it must not reach. For `acyclic`, `from` again: the chain is a cycle.
+    pub to: FileId,
+    /// A shortest chain of imports, `from` first and `to` last.
+    pub chain: Vec<FileId>,
+    /// Where `from` writes the import that starts the chain.
+    pub span: Span,
+}
+
+/// A rule that cannot be checked against this tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Index of the rule.
+    pub rule: usize,
+    /// Why, naming the file and its groups.
+    pub message: String,
+}
+
+/// What checking every rule found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckOutcome {
+    /// Sorted by rule, then `from` path, then `to` path.
+    pub violations: Vec<Violation>,
+    /// (rule, the `ignore` entry as written): entries no import matches any more.
+    pub unmatched_ignores: Vec<(usize, String)>,
+    /// Rules refused because a file sits in two of their groups.
+    pub refusals: Vec<Refusal>,
+    /// (rule, message): groups that match no file; probably a typo.
+    pub warnings: Vec<(usize, String)>,
+}
+
+/// Checks every rule of `config` against `snapshot`.
+pub fn check(snapshot: &Snapshot, config: &RulesConfig) -> CheckOutcome {
+    let graph = ImportGraph::of(snapshot);
+    let mut outcome = CheckOutcome::default();
+    for (index, rule) in config.rules.iter().enumerate() {
+        check_rule(snapshot, &graph, index, rule, &mut outcome);
+    }
+    outcome.violations.sort_by(|a, b| {
+        (a.rule, snapshot.path(a.from), snapshot.path(a.to)).cmp(&(b.rule, snapshot.path(b.from), snapshot.path(b.to)))
+    });
+    outcome
+}
+
+/// The file graph as successor lists indexed by file id.
+struct ImportGraph {
+    successors: Vec<Vec<FileId>>,
+    files: Vec<FileId>,
+}
+
+impl ImportGraph {
+    fn of(snapshot: &Snapshot) -> ImportGraph {
+        let mut successors: Vec<Vec<FileId>> = Vec::new();
+        let mut files = Vec::new();
+        for file in snapshot.files() {
+            files.push(file.id);
+            let index = file.id.index();
+            if successors.len() <= index {
+                successors.resize(index + 1, Vec::new());
+            }
+            let targets = &mut successors[index];
+            targets.extend(file.links.iter().map(|link| link.to).filter(|to| snapshot.file(*to).is_some()));
+            targets.sort_unstable();
+            targets.dedup();
+        }
+        ImportGraph { successors, files }
+    }
+
+    fn successors(&self, file: FileId) -> &[FileId] {
+        self.successors.get(file.index()).map_or(&[], Vec::as_slice)
+    }
+}
+
+fn check_rule(snapshot: &Snapshot, graph: &ImportGraph, index: usize, rule: &Rule, outcome: &mut CheckOutcome) {
+    let groups: Vec<&FileGroup> = match &rule.kind {
+        RuleKind::Layers(layers) => layers.iter().collect(),
+        RuleKind::Independence(modules) => modules.iter().collect(),
+        RuleKind::Forbidden { from, to } => vec![from, to],
+        RuleKind::Acyclic(paths) => vec![paths],
+    };
+    let membership = match assign_groups(snapshot, graph, &groups) {
+        Ok(membership) => membership,
+        Err(message) => {
+            outcome.refusals.push(Refusal { rule: index, message });
+            return;
+        }
+    };
+    for (position, group) in groups.iter().enumerate() {
+        if !membership.contains(&Some(position)) {
+            outcome.warnings.push((index, format!("{} matches no file", group.describe())));
+        }
+    }
+    let ignored = ignored_edges(snapshot, graph, rule, index, outcome);
+    let allowed = |from: FileId, to: FileId| !ignored.contains(&(from, to));
+    let group_of = |file: FileId| membership.get(file.index()).copied().flatten();
+
+    if let RuleKind::Acyclic(_) = rule.kind {
+        for cycle in cycles_within(graph, &group_of, &allowed, snapshot) {
+            let span = import_span(snapshot, cycle[0], cycle[1]);
+            outcome.violations.push(Violation { rule: index, from: cycle[0], to: cycle[0], chain: cycle, span });
+        }
+        return;
+    }
+    let forbids = |from_group: usize, to_group: usize| match rule.kind {
+        RuleKind::Layers(_) => to_group < from_group,
+        RuleKind::Independence(_) => to_group != from_group,
+        RuleKind::Forbidden { .. } => from_group == 0 && to_group == 1,
+        RuleKind::Acyclic(_) => false,
+    };
+    for &from in &graph.files {
+        let Some(from_group) = group_of(from) else { continue };
+        // Breadth-first through files of no group: shortest chains to every file reached.
+        let mut came_from: BTreeMap<FileId, FileId> = BTreeMap::new();
+        let mut queue = VecDeque::from([from]);
+        while let Some(at) = queue.pop_front() {
+            for &next in graph.successors(at) {
+                if next == from || came_from.contains_key(&next) || !allowed(at, next) {
+                    continue;
+                }
+                came_from.insert(next, at);
+                match group_of(next) {
+                    Some(to_group) if forbids(from_group, to_group) => {
+                        let chain = chain_back(&came_from, from, next);
+                        let span = import_span(snapshot, from, chain[1]);
+                        outcome.violations.push(Violation { rule: index, from, to: next, chain, span });
+                    }
+                    Some(_) => {}
+                    None if rule.indirect => queue.push_back(next),
+                    None => {}
+                }
+            }
+        }
+    }
+}
+
+/// Each file's group, by file index; a file in two groups refuses the rule.
+fn assign_groups(
+    snapshot: &Snapshot,
+    graph: &ImportGraph,
+    groups: &[&FileGroup],
+) -> Result<Vec<Option<usize>>, String> {
+    let mut membership = vec![None; graph.successors.len()];
+    for &file in &graph.files {
+        let path = snapshot.path(file);
+        let mut matching = groups.iter().enumerate().filter(|(_, group)| group.contains(path)).map(|(at, _)| at);
+        if let Some(first) = matching.next() {
+            if let Some(second) = matching.next() {
+                return Err(format!(
+                    "{path} matches both {} and {}; a file may sit in one group only",
+                    groups[first].describe(),
+                    groups[second].describe()
+                ));
+            }
+            membership[file.index()] = Some(first);
+        }
+    }
+    Ok(membership)
+}
+
+/// The edges the rule's `ignore` entries remove; entries that match none are recorded.
+fn ignored_edges(
+    snapshot: &Snapshot,
+    graph: &ImportGraph,
+    rule: &Rule,
+    index: usize,
+    outcome: &mut CheckOutcome,
+) -> std::collections::BTreeSet<(FileId, FileId)> {
+    let mut ignored = std::collections::BTreeSet::new();
+    for entry in &rule.ignore {
+        let mut matched = false;
+        for &from in &graph.files {
+            if !entry.from.contains(snapshot.path(from)) {
+                continue;
+            }
+            for &to in graph.successors(from) {
+                if entry.to.contains(snapshot.path(to)) {
+                    ignored.insert((from, to));
+                    matched = true;
+                }
+            }
+        }
+        if !matched {
+            outcome.unmatched_ignores.push((index, entry.text.clone()));
+        }
+    }
+    ignored
+}
+
+fn chain_back(came_from: &BTreeMap<FileId, FileId>, from: FileId, to: FileId) -> Vec<FileId> {
+    let mut chain = vec![to];
+    let mut at = to;
+    while at != from {
+        let Some(&previous) = came_from.get(&at) else { break };
+        chain.push(previous);
+        at = previous;
+    }
+    chain.reverse();
+    chain
+}
+
+/// Where `from` first writes an import that links it to `to`.
+fn import_span(snapshot: &Snapshot, from: FileId, to: FileId) -> Span {
+    let Some(file) = snapshot.file(from) else { return Span::default() };
+    file.links
+        .iter()
+        .filter(|link| link.to == to)
+        .filter_map(|link| file.facts.imports.get(link.import).map(|import| import.span))
+        .min()
+        .unwrap_or_default()
+}
+
+/// Each import cycle among the group's files, as a shortest cycle through the first file
+/// (by path) of its strongly connected component: `[a, …, a]`.
+fn cycles_within(
+    graph: &ImportGraph,
+    group_of: &impl Fn(FileId) -> Option<usize>,
+    allowed: &impl Fn(FileId, FileId) -> bool,
+    snapshot: &Snapshot,
+) -> Vec<Vec<FileId>> {
+    let inside = |file: FileId| group_of(file).is_some();
+    let successors: Vec<Vec<usize>> = (0..graph.successors.len())
+        .map(|index| {
+            let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
+            if !inside(file) {
+                return Vec::new();
+            }
+            graph
+                .successors(file)
+                .iter()
+                .filter(|to| inside(**to) && allowed(file, **to))
+                .map(|to| to.index())
+                .collect()
+        })
+        .collect();
+    let mut cycles = Vec::new();
+    for component in strongly_connected_components(&successors) {
+        let cyclic = component.len() > 1 || successors[component[0]].contains(&component[0]);
+        if !cyclic {
+            continue;
+        }
+        let members: Vec<FileId> =
+            component.iter().map(|index| FileId(u32::try_from(*index).unwrap_or(u32::MAX))).collect();
+        let Some(&start) = members.iter().min_by_key(|file| snapshot.path(**file)) else { continue };
+        let mut came_from: BTreeMap<FileId, FileId> = BTreeMap::new();
+        let mut queue = VecDeque::from([start]);
+        'search: while let Some(at) = queue.pop_front() {
+            for &next in &successors[at.index()] {
+                let next = FileId(u32::try_from(next).unwrap_or(u32::MAX));
+                if next == start {
+                    let mut cycle = chain_back(&came_from, start, at);
+                    cycle.push(start);
+                    cycles.push(cycle);
+                    break 'search;
+                }
+                if let std::collections::btree_map::Entry::Vacant(entry) = came_from.entry(next) {
+                    entry.insert(at);
+                    queue.push_back(next);
+                }
+            }
+        }
+    }
+    cycles
+}
