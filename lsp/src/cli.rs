@@ -22,6 +22,9 @@ pub(crate) enum Command {
     Graph(GraphArgs),
     /// Index a directory and print a summary of what was found.
     Index(IndexArgs),
+    /// Check the architecture rules of `thread.toml`: exit 0 when nothing new breaks
+    /// them, 1 when something does, 2 when the rules or arguments cannot be used.
+    Check(CheckArgs),
     /// Serve the Language Server Protocol on stdin and stdout.
     Serve {
         /// Accepted for editors that pass it; stdio is the only transport.
@@ -34,6 +37,7 @@ pub(crate) enum Command {
 #[derive(Debug, Args)]
 pub(crate) struct WalkArgs {
     /// The workspace directory.
+    #[arg(default_value = ".")]
     pub(crate) dir: PathBuf,
     /// Skip source files larger than this many bytes.
     #[arg(long, default_value_t = thread_engine::loader::DEFAULT_MAX_FILE_SIZE)]
@@ -136,4 +140,33 @@ pub(crate) struct IndexArgs {
     /// Also list skipped files, warnings, unresolved workspace imports and cycles.
     #[arg(long, short)]
     pub(crate) verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum CheckFormat {
+    /// One line per violation, `path:line:column: message`, and a summary.
+    Text,
+    /// `{"violations": [...], "baselined": [...], "fixed": [...], "unmatched_ignores": [...]}`
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation per violation.
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) walk: WalkArgs,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub(crate) format: CheckFormat,
+    /// The rules file. Default: `thread.toml` in the workspace directory.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Record every current violation in the baseline file as known, and exit 0.
+    #[arg(long)]
+    pub(crate) update_baseline: bool,
 }

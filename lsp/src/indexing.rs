@@ -2,12 +2,14 @@
 //! is brought up to date with the tree. Shared by `thread-lsp index` and the server.
 
 use std::path::Path;
+
+use anyhow::Context;
 use std::sync::Arc;
 
 use thread_engine::store::{ChangeSet, restore};
 use thread_engine::{Host, IndexProgress, IndexReport, LoadOptions, RecocoFlow, index_into_observed};
 
-use crate::cli::StoreArgs;
+use crate::cli::{StoreArgs, WalkArgs};
 use crate::store_choice::{OpenedStore, open_store};
 
 /// A workspace brought up to date, and the store it came from.
@@ -55,4 +57,48 @@ pub(crate) async fn restore_and_index(
     };
     let report = index_into_observed(&mut host, root, options, progress)?;
     Ok(Indexed { host, report, opened, restored })
+}
+
+/// A workspace indexed through its store, for the commands that print and exit.
+pub(crate) struct Saved {
+    /// The host, up to date with the tree.
+    pub(crate) host: Host,
+    /// What indexing found; `elapsed` includes opening, restoring and saving.
+    pub(crate) report: IndexReport,
+    /// One summary line: which store, and what was restored and saved.
+    pub(crate) store_line: String,
+}
+
+/// Restores what the store holds, brings it up to date with the tree, and saves the
+/// difference, on a runtime of its own. A store that fails costs the saving, never the
+/// answer.
+pub(crate) fn index_and_save(store: &StoreArgs, walk: &WalkArgs) -> anyhow::Result<Saved> {
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let started = std::time::Instant::now();
+        let options = walk.load_options();
+        let indexed = restore_and_index(store, &walk.dir, &options, &Default::default()).await?;
+        let changes = indexed.changes_to_save();
+        let saved = if !indexed.opened.writable {
+            "not saved".to_owned()
+        } else {
+            match indexed.opened.store.apply(&changes).await {
+                Ok(()) => format!(
+                    "{} files restored, {} saved",
+                    indexed.restored,
+                    changes.upserts.len() + changes.removals.len()
+                ),
+                Err(error) => {
+                    tracing::warn!("{error}");
+                    format!("not saved: {error}")
+                }
+            }
+        };
+        let Indexed { host, mut report, opened, .. } = indexed;
+        // The time the user waited: opening and restoring the store and saving included.
+        report.elapsed = started.elapsed();
+        let store_line = format!("  {:<12}{}; {saved}\n", "store", opened.description);
+        Ok(Saved { host, report, store_line })
+    })
 }

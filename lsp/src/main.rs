@@ -4,6 +4,8 @@
 //! reserved for output and, in server mode, for the LSP stream) and turns errors into
 //! messages and exit codes.
 
+mod baseline;
+mod check;
 mod cli;
 mod graph_output;
 mod indexing;
@@ -30,7 +32,8 @@ fn main() -> ExitCode {
             }
             tracing::error!("{error:#}");
             let _ = writeln!(std::io::stderr(), "error: {error:#}");
-            ExitCode::FAILURE
+            // 1 is reserved for findings (`check`): an error is a usage or setup problem.
+            ExitCode::from(2)
         }
     }
 }
@@ -39,6 +42,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(cli::Command::Graph(arguments)) => graph_output::run(&arguments),
         Some(cli::Command::Index(arguments)) => summary::run(&arguments),
+        Some(cli::Command::Check(arguments)) => check::run(&arguments),
         Some(cli::Command::Serve { .. }) => server::run(),
         None if cli.stdio => server::run(),
         None => {

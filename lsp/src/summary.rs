@@ -9,43 +9,15 @@ use anyhow::Context;
 use thread_engine::IndexReport;
 
 use crate::cli::IndexArgs;
-use crate::indexing::restore_and_index;
+use crate::indexing::{Saved, index_and_save};
 
 pub(crate) fn run(arguments: &IndexArgs) -> anyhow::Result<ExitCode> {
-    let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
-    let (report, store_line) = runtime.block_on(index_with_store(arguments))?;
+    let Saved { report, store_line, .. } = index_and_save(&arguments.store, &arguments.walk)?;
     report_problems(&report);
     let mut text = render(&report, &arguments.walk.dir.display().to_string(), arguments.verbose);
     text.insert_str(text.find('\n').map_or(0, |end| end + 1), &store_line);
     std::io::stdout().lock().write_all(text.as_bytes()).context("writing the summary")?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Restores what the store holds, brings it up to date with the tree, and saves the
-/// difference. A store that fails costs the saving, never the summary.
-async fn index_with_store(arguments: &IndexArgs) -> anyhow::Result<(IndexReport, String)> {
-    let started = std::time::Instant::now();
-    let options = arguments.walk.load_options();
-    let indexed = restore_and_index(&arguments.store, &arguments.walk.dir, &options, &Default::default()).await?;
-    let changes = indexed.changes_to_save();
-    let saved = if !indexed.opened.writable {
-        "not saved".to_owned()
-    } else {
-        match indexed.opened.store.apply(&changes).await {
-            Ok(()) => {
-                format!("{} files restored, {} saved", indexed.restored, changes.upserts.len() + changes.removals.len())
-            }
-            Err(error) => {
-                tracing::warn!("{error}");
-                format!("not saved: {error}")
-            }
-        }
-    };
-    // The time the user waited: opening and restoring the store and saving included.
-    let mut report = indexed.report;
-    report.elapsed = started.elapsed();
-    Ok((report, format!("  {:<12}{}; {saved}\n", "store", indexed.opened.description)))
 }
 
 /// Warnings and skipped files go to the log on stderr, so piped output stays clean.
