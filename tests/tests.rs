@@ -58,6 +58,9 @@ mod invalidation;
 // Architecture rules (`thread.toml`) with decoys.
 mod rules;
 
+// Architecture rules against import-linter on real Python projects.
+mod rules_agreement;
+
 // Restoring from a store and catching up with the tree.
 mod warm_start;
 

@@ -56,16 +56,22 @@ def extract(archive, into):
         tar.extractall(into, filter="data")
 
 
+def fetch_sdist(cache, name, version):
+    """The unpacked source distribution of a PyPI package, fetched once into CACHE."""
+    root = os.path.join(cache, f"{name}-{version}")
+    if not os.path.isdir(root):
+        run([sys.executable, "-m", "pip", "download", "-q", "--no-binary", ":all:", "--no-deps",
+             "--disable-pip-version-check", f"{name}=={version}", "-d", cache])
+        extract(os.path.join(cache, f"{name}-{version}.tar.gz"), cache)
+    return root
+
+
 def python_truth(cache):
     import grimp
 
     corpora = []
     for name, version in PYTHON_SDISTS:
-        root = os.path.join(cache, f"{name}-{version}")
-        if not os.path.isdir(root):
-            run([sys.executable, "-m", "pip", "download", "-q", "--no-binary", ":all:", "--no-deps",
-                 "--disable-pip-version-check", f"{name}=={version}", "-d", cache])
-            extract(os.path.join(cache, f"{name}-{version}.tar.gz"), cache)
+        root = fetch_sdist(cache, name, version)
 
         def path_of(module):
             base = os.path.join(*module.split("."))
