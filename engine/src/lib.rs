@@ -3,6 +3,7 @@
 //!
 //! All filesystem access is in [`loader`]; everything else works on data in memory.
 
+pub mod affected;
 mod bind;
 pub mod fingerprint;
 pub mod flow;

@@ -89,7 +89,27 @@ pub(crate) struct LangSpec {
     /// A length-preserving rewrite of syntax the grammar does not know yet (see
     /// [`crate::grammar_gaps`]), applied before parsing.
     pub(crate) grammar_gaps: Option<fn(&[u8]) -> Option<Vec<u8>>>,
+    /// Which files the language's test runners take as tests.
+    pub(crate) test_files: TestFiles,
 }
+
+/// How a language's own test tooling names test files: pytest's `test_*.py` and
+/// `*_test.py`, Jest's and Vitest's `*.test.ts`, `*.spec.ts` and `__tests__/`, Go's
+/// `*_test.go`, Cargo's `tests/` directory.
+pub(crate) struct TestFiles {
+    /// File name prefixes (`test_`).
+    pub(crate) prefixes: &'static [&'static str],
+    /// Endings of the file name before the language's suffix (`_test`, `.spec`).
+    pub(crate) stem_endings: &'static [&'static str],
+    /// Whole file names (`conftest.py`).
+    pub(crate) names: &'static [&'static str],
+    /// Directories whose files are all tests (`__tests__`).
+    pub(crate) directories: &'static [&'static str],
+}
+
+const NO_TESTS: TestFiles = TestFiles { prefixes: &[], stem_endings: &[], names: &[], directories: &[] };
+const SCRIPT_TESTS: TestFiles =
+    TestFiles { prefixes: &[], stem_endings: &[".test", ".spec"], names: &[], directories: &["__tests__"] };
 
 /// The query sources of one family, embedded at build time.
 pub(crate) struct QuerySources {
@@ -143,6 +163,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: None,
         grammar_gaps: None,
+        test_files: TestFiles { prefixes: &[], stem_endings: &["_test"], names: &[], directories: &[] },
     },
     LangSpec {
         lang: Lang::JavaScript,
@@ -156,6 +177,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: None,
         grammar_gaps: None,
+        test_files: SCRIPT_TESTS,
     },
     LangSpec {
         lang: Lang::Python,
@@ -169,6 +191,12 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: None,
         grammar_gaps: None,
+        test_files: TestFiles {
+            prefixes: &["test_"],
+            stem_endings: &["_test"],
+            names: &["conftest.py"],
+            directories: &[],
+        },
     },
     LangSpec {
         lang: Lang::Rust,
@@ -194,6 +222,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         }),
         embedded: None,
         grammar_gaps: None,
+        test_files: TestFiles { prefixes: &[], stem_endings: &[], names: &[], directories: &["tests"] },
     },
     LangSpec {
         lang: Lang::TypeScript,
@@ -207,6 +236,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: None,
         grammar_gaps: Some(grammar_gaps::rewrite_typescript),
+        test_files: SCRIPT_TESTS,
     },
     LangSpec {
         lang: Lang::Tsx,
@@ -220,6 +250,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: None,
         grammar_gaps: Some(grammar_gaps::rewrite_typescript),
+        test_files: SCRIPT_TESTS,
     },
     LangSpec {
         lang: Lang::Vue,
@@ -233,6 +264,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: Some(script_blocks),
         grammar_gaps: Some(grammar_gaps::rewrite_typescript),
+        test_files: SCRIPT_TESTS,
     },
     LangSpec {
         lang: Lang::Svelte,
@@ -246,6 +278,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: Some(script_blocks),
         grammar_gaps: Some(grammar_gaps::rewrite_typescript),
+        test_files: SCRIPT_TESTS,
     },
     LangSpec {
         lang: Lang::Asset,
@@ -264,6 +297,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: Some(nothing_to_parse),
         grammar_gaps: None,
+        test_files: NO_TESTS,
     },
 ];
 
@@ -355,6 +389,23 @@ impl Lang {
         (self.spec().grammar.language)()
     }
 
+    /// True for a test file by the language's own conventions (`tests/x.rs`,
+    /// `a_test.go`, `test_a.py`, `a.spec.ts`); `path` is workspace-relative.
+    pub fn is_test_file(self, path: &str) -> bool {
+        let tests = &self.spec().test_files;
+        let (directories, file_name) = path.rsplit_once('/').unwrap_or(("", path));
+        let stem = self
+            .spec()
+            .suffixes
+            .iter()
+            .find(|suffix| has_suffix(file_name, suffix))
+            .map_or(file_name, |suffix| &file_name[..file_name.len() - suffix.len()]);
+        tests.names.contains(&file_name)
+            || tests.prefixes.iter().any(|prefix| stem.starts_with(prefix))
+            || tests.stem_endings.iter().any(|ending| stem.len() > ending.len() && stem.ends_with(ending))
+            || directories.split('/').any(|directory| tests.directories.contains(&directory))
+    }
+
     /// Detects the language from a path's file name, or `None` for files Thread does not analyse.
     pub fn from_path(path: &Path) -> Option<Lang> {
         let file_name = path.file_name()?.to_str()?;
@@ -434,6 +485,40 @@ fn has_suffix(file_name: &str, suffix: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_files_follow_each_languages_runner() {
+        let tests = [
+            (Lang::Python, "pkg/test_models.py"),
+            (Lang::Python, "pkg/models_test.py"),
+            (Lang::Python, "tests/conftest.py"),
+            (Lang::Go, "net/http/server_test.go"),
+            (Lang::Rust, "tests/agreement.rs"),
+            (Lang::Rust, "crates/a/tests/support/mod.rs"),
+            (Lang::TypeScript, "src/a.test.ts"),
+            (Lang::Tsx, "src/Button.spec.tsx"),
+            (Lang::JavaScript, "src/__tests__/a.js"),
+        ];
+        let decoys = [
+            (Lang::Python, "pkg/testing.py"),
+            (Lang::Python, "pkg/contest.py"),
+            (Lang::Python, "tests/helpers.py"),
+            (Lang::Go, "net/latest.go"),
+            (Lang::Go, "_test.go"),
+            (Lang::Rust, "src/tests.rs"),
+            (Lang::Rust, "src/test_util.rs"),
+            (Lang::TypeScript, "src/protest.ts"),
+            (Lang::TypeScript, "src/a.d.ts"),
+            (Lang::JavaScript, "src/tests/a.js"),
+            (Lang::Asset, "src/__tests__/a.css"),
+        ];
+        for (lang, path) in tests {
+            assert!(lang.is_test_file(path), "{path} is a test");
+        }
+        for (lang, path) in decoys {
+            assert!(!lang.is_test_file(path), "{path} is no test");
+        }
+    }
 
     #[test]
     fn table_is_sorted_and_complete() {

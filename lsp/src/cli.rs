@@ -25,6 +25,9 @@ pub(crate) enum Command {
     /// Check the architecture rules of `thread.toml`: exit 0 when nothing new breaks
     /// them, 1 when something does, 2 when the rules or arguments cannot be used.
     Check(CheckArgs),
+    /// List the files a change affects: the changed files (git's working tree against
+    /// `--base`, or `--files`) and everything that depends on them.
+    Affected(AffectedArgs),
     /// Serve the Language Server Protocol on stdin and stdout.
     Serve {
         /// Accepted for editors that pass it; stdio is the only transport.
@@ -169,4 +172,33 @@ pub(crate) struct CheckArgs {
     /// Record every current violation in the baseline file as known, and exit 0.
     #[arg(long)]
     pub(crate) update_baseline: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum AffectedFormat {
+    /// One affected path per line on stdout; the counts on stderr.
+    Text,
+    /// `{"changed": [...], "affected": [...]}`
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AffectedArgs {
+    #[command(flatten)]
+    pub(crate) walk: WalkArgs,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// The revision to compare the working tree with. Default: `HEAD`.
+    #[arg(long, value_name = "REV")]
+    pub(crate) base: Option<String>,
+    /// The changed files, relative to the workspace directory, instead of asking git.
+    /// A file that does not exist counts as deleted.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub(crate) files: Vec<PathBuf>,
+    /// Keep only test files, by each language's conventions.
+    #[arg(long)]
+    pub(crate) tests: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AffectedFormat::Text)]
+    pub(crate) format: AffectedFormat,
 }

@@ -4,9 +4,11 @@
 //! reserved for output and, in server mode, for the LSP stream) and turns errors into
 //! messages and exit codes.
 
+mod affected;
 mod baseline;
 mod check;
 mod cli;
+mod git_changes;
 mod graph_output;
 mod indexing;
 mod server;
@@ -43,6 +45,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         Some(cli::Command::Graph(arguments)) => graph_output::run(&arguments),
         Some(cli::Command::Index(arguments)) => summary::run(&arguments),
         Some(cli::Command::Check(arguments)) => check::run(&arguments),
+        Some(cli::Command::Affected(arguments)) => affected::run(&arguments),
         Some(cli::Command::Serve { .. }) => server::run(),
         None if cli.stdio => server::run(),
         None => {
