@@ -696,3 +696,64 @@ fn call_hierarchy_tells_apart_two_functions_of_one_name_in_a_file() {
     }
     client.shutdown();
 }
+
+#[test]
+fn rule_violations_follow_unsaved_edits_and_thread_toml_reports_its_own_errors() {
+    let rules =
+        "[[rules]]\nname = \"core stays below ui\"\nkind = \"layers\"\nlayers = [\"app/ui/**\", \"app/core/**\"]\n";
+    let model = "import os\nfrom app.helpers import bridge\n";
+    let dir = workspace(&[
+        ("thread.toml", rules),
+        ("app/__init__.py", ""),
+        ("app/ui/__init__.py", ""),
+        ("app/ui/widget.py", ""),
+        // Allowed: the higher layer imports the lower.
+        ("app/ui/view.py", "from app.core import model\n"),
+        ("app/core/__init__.py", ""),
+        ("app/core/model.py", model),
+        ("app/helpers/__init__.py", ""),
+        ("app/helpers/bridge.py", "from app.ui import widget\n"),
+    ]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    // The chain leaves core at model.py's second import, through an unlayered helper.
+    let found = client.diagnostics_for("app/core/model.py", |params| !codes(params).is_empty());
+    assert_eq!(codes(&found), ["rule-violation"], "{found}");
+    let violation = &found["diagnostics"][0];
+    assert_eq!(violation["range"]["start"]["line"], 1, "{violation}");
+    assert!(
+        violation["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("app/core/model.py → app/helpers/bridge.py → app/ui/widget.py")),
+        "{violation}"
+    );
+    assert_eq!(violation["relatedInformation"].as_array().map(Vec::len), Some(2), "{violation}");
+
+    // An unsaved edit that drops the import clears it; one that adds a direct import
+    // of the ui brings a violation back.
+    client.open("app/core/model.py", "python", model);
+    client.edit("app/core/model.py", 1, [1, 0, 1, 30], "");
+    let cleared = client.diagnostics_for("app/core/model.py", |params| params["version"] == 1);
+    assert_eq!(codes(&cleared), Vec::<String>::new());
+    client.edit("app/core/model.py", 2, [1, 0, 1, 0], "from app.ui import widget");
+    let back = client.diagnostics_for("app/core/model.py", |params| params["version"] == 2);
+    assert!(
+        back["diagnostics"][0]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("must not reach app/ui/widget.py: app/core/model.py → app/ui/widget.py")),
+        "{back}"
+    );
+
+    // A mistake in thread.toml is a diagnostic on its line, and the rules are off.
+    client.open("thread.toml", "toml", rules);
+    client.edit("thread.toml", 1, [2, 8, 2, 14], "layer");
+    let broken = client.diagnostics_for("thread.toml", |params| !codes(params).is_empty());
+    assert_eq!(codes(&broken), ["rules-config"], "{broken}");
+    assert_eq!(broken["diagnostics"][0]["range"]["start"]["line"], 0, "{broken}");
+    assert!(
+        broken["diagnostics"][0]["message"].as_str().is_some_and(|message| message.contains("unknown kind \"layer\"")),
+        "{broken}"
+    );
+    let off = client.diagnostics_for("app/core/model.py", |params| codes(params).is_empty());
+    assert_eq!(codes(&off), Vec::<String>::new());
+    client.shutdown();
+}

@@ -222,8 +222,9 @@ fn chain_back(came_from: &BTreeMap<FileId, FileId>, from: FileId, to: FileId) ->
     chain
 }
 
-/// Where `from` first writes an import that links it to `to`.
-fn import_span(snapshot: &Snapshot, from: FileId, to: FileId) -> Span {
+/// Where `from` first writes an import that links it to `to`; the default span when it
+/// writes none.
+pub fn import_span(snapshot: &Snapshot, from: FileId, to: FileId) -> Span {
     let Some(file) = snapshot.file(from) else { return Span::default() };
     file.links
         .iter()

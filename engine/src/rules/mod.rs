@@ -7,5 +7,5 @@
 pub mod check;
 pub mod config;
 
-pub use check::{CheckOutcome, Refusal, Violation, check};
+pub use check::{CheckOutcome, Refusal, Violation, check, import_span};
 pub use config::{CONFIG_FILE, ConfigError, FileGroup, IgnoredImport, Rule, RuleKind, RulesConfig};

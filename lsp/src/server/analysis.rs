@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use thread_engine::fingerprint::FingerprintBuilder;
+use thread_engine::rules::CONFIG_FILE;
 use thread_engine::store::ChangeSet;
 use thread_engine::{FileChange, Fingerprint, Host, IndexProgress, Snapshot};
 use thread_extractors::resolve::{is_project_file, source_language};
@@ -27,6 +28,7 @@ use super::config::Settings;
 use super::diagnostics::{Cycles, DiagnosticContext, file_uri};
 use super::documents::{Documents, Encoding};
 use super::impact::{SavedFacts, impact};
+use super::rules::LiveRules;
 use crate::indexing::restore_and_index;
 
 /// What the handlers tell the analysis task.
@@ -99,6 +101,7 @@ pub(crate) fn start(setup: AnalysisSetup) -> std::io::Result<Analysis> {
             published: HashMap::new(),
             cycles: Vec::new(),
             cycles_now: None,
+            rules: LiveRules::default(),
             saved: SavedFacts::default(),
             stats: Published::default(),
         };
@@ -124,6 +127,8 @@ struct Task {
     saved: SavedFacts,
     /// The current snapshot's cycles, while they are known to be current.
     cycles_now: Option<Arc<Cycles>>,
+    /// `thread.toml`'s rules and their violations in the current snapshot.
+    rules: LiveRules,
     stats: Published,
 }
 
@@ -266,6 +271,8 @@ impl Task {
             self.stats.snapshot = host.snapshot();
             self.cycles_now = None;
         }
+        self.rules.load(self.rules_text().as_deref());
+        self.rules.check(&self.stats.snapshot);
         // Documents opened while the workspace was being indexed: their text wins.
         let open: Vec<Work> = self.setup.documents.paths().into_iter().map(Work::Edited).collect();
         self.stats.ready = true;
@@ -286,6 +293,11 @@ impl Task {
         let generation = self.setup.documents.generation();
         let mut from_editor = BTreeSet::new();
         let mut from_disk = BTreeSet::new();
+        let rules_touched = batch.iter().any(|work| match work {
+            Work::Edited(path) | Work::Closed(path) => LiveRules::is_config(path),
+            Work::DiskChanged(paths) => paths.iter().any(|path| LiveRules::is_config(path)),
+            Work::Flush(_) | Work::Reconfigure(_) => false,
+        });
         for work in batch {
             match work {
                 Work::Edited(path) => {
@@ -346,7 +358,17 @@ impl Task {
             self.stats.saves = Some(saver.progress());
         }
         let _ = self.publisher.send(Arc::new(self.stats.clone()));
-        let touched: BTreeSet<String> = report.changed.iter().chain(&report.affected).cloned().chain(edited).collect();
+        let mut touched: BTreeSet<String> =
+            report.changed.iter().chain(&report.affected).cloned().chain(edited).collect();
+        // Rules read edges only: they are checked again when an edge or a file came or
+        // went, or the rules changed.
+        if rules_touched {
+            self.rules.load(self.rules_text().as_deref());
+            touched.insert(CONFIG_FILE.to_owned());
+        }
+        if rules_touched || self.cycles_now.is_none() {
+            touched.extend(self.rules.check(&snapshot));
+        }
         self.publish_diagnostics(&touched);
         if anything_changed && self.setup.lens_refresh {
             // A file's dependents counts change with its dependents' text; the client
@@ -360,7 +382,8 @@ impl Task {
     /// and are no longer in the graph are cleared.
     fn publish_everything(&mut self) {
         let files = self.stats.snapshot.files().map(|file| file.path.to_string());
-        let all: BTreeSet<String> = files.chain(self.published.keys().cloned()).collect();
+        let all: BTreeSet<String> =
+            files.chain(self.published.keys().cloned()).chain([CONFIG_FILE.to_owned()]).collect();
         self.publish_diagnostics(&all);
     }
 
@@ -382,6 +405,7 @@ impl Task {
         }
         let view = CallView::new(&snapshot, &self.setup.root, &self.setup.documents, self.setup.encoding);
         let impact_severity = self.setup.settings.severity("impact", DiagnosticSeverity::INFORMATION);
+        let rule_severity = self.setup.settings.severity("rule-violation", DiagnosticSeverity::ERROR);
         // The files being edited first: their diagnostics are sent before the
         // dependents' are computed, so typing never waits for the rest of the workspace.
         let (open, unopened): (Vec<String>, Vec<String>) =
@@ -391,11 +415,24 @@ impl Task {
             for path in paths {
                 let open = self.setup.documents.get(&path);
                 let diagnostics = match snapshot.file_at(&path) {
+                    _ if LiveRules::is_config(&path) => self.rules.config_diagnostics(),
                     // An unopened file with nothing to report is not read from disk.
-                    Some(file) if open.is_none() && !context.may_report(file) => Vec::new(),
+                    Some(file) if open.is_none() && !context.may_report(file) && !self.rules.reports_on(file) => {
+                        Vec::new()
+                    }
                     Some(file) => {
                         let text = view.text(&path);
                         let mut diagnostics = context.for_file(file, &text);
+                        if let Some(severity) = rule_severity {
+                            diagnostics.extend(self.rules.diagnostics_for(
+                                &snapshot,
+                                &self.setup.root,
+                                file,
+                                &text,
+                                self.setup.encoding,
+                                severity,
+                            ));
+                        }
                         if let (Some(_), Some(severity)) = (&open, impact_severity)
                             && let Some(saved) = self.saved.get(&self.setup.root, file)
                         {
@@ -424,6 +461,14 @@ impl Task {
                     client.publish_diagnostics(uri, diagnostics, version).await;
                 }
             });
+        }
+    }
+
+    /// `thread.toml`'s text: the editor's, when it is open, else the disk's.
+    fn rules_text(&self) -> Option<String> {
+        match self.setup.documents.get(CONFIG_FILE) {
+            Some(document) => Some(document.text.to_string()),
+            None => std::fs::read_to_string(self.setup.root.join(CONFIG_FILE)).ok(),
         }
     }
 

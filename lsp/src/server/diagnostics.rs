@@ -250,7 +250,7 @@ pub(crate) fn file_uri(root: &Path, path: &str) -> Option<Uri> {
     Uri::from_file_path(root.join(path))
 }
 
-fn diagnostic(
+pub(crate) fn diagnostic(
     range: Range,
     severity: DiagnosticSeverity,
     code: &str,

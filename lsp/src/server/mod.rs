@@ -18,6 +18,7 @@ mod documents;
 mod framing;
 mod impact;
 mod lens;
+mod rules;
 mod symbols;
 
 use std::path::{Path, PathBuf};
@@ -51,6 +52,8 @@ const WATCHED: &[&str] = &[
     "**/*.{rs,py,pyi,ts,tsx,mts,cts,js,jsx,mjs,cjs,go}",
     "**/{Cargo.toml,pyproject.toml,setup.cfg,setup.py,package.json,go.mod,go.work}",
     "**/{tsconfig,jsconfig}*.json",
+    // The architecture rules (only the root's counts).
+    "**/thread.toml",
 ];
 
 /// Serves LSP on stdin and stdout until the client exits.
