@@ -406,6 +406,25 @@ impl Lang {
             || directories.split('/').any(|directory| tests.directories.contains(&directory))
     }
 
+    /// The package an external import of this language names, for drawing one node per
+    /// package: `numpy` for `numpy.linalg`, `@scope/name` for `@scope/name/sub`, `serde`
+    /// for `serde::Deserialize`, `github.com/a/b` for `github.com/a/b/c`, `net/http` for
+    /// the standard library's `net/http`.
+    pub fn external_package(self, specifier: &str) -> String {
+        let segments = |separator: &str, count: usize| -> String {
+            specifier.split(separator).take(count).collect::<Vec<_>>().join(separator)
+        };
+        match self.family() {
+            Family::Python => segments(".", 1),
+            Family::Rust => segments("::", 1).trim_start_matches("::").to_owned(),
+            Family::EcmaScript if specifier.starts_with('@') => segments("/", 2),
+            Family::EcmaScript => segments("/", 1),
+            // A module path starts with a domain; the standard library's do not.
+            Family::Go if specifier.split('/').next().is_some_and(|first| first.contains('.')) => segments("/", 3),
+            Family::Go => specifier.to_owned(),
+        }
+    }
+
     /// Detects the language from a path's file name, or `None` for files Thread does not analyse.
     pub fn from_path(path: &Path) -> Option<Lang> {
         let file_name = path.file_name()?.to_str()?;
@@ -485,6 +504,17 @@ fn has_suffix(file_name: &str, suffix: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn external_packages_are_named_as_each_ecosystem_names_them() {
+        assert_eq!(Lang::Python.external_package("numpy.linalg"), "numpy");
+        assert_eq!(Lang::TypeScript.external_package("@scope/name/sub/path"), "@scope/name");
+        assert_eq!(Lang::JavaScript.external_package("lodash/fp"), "lodash");
+        assert_eq!(Lang::Tsx.external_package("node:fs"), "node:fs");
+        assert_eq!(Lang::Rust.external_package("serde::de::Deserialize"), "serde");
+        assert_eq!(Lang::Go.external_package("github.com/spf13/pflag/internal"), "github.com/spf13/pflag");
+        assert_eq!(Lang::Go.external_package("net/http"), "net/http");
+    }
 
     #[test]
     fn test_files_follow_each_languages_runner() {

@@ -66,12 +66,26 @@ impl WalkArgs {
     }
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum GraphFormat {
     /// `{"files": [...], "edges": [...], "unresolved": [...]}`
     Json,
-    /// Graphviz DOT.
+    /// Graphviz DOT: a cluster per directory, one node per external package.
     Dot,
+    /// A Mermaid flowchart, for Markdown that renders it (GitHub, GitLab).
+    Mermaid,
+    /// One self-contained HTML page with an interactive graph: search, a file's
+    /// neighbourhood, directories collapsed, cycles in red. Needs no network.
+    Html,
+}
+
+/// How external packages appear in a drawn graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExternalNodes {
+    /// One node per external package (`numpy`, `@scope/name`, `serde`).
+    Package,
+    /// None.
+    None,
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +95,16 @@ pub(crate) struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Json)]
     pub(crate) format: GraphFormat,
+    /// Only this file (workspace-relative) and the files within `--depth` imports of it,
+    /// either way.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) focus: Option<String>,
+    /// How many imports away from `--focus` to go.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "focus")]
+    pub(crate) depth: usize,
+    /// External packages in DOT and Mermaid: one node each, or none.
+    #[arg(long, value_enum, default_value_t = ExternalNodes::Package)]
+    pub(crate) external: ExternalNodes,
 }
 
 /// Where the index is kept between runs.

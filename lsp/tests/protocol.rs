@@ -737,9 +737,9 @@ fn rule_violations_follow_unsaved_edits_and_thread_toml_reports_its_own_errors()
     client.edit("app/core/model.py", 2, [1, 0, 1, 0], "from app.ui import widget");
     let back = client.diagnostics_for("app/core/model.py", |params| params["version"] == 2);
     assert!(
-        back["diagnostics"][0]["message"]
-            .as_str()
-            .is_some_and(|message| message.contains("must not reach app/ui/widget.py: app/core/model.py → app/ui/widget.py")),
+        back["diagnostics"][0]["message"].as_str().is_some_and(
+            |message| message.contains("must not reach app/ui/widget.py: app/core/model.py → app/ui/widget.py")
+        ),
         "{back}"
     );
 

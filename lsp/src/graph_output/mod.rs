@@ -1,26 +1,35 @@
-//! `thread-lsp graph`: the file-level graph as JSON or DOT on stdout.
+//! `thread-lsp graph`: the file-level graph as JSON, or drawn as DOT, Mermaid or one
+//! interactive HTML page.
 
+mod dot;
+mod html;
+mod mermaid;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use serde_json::json;
-use thread_engine::{FileGraph, index_workspace};
+use thread_engine::{Edge, FileGraph, FileNode, index_workspace};
 
-use crate::cli::{GraphArgs, GraphFormat};
+use crate::cli::{ExternalNodes, GraphArgs, GraphFormat};
 use crate::summary::report_problems;
 
 pub(crate) fn run(arguments: &GraphArgs) -> anyhow::Result<ExitCode> {
     let report = index_workspace(&arguments.walk.dir, &arguments.walk.load_options())?;
     report_problems(&report);
+    let drawing = Drawing::of(&report.graph, arguments)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     match arguments.format {
         GraphFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &graph_json(&report.graph)).context("writing the graph")?;
+            serde_json::to_writer_pretty(&mut out, &graph_json(&drawing.graph)).context("writing the graph")?;
             writeln!(out).context("writing the graph")?;
         }
-        GraphFormat::Dot => write_dot(&mut out, &report.graph).context("writing the graph")?,
+        GraphFormat::Dot => dot::write(&mut out, &drawing).context("writing the graph")?,
+        GraphFormat::Mermaid => mermaid::write(&mut out, &drawing).context("writing the graph")?,
+        GraphFormat::Html => html::write(&mut out, &drawing).context("writing the graph")?,
     }
     out.flush().context("writing the graph")?;
     Ok(ExitCode::SUCCESS)
@@ -40,54 +49,79 @@ pub(crate) fn graph_json(graph: &FileGraph) -> serde_json::Value {
     })
 }
 
-fn write_dot(out: &mut impl Write, graph: &FileGraph) -> std::io::Result<()> {
-    writeln!(out, "digraph thread {{")?;
-    writeln!(out, "  rankdir=LR;")?;
-    writeln!(out, "  node [shape=box, fontname=\"monospace\"];")?;
-    for file in &graph.files {
-        writeln!(
-            out,
-            "  {} [label={}, language={}];",
-            dot_id(&file.path),
-            dot_id(&file.path),
-            dot_id(file.lang.name())
-        )?;
-    }
-    for edge in &graph.edges {
-        let style = match edge.kind.as_str() {
-            "dynamic" | "type" => ", style=dashed",
-            "reexport" => ", style=bold",
-            _ => "",
-        };
-        writeln!(
-            out,
-            "  {} -> {} [label={}{style}];",
-            dot_id(&edge.from),
-            dot_id(&edge.to),
-            dot_id(edge.kind.as_str())
-        )?;
-    }
-    for (index, import) in graph.unresolved.iter().enumerate() {
-        let node = format!("unresolved{index}");
-        let color = if import.external { "gray" } else { "red" };
-        writeln!(out, "  {node} [label={}, shape=plaintext, fontcolor={color}];", dot_id(&import.specifier))?;
-        writeln!(out, "  {} -> {node} [style=dotted, color={color}];", dot_id(&import.from))?;
-    }
-    writeln!(out, "}}")
+/// What a drawing shows: the graph (whole, or a file's neighbourhood), its cycles, and
+/// the external packages each file imports.
+pub(crate) struct Drawing {
+    pub(crate) graph: FileGraph,
+    /// Import cycles among the files shown, each sorted.
+    pub(crate) cycles: Vec<Vec<String>>,
+    /// External package → the files shown that import it; empty with `--external none`.
+    pub(crate) externals: BTreeMap<String, BTreeSet<String>>,
+    /// The focused file, if any.
+    pub(crate) focus: Option<String>,
 }
 
-/// A DOT quoted identifier.
-fn dot_id(text: &str) -> String {
-    let mut quoted = String::with_capacity(text.len() + 2);
-    quoted.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            '\n' => quoted.push_str("\\n"),
-            other => quoted.push(other),
+impl Drawing {
+    fn of(whole: &FileGraph, arguments: &GraphArgs) -> anyhow::Result<Drawing> {
+        let mut graph = whole.clone();
+        if let Some(focus) = &arguments.focus {
+            let focus = focus.trim_start_matches("./");
+            if !whole.files.iter().any(|file| file.path == focus) {
+                bail!("--focus {focus}: no such file in the graph (paths are relative to the workspace directory)");
+            }
+            let near = neighbourhood(whole, focus, arguments.depth);
+            graph.files.retain(|file| near.contains(file.path.as_str()));
+            graph.edges.retain(|edge| near.contains(edge.from.as_str()) && near.contains(edge.to.as_str()));
+            graph.unresolved.retain(|import| near.contains(import.from.as_str()));
+        }
+        let lang_of: BTreeMap<&str, &FileNode> = graph.files.iter().map(|file| (file.path.as_str(), file)).collect();
+        let mut externals: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        if arguments.external == ExternalNodes::Package {
+            for import in graph.unresolved.iter().filter(|import| import.external) {
+                let Some(file) = lang_of.get(import.from.as_str()) else { continue };
+                externals.entry(file.lang.external_package(&import.specifier)).or_default().insert(import.from.clone());
+            }
+        }
+        let cycles = graph.cycles();
+        Ok(Drawing { graph, cycles, externals, focus: arguments.focus.clone() })
+    }
+
+    /// True when the edge lies inside one import cycle.
+    pub(crate) fn in_cycle(&self, edge: &Edge) -> bool {
+        self.cycles.iter().any(|cycle| cycle.binary_search(&edge.from).is_ok() && cycle.binary_search(&edge.to).is_ok())
+    }
+}
+
+/// The files within `depth` imports of `focus`, importing or imported.
+fn neighbourhood<'a>(graph: &'a FileGraph, focus: &'a str, depth: usize) -> BTreeSet<&'a str> {
+    let mut near = BTreeSet::from([focus]);
+    let mut queue = VecDeque::from([(focus, 0)]);
+    while let Some((file, distance)) = queue.pop_front() {
+        if distance == depth {
+            continue;
+        }
+        for edge in &graph.edges {
+            let other = if edge.from == file {
+                edge.to.as_str()
+            } else if edge.to == file {
+                edge.from.as_str()
+            } else {
+                continue;
+            };
+            if near.insert(other) {
+                queue.push_back((other, distance + 1));
+            }
         }
     }
-    quoted.push('"');
-    quoted
+    near
+}
+
+/// The directory part of a workspace-relative path; `.` for the root.
+pub(crate) fn directory_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or(".", |(directory, _)| directory)
+}
+
+/// The file name part of a workspace-relative path.
+pub(crate) fn file_name_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, name)| name)
 }
