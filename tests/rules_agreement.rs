@@ -1,10 +1,12 @@
-//! Architecture rules against import-linter on real Python projects fetched from PyPI:
-//! layers, forbidden and independence contracts, each indirect and direct, must give
-//! the same violating pairs of files (the ends of every chain import-linter reports).
+//! Architecture rules against the single-language tools on real code fetched at test
+//! time: import-linter on httpx and rich from PyPI (layers, forbidden and independence
+//! contracts, each indirect and direct), dependency-cruiser on rxjs's TypeScript from npm
+//! (forbidden rules, which it checks on direct imports). Each must give the same
+//! violating pairs of files (the ends of every chain the tool reports).
 //!
-//! `tests/tools/rules_truth.py` fetches the projects, runs import-linter and hands over
-//! each contract as Thread globs with its verdict. Without import-linter the test skips
-//! loudly; under `THREAD_CI=1` it fails instead.
+//! `tests/tools/rules_truth.py` and `depcruise_truth.py` fetch the projects, run the
+//! tools and hand over each contract as Thread globs with its verdict. Without a tool
+//! the test skips loudly; under `THREAD_CI=1` it fails instead.
 
 #![allow(clippy::print_stderr)]
 
@@ -107,4 +109,65 @@ fn rules_agree_with_import_linter() {
     }
     assert!(compared >= 50, "only {compared} violating pairs compared: the contracts prove too little");
     assert!(direct_and_indirect_differ, "no contract tells direct from indirect");
+}
+
+#[test]
+fn forbidden_rules_agree_with_dependency_cruiser() {
+    let depcruise = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/node_modules/.bin/depcruise");
+    if !depcruise.exists() {
+        crate::skip_or_fail("rule agreement needs dependency-cruiser (run .ci/install-test-tools)");
+        return;
+    }
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ground-truth-corpora");
+    let output = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/depcruise_truth.py"))
+        .arg(&cache)
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success(), "depcruise_truth.py failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    let truth: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let root = Path::new(truth["root"].as_str().expect("root"));
+    let snapshot = index_workspace(root, &LoadOptions::default()).expect("index rxjs").snapshot;
+
+    let mut compared = 0;
+    for contract in truth["contracts"].as_array().expect("contracts") {
+        let globs = |key: &str| -> String {
+            let globs: Vec<String> = contract[key]
+                .as_array()
+                .expect("globs")
+                .iter()
+                .map(|glob| toml_string(glob.as_str().expect("glob")))
+                .collect();
+            format!("[{}]", globs.join(", "))
+        };
+        let name = contract["name"].as_str().expect("name");
+        let rule = format!(
+            "[[rules]]\nname = {}\nkind = \"forbidden\"\nindirect = false\nfrom = {}\nto = {}\n",
+            toml_string(name),
+            globs("from"),
+            globs("to")
+        );
+        let outcome = check(&snapshot, &RulesConfig::parse(&rule).expect("a valid rule"));
+        let ours: BTreeSet<(String, String)> = outcome
+            .violations
+            .iter()
+            .map(|violation| (snapshot.path(violation.from).to_owned(), snapshot.path(violation.to).to_owned()))
+            .collect();
+        let theirs: BTreeSet<(String, String)> = contract["pairs"]
+            .as_array()
+            .expect("pairs")
+            .iter()
+            .map(|pair| (pair[0].as_str().expect("from").to_owned(), pair[1].as_str().expect("to").to_owned()))
+            .collect();
+        eprintln!("rule agreement {name} (rxjs): dependency-cruiser {} pairs, Thread {}", theirs.len(), ours.len());
+        assert_eq!(
+            ours,
+            theirs,
+            "{name}: Thread only {:?}; dependency-cruiser only {:?}",
+            ours.difference(&theirs).collect::<Vec<_>>(),
+            theirs.difference(&ours).collect::<Vec<_>>()
+        );
+        compared += theirs.len();
+    }
+    assert!(compared >= 40, "only {compared} violating pairs compared");
 }

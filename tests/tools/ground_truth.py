@@ -94,14 +94,20 @@ def python_truth(cache):
     return corpora
 
 
-def ecmascript_truth(cache):
-    name, version = NPM_PACKAGE
+def fetch_npm(cache, name, version):
+    """The unpacked tarball of an npm package, fetched once into CACHE."""
     root = os.path.join(cache, f"{name}-{version}")
     if not os.path.isdir(root):
         os.makedirs(cache, exist_ok=True)
         archive = run(["npm", "pack", f"{name}@{version}", "--silent"], cwd=cache).strip().splitlines()[-1]
         extract(os.path.join(cache, archive), cache)
         os.rename(os.path.join(cache, "package"), root)
+    return root
+
+
+def ecmascript_truth(cache):
+    name, version = NPM_PACKAGE
+    root = fetch_npm(cache, name, version)
     madge = os.path.join(HERE, "node_modules", ".bin", "madge")
     output = run([madge, "--json", "--ts-config", "tsconfig.json", "--extensions", "ts", "src"], cwd=root)
     graph = json.loads(output)
