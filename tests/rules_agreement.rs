@@ -48,6 +48,50 @@ fn rule_toml(contract: &serde_json::Value) -> String {
     )
 }
 
+/// Runs `tests/tools/SCRIPT` over the shared corpus cache; its JSON.
+fn truth(script: &str) -> serde_json::Value {
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ground-truth-corpora");
+    let output = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools").join(script))
+        .arg(&cache)
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success(), "{script} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+/// The (from, to) pairs of a tool's verdict.
+fn tool_pairs(contract: &serde_json::Value) -> BTreeSet<(String, String)> {
+    contract["pairs"]
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .map(|pair| (pair[0].as_str().expect("from").to_owned(), pair[1].as_str().expect("to").to_owned()))
+        .collect()
+}
+
+/// Checks one rule and compares its violating pairs with the tool's; their number.
+fn compare(snapshot: &Snapshot, rule: &str, contract: &serde_json::Value, tool: &str, corpus: &str) -> usize {
+    let outcome = check(snapshot, &RulesConfig::parse(rule).expect("the contract is a valid rule"));
+    assert!(outcome.refusals.is_empty(), "{:?}", outcome.refusals);
+    let ours: BTreeSet<(String, String)> = outcome
+        .violations
+        .iter()
+        .map(|violation| (snapshot.path(violation.from).to_owned(), snapshot.path(violation.to).to_owned()))
+        .collect();
+    let theirs = tool_pairs(contract);
+    let name = contract["name"].as_str().expect("name");
+    eprintln!("rule agreement {name} ({corpus}): {tool} {} pairs, Thread {}", theirs.len(), ours.len());
+    assert_eq!(
+        ours,
+        theirs,
+        "{name}: Thread only {:?}; {tool} only {:?}",
+        ours.difference(&theirs).collect::<Vec<_>>(),
+        theirs.difference(&ours).collect::<Vec<_>>()
+    );
+    theirs.len()
+}
+
 #[test]
 fn rules_agree_with_import_linter() {
     let found = Command::new("python3").args(["-c", "import importlinter"]).output();
@@ -55,15 +99,7 @@ fn rules_agree_with_import_linter() {
         crate::skip_or_fail("rule agreement needs import-linter (run .ci/install-test-tools)");
         return;
     }
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ground-truth-corpora");
-    let output = Command::new("python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/rules_truth.py"))
-        .arg(&cache)
-        .output()
-        .expect("python3 runs");
-    assert!(output.status.success(), "rules_truth.py failed:\n{}", String::from_utf8_lossy(&output.stderr));
-    let truth: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-
+    let truth = truth("rules_truth.py");
     let mut snapshots: BTreeMap<String, Snapshot> = BTreeMap::new();
     let mut compared = 0;
     let mut direct_and_indirect_differ = false;
@@ -72,30 +108,9 @@ fn rules_agree_with_import_linter() {
         let snapshot = snapshots.entry(root.clone()).or_insert_with(|| {
             index_workspace(Path::new(&root), &LoadOptions::default()).expect("index the project").snapshot
         });
-        let config = RulesConfig::parse(&rule_toml(contract)).expect("the contract is a valid rule");
-        let outcome = check(snapshot, &config);
-        assert!(outcome.refusals.is_empty(), "{:?}", outcome.refusals);
-        let ours: BTreeSet<(String, String)> = outcome
-            .violations
-            .iter()
-            .map(|violation| (snapshot.path(violation.from).to_owned(), snapshot.path(violation.to).to_owned()))
-            .collect();
-        let theirs: BTreeSet<(String, String)> = contract["pairs"]
-            .as_array()
-            .expect("pairs")
-            .iter()
-            .map(|pair| (pair[0].as_str().expect("from").to_owned(), pair[1].as_str().expect("to").to_owned()))
-            .collect();
+        let count = compare(snapshot, &rule_toml(contract), contract, "import-linter", &root);
+        compared += count;
         let name = contract["name"].as_str().expect("name");
-        eprintln!("rule agreement {name} ({root}): import-linter {} pairs, Thread {}", theirs.len(), ours.len());
-        assert_eq!(
-            ours,
-            theirs,
-            "{name}: Thread only {:?}; import-linter only {:?}",
-            ours.difference(&theirs).collect::<Vec<_>>(),
-            theirs.difference(&ours).collect::<Vec<_>>()
-        );
-        compared += theirs.len();
         if !contract["indirect"].as_bool().expect("indirect") {
             let indirect_name = name.trim_end_matches(" (direct)");
             let indirect = truth["contracts"]
@@ -104,7 +119,7 @@ fn rules_agree_with_import_linter() {
                 .flatten()
                 .find(|other| other["name"] == indirect_name && other["root"] == contract["root"]);
             direct_and_indirect_differ |=
-                indirect.is_some_and(|indirect| indirect["pairs"].as_array().map(Vec::len) != Some(theirs.len()));
+                indirect.is_some_and(|indirect| indirect["pairs"].as_array().map(Vec::len) != Some(count));
         }
     }
     assert!(compared >= 50, "only {compared} violating pairs compared: the contracts prove too little");
@@ -118,14 +133,7 @@ fn forbidden_rules_agree_with_dependency_cruiser() {
         crate::skip_or_fail("rule agreement needs dependency-cruiser (run .ci/install-test-tools)");
         return;
     }
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ground-truth-corpora");
-    let output = Command::new("python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/depcruise_truth.py"))
-        .arg(&cache)
-        .output()
-        .expect("python3 runs");
-    assert!(output.status.success(), "depcruise_truth.py failed:\n{}", String::from_utf8_lossy(&output.stderr));
-    let truth: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let truth = truth("depcruise_truth.py");
     let root = Path::new(truth["root"].as_str().expect("root"));
     let snapshot = index_workspace(root, &LoadOptions::default()).expect("index rxjs").snapshot;
 
@@ -140,34 +148,13 @@ fn forbidden_rules_agree_with_dependency_cruiser() {
                 .collect();
             format!("[{}]", globs.join(", "))
         };
-        let name = contract["name"].as_str().expect("name");
         let rule = format!(
             "[[rules]]\nname = {}\nkind = \"forbidden\"\nindirect = false\nfrom = {}\nto = {}\n",
-            toml_string(name),
+            toml_string(contract["name"].as_str().expect("name")),
             globs("from"),
             globs("to")
         );
-        let outcome = check(&snapshot, &RulesConfig::parse(&rule).expect("a valid rule"));
-        let ours: BTreeSet<(String, String)> = outcome
-            .violations
-            .iter()
-            .map(|violation| (snapshot.path(violation.from).to_owned(), snapshot.path(violation.to).to_owned()))
-            .collect();
-        let theirs: BTreeSet<(String, String)> = contract["pairs"]
-            .as_array()
-            .expect("pairs")
-            .iter()
-            .map(|pair| (pair[0].as_str().expect("from").to_owned(), pair[1].as_str().expect("to").to_owned()))
-            .collect();
-        eprintln!("rule agreement {name} (rxjs): dependency-cruiser {} pairs, Thread {}", theirs.len(), ours.len());
-        assert_eq!(
-            ours,
-            theirs,
-            "{name}: Thread only {:?}; dependency-cruiser only {:?}",
-            ours.difference(&theirs).collect::<Vec<_>>(),
-            theirs.difference(&ours).collect::<Vec<_>>()
-        );
-        compared += theirs.len();
+        compared += compare(&snapshot, &rule, contract, "dependency-cruiser", "rxjs");
     }
     assert!(compared >= 40, "only {compared} violating pairs compared");
 }

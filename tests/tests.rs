@@ -15,11 +15,13 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 }
 
 /// A test that needs a missing tool or server skips with a loud message saying what to
-/// install; under `THREAD_CI=1` it fails instead.
-#[allow(clippy::print_stderr)]
+/// install; under `THREAD_CI=1` it fails instead. The message goes to the process's
+/// stderr directly, past the test harness's capture, so that a person running
+/// `cargo test` sees it even though the test passes.
 fn skip_or_fail(message: &str) {
+    use std::io::Write;
     assert!(std::env::var_os("THREAD_CI").is_none(), "THREAD_CI is set, so this is a failure: {message}");
-    eprintln!("\n!!! SKIPPED: {message}\n");
+    let _ = std::io::stderr().lock().write_all(format!("\n!!! SKIPPED: {message}\n\n").as_bytes());
 }
 
 // A real PostgreSQL server: a throwaway cluster, or `THREAD_TEST_DATABASE_URL`.

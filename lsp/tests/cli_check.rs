@@ -6,11 +6,9 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
+mod support;
+
+use support::{skip_or_fail, write};
 
 /// Three layers and decoys: an allowed downward import, a chain through an unlayered
 /// helper, and a chain that only passes through the importing layer.
@@ -160,12 +158,7 @@ fn sarif_multitool() -> Option<PathBuf> {
     if tool.exists() {
         return Some(tool);
     }
-    let message = "@microsoft/sarif-multitool is missing; run `.ci/install-test-tools` (npm ci in tests/tools)";
-    assert!(std::env::var_os("THREAD_CI").is_none(), "THREAD_CI is set, so this is a failure: {message}");
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!("\n!!! SKIPPED: {message}\n");
-    }
+    skip_or_fail("@microsoft/sarif-multitool is missing; run `.ci/install-test-tools` (npm ci in tests/tools)");
     None
 }
 

@@ -6,11 +6,9 @@
 use std::path::Path;
 use std::process::Command;
 
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
+mod support;
+
+use support::{skip_or_fail, write};
 
 /// A cycle (a ↔ b), a chain out of it, and the same external package imported three
 /// ways from two files (a decoy for one node per package).
@@ -97,12 +95,7 @@ fn chromium() -> Option<&'static str> {
     if Command::new("chromium").arg("--version").output().is_ok_and(|output| output.status.success()) {
         return Some("chromium");
     }
-    let message = "the HTML report test needs Chromium (Debian's `chromium`; run .ci/install-test-tools)";
-    assert!(std::env::var_os("THREAD_CI").is_none(), "THREAD_CI is set, so this is a failure: {message}");
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!("\n!!! SKIPPED: {message}\n");
-    }
+    skip_or_fail("the HTML report test needs Chromium (Debian's `chromium`; run .ci/install-test-tools)");
     None
 }
 

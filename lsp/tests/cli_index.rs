@@ -1,8 +1,11 @@
 //! `thread-lsp index` as a user runs it: the embedded SQLite store makes a second run
 //! over an unchanged tree read nothing, and an edit is read and extracted alone.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
+use support::write;
 
 fn index(root: &Path, cache: &Path, extra: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_thread-lsp"))
@@ -21,12 +24,6 @@ fn line<'a>(summary: &'a str, label: &str) -> &'a str {
         .lines()
         .find(|line| line.trim_start().starts_with(label))
         .unwrap_or_else(|| panic!("no {label} line in\n{summary}"))
-}
-
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
 }
 
 fn workspace() -> tempfile::TempDir {

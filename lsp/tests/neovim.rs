@@ -3,23 +3,20 @@
 //! breaks an import in another and undoing it clears that, and incoming calls cross
 //! files. Without Neovim the test skips loudly; under `THREAD_CI=1` it fails.
 
+mod support;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn write(root: &std::path::Path, path: &str, text: &str) {
-    let target = root.join(path);
-    std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-    std::fs::write(target, text).expect("write");
-}
+use support::write;
 
 #[test]
-#[allow(clippy::print_stderr)]
+#[allow(clippy::print_stderr)] // It reports what Neovim saw.
 fn neovim_shows_diagnostics_follows_edits_finds_incoming_calls_and_lenses() {
     if Command::new("nvim").arg("--version").output().is_err() {
-        let message =
-            "the Neovim end-to-end test needs `nvim` (Debian: apt-get install neovim; or run .ci/install-test-tools)";
-        assert!(std::env::var_os("THREAD_CI").is_none(), "THREAD_CI is set, so this is a failure: {message}");
-        eprintln!("\n!!! SKIPPED: {message}\n");
+        support::skip_or_fail(
+            "the Neovim end-to-end test needs `nvim` (Debian: apt-get install neovim; or run .ci/install-test-tools)",
+        );
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");

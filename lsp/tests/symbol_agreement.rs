@@ -10,6 +10,8 @@
 //!
 //! A missing server skips loudly; under `THREAD_CI=1` it fails.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -20,11 +22,7 @@ fn tools_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/tools")
 }
 
-#[allow(clippy::print_stderr)]
-fn skip_or_fail(message: &str) {
-    assert!(std::env::var_os("THREAD_CI").is_none(), "THREAD_CI is set, so this is a failure: {message}");
-    eprintln!("\n!!! SKIPPED: {message}\n");
-}
+use support::skip_or_fail;
 
 /// Runs the harness for `language`; `None` when `probe` shows its reference server (or
 /// corpus) is missing.
