@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
-use thread_flow::engine::{DefRef, DirectExtraction, FileChange, Host, RecocoFlow, Snapshot, index_sources};
+use thread_flow::engine::{Bindings, DefRef, DirectExtraction, FileChange, Host, RecocoFlow, Snapshot, index_sources};
 use thread_flow::extractors::resolve::{ProjectFile, is_project_file};
 
 /// One step of a random history. Indices pick files modulo the current count.
@@ -298,13 +298,57 @@ proptest! {
         });
         let mut tree = Tree { files: workspace.files.into_iter().collect(), deleted: BTreeMap::new(), counter: 0 };
         let flow = RecocoFlow::shared().map_err(|error| TestCaseError::fail(error.to_string()))?;
-        let mut host = Host::new(flow);
-        host.apply(tree.files.iter().map(|(path, text)| FileChange::write(path.as_str(), text.as_bytes().to_vec())).collect());
+        let mut host = Host::new(flow.clone());
+        // The CLI's host of the file graph alone, fed the same history.
+        let mut files_only = Host::new(flow).files_only();
+        let everything = |tree: &Tree| -> Vec<FileChange> {
+            tree.files.iter().map(|(path, text)| FileChange::write(path.as_str(), text.as_bytes().to_vec())).collect()
+        };
+        host.apply(everything(&tree));
+        files_only.apply(everything(&tree));
         check_equal(&host, &tree, 0)?;
+        check_files_only(&files_only, &host, 0)?;
         for (step, batch) in batches.iter().enumerate() {
             let changes: Vec<FileChange> = batch.iter().flat_map(|op| tree.apply(op)).collect();
+            // The same paths, at the state the batch left them in.
+            let mirrored: Vec<FileChange> = changes
+                .iter()
+                .map(|change| match tree.files.get(change.path()) {
+                    Some(text) => FileChange::write(change.path(), text.as_bytes().to_vec()),
+                    None => FileChange::remove(change.path()),
+                })
+                .collect();
             host.apply(changes);
+            files_only.apply(mirrored);
             check_equal(&host, &tree, step + 1)?;
+            check_files_only(&files_only, &host, step + 1)?;
         }
     }
+}
+
+/// A files-only host has the full host's file graph, facts and missing names, and binds
+/// nothing.
+fn check_files_only(files_only: &Host, host: &Host, step: usize) -> Result<(), TestCaseError> {
+    let (lean, full) = (files_only.snapshot(), host.snapshot());
+    prop_assert_eq!(lean.graph(), full.graph(), "file graph after step {}", step);
+    for file in lean.files() {
+        let other = full.file_at(&file.path);
+        prop_assert_eq!(
+            Some(&file.facts),
+            other.map(|other| &other.facts),
+            "facts of {} after step {}",
+            file.path,
+            step
+        );
+        prop_assert_eq!(
+            Some(&file.missing),
+            other.map(|other| &other.missing),
+            "missing names of {} after step {}",
+            file.path,
+            step
+        );
+        prop_assert_eq!(&*file.bindings, &Bindings::default(), "{} is bound after step {}", file.path, step);
+        prop_assert!(file.used_by.is_empty(), "{} has uses after step {}", file.path, step);
+    }
+    Ok(())
 }

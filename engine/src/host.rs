@@ -135,7 +135,8 @@ impl FileChange {
         FileChange::Remove { path: path.into() }
     }
 
-    fn path(&self) -> &str {
+    /// The path this change is about.
+    pub fn path(&self) -> &str {
         match self {
             FileChange::Write { path, .. } | FileChange::Restore { path, .. } | FileChange::Remove { path } => path,
         }
@@ -194,6 +195,8 @@ pub struct Host {
     method_readers: Readers<String>,
     /// Go package directory → the files whose bindings listed its files.
     directory_readers: Readers<String>,
+    /// False for a host of the file graph only (see [`Host::files_only`]).
+    binds: bool,
 }
 
 /// How many cached facts no live file uses are kept, for undo and branch switches.
@@ -269,7 +272,17 @@ impl Host {
             go_packages: GoPackages::default(),
             method_readers: Readers::default(),
             directory_readers: Readers::default(),
+            binds: true,
         }
+    }
+
+    /// This host without the symbol layer: files, facts, links, dependents and missing
+    /// names are kept as always, and no file is bound, so bindings and `used_by` stay
+    /// empty. For callers that read only the file graph (the CLI's `index`, `check`,
+    /// `affected`), where binding is a third of a warm start.
+    pub fn files_only(mut self) -> Host {
+        self.binds = false;
+        self
     }
 
     /// The current revision, for readers.
@@ -354,7 +367,7 @@ impl Host {
         report.edges_changed = edges_changed || !work.added.is_empty() || !work.removed.is_empty();
         let check_set = self.check_set(&work, &resolve_set);
         self.check_names(&check_set);
-        let bind_set = self.bind_set(&work);
+        let bind_set = if self.binds { self.bind_set(&work) } else { Vec::new() };
         self.bind_files(&bind_set);
 
         let touched = !work.changed.is_empty() || project_changed;

@@ -34,6 +34,16 @@ impl Indexed {
     }
 }
 
+/// What a host is for: the language server answers about symbols; the commands that
+/// print and exit read the file graph only, and skip binding.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layers {
+    /// Files and symbols.
+    Symbols,
+    /// The file graph alone.
+    FilesOnly,
+}
+
 /// Opens the store `store` names, restores the host from it, and indexes `root` into
 /// the host. A store that cannot be read costs the warm start, never the index.
 pub(crate) async fn restore_and_index(
@@ -41,9 +51,13 @@ pub(crate) async fn restore_and_index(
     root: &Path,
     options: &LoadOptions,
     progress: &Arc<IndexProgress>,
+    layers: Layers,
 ) -> anyhow::Result<Indexed> {
     let opened = open_store(store, root).await;
     let mut host = Host::new(RecocoFlow::shared()?);
+    if layers == Layers::FilesOnly {
+        host = host.files_only();
+    }
     let restored = match opened.store.load_for_restore().await {
         Ok(state) => {
             let files = state.files.len();
@@ -70,7 +84,7 @@ pub(crate) struct Saved {
 }
 
 /// Restores what the store holds, brings it up to date with the tree, and saves the
-/// difference, on a runtime of its own. A store that fails costs the saving, never the
+/// difference, on a runtime of its own; the file graph only. A store that fails costs the saving, never the
 /// answer.
 pub(crate) fn index_and_save(store: &StoreArgs, walk: &WalkArgs) -> anyhow::Result<Saved> {
     let runtime =
@@ -78,7 +92,7 @@ pub(crate) fn index_and_save(store: &StoreArgs, walk: &WalkArgs) -> anyhow::Resu
     runtime.block_on(async {
         let started = std::time::Instant::now();
         let options = walk.load_options();
-        let indexed = restore_and_index(store, &walk.dir, &options, &Default::default()).await?;
+        let indexed = restore_and_index(store, &walk.dir, &options, &Default::default(), Layers::FilesOnly).await?;
         let changes = indexed.changes_to_save();
         let saved = if !indexed.opened.writable {
             "not saved".to_owned()

@@ -131,29 +131,91 @@ fn check_rule(snapshot: &Snapshot, graph: &ImportGraph, index: usize, rule: &Rul
         RuleKind::Forbidden { .. } => from_group == 0 && to_group == 1,
         RuleKind::Acyclic(_) => false,
     };
+    let mut search = Search::new(graph.successors.len());
     for &from in &graph.files {
         let Some(from_group) = group_of(from) else { continue };
         // Breadth-first through files of no group: shortest chains to every file reached.
-        let mut came_from: BTreeMap<FileId, FileId> = BTreeMap::new();
-        let mut queue = VecDeque::from([from]);
-        while let Some(at) = queue.pop_front() {
+        search.start(from);
+        while let Some(at) = search.next() {
             for &next in graph.successors(at) {
-                if next == from || came_from.contains_key(&next) || !allowed(at, next) {
+                if next == from || search.seen(next) || !allowed(at, next) {
                     continue;
                 }
-                came_from.insert(next, at);
+                search.reach(next, at);
                 match group_of(next) {
                     Some(to_group) if forbids(from_group, to_group) => {
-                        let chain = chain_back(&came_from, from, next);
+                        let chain = search.chain_to(next);
                         let span = import_span(snapshot, from, chain[1]);
                         outcome.violations.push(Violation { rule: index, from, to: next, chain, span });
                     }
                     Some(_) => {}
-                    None if rule.indirect => queue.push_back(next),
+                    None if rule.indirect => search.enqueue(next),
                     None => {}
                 }
             }
         }
+    }
+}
+
+/// One breadth-first search after another over the same files, without clearing: a
+/// file counts as seen when its stamp is the current round's. Rules run one search per
+/// file of their groups, so this is the checker's inner loop.
+struct Search {
+    round: u32,
+    stamp: Vec<u32>,
+    parent: Vec<FileId>,
+    queue: VecDeque<FileId>,
+    from: FileId,
+}
+
+impl Search {
+    fn new(files: usize) -> Search {
+        Search {
+            round: 0,
+            stamp: vec![0; files],
+            parent: vec![FileId(0); files],
+            queue: VecDeque::new(),
+            from: FileId(0),
+        }
+    }
+
+    fn start(&mut self, from: FileId) {
+        self.round += 1;
+        self.queue.clear();
+        self.from = from;
+        self.reach(from, from);
+        self.queue.push_back(from);
+    }
+
+    fn next(&mut self) -> Option<FileId> {
+        self.queue.pop_front()
+    }
+
+    fn seen(&self, file: FileId) -> bool {
+        self.stamp.get(file.index()) == Some(&self.round)
+    }
+
+    fn reach(&mut self, file: FileId, from: FileId) {
+        if let (Some(stamp), Some(parent)) = (self.stamp.get_mut(file.index()), self.parent.get_mut(file.index())) {
+            *stamp = self.round;
+            *parent = from;
+        }
+    }
+
+    fn enqueue(&mut self, file: FileId) {
+        self.queue.push_back(file);
+    }
+
+    /// The path from the search's start to `to`, both included.
+    fn chain_to(&self, to: FileId) -> Vec<FileId> {
+        let mut chain = vec![to];
+        let mut at = to;
+        while at != self.from {
+            at = self.parent[at.index()];
+            chain.push(at);
+        }
+        chain.reverse();
+        chain
     }
 }
 

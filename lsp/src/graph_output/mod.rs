@@ -11,13 +11,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use serde_json::json;
-use thread_engine::{Edge, FileGraph, FileNode, index_workspace};
+use thread_engine::{Edge, FileGraph, FileNode, Host, RecocoFlow, index_into};
 
 use crate::cli::{ExternalNodes, GraphArgs, GraphFormat};
 use crate::summary::report_problems;
 
 pub(crate) fn run(arguments: &GraphArgs) -> anyhow::Result<ExitCode> {
-    let report = index_workspace(&arguments.walk.dir, &arguments.walk.load_options())?;
+    // The file graph alone: nothing here reads the symbol layer.
+    let mut host = Host::new(RecocoFlow::shared()?).files_only();
+    let report = index_into(&mut host, &arguments.walk.dir, &arguments.walk.load_options())?;
     report_problems(&report);
     let drawing = Drawing::of(&report.graph, arguments)?;
     let stdout = std::io::stdout();

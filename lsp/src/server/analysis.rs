@@ -29,7 +29,7 @@ use super::diagnostics::{Cycles, DiagnosticContext, file_uri};
 use super::documents::{Documents, Encoding};
 use super::impact::{SavedFacts, impact};
 use super::rules::LiveRules;
-use crate::indexing::restore_and_index;
+use crate::indexing::{Layers, restore_and_index};
 
 /// What the handlers tell the analysis task.
 #[derive(Debug)]
@@ -228,7 +228,8 @@ impl Task {
         let reporter = progress
             .as_ref()
             .map(|progress| runtime.spawn(report_reading(Arc::clone(progress), Arc::clone(&counts), stopped)));
-        let indexed = runtime.block_on(restore_and_index(&store_args, &self.setup.root, &options, &counts));
+        let indexed =
+            runtime.block_on(restore_and_index(&store_args, &self.setup.root, &options, &counts, Layers::Symbols));
         let _ = stop_reports.send(());
         // The reporter holds a share of the progress: wait until it lets go, so the end
         // below is always sent.
