@@ -156,6 +156,9 @@ pub(crate) struct StoreArgs {
     /// never appears in a process listing or shell history. Never printed.
     #[arg(skip = std::env::var("CF_API_TOKEN").ok())]
     pub(crate) d1_token: Option<String>,
+    /// When the store cannot be used, index in memory instead of failing.
+    #[arg(long)]
+    pub(crate) fallback_memory: bool,
 }
 
 #[derive(Debug, Args)]

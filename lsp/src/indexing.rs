@@ -53,7 +53,7 @@ pub(crate) async fn restore_and_index(
     progress: &Arc<IndexProgress>,
     layers: Layers,
 ) -> anyhow::Result<Indexed> {
-    let opened = open_store(store, root).await;
+    let opened = open_store(store, root).await?;
     let mut host = Host::new(RecocoFlow::shared()?);
     if layers == Layers::FilesOnly {
         host = host.files_only();
@@ -94,7 +94,9 @@ pub(crate) fn index_and_save(store: &StoreArgs, walk: &WalkArgs) -> anyhow::Resu
         let options = walk.load_options();
         let indexed = restore_and_index(store, &walk.dir, &options, &Default::default(), Layers::FilesOnly).await?;
         let changes = indexed.changes_to_save();
-        let saved = if !indexed.opened.writable {
+        let saved = if !indexed.opened.keeps {
+            "nothing kept".to_owned()
+        } else if !indexed.opened.writable {
             "not saved".to_owned()
         } else {
             match indexed.opened.store.apply(&changes).await {
@@ -109,10 +111,10 @@ pub(crate) fn index_and_save(store: &StoreArgs, walk: &WalkArgs) -> anyhow::Resu
                 }
             }
         };
-        let Indexed { host, mut report, opened, .. } = indexed;
-        // The time the user waited: opening and restoring the store and saving included.
-        report.elapsed = started.elapsed();
-        let store_line = format!("  {:<12}{}; {saved}\n", "store", opened.description);
+        let Indexed { host, report, opened, .. } = indexed;
+        // The store's time (opening, restoring, saving, retries) apart from indexing's.
+        let store_seconds = started.elapsed().saturating_sub(report.elapsed).as_secs_f64();
+        let store_line = format!("  {:<12}{}; {saved} ({store_seconds:.2} s)\n", "store", opened.description);
         Ok(Saved { host, report, store_line })
     })
 }

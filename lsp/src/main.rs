@@ -32,7 +32,7 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            tracing::error!("{error:#}");
+            // Printed once, here; not logged as well.
             let _ = writeln!(std::io::stderr(), "error: {error:#}");
             // 1 is reserved for findings (`check`): an error is a usage or setup problem.
             ExitCode::from(2)

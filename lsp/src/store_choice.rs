@@ -14,57 +14,75 @@ pub(crate) struct OpenedStore {
     pub(crate) description: String,
     /// False when this process may only read the store: nothing is saved.
     pub(crate) writable: bool,
+    /// False for memory: what is "saved" there is gone when the process ends.
+    pub(crate) keeps: bool,
 }
 
 /// Opens the store `arguments` describe for the workspace at `root`. A SQLite database
-/// another process is writing is opened read-only; one that cannot be opened at all
-/// falls back to memory, and so does a database server that cannot be reached. Either
-/// way the description says so.
-pub(crate) async fn open_store(arguments: &StoreArgs, root: &std::path::Path) -> OpenedStore {
+/// another process is writing is opened read-only, and the description says so. A
+/// store that cannot be used at all is an error naming the missing setting or the
+/// failure, unless `--fallback-memory` asks for memory instead (the language server
+/// always asks: it must keep serving).
+pub(crate) async fn open_store(arguments: &StoreArgs, root: &std::path::Path) -> anyhow::Result<OpenedStore> {
+    match try_open(arguments, root).await {
+        Ok(opened) => Ok(opened),
+        Err(problem) if arguments.fallback_memory => {
+            tracing::warn!("{problem}; keeping the index in memory only");
+            Ok(memory(format!("memory ({problem})")))
+        }
+        Err(problem) => anyhow::bail!("{problem} (--fallback-memory indexes in memory instead)"),
+    }
+}
+
+async fn try_open(arguments: &StoreArgs, root: &std::path::Path) -> Result<OpenedStore, String> {
     match arguments.store {
         StoreKind::Postgres => {
-            let Some(url) = arguments.database_url.as_deref() else {
-                tracing::warn!(
-                    "--store postgres needs --database-url or DATABASE_URL; keeping the index in memory only"
-                );
-                return memory("memory (--store postgres was given no --database-url)".to_owned());
-            };
+            let url = arguments
+                .database_url
+                .as_deref()
+                .ok_or("--store postgres needs --database-url or the DATABASE_URL environment variable")?;
             let workspace = workspace_name(arguments, root);
-            server(PostgresStore::connect(url, &workspace).await, |store| {
-                format!("postgres {} workspace {workspace:?}", store.location())
-            })
+            let store = PostgresStore::connect(url, &workspace).await.map_err(|error| error.to_string())?;
+            let description = format!("postgres {} workspace {workspace:?}", store.location());
+            Ok(OpenedStore { description, store: Box::new(store), writable: true, keeps: true })
         }
         StoreKind::D1 => {
+            let missing: Vec<&str> = [
+                (arguments.d1_account_id.is_none(), "--d1-account-id (or CLOUDFLARE_ACCOUNT_ID)"),
+                (arguments.d1_database_id.is_none(), "--d1-database-id (or THREAD_D1_DATABASE_ID)"),
+                (arguments.d1_token.is_none(), "the CF_API_TOKEN environment variable"),
+            ]
+            .into_iter()
+            .filter_map(|(absent, setting)| absent.then_some(setting))
+            .collect();
             let (Some(account), Some(database), Some(token)) =
                 (&arguments.d1_account_id, &arguments.d1_database_id, &arguments.d1_token)
             else {
-                tracing::warn!(
-                    "--store d1 needs --d1-account-id, --d1-database-id and CF_API_TOKEN; keeping the index in memory only"
-                );
-                return memory("memory (--store d1 is missing its account, database or CF_API_TOKEN)".to_owned());
+                return Err(format!("--store d1 needs {}", missing.join(" and ")));
             };
             let config = D1Config { api_base: arguments.d1_api_url.clone(), ..D1Config::new(account, database, token) };
-            server(D1Store::connect(config).await, |store| format!("d1 {}", store.location()))
+            let store = D1Store::connect(config).await.map_err(|error| error.to_string())?;
+            let description = format!("d1 {}", store.location());
+            Ok(OpenedStore { description, store: Box::new(store), writable: true, keeps: true })
         }
-        StoreKind::Memory => memory("memory (nothing is kept between runs)".to_owned()),
+        StoreKind::Memory => Ok(memory("memory (nothing is kept between runs)".to_owned())),
         StoreKind::Sqlite => {
             let path =
                 arguments.database.clone().unwrap_or_else(|| workspace_database(root, arguments.cache_dir.as_deref()));
             match SqliteStore::open(&path) {
-                Ok(store) if store.role() == WriterRole::Writer => OpenedStore {
+                Ok(store) if store.role() == WriterRole::Writer => Ok(OpenedStore {
                     description: format!("sqlite {}", path.display()),
                     store: Box::new(store),
                     writable: true,
-                },
-                Ok(store) => OpenedStore {
+                    keeps: true,
+                }),
+                Ok(store) => Ok(OpenedStore {
                     description: format!("sqlite {} (read-only: another Thread process is writing it)", path.display()),
                     store: Box::new(store),
                     writable: false,
-                },
-                Err(error) => {
-                    tracing::warn!("{error}; keeping the index in memory only");
-                    memory(format!("memory (could not open {}: {error})", path.display()))
-                }
+                    keeps: true,
+                }),
+                Err(error) => Err(format!("could not open {}: {error}", path.display())),
             }
         }
     }
@@ -77,20 +95,6 @@ fn workspace_name(arguments: &StoreArgs, root: &std::path::Path) -> String {
     })
 }
 
-/// A store behind a server: usable as connected, else memory, saying why.
-fn server<S: Store + 'static>(
-    connected: Result<S, thread_storage::StoreError>,
-    describe: impl FnOnce(&S) -> String,
-) -> OpenedStore {
-    match connected {
-        Ok(store) => OpenedStore { description: describe(&store), store: Box::new(store), writable: true },
-        Err(error) => {
-            tracing::warn!("{error}; keeping the index in memory only");
-            memory(format!("memory ({error})"))
-        }
-    }
-}
-
 fn memory(description: String) -> OpenedStore {
-    OpenedStore { store: Box::new(MemoryStore::default()), description, writable: true }
+    OpenedStore { store: Box::new(MemoryStore::default()), description, writable: true, keeps: false }
 }

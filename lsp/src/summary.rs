@@ -14,6 +14,13 @@ use crate::indexing::{Saved, index_and_save};
 pub(crate) fn run(arguments: &IndexArgs) -> anyhow::Result<ExitCode> {
     let Saved { report, store_line, .. } = index_and_save(&arguments.store, &arguments.walk)?;
     report_problems(&report);
+    if report.snapshot.is_empty() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: no Rust, Python, TypeScript/JavaScript or Go files found in {} (skipped directories and .gitignore'd files do not count; --verbose lists what was skipped)",
+            arguments.walk.dir.display()
+        );
+    }
     let mut text = render(&report, &arguments.walk.dir.display().to_string(), arguments.verbose);
     text.insert_str(text.find('\n').map_or(0, |end| end + 1), &store_line);
     std::io::stdout().lock().write_all(text.as_bytes()).context("writing the summary")?;

@@ -69,34 +69,104 @@ fn the_memory_store_keeps_nothing_between_runs() {
     assert_eq!(std::fs::read_dir(cache.path()).expect("cache dir").count(), 0, "the memory store wrote nothing");
 }
 
+/// Runs `thread-lsp index` expecting it to fail: its exit code and stderr.
+fn failing_index(
+    root: &Path,
+    cache: &Path,
+    extra: &[&str],
+    environment: &[(&str, &str)],
+) -> (Option<i32>, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_thread-lsp"))
+        .arg("index")
+        .arg(root)
+        .args(extra)
+        .env("THREAD_CACHE_DIR", cache)
+        .env_remove("DATABASE_URL")
+        .env_remove("CF_API_TOKEN")
+        .env_remove("CLOUDFLARE_ACCOUNT_ID")
+        .env_remove("THREAD_D1_DATABASE_ID")
+        .envs(environment.iter().copied())
+        .output()
+        .expect("run thread-lsp");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 #[test]
-fn an_unusable_database_falls_back_to_memory_and_says_so() {
+fn an_unusable_database_is_an_error_unless_memory_is_asked_for() {
     let dir = workspace();
     let cache = tempfile::tempdir().expect("cache dir");
     // A directory where the database file should be.
     let database = cache.path().join("db");
     std::fs::create_dir_all(&database).expect("mkdir");
-    let summary = index(dir.path(), cache.path(), &["--database", database.to_str().expect("UTF-8 path")]);
+    let path = database.to_str().expect("UTF-8 path");
+    let (code, stdout, stderr) = failing_index(dir.path(), cache.path(), &["--database", path], &[]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains(&format!("could not open {path}")) && stderr.contains("--fallback-memory"), "{stderr}");
+    assert_eq!(stderr.matches("could not open").count(), 1, "printed once: {stderr}");
+
+    let summary = index(dir.path(), cache.path(), &["--database", path, "--fallback-memory"]);
     assert!(line(&summary, "store").contains("memory (could not open"), "{summary}");
+    assert!(line(&summary, "store").contains("nothing kept"), "memory is never 'saved': {summary}");
     assert!(line(&summary, "python").contains('3'), "{summary}");
 }
 
 #[test]
-fn an_unreachable_postgres_falls_back_to_memory_without_showing_the_password() {
+fn a_store_without_its_settings_names_what_is_missing() {
+    let dir = workspace();
+    let cache = tempfile::tempdir().expect("cache dir");
+    let (code, _, stderr) = failing_index(dir.path(), cache.path(), &["--store", "postgres"], &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--store postgres needs --database-url or the DATABASE_URL environment variable"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = failing_index(dir.path(), cache.path(), &["--store", "d1", "--d1-account-id", "acct"], &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "--store d1 needs --d1-database-id (or THREAD_D1_DATABASE_ID) and the CF_API_TOKEN environment variable"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("--d1-account-id (or"), "the account was given: {stderr}");
+}
+
+#[test]
+fn an_empty_tree_says_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "README.md", "# nothing to analyse\n");
+    let cache = tempfile::tempdir().expect("cache dir");
+    let (code, stdout, stderr) = failing_index(dir.path(), cache.path(), &["--store", "memory"], &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.starts_with("Indexed "), "{stdout}");
+    assert!(stderr.contains("no Rust, Python, TypeScript/JavaScript or Go files found"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_postgres_is_an_error_that_never_shows_the_password() {
     let root = workspace();
     let cache = tempfile::tempdir().expect("temp dir");
     // Port 1 on loopback refuses connections at once.
     let url = "postgres://alice:pa55-w0rd-secret@127.0.0.1:1/thread";
-    let output = Command::new(env!("CARGO_BIN_EXE_thread-lsp"))
-        .arg("index")
-        .arg(root.path())
-        .args(["--store", "postgres"])
-        .env("DATABASE_URL", url)
-        .env("THREAD_CACHE_DIR", cache.path())
-        .output()
-        .expect("run thread-lsp");
-    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the index still runs: {stderr}");
+    let (code, stdout, stderr) =
+        failing_index(root.path(), cache.path(), &["--store", "postgres"], &[("DATABASE_URL", url)]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("postgres://alice@127.0.0.1:1/thread"), "names the server: {stderr}");
+    assert!(!stderr.contains("pa55-w0rd-secret"), "{stderr}");
+
+    let (code, stdout, stderr) = failing_index(
+        root.path(),
+        cache.path(),
+        &["--store", "postgres", "--fallback-memory"],
+        &[("DATABASE_URL", url)],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
     assert!(line(&stdout, "store").contains("memory"), "{stdout}");
     assert!(line(&stdout, "store").contains("postgres://alice@127.0.0.1:1/thread"), "{stdout}");
     assert!(!stdout.contains("pa55-w0rd-secret") && !stderr.contains("pa55-w0rd-secret"), "{stdout}\n{stderr}");
@@ -137,8 +207,25 @@ fn the_d1_store_keeps_the_index_between_runs_and_never_shows_the_token() {
     assert!(line(&second, "cache hits").contains("100.0%"), "{second}");
     assert!(line(&second, "store").contains("5 files restored, 0 saved"), "{second}");
 
-    let refused = run("a-wrong-token-1234");
-    assert!(line(&refused, "store").contains("memory") && refused.contains("Authentication error"), "{refused}");
+    let wrong = "a-wrong-token-1234";
+    let (code, stdout, stderr) = failing_index(
+        root.path(),
+        cache.path(),
+        &[
+            "--store",
+            "d1",
+            "--d1-account-id",
+            "acct",
+            "--d1-database-id",
+            "db-cli",
+            "--d1-api-url",
+            &emulator.api_base(),
+        ],
+        &[("CF_API_TOKEN", wrong)],
+    );
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("Authentication error"), "{stderr}");
+    assert!(!stderr.contains(wrong) && !stderr.contains(token), "{stderr}");
 }
 
 /// `--verbose` prints a cycle as an import path, each file importing the next, not as its

@@ -153,6 +153,8 @@ impl Settings {
                 .or_else(|| environment("THREAD_D1_API_URL"))
                 .unwrap_or_else(|| thread_storage::D1Config::CLOUDFLARE_API.to_owned()),
             d1_token: environment("CF_API_TOKEN"),
+            // The server keeps serving from memory, and says why.
+            fallback_memory: true,
         };
         (arguments, problem)
     }
