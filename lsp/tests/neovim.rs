@@ -73,3 +73,29 @@ fn neovim_shows_diagnostics_follows_edits_finds_incoming_calls_and_lenses() {
     }
     eprintln!("Neovim: {report}");
 }
+
+/// `editors/neovim/lsp/thread.lua`, for Neovim 0.11's `vim.lsp.enable`, loaded by a real
+/// Neovim (Debian's is older than 0.11, so only its shape is checked): a table with the
+/// command, the filetypes of every language Thread reads, root markers and settings.
+#[test]
+fn the_neovim_0_11_config_has_the_shape_vim_lsp_enable_reads() {
+    if Command::new("nvim").arg("--version").output().is_err() {
+        support::skip_or_fail("the Neovim config test needs `nvim` (run .ci/install-test-tools)");
+        return;
+    }
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../editors/neovim/lsp/thread.lua");
+    let check = format!(
+        "lua local ok, c = pcall(dofile, {file:?}) \
+         local languages = {{ 'rust', 'python', 'typescript', 'typescriptreact', 'javascript', 'go' }} \
+         local good = ok and type(c) == 'table' and type(c.cmd) == 'table' and c.cmd[1] == 'thread-lsp' \
+           and c.cmd[2] == 'serve' and type(c.root_markers) == 'table' and type(c.settings) == 'table' \
+           and type(c.filetypes) == 'table' \
+         for _, language in ipairs(languages) do good = good and vim.tbl_contains(c.filetypes, language) end \
+         if not good then vim.cmd('cquit 3') end"
+    );
+    let status = Command::new("nvim")
+        .args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", &check, "-c", "qa!"])
+        .status()
+        .expect("run nvim");
+    assert!(status.success(), "editors/neovim/lsp/thread.lua does not have the shape Neovim 0.11 reads");
+}
