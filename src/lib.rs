@@ -10,6 +10,10 @@
 //! and offers [`incremental`], the API of the published thread-flow 0.1, as a thin
 //! adapter over them.
 //!
+//! The stores and [`incremental`] are async and run on tokio: call them inside a tokio
+//! runtime (under another executor they panic with "there is no reactor running").
+//! [`engine`] and [`extractors`] are synchronous.
+//!
 //! ```no_run
 //! use std::path::Path;
 //! use thread_flow::engine::{index_workspace, LoadOptions};
@@ -23,6 +27,10 @@
 
 pub mod incremental;
 
+// Inlined, so that `cargo doc -p thread-flow` documents the member crates here.
+#[doc(inline)]
 pub use thread_engine as engine;
+#[doc(inline)]
 pub use thread_extractors as extractors;
+#[doc(inline)]
 pub use thread_storage as storage;

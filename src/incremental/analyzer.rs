@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use thread_engine::host::{FileChange, Host};
 use thread_engine::store::{ChangeSet, restore};
-use thread_engine::{FlowError, RecocoFlow, Snapshot};
+use thread_engine::{FlowError, LoadError, LoadOptions, RecocoFlow, Snapshot, index_into};
 use thread_storage::StoreError;
 
 use super::StorageBackend;
@@ -51,6 +51,9 @@ pub enum IncrementalError {
         /// The operating system's message.
         message: String,
     },
+    /// The workspace root could not be walked.
+    #[error(transparent)]
+    Load(#[from] LoadError),
     /// The blocking analysis task did not complete.
     #[error("the analysis task failed: {0}")]
     Task(String),
@@ -121,6 +124,62 @@ impl IncrementalAnalyzer {
             affected_files: report.affected.iter().map(PathBuf::from).collect(),
             analysis_time_us: u64::try_from(report.elapsed.as_micros()).unwrap_or(u64::MAX),
             cache_hit_rate: report.cache.hit_rate(),
+        })
+    }
+
+    /// Indexes every file under the root, as `thread-lsp index` walks it (`.gitignore`
+    /// honoured, `target/`, `node_modules/` and the like skipped), after restoring what
+    /// the store holds: files unchanged since then are not read again. Without it the
+    /// analyzer knows only the files given to [`analyze_changes`](Self::analyze_changes),
+    /// so a file's dependents are found among those alone.
+    ///
+    /// ```
+    /// use std::path::PathBuf;
+    /// use thread_flow::incremental::{create_backend, BackendConfig, BackendType, IncrementalAnalyzer};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::write(dir.path().join("a.py"), "def f():\n    return 1\n")?;
+    /// std::fs::write(dir.path().join("b.py"), "from a import f\n")?;
+    /// // The analyzer runs on tokio: a runtime must be current.
+    /// let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// runtime.block_on(async {
+    ///     let backend = create_backend(BackendType::InMemory, BackendConfig::InMemory).await?;
+    ///     let mut analyzer = IncrementalAnalyzer::with_root(dir.path(), backend);
+    ///     let indexed = analyzer.index_root().await?;
+    ///     assert_eq!(indexed.changed_files.len(), 2);
+    ///     // b.py was never named, and is still found as a.py's dependent.
+    ///     let dependents = analyzer.invalidate_dependents(&[PathBuf::from("a.py")]).await?;
+    ///     assert_eq!(dependents, [PathBuf::from("b.py")]);
+    ///     Ok::<(), Box<dyn std::error::Error>>(())
+    /// })?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn index_root(&mut self) -> Result<AnalysisResult, IncrementalError> {
+        self.ensure_host().await?;
+        let mut host = self.host.take().ok_or_else(|| IncrementalError::Task("the host is missing".into()))?;
+        let root = self.root.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            let report = index_into(&mut host, &root, &LoadOptions::default());
+            (host, report)
+        })
+        .await;
+        let (host, report) = outcome.map_err(|error| IncrementalError::Task(error.to_string()))?;
+        let snapshot = host.snapshot();
+        self.host = Some(host);
+        let report = report?;
+        let changes = ChangeSet::for_paths(
+            &snapshot,
+            report.changed.iter().chain(&report.affected),
+            self.host.as_ref().ok_or_else(|| IncrementalError::Task("the host is missing".into()))?,
+        );
+        self.store.apply(&changes).await?;
+        Ok(AnalysisResult {
+            changed_files: report.changed.iter().map(PathBuf::from).collect(),
+            affected_files: report.affected.iter().map(PathBuf::from).collect(),
+            analysis_time_us: u64::try_from(report.elapsed.as_micros()).unwrap_or(u64::MAX),
+            cache_hit_rate: report.cache_hit_rate(),
         })
     }
 

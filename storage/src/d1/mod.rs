@@ -1,6 +1,6 @@
 //! The Cloudflare D1 store, over D1's REST API: one D1 database per workspace, the same
 //! schema as the embedded SQLite store (D1 is SQLite), written in a few `json_each`
-//! statements per change set ([`writes`]) and read in pages.
+//! statements per change set (`writes.rs`) and read in pages.
 //!
 //! - D1 has no interactive transactions; a batch is its unit of atomicity. A change set
 //!   that fits one request is one batch; a bigger one is staged and committed by one
