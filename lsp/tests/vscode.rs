@@ -33,7 +33,7 @@ fn the_vscode_extension_builds_passes_its_tests_against_the_server_and_packages(
         return;
     }
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../editors/vscode"));
-    if !dir.join("node_modules/.bin/tsc").exists() {
+    if !dir.join("node_modules/.bin/tsc").exists() || !dir.join("node_modules/.bin/esbuild").exists() {
         npm(dir, &["ci", "--no-audit", "--no-fund"]);
     }
     npm(dir, &["run", "build"]);
@@ -41,9 +41,24 @@ fn the_vscode_extension_builds_passes_its_tests_against_the_server_and_packages(
     let package = dir.join("out/thread-lsp.vsix");
     let _ = std::fs::remove_file(&package);
     npm(dir, &["run", "package"]);
-    let bytes = std::fs::read(&package).expect("the .vsix was written");
-    assert!(bytes.starts_with(b"PK"), "a .vsix is a zip archive");
-    for inside in ["extension/package.json", "extension/out/src/extension.js", "vscode-languageclient"] {
-        assert!(bytes.windows(inside.len()).any(|window| window == inside.as_bytes()), "the package holds {inside}");
-    }
+    // One bundle and the manifests: nothing of node_modules, the sources or the tests.
+    let listing = Command::new("python3")
+        .args(["-c", "import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(json.dumps({'files': z.namelist(), 'package': json.loads(z.read('extension/package.json'))}))"])
+        .arg(&package)
+        .output()
+        .expect("python3 reads the .vsix");
+    assert!(listing.status.success(), "the .vsix is a zip archive: {}", String::from_utf8_lossy(&listing.stderr));
+    let contents: serde_json::Value = serde_json::from_slice(&listing.stdout).expect("JSON");
+    let files: Vec<&str> =
+        contents["files"].as_array().expect("files").iter().filter_map(|file| file.as_str()).collect();
+    assert!(files.contains(&"extension/dist/extension.js"), "{files:?}");
+    assert!(files.len() <= 6, "a bundled extension ships a handful of files: {files:?}");
+    assert!(
+        files
+            .iter()
+            .all(|file| !file.contains("node_modules") && !file.ends_with(".ts") && !file.contains(".gitignore")),
+        "{files:?}"
+    );
+    assert_eq!(contents["package"]["license"], "MIT OR Apache-2.0", "the workspace's licence");
+    assert_eq!(contents["package"]["main"], "./dist/extension.js");
 }
