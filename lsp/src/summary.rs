@@ -43,7 +43,9 @@ fn render(report: &IndexReport, root: &str, verbose: bool) -> String {
     let files = report.snapshot.len();
     let mut out = String::new();
     let rate = if seconds > 0.0 { files as f64 / seconds } else { 0.0 };
-    let _ = writeln!(out, "Indexed {root}: {files} files in {seconds:.2} s ({rate:.0} files/s)");
+    // A warm run takes milliseconds: say so, rather than "0.00 s".
+    let took = if seconds < 0.1 { format!("{:.0} ms", seconds * 1000.0) } else { format!("{seconds:.2} s") };
+    let _ = writeln!(out, "Indexed {root}: {files} files in {took} ({rate:.0} files/s)");
     let _ = writeln!(
         out,
         "  {:<12}{:>7.1}%   ({} unchanged by size and mtime, {} read, {} extracted)",
