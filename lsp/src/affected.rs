@@ -18,7 +18,8 @@ use crate::summary::report_problems;
 
 pub(crate) fn run(arguments: &AffectedArgs) -> anyhow::Result<ExitCode> {
     let dir = &arguments.walk.dir;
-    let base = arguments.base.as_deref().unwrap_or("HEAD");
+    let base = git_changes::fork_point(dir, arguments.base.as_deref().unwrap_or("HEAD"));
+    let base = base.as_str();
     let changes = if arguments.files.is_empty() {
         git_changes::since(dir, base).with_context(|| {
             format!("listing what changed in {} since {base} (outside git, give --files)", dir.display())

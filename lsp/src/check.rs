@@ -17,6 +17,7 @@ use thread_engine::rules::{CONFIG_FILE, CheckOutcome, RulesConfig, Violation, ch
 
 use crate::baseline::{self, KnownViolation};
 use crate::cli::{CheckArgs, CheckFormat};
+use crate::git_changes;
 use crate::indexing::{Saved, index_and_save};
 use crate::summary::report_problems;
 
@@ -66,6 +67,19 @@ pub(crate) fn run(arguments: &CheckArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let split = findings.split(&known);
+    // Annotations and code scanning name files from the repository's top, not from DIR.
+    let repository = git_changes::repository_of(&arguments.walk.dir);
+    let prefix = repository.as_ref().map_or("", |(_, prefix)| prefix.as_str());
+    if !matches!(arguments.format, CheckFormat::Text) {
+        // The other formats are for machines; a stale entry still fails the run, so say why.
+        for (rule, entry) in split.unmatched_ignores {
+            let _ = writeln!(
+                std::io::stderr(),
+                "rule {:?}: ignore entry {entry:?} matches no import any more; remove it",
+                config.rules[*rule].name
+            );
+        }
+    }
     let rendered = match arguments.format {
         CheckFormat::Text => text(&config, &split, baseline_path.as_deref()),
         CheckFormat::Json => {
@@ -74,13 +88,17 @@ pub(crate) fn run(arguments: &CheckArgs) -> anyhow::Result<ExitCode> {
             text
         }
         CheckFormat::Sarif => {
-            let root = std::fs::canonicalize(&arguments.walk.dir).unwrap_or_else(|_| arguments.walk.dir.clone());
-            let mut text = serde_json::to_string_pretty(&sarif(&config, &split, &root, baseline_path.as_deref()))
-                .context("encoding SARIF")?;
+            let root = match &repository {
+                Some((top, _)) => top.clone(),
+                None => std::fs::canonicalize(&arguments.walk.dir).unwrap_or_else(|_| arguments.walk.dir.clone()),
+            };
+            let mut text =
+                serde_json::to_string_pretty(&sarif(&config, &split, &root, prefix, baseline_path.as_deref()))
+                    .context("encoding SARIF")?;
             text.push('\n');
             text
         }
-        CheckFormat::Github => github(&config, &split),
+        CheckFormat::Github => github(&config, &split, prefix),
     };
     std::io::stdout().lock().write_all(rendered.as_bytes()).context("writing the report")?;
     let failed = !split.new.is_empty() || !outcome.unmatched_ignores.is_empty();
@@ -111,6 +129,8 @@ fn read_config(path: &Path) -> Result<RulesConfig, String> {
 struct Finding {
     key: KnownViolation,
     rule: usize,
+    /// The violation in words (`Violation::describe`).
+    message: String,
     chain: Vec<String>,
     /// One-based.
     line: u32,
@@ -144,6 +164,7 @@ impl Findings {
                     to: snapshot.path(violation.to).to_owned(),
                 },
                 rule: violation.rule,
+                message: violation.describe(snapshot, config),
                 chain: violation.chain.iter().map(|file| snapshot.path(*file).to_owned()).collect(),
                 line: violation.span.start.line + 1,
                 column: violation.span.start.column + 1,
@@ -161,23 +182,10 @@ impl Findings {
     }
 }
 
-fn describe(chain: &[String]) -> String {
-    chain.join(" → ")
-}
-
-fn message(config: &RulesConfig, finding: &Finding) -> String {
-    let rule = &config.rules[finding.rule];
-    if finding.key.from == finding.key.to {
-        format!("import cycle ({}): {}", rule.name, describe(&finding.chain))
-    } else {
-        format!("{} reaches {} ({}): {}", finding.key.from, finding.key.to, rule.name, describe(&finding.chain))
-    }
-}
-
 fn text(config: &RulesConfig, split: &Split<'_>, baseline: Option<&Path>) -> String {
     let mut out = String::new();
     for finding in &split.new {
-        let _ = writeln!(out, "{}:{}:{}: {}", finding.key.from, finding.line, finding.column, message(config, finding));
+        let _ = writeln!(out, "{}:{}:{}: {}", finding.key.from, finding.line, finding.column, finding.message);
     }
     for (rule, entry) in split.unmatched_ignores {
         let _ = writeln!(
@@ -230,37 +238,72 @@ fn json_report(config: &RulesConfig, split: &Split<'_>) -> Value {
     })
 }
 
-/// A rule's SARIF id: its name in lower case, runs of other characters as one `-`.
-fn sarif_rule_id(name: &str) -> String {
-    let mut id = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            id.push(c.to_ascii_lowercase());
-        } else if !id.ends_with('-') && !id.is_empty() {
-            id.push('-');
+/// The rules' SARIF ids: each name in lower case with runs of other characters as one
+/// `-`; a name that leaves nothing, or the same as an earlier rule's, gets `rule-N`
+/// (N its position), so that no two rules share an id.
+fn sarif_rule_ids(config: &RulesConfig) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::with_capacity(config.rules.len());
+    for (index, rule) in config.rules.iter().enumerate() {
+        let mut id = String::new();
+        for c in rule.name.chars() {
+            if c.is_ascii_alphanumeric() {
+                id.push(c.to_ascii_lowercase());
+            } else if !id.ends_with('-') && !id.is_empty() {
+                id.push('-');
+            }
+        }
+        while id.ends_with('-') {
+            id.pop();
+        }
+        if id.is_empty() || ids.contains(&id) {
+            id = format!("rule-{}", index + 1);
+        }
+        ids.push(id);
+    }
+    ids
+}
+
+/// A path as a URI reference: every byte but unreserved characters and `/`
+/// percent-encoded (`[slug]`, `#`, `%` and spaces are legal in file names, not in URIs).
+fn uri_path(path: &str) -> String {
+    let mut encoded = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
         }
     }
-    while id.ends_with('-') {
-        id.pop();
-    }
-    if id.is_empty() { "rule".to_owned() } else { id }
+    encoded
 }
 
-fn sarif_location(path: &str, line: Option<(u32, u32)>) -> Value {
-    let mut physical = json!({"artifactLocation": {"uri": path, "uriBaseId": "ROOT"}});
-    if let Some((line, column)) = line {
-        physical["region"] = json!({"startLine": line, "startColumn": column});
-    }
-    json!({"physicalLocation": physical})
+/// Where SARIF names a file: relative to the repository's top (`ROOT`).
+struct SarifPaths<'a> {
+    /// The workspace directory inside the repository (`""` or ending in `/`).
+    prefix: &'a str,
 }
 
-fn sarif(config: &RulesConfig, split: &Split<'_>, root: &Path, baseline: Option<&Path>) -> Value {
+impl SarifPaths<'_> {
+    fn location(&self, path: &str, line: Option<(u32, u32)>) -> Value {
+        let uri = uri_path(&format!("{}{path}", self.prefix));
+        let mut physical = json!({"artifactLocation": {"uri": uri, "uriBaseId": "ROOT"}});
+        if let Some((line, column)) = line {
+            physical["region"] = json!({"startLine": line, "startColumn": column});
+        }
+        json!({"physicalLocation": physical})
+    }
+}
+
+fn sarif(config: &RulesConfig, split: &Split<'_>, root: &Path, prefix: &str, baseline: Option<&Path>) -> Value {
+    let ids = sarif_rule_ids(config);
+    let paths = SarifPaths { prefix };
     let rules: Vec<Value> = config
         .rules
         .iter()
-        .map(|rule| {
+        .zip(&ids)
+        .map(|(rule, id)| {
             json!({
-                "id": sarif_rule_id(&rule.name),
+                "id": id,
                 "shortDescription": {"text": rule.name},
                 "fullDescription": {"text": format!("A {} rule of thread.toml{}.", rule.kind.as_str(),
                     if rule.indirect { "; chains of imports count" } else { "; direct imports only" })},
@@ -270,21 +313,23 @@ fn sarif(config: &RulesConfig, split: &Split<'_>, root: &Path, baseline: Option<
         })
         .collect();
     let result = |finding: &Finding, suppressed: bool| {
+        let steps = finding.chain.windows(2).map(|step| {
+            json!({"location": {
+                "physicalLocation": paths.location(&step[0], None)["physicalLocation"],
+                "message": {"text": format!("imports {}", step[1])},
+            }})
+        });
+        let last = json!({"location": paths.location(finding.chain.last().map_or("", String::as_str), None)});
+        let fingerprint =
+            blake3::hash(format!("{}\0{}\0{}", finding.key.rule, finding.key.from, finding.key.to).as_bytes());
         let mut result = json!({
-            "ruleId": sarif_rule_id(&finding.key.rule),
+            "ruleId": ids.get(finding.rule),
             "ruleIndex": finding.rule,
             "level": "error",
-            "message": {"text": message(config, finding)},
-            "locations": [sarif_location(&finding.key.from, Some((finding.line, finding.column)))],
-            "partialFingerprints": {
-                "threadViolation/v1": blake3::hash(format!("{}\0{}\0{}", finding.key.rule, finding.key.from, finding.key.to).as_bytes()).to_hex().to_string(),
-            },
-            "codeFlows": [{"threadFlows": [{"locations": finding.chain.windows(2).map(|step| json!({
-                "location": {
-                    "physicalLocation": sarif_location(&step[0], None)["physicalLocation"],
-                    "message": {"text": format!("imports {}", step[1])},
-                },
-            })).chain(std::iter::once(json!({"location": sarif_location(finding.chain.last().map_or("", String::as_str), None)}))).collect::<Vec<_>>()}]}],
+            "message": {"text": finding.message},
+            "locations": [paths.location(&finding.key.from, Some((finding.line, finding.column)))],
+            "partialFingerprints": {"threadViolation/v1": fingerprint.to_hex().to_string()},
+            "codeFlows": [{"threadFlows": [{"locations": steps.chain(std::iter::once(last)).collect::<Vec<_>>()}]}],
         });
         if suppressed {
             result["suppressions"] = json!([{
@@ -300,7 +345,7 @@ fn sarif(config: &RulesConfig, split: &Split<'_>, root: &Path, baseline: Option<
         .map(|finding| result(finding, false))
         .chain(split.known.iter().map(|finding| result(finding, true)))
         .collect();
-    let mut root_uri = format!("file://{}", root.display());
+    let mut root_uri = format!("file://{}", uri_path(&root.to_string_lossy()));
     if !root_uri.ends_with('/') {
         root_uri.push('/');
     }
@@ -319,18 +364,19 @@ fn sarif(config: &RulesConfig, split: &Split<'_>, root: &Path, baseline: Option<
     })
 }
 
-/// GitHub Actions workflow commands: one `::error` annotation per new violation.
-fn github(config: &RulesConfig, split: &Split<'_>) -> String {
+/// GitHub Actions workflow commands: one `::error` annotation per new violation, its
+/// file named from the repository's top (`prefix` is the workspace's place in it).
+fn github(config: &RulesConfig, split: &Split<'_>, prefix: &str) -> String {
     let mut out = String::new();
     for finding in &split.new {
         let _ = writeln!(
             out,
             "::error file={},line={},col={},title={}::{}",
-            escape_property(&finding.key.from),
+            escape_property(&format!("{prefix}{}", finding.key.from)),
             finding.line,
             finding.column,
             escape_property(&config.rules[finding.rule].name),
-            escape_data(&message(config, finding))
+            escape_data(&finding.message)
         );
     }
     for (rule, entry) in split.unmatched_ignores {
@@ -357,10 +403,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rule_ids_are_slugs() {
-        assert_eq!(sarif_rule_id("core stays below ui"), "core-stays-below-ui");
-        assert_eq!(sarif_rule_id("  API → DB!! "), "api-db");
-        assert_eq!(sarif_rule_id("→"), "rule");
+    fn rule_ids_are_slugs_and_never_shared() {
+        let rules = "[[rules]]\nname = \"core stays below ui\"\nkind = \"acyclic\"\npaths = \"a\"\n\n\
+            [[rules]]\nname = \"  API → DB!! \"\nkind = \"acyclic\"\npaths = \"a\"\n\n\
+            [[rules]]\nname = \"api db\"\nkind = \"acyclic\"\npaths = \"a\"\n\n\
+            [[rules]]\nname = \"Слои\"\nkind = \"acyclic\"\npaths = \"a\"\n";
+        let config = RulesConfig::parse(rules).expect("rules");
+        assert_eq!(sarif_rule_ids(&config), ["core-stays-below-ui", "api-db", "rule-3", "rule-4"]);
+    }
+
+    #[test]
+    fn uris_encode_what_file_names_allow_and_uris_do_not() {
+        assert_eq!(uri_path("app/blog/[slug]/page.tsx"), "app/blog/%5Bslug%5D/page.tsx");
+        assert_eq!(uri_path("a b/c#d%e.ts"), "a%20b/c%23d%25e.ts");
+        assert_eq!(uri_path("ü.py"), "%C3%BC.py");
     }
 
     #[test]

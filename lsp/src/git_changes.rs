@@ -67,3 +67,25 @@ pub(crate) fn since(dir: &Path, base: &str) -> anyhow::Result<Changes> {
 pub(crate) fn text_at(dir: &Path, revision: &str, path: &str) -> Option<Vec<u8>> {
     git(dir, &["show", &format!("{revision}:./{path}")]).ok()
 }
+
+/// The repository `dir` lies in: its top-level directory, and `dir`'s path inside it
+/// (`""` at the top, else ending in `/`). `None` outside git.
+pub(crate) fn repository_of(dir: &Path) -> Option<(std::path::PathBuf, String)> {
+    let top = git(dir, &["rev-parse", "--show-toplevel"]).ok()?;
+    let prefix = git(dir, &["rev-parse", "--show-prefix"]).ok()?;
+    let top = String::from_utf8(top).ok()?;
+    let prefix = String::from_utf8(prefix).ok()?;
+    Some((std::path::PathBuf::from(top.trim_end_matches('\n')), prefix.trim_end_matches('\n').to_owned()))
+}
+
+/// Where the branch left `base`: the merge base of `base` and `HEAD`, so that what
+/// `base` gained since (on the main branch) does not count as this branch's change.
+/// `base` itself when git cannot say.
+pub(crate) fn fork_point(dir: &Path, base: &str) -> String {
+    git(dir, &["merge-base", base, "HEAD"])
+        .ok()
+        .and_then(|output| String::from_utf8(output).ok())
+        .map(|commit| commit.trim().to_owned())
+        .filter(|commit| !commit.is_empty())
+        .unwrap_or_else(|| base.to_owned())
+}

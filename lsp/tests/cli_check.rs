@@ -202,3 +202,29 @@ fn sarif_passes_microsofts_validator_and_carries_the_chain() {
         .collect();
     assert!(errors.is_empty(), "the validator found errors: {errors:#?}");
 }
+
+#[test]
+fn annotations_and_sarif_name_files_from_the_repository_top() {
+    let repository = tempfile::tempdir().expect("temp dir");
+    let web = repository.path().join("web");
+    std::fs::create_dir_all(&web).expect("mkdir");
+    let dir = workspace(RULES);
+    // The workspace as a subdirectory of a git repository: `web/`.
+    std::process::Command::new("cp")
+        .arg("-r")
+        .arg(format!("{}/.", dir.path().display()))
+        .arg(&web)
+        .status()
+        .expect("cp");
+    let init = std::process::Command::new("git").arg("-C").arg(repository.path()).args(["init", "-q"]).status();
+    assert!(init.is_ok_and(|status| status.success()));
+
+    let annotations = stdout(&check(&web, &["--format", "github"]));
+    assert!(annotations.lines().all(|line| line.starts_with("::error file=web/src/")), "{annotations}");
+
+    let sarif: Value = serde_json::from_str(&stdout(&check(&web, &["--format", "sarif"]))).expect("SARIF");
+    let uri = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    assert!(uri.as_str().is_some_and(|uri| uri.starts_with("web/src/")), "{uri}");
+    let root = sarif["runs"][0]["originalUriBaseIds"]["ROOT"]["uri"].as_str().unwrap_or_default().to_owned();
+    assert!(!root.ends_with("/web/"), "ROOT is the repository's top: {root}");
+}

@@ -736,12 +736,20 @@ fn rule_violations_follow_unsaved_edits_and_thread_toml_reports_its_own_errors()
     assert_eq!(codes(&cleared), Vec::<String>::new());
     client.edit("app/core/model.py", 2, [1, 0, 1, 0], "from app.ui import widget");
     let back = client.diagnostics_for("app/core/model.py", |params| params["version"] == 2);
+    let message = back["diagnostics"][0]["message"].as_str().unwrap_or_default().to_owned();
     assert!(
-        back["diagnostics"][0]["message"].as_str().is_some_and(
-            |message| message.contains("must not reach app/ui/widget.py: app/core/model.py → app/ui/widget.py")
+        message.contains(
+            "must not reach app/ui/widget.py (rule \"core stays below ui\"): app/core/model.py → app/ui/widget.py"
         ),
         "{back}"
     );
+    assert_eq!(back["diagnostics"][0]["range"]["start"]["line"], 1, "{back}");
+    // A line added above moves the import, and the diagnostic with it, though no edge
+    // changed.
+    client.edit("app/core/model.py", 3, [0, 0, 0, 0], "# moved\n");
+    let moved = client.diagnostics_for("app/core/model.py", |params| params["version"] == 3);
+    assert_eq!(codes(&moved), ["rule-violation"], "{moved}");
+    assert_eq!(moved["diagnostics"][0]["range"]["start"]["line"], 2, "{moved}");
 
     // A mistake in thread.toml is a diagnostic on its line, and the rules are off.
     client.open("thread.toml", "toml", rules);

@@ -31,6 +31,25 @@ pub struct Violation {
     pub span: Span,
 }
 
+impl Violation {
+    /// The violation in words, the same in every output: `a must not reach b (rule
+    /// "name"): a → c → b`, or `import cycle (rule "name"): a → b → a`.
+    pub fn describe(&self, snapshot: &Snapshot, config: &RulesConfig) -> String {
+        let name = config.rules.get(self.rule).map_or("", |rule| rule.name.as_str());
+        let chain: Vec<&str> = self.chain.iter().map(|file| snapshot.path(*file)).collect();
+        if self.from == self.to {
+            format!("import cycle (rule {name:?}): {}", chain.join(" → "))
+        } else {
+            format!(
+                "{} must not reach {} (rule {name:?}): {}",
+                snapshot.path(self.from),
+                snapshot.path(self.to),
+                chain.join(" → ")
+            )
+        }
+    }
+}
+
 /// A rule that cannot be checked against this tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
@@ -131,9 +150,12 @@ fn check_rule(snapshot: &Snapshot, graph: &ImportGraph, index: usize, rule: &Rul
         RuleKind::Forbidden { .. } => from_group == 0 && to_group == 1,
         RuleKind::Acyclic(_) => false,
     };
+    // Only groups with something they must not reach start searches: not a forbidden
+    // rule's `to`, not the highest layer.
+    let starts: Vec<bool> = (0..groups.len()).map(|from| (0..groups.len()).any(|to| forbids(from, to))).collect();
     let mut search = Search::new(graph.successors.len());
     for &from in &graph.files {
-        let Some(from_group) = group_of(from) else { continue };
+        let Some(from_group) = group_of(from).filter(|group| starts[*group]) else { continue };
         // Breadth-first through files of no group: shortest chains to every file reached.
         search.start(from);
         while let Some(at) = search.next() {

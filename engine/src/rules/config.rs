@@ -20,8 +20,8 @@ pub struct ConfigError {
 /// The rules of one workspace.
 #[derive(Debug, Clone)]
 pub struct RulesConfig {
-    /// The baseline file, relative to the workspace root: violations recorded there are
-    /// known, not failures.
+    /// The baseline file, relative to `thread.toml`'s directory: violations recorded
+    /// there are known, not failures.
     pub baseline: Option<String>,
     /// The rules, in file order.
     pub rules: Vec<Rule>,

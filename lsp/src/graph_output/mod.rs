@@ -57,6 +57,8 @@ pub(crate) struct Drawing {
     pub(crate) graph: FileGraph,
     /// Import cycles among the files shown, each sorted.
     pub(crate) cycles: Vec<Vec<String>>,
+    /// Each file in a cycle, with its cycle's index.
+    cycle_of: BTreeMap<String, usize>,
     /// External package → the files shown that import it; empty with `--external none`.
     pub(crate) externals: BTreeMap<String, BTreeSet<String>>,
     /// The focused file, if any.
@@ -85,31 +87,35 @@ impl Drawing {
             }
         }
         let cycles = graph.cycles();
-        Ok(Drawing { graph, cycles, externals, focus: arguments.focus.clone() })
+        let cycle_of = cycles
+            .iter()
+            .enumerate()
+            .flat_map(|(index, cycle)| cycle.iter().map(move |path| (path.clone(), index)))
+            .collect();
+        let focus = arguments.focus.as_deref().map(|focus| focus.trim_start_matches("./").to_owned());
+        Ok(Drawing { graph, cycles, cycle_of, externals, focus })
     }
 
     /// True when the edge lies inside one import cycle.
     pub(crate) fn in_cycle(&self, edge: &Edge) -> bool {
-        self.cycles.iter().any(|cycle| cycle.binary_search(&edge.from).is_ok() && cycle.binary_search(&edge.to).is_ok())
+        matches!((self.cycle_of.get(&edge.from), self.cycle_of.get(&edge.to)), (Some(a), Some(b)) if a == b)
     }
 }
 
 /// The files within `depth` imports of `focus`, importing or imported.
 fn neighbourhood<'a>(graph: &'a FileGraph, focus: &'a str, depth: usize) -> BTreeSet<&'a str> {
+    let mut neighbours: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for edge in &graph.edges {
+        neighbours.entry(&edge.from).or_default().push(&edge.to);
+        neighbours.entry(&edge.to).or_default().push(&edge.from);
+    }
     let mut near = BTreeSet::from([focus]);
     let mut queue = VecDeque::from([(focus, 0)]);
     while let Some((file, distance)) = queue.pop_front() {
         if distance == depth {
             continue;
         }
-        for edge in &graph.edges {
-            let other = if edge.from == file {
-                edge.to.as_str()
-            } else if edge.to == file {
-                edge.from.as_str()
-            } else {
-                continue;
-            };
+        for &other in neighbours.get(file).into_iter().flatten() {
             if near.insert(other) {
                 queue.push_back((other, distance + 1));
             }

@@ -272,7 +272,7 @@ impl Task {
             self.stats.snapshot = host.snapshot();
             self.cycles_now = None;
         }
-        self.rules.load(self.rules_text().as_deref());
+        self.rules.load(self.rules_text());
         self.rules.check(&self.stats.snapshot);
         // Documents opened while the workspace was being indexed: their text wins.
         let open: Vec<Work> = self.setup.documents.paths().into_iter().map(Work::Edited).collect();
@@ -364,7 +364,7 @@ impl Task {
         // Rules read edges only: they are checked again when an edge or a file came or
         // went, or the rules changed.
         if rules_touched {
-            self.rules.load(self.rules_text().as_deref());
+            self.rules.load(self.rules_text());
             touched.insert(CONFIG_FILE.to_owned());
         }
         if rules_touched || self.cycles_now.is_none() {
@@ -466,10 +466,16 @@ impl Task {
     }
 
     /// `thread.toml`'s text: the editor's, when it is open, else the disk's.
-    fn rules_text(&self) -> Option<String> {
+    /// `None` when there is none; an error when it exists and cannot be read (not UTF-8,
+    /// no permission), which is shown on it, not taken as "no rules".
+    fn rules_text(&self) -> Result<Option<String>, String> {
         match self.setup.documents.get(CONFIG_FILE) {
-            Some(document) => Some(document.text.to_string()),
-            None => std::fs::read_to_string(self.setup.root.join(CONFIG_FILE)).ok(),
+            Some(document) => Ok(Some(document.text.to_string())),
+            None => match std::fs::read_to_string(self.setup.root.join(CONFIG_FILE)) {
+                Ok(text) => Ok(Some(text)),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(error) => Err(format!("{CONFIG_FILE} cannot be read: {error}")),
+            },
         }
     }
 

@@ -34,15 +34,19 @@ impl LiveRules {
         path == CONFIG_FILE
     }
 
-    /// Takes `thread.toml`'s text (`None` when there is none). Returns true when the
-    /// file's own diagnostics changed.
-    pub(crate) fn load(&mut self, text: Option<&str>) -> bool {
+    /// Takes `thread.toml`'s text: `Ok(None)` when there is none, `Err` when it exists
+    /// and cannot be read. Returns true when the file's own diagnostics changed.
+    pub(crate) fn load(&mut self, text: Result<Option<String>, String>) -> bool {
         let before = self.unreadable.take();
-        self.config = match text.map(RulesConfig::parse) {
-            None => None,
-            Some(Ok(config)) => Some(config),
-            Some(Err(error)) => {
+        self.config = match text.map(|text| text.map(|text| RulesConfig::parse(&text))) {
+            Ok(None) => None,
+            Ok(Some(Ok(config))) => Some(config),
+            Ok(Some(Err(error))) => {
                 self.unreadable = Some((error.line.unwrap_or(0), error.message));
+                None
+            }
+            Err(message) => {
+                self.unreadable = Some((0, message));
                 None
             }
         };
@@ -111,19 +115,7 @@ impl LiveRules {
         violations
             .iter()
             .map(|violation| {
-                let rule = config.rules.get(violation.rule);
-                let name = rule.map_or("", |rule| rule.name.as_str());
-                let chain: Vec<&str> = violation.chain.iter().map(|id| snapshot.path(*id)).collect();
-                let message = if violation.from == violation.to {
-                    format!("rule {name:?}: this import starts an import cycle: {}", chain.join(" → "))
-                } else {
-                    format!(
-                        "rule {name:?}: {} must not reach {}: {}",
-                        chain[0],
-                        snapshot.path(violation.to),
-                        chain.join(" → ")
-                    )
-                };
+                let message = violation.describe(snapshot, config);
                 // Each later step of the chain: the line of its import of the next file
                 // (that file's text is not read, so the column is left at 0), and the end.
                 let related = violation.chain[1..]
@@ -144,7 +136,11 @@ impl LiveRules {
                         })
                     })
                     .collect();
-                diagnostic(range(text, &violation.span, encoding), severity, "rule-violation", message, related)
+                // The span now, not at the last check: rules are checked again only when
+                // edges change, and an edit above the import moves it.
+                let span =
+                    violation.chain.get(1).map_or(violation.span, |next| import_span(snapshot, violation.from, *next));
+                diagnostic(range(text, &span, encoding), severity, "rule-violation", message, related)
             })
             .collect()
     }
