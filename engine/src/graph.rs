@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use thread_extractors::resolve::{ProjectFile, ProjectModel, SourceFile, Target};
 use thread_extractors::{FileFacts, ImportKind, Lang};
 
-use crate::scc::strongly_connected_components;
+use crate::scc::cyclic_components;
 
 /// A file in the graph.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -128,9 +128,8 @@ impl FileGraph {
                 successors[from].push(to);
             }
         }
-        let mut cycles: Vec<Vec<String>> = strongly_connected_components(&successors)
+        let mut cycles: Vec<Vec<String>> = cyclic_components(&successors)
             .into_iter()
-            .filter(|component| component.len() > 1 || successors[component[0]].contains(&component[0]))
             .map(|component| component.into_iter().map(|index| self.files[index].path.clone()).collect())
             .collect();
         cycles.sort();

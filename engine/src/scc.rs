@@ -61,15 +61,21 @@ pub fn strongly_connected_components(successors: &[Vec<usize>]) -> Vec<Vec<usize
     components
 }
 
+/// The import cycles among them: the strongly connected components of more than one
+/// node, and the nodes with an edge to themselves. In Tarjan's order.
+pub fn cyclic_components(successors: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    strongly_connected_components(successors)
+        .into_iter()
+        .filter(|component| component.len() > 1 || successors[component[0]].contains(&component[0]))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn cyclic(successors: &[Vec<usize>]) -> Vec<Vec<usize>> {
-        let mut found: Vec<Vec<usize>> = strongly_connected_components(successors)
-            .into_iter()
-            .filter(|component| component.len() > 1 || successors[component[0]].contains(&component[0]))
-            .collect();
+        let mut found = cyclic_components(successors);
         found.sort();
         found
     }

@@ -14,7 +14,7 @@ use crate::fingerprint::Fingerprint;
 use crate::graph::{Edge, FileGraph, FileNode, UnresolvedImport};
 use crate::ids::{FileId, PathInterner};
 use crate::interface::Interface;
-use crate::scc::strongly_connected_components;
+use crate::scc::{cyclic_components, strongly_connected_components};
 use crate::symbols::{Bindings, SymbolId, SymbolTable};
 
 /// A file's size and modification time, to skip reading unchanged files on a warm start.
@@ -199,9 +199,8 @@ impl Snapshot {
     /// importing itself, as sorted ids. Iterative Tarjan; sorted.
     pub fn cycles(&self) -> Vec<Vec<FileId>> {
         let successors = self.successors();
-        let mut cycles: Vec<Vec<FileId>> = strongly_connected_components(&successors)
+        let mut cycles: Vec<Vec<FileId>> = cyclic_components(&successors)
             .into_iter()
-            .filter(|component| component.len() > 1 || successors[component[0]].contains(&component[0]))
             .map(|component| {
                 let mut ids: Vec<FileId> = component.into_iter().map(to_id).collect();
                 ids.sort();
@@ -227,7 +226,8 @@ impl Snapshot {
             .collect()
     }
 
-    fn successors(&self) -> Vec<Vec<usize>> {
+    /// Each file's imported files, by file index (empty for ids of no live file).
+    pub(crate) fn successors(&self) -> Vec<Vec<usize>> {
         let mut successors = vec![Vec::new(); self.files.len()];
         for file in self.files() {
             let targets = &mut successors[file.id.index()];
@@ -239,6 +239,6 @@ impl Snapshot {
     }
 }
 
-fn to_id(index: usize) -> FileId {
+pub(crate) fn to_id(index: usize) -> FileId {
     FileId(u32::try_from(index).unwrap_or(u32::MAX))
 }

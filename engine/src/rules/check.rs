@@ -7,14 +7,14 @@
 //! - one violation per (from, to) pair of files, with a shortest chain;
 //! - an `ignore` entry removes the imports it matches before the rule is checked.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use thread_extractors::Span;
 
 use crate::ids::FileId;
 use crate::rules::config::{FileGroup, Rule, RuleKind, RulesConfig};
-use crate::scc::strongly_connected_components;
-use crate::snapshot::Snapshot;
+use crate::scc::cyclic_components;
+use crate::snapshot::{Snapshot, to_id};
 
 /// One violating pair of files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,20 +93,9 @@ struct ImportGraph {
 
 impl ImportGraph {
     fn of(snapshot: &Snapshot) -> ImportGraph {
-        let mut successors: Vec<Vec<FileId>> = Vec::new();
-        let mut files = Vec::new();
-        for file in snapshot.files() {
-            files.push(file.id);
-            let index = file.id.index();
-            if successors.len() <= index {
-                successors.resize(index + 1, Vec::new());
-            }
-            let targets = &mut successors[index];
-            targets.extend(file.links.iter().map(|link| link.to).filter(|to| snapshot.file(*to).is_some()));
-            targets.sort_unstable();
-            targets.dedup();
-        }
-        ImportGraph { successors, files }
+        let successors =
+            snapshot.successors().into_iter().map(|targets| targets.into_iter().map(to_id).collect()).collect();
+        ImportGraph { successors, files: snapshot.files().map(|file| file.id).collect() }
     }
 
     fn successors(&self, file: FileId) -> &[FileId] {
@@ -294,18 +283,6 @@ fn ignored_edges(
     ignored
 }
 
-fn chain_back(came_from: &BTreeMap<FileId, FileId>, from: FileId, to: FileId) -> Vec<FileId> {
-    let mut chain = vec![to];
-    let mut at = to;
-    while at != from {
-        let Some(&previous) = came_from.get(&at) else { break };
-        chain.push(previous);
-        at = previous;
-    }
-    chain.reverse();
-    chain
-}
-
 /// Where `from` first writes an import that links it to `to`; the default span when it
 /// writes none.
 pub fn import_span(snapshot: &Snapshot, from: FileId, to: FileId) -> Span {
@@ -327,43 +304,35 @@ fn cycles_within(
     snapshot: &Snapshot,
 ) -> Vec<Vec<FileId>> {
     let inside = |file: FileId| group_of(file).is_some();
+    // The graph the rule's paths induce, without ignored imports.
     let successors: Vec<Vec<usize>> = (0..graph.successors.len())
         .map(|index| {
-            let file = FileId(u32::try_from(index).unwrap_or(u32::MAX));
+            let file = to_id(index);
             if !inside(file) {
                 return Vec::new();
             }
-            graph
-                .successors(file)
-                .iter()
-                .filter(|to| inside(**to) && allowed(file, **to))
-                .map(|to| to.index())
-                .collect()
+            let targets = graph.successors(file).iter().filter(|to| inside(**to) && allowed(file, **to));
+            targets.map(|to| to.index()).collect()
         })
         .collect();
+    let mut search = Search::new(successors.len());
     let mut cycles = Vec::new();
-    for component in strongly_connected_components(&successors) {
-        let cyclic = component.len() > 1 || successors[component[0]].contains(&component[0]);
-        if !cyclic {
-            continue;
-        }
-        let members: Vec<FileId> =
-            component.iter().map(|index| FileId(u32::try_from(*index).unwrap_or(u32::MAX))).collect();
-        let Some(&start) = members.iter().min_by_key(|file| snapshot.path(**file)) else { continue };
-        let mut came_from: BTreeMap<FileId, FileId> = BTreeMap::new();
-        let mut queue = VecDeque::from([start]);
-        'search: while let Some(at) = queue.pop_front() {
+    for component in cyclic_components(&successors) {
+        let Some(start) = component.into_iter().map(to_id).min_by_key(|file| snapshot.path(*file)) else { continue };
+        // Breadth-first from the first file; the first edge back to it closes a shortest cycle.
+        search.start(start);
+        'search: while let Some(at) = search.next() {
             for &next in &successors[at.index()] {
-                let next = FileId(u32::try_from(next).unwrap_or(u32::MAX));
+                let next = to_id(next);
                 if next == start {
-                    let mut cycle = chain_back(&came_from, start, at);
+                    let mut cycle = search.chain_to(at);
                     cycle.push(start);
                     cycles.push(cycle);
                     break 'search;
                 }
-                if let std::collections::btree_map::Entry::Vacant(entry) = came_from.entry(next) {
-                    entry.insert(at);
-                    queue.push_back(next);
+                if !search.seen(next) {
+                    search.reach(next, at);
+                    search.enqueue(next);
                 }
             }
         }
