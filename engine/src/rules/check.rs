@@ -128,7 +128,7 @@ fn check_rule(snapshot: &Snapshot, graph: &ImportGraph, index: usize, rule: &Rul
 
     if let RuleKind::Acyclic(_) = rule.kind {
         for cycle in cycles_within(graph, &group_of, &allowed, snapshot) {
-            let span = import_span(snapshot, cycle[0], cycle[1]);
+            let span = import_span(snapshot, cycle[0], cycle[1]).unwrap_or_default();
             outcome.violations.push(Violation { rule: index, from: cycle[0], to: cycle[0], chain: cycle, span });
         }
         return;
@@ -156,7 +156,7 @@ fn check_rule(snapshot: &Snapshot, graph: &ImportGraph, index: usize, rule: &Rul
                 match group_of(next) {
                     Some(to_group) if forbids(from_group, to_group) => {
                         let chain = search.chain_to(next);
-                        let span = import_span(snapshot, from, chain[1]);
+                        let span = import_span(snapshot, from, chain[1]).unwrap_or_default();
                         outcome.violations.push(Violation { rule: index, from, to: next, chain, span });
                     }
                     Some(_) => {}
@@ -283,16 +283,15 @@ fn ignored_edges(
     ignored
 }
 
-/// Where `from` first writes an import that links it to `to`; the default span when it
-/// writes none.
-pub fn import_span(snapshot: &Snapshot, from: FileId, to: FileId) -> Span {
-    let Some(file) = snapshot.file(from) else { return Span::default() };
+/// Where `from` first writes an import that links it to `to`; `None` when no import of
+/// it does (any more).
+pub fn import_span(snapshot: &Snapshot, from: FileId, to: FileId) -> Option<Span> {
+    let file = snapshot.file(from)?;
     file.links
         .iter()
         .filter(|link| link.to == to)
         .filter_map(|link| file.facts.imports.get(link.import).map(|import| import.span))
         .min()
-        .unwrap_or_default()
 }
 
 /// Each import cycle among the group's files, as a shortest cycle through the first file

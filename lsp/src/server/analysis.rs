@@ -362,15 +362,20 @@ impl Task {
         let mut touched: BTreeSet<String> =
             report.changed.iter().chain(&report.affected).cloned().chain(edited).collect();
         // Rules read edges only: they are checked again when an edge or a file came or
-        // went, or the rules changed.
+        // went (as the cycles are), or the rules changed; after the edited files'
+        // diagnostics are out, so that typing never waits for a check of the workspace.
+        let check_rules = rules_touched || self.cycles_now.is_none();
         if rules_touched {
             self.rules.load(self.rules_text());
             touched.insert(CONFIG_FILE.to_owned());
         }
-        if rules_touched || self.cycles_now.is_none() {
-            touched.extend(self.rules.check(&snapshot));
-        }
         self.publish_diagnostics(&touched);
+        if check_rules {
+            let moved = self.rules.check(&snapshot);
+            if !moved.is_empty() {
+                self.publish_diagnostics(&moved);
+            }
+        }
         if anything_changed && self.setup.lens_refresh {
             // A file's dependents counts change with its dependents' text; the client
             // answers in its own time, so the analysis does not wait for it.

@@ -114,7 +114,10 @@ impl LiveRules {
         let Some(violations) = self.by_file.get(&file.id) else { return Vec::new() };
         violations
             .iter()
-            .map(|violation| {
+            .filter_map(|violation| {
+                // The span now, not at the last check: an edit above the import moves it.
+                // An import that is gone makes the violation stale until the next check.
+                let span = import_span(snapshot, violation.from, *violation.chain.get(1)?)?;
                 let message = violation.describe(snapshot, config);
                 // Each later step of the chain: the line of its import of the next file
                 // (that file's text is not read, so the column is left at 0), and the end.
@@ -124,7 +127,8 @@ impl LiveRules {
                     .filter_map(|(step, id)| {
                         let uri = file_uri(root, snapshot.path(*id))?;
                         let next = violation.chain.get(step + 2).copied();
-                        let line = next.map_or(0, |next| import_span(snapshot, *id, next).start.line);
+                        let line =
+                            next.and_then(|next| import_span(snapshot, *id, next)).map_or(0, |span| span.start.line);
                         let start = Position { line, character: 0 };
                         let message = match next {
                             Some(next) => format!("{} imports {}", snapshot.path(*id), snapshot.path(next)),
@@ -136,11 +140,7 @@ impl LiveRules {
                         })
                     })
                     .collect();
-                // The span now, not at the last check: rules are checked again only when
-                // edges change, and an edit above the import moves it.
-                let span =
-                    violation.chain.get(1).map_or(violation.span, |next| import_span(snapshot, violation.from, *next));
-                diagnostic(range(text, &span, encoding), severity, "rule-violation", message, related)
+                Some(diagnostic(range(text, &span, encoding), severity, "rule-violation", message, related))
             })
             .collect()
     }
