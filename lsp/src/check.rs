@@ -197,12 +197,13 @@ fn text(config: &RulesConfig, split: &Split<'_>, baseline: Option<&Path>) -> Str
     let rules_broken: BTreeSet<usize> = split.new.iter().map(|finding| finding.rule).collect();
     let _ = write!(
         out,
-        "{} new violation{} of {} rule{} ({} rules checked)",
+        "{} new violation{} of {} rule{} ({} rule{} checked)",
         split.new.len(),
         if split.new.len() == 1 { "" } else { "s" },
         rules_broken.len(),
         if rules_broken.len() == 1 { "" } else { "s" },
-        config.rules.len()
+        config.rules.len(),
+        if config.rules.len() == 1 { "" } else { "s" }
     );
     if let Some(path) = baseline {
         let _ = write!(out, "; {} known in {}", split.known.len(), path.display());
