@@ -39,11 +39,9 @@ pub(crate) fn run(arguments: &AffectedArgs) -> anyhow::Result<ExitCode> {
     // A deleted file is given back its last committed text, so that the files that
     // imported it are found; it is never saved, and never reported as affected.
     let mut restored = Vec::new();
-    for path in changes.deleted.iter().filter(|path| relevant(path)) {
-        let file_name = path.rsplit('/').next().unwrap_or(path);
-        if source_language(file_name).is_none() {
-            continue;
-        }
+    // Only graph files have importers; a deleted project file counts through `changed`.
+    let graph_file = |path: &&String| source_language(path.rsplit('/').next().unwrap_or(path)).is_some();
+    for path in changes.deleted.iter().filter(graph_file) {
         match git_changes::text_at(dir, base, path) {
             Some(text) => restored.push(FileChange::write(path.clone(), text)),
             None => tracing::warn!("{path} was deleted and git has no earlier text of it; its dependents are unknown"),
