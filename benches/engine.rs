@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
-use thread_flow::engine::{DirectExtraction, FactsFlow, FileChange, Fingerprint, Host, RecocoFlow};
+use thread_flow::engine::{DirectExtraction, FactsFlow, FileChange, Fingerprint, Host, Reading, RecocoFlow};
 use thread_flow::extractors::Lang;
 
 fn workspace(files: usize) -> SyntheticWorkspace {
@@ -69,10 +69,10 @@ fn per_file_analysis(c: &mut Criterion) {
             b.iter(|| visit_every_node(black_box(&tree)))
         });
         group.bench_with_input(BenchmarkId::new("extract", name), &bytes, |b, bytes| {
-            b.iter(|| DirectExtraction.analyze("bench", lang, black_box(bytes)))
+            b.iter(|| DirectExtraction.analyze("bench", lang, black_box(bytes), Reading::Everything))
         });
         group.bench_with_input(BenchmarkId::new("recoco_flow", name), &bytes, |b, bytes| {
-            b.iter(|| flow.analyze("bench", lang, black_box(bytes)))
+            b.iter(|| flow.analyze("bench", lang, black_box(bytes), Reading::Everything))
         });
     }
     group.finish();

@@ -299,31 +299,79 @@ proptest! {
         let mut tree = Tree { files: workspace.files.into_iter().collect(), deleted: BTreeMap::new(), counter: 0 };
         let flow = RecocoFlow::shared().map_err(|error| TestCaseError::fail(error.to_string()))?;
         let mut host = Host::new(flow.clone());
-        // The CLI's host of the file graph alone, fed the same history.
-        let mut files_only = Host::new(flow).files_only();
+        // The CLI's hosts of the file graph alone, fed the same history: with whole facts
+        // (`index`), and from imports alone (`check`, `affected`, `graph`).
+        let mut files_only = Host::new(flow.clone()).files_only();
+        let mut imports_only = Host::new(flow.clone()).imports_only();
         let everything = |tree: &Tree| -> Vec<FileChange> {
             tree.files.iter().map(|(path, text)| FileChange::write(path.as_str(), text.as_bytes().to_vec())).collect()
         };
         host.apply(everything(&tree));
         files_only.apply(everything(&tree));
+        imports_only.apply(everything(&tree));
         check_equal(&host, &tree, 0)?;
         check_files_only(&files_only, &host, 0)?;
+        check_imports_only(&imports_only, &host, 0)?;
         for (step, batch) in batches.iter().enumerate() {
             let changes: Vec<FileChange> = batch.iter().flat_map(|op| tree.apply(op)).collect();
             // The same paths, at the state the batch left them in.
-            let mirrored: Vec<FileChange> = changes
-                .iter()
-                .map(|change| match tree.files.get(change.path()) {
-                    Some(text) => FileChange::write(change.path(), text.as_bytes().to_vec()),
-                    None => FileChange::remove(change.path()),
-                })
-                .collect();
+            let mirrored = || -> Vec<FileChange> {
+                changes
+                    .iter()
+                    .map(|change| match tree.files.get(change.path()) {
+                        Some(text) => FileChange::write(change.path(), text.as_bytes().to_vec()),
+                        None => FileChange::remove(change.path()),
+                    })
+                    .collect()
+            };
+            files_only.apply(mirrored());
+            imports_only.apply(mirrored());
             host.apply(changes);
-            files_only.apply(mirrored);
             check_equal(&host, &tree, step + 1)?;
             check_files_only(&files_only, &host, step + 1)?;
+            check_imports_only(&imports_only, &host, step + 1)?;
         }
+        // The imports-only host against one built from scratch on the final tree, broken
+        // files included.
+        let mut scratch = Host::new(flow).imports_only();
+        scratch.apply(everything(&tree));
+        prop_assert_eq!(imports_only.snapshot().graph(), scratch.snapshot().graph(), "imports-only graph at the end");
     }
+}
+
+/// A host reading imports alone has, for every file that parses, the full host's imports,
+/// resolved edges and unresolved imports; it has no missing names and binds nothing. Of a
+/// file that does not parse, it may keep imports the whole parse loses to the error.
+fn check_imports_only(imports_only: &Host, host: &Host, step: usize) -> Result<(), TestCaseError> {
+    let (lean, full) = (imports_only.snapshot(), host.snapshot());
+    prop_assert_eq!(lean.len(), full.len(), "files after step {}", step);
+    for file in lean.files() {
+        let Some(other) = full.file_at(&file.path) else {
+            return Err(TestCaseError::fail(format!("{} is missing from the full host after step {step}", file.path)));
+        };
+        prop_assert_eq!(file.facts.imports_only, file.lang.reads_imports_alone(), "{} after step {}", file.path, step);
+        prop_assert!(file.missing.is_empty(), "{} has missing names after step {}", file.path, step);
+        prop_assert_eq!(&*file.bindings, &Bindings::default(), "{} is bound after step {}", file.path, step);
+        if !other.facts.syntax_errors.is_empty() {
+            continue;
+        }
+        prop_assert_eq!(&file.facts.imports, &other.facts.imports, "imports of {} after step {}", file.path, step);
+        let links = |snapshot: &Snapshot, links: &[thread_flow::engine::snapshot::Link]| -> Vec<String> {
+            links
+                .iter()
+                .map(|link| format!("{} {:?} {} {:?}", snapshot.path(link.to), link.kind, link.import, link.usage))
+                .collect()
+        };
+        prop_assert_eq!(
+            links(&lean, &file.links),
+            links(&full, &other.links),
+            "links of {} after step {}",
+            file.path,
+            step
+        );
+        prop_assert_eq!(&file.unresolved, &other.unresolved, "unresolved imports of {} after step {}", file.path, step);
+    }
+    Ok(())
 }
 
 /// A files-only host has the full host's file graph, facts and missing names, and binds

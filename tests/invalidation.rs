@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
-use thread_flow::engine::{DirectExtraction, FactsFlow, FileChange, FileId, Host, RecocoFlow};
+use thread_flow::engine::{DirectExtraction, FactsFlow, FileChange, FileId, Host, Reading, RecocoFlow};
 use thread_flow::extractors::Lang;
 
 use crate::fixture::parse as parse_fixture;
@@ -183,14 +183,17 @@ fn the_recoco_flow_gives_exactly_the_extractors_facts() {
     let workspace =
         SyntheticWorkspace::generate(SyntheticOptions { files_per_language: 12, ..SyntheticOptions::default() });
     let mut compared = 0;
-    for (path, text) in &workspace.files {
-        let Some(lang) = Lang::from_path(std::path::Path::new(path)) else { continue };
-        let through_flow = flow.analyze(path, lang, text.as_bytes()).expect("flow");
-        let direct = DirectExtraction.analyze(path, lang, text.as_bytes()).expect("direct");
-        assert_eq!(through_flow, direct, "{path}");
-        compared += 1;
+    for reading in [Reading::Everything, Reading::Imports] {
+        for (path, text) in &workspace.files {
+            let Some(lang) = Lang::from_path(std::path::Path::new(path)) else { continue };
+            let through_flow = flow.analyze(path, lang, text.as_bytes(), reading).expect("flow");
+            let direct = DirectExtraction.analyze(path, lang, text.as_bytes(), reading).expect("direct");
+            assert_eq!(through_flow, direct, "{path}");
+            assert_eq!(through_flow.imports_only, reading.for_lang(lang) == Reading::Imports, "{path}");
+            compared += 1;
+        }
     }
-    assert!(compared >= 48);
+    assert!(compared >= 96);
 }
 
 #[test]

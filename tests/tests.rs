@@ -39,6 +39,9 @@ mod resolve_go;
 mod resolve_python;
 mod resolve_rust;
 
+// Imports read without a whole parse, against the whole parse, on real code.
+mod import_extraction;
+
 // The binder: calls and imported names bound to definitions, with decoys.
 mod binding;
 

@@ -50,3 +50,44 @@ fn a_restored_host_reanalyses_only_what_changed_on_disk() {
     let fresh = index_workspace(dir.path(), &options).expect("cold index of the new tree");
     assert_eq!(warm.graph, fresh.graph);
 }
+
+#[test]
+fn a_store_written_from_imports_alone_warms_a_host_of_imports_and_is_read_again_by_a_full_one() {
+    let workspace =
+        SyntheticWorkspace::generate(SyntheticOptions { files_per_language: 12, ..SyntheticOptions::default() });
+    let dir = tempfile::tempdir().expect("temp dir");
+    workspace.write_to(dir.path()).expect("write workspace");
+    let options = LoadOptions::default();
+    let flow = RecocoFlow::shared().expect("flow");
+
+    // `check` writes the store from imports alone.
+    let mut lean = Host::new(flow.clone()).imports_only();
+    let cold = index_into(&mut lean, dir.path(), &options).expect("cold index");
+    // Distinct contents: identical files (the empty `__init__.py`s) are extracted once.
+    let python: std::collections::BTreeSet<String> =
+        cold.snapshot.files().filter(|file| file.facts.imports_only).map(|file| file.content.to_hex()).collect();
+    assert!(python.len() > 1, "the workspace has Python files, read from imports alone");
+    let store = MemoryStore::default();
+    block_on(store.apply(&ChangeSet::everything(&lean.snapshot(), &lean))).expect("save");
+
+    // The next `check` reads nothing.
+    let mut lean_again = Host::new(flow.clone()).imports_only();
+    restore(&mut lean_again, block_on(store.load_for_restore()).expect("load"));
+    let warm = index_into(&mut lean_again, dir.path(), &options).expect("warm start");
+    assert!(warm.changed.is_empty());
+    assert_eq!(warm.cache.misses, 0);
+    assert_eq!(warm.graph, cold.graph);
+
+    // The server, restored from that store, refuses facts that lack definitions and calls:
+    // it reads exactly those files again, and ends equal to a cold index of its own.
+    let mut full = Host::new(flow);
+    restore(&mut full, block_on(store.load_for_restore()).expect("load"));
+    let warm = index_into(&mut full, dir.path(), &options).expect("warm start");
+    assert_eq!(warm.cache.misses as usize, python.len(), "each file read from imports alone is read whole");
+    let fresh = index_workspace(dir.path(), &options).expect("cold index");
+    assert_eq!(warm.graph, fresh.graph);
+    for file in warm.snapshot.files() {
+        let expected = fresh.snapshot.file_at(&file.path).expect("same files");
+        assert_eq!(file.facts, expected.facts, "{}", file.path);
+    }
+}

@@ -271,7 +271,7 @@ pub(crate) fn method_names(facts: &thread_extractors::FileFacts) -> BTreeSet<Str
 /// of the file writes. So a line added at the top, or a parameter added that nothing
 /// mentions, re-binds nothing.
 pub(crate) fn binds_the_same<'f>(old: &'f FileFacts, new: &'f FileFacts) -> bool {
-    let FileFacts { imports, definitions, calls, locals, package, syntax_errors: _ } = old;
+    let FileFacts { imports, definitions, calls, locals, package, syntax_errors: _, imports_only } = old;
     let same_import = |a: &Import, b: &Import| {
         let Import {
             specifier,
@@ -323,6 +323,7 @@ pub(crate) fn binds_the_same<'f>(old: &'f FileFacts, new: &'f FileFacts) -> bool
         a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
     }
     if !(*package == new.package
+        && *imports_only == new.imports_only
         && all(imports, &new.imports, same_import)
         && all(definitions, &new.definitions, same_definition)
         && all(calls, &new.calls, same_call))

@@ -6,6 +6,8 @@ use std::sync::OnceLock;
 
 use thread_extractors::{EXTRACTOR_REVISION, Lang, codec, query_sources};
 
+use crate::flow::Reading;
+
 /// A 128-bit Blake3 digest. Wide enough that a collision is not a practical concern,
 /// narrow enough to key maps and store as hex text (D1 loses integers above 2^53).
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,6 +79,12 @@ impl FingerprintBuilder {
         self
     }
 
+    /// Empties the builder, to build another fingerprint without a new hasher.
+    pub fn reset(&mut self) -> &mut Self {
+        self.0.reset();
+        self
+    }
+
     /// The fingerprint of everything added.
     pub fn finish(&self) -> Fingerprint {
         Fingerprint::from_hash(&self.0.finalize())
@@ -111,11 +119,14 @@ pub fn extractors_fingerprint() -> Fingerprint {
     builder.finish()
 }
 
-/// The key under which the facts of `content` in `lang` are cached: the content
-/// fingerprint combined with the extractor's.
-pub fn analysis_key(content: Fingerprint, lang: Lang) -> Fingerprint {
+/// The key under which the facts of `content` in `lang`, read as `reading` says, are
+/// cached: the content fingerprint combined with the extractor's and the reading.
+pub fn analysis_key(content: Fingerprint, lang: Lang, reading: Reading) -> Fingerprint {
     let mut builder = FingerprintBuilder::default();
     builder.bytes(&content.0).bytes(&extractor_fingerprint(lang).0);
+    if reading.for_lang(lang) == Reading::Imports {
+        builder.bytes(b"imports only");
+    }
     builder.finish()
 }
 
@@ -134,7 +145,11 @@ mod tests {
     #[test]
     fn the_analysis_key_depends_on_content_and_language() {
         let content = Fingerprint::of_bytes(b"x = 1\n");
-        assert_ne!(analysis_key(content, Lang::Python), analysis_key(content, Lang::Rust));
-        assert_ne!(analysis_key(content, Lang::Python), analysis_key(Fingerprint::of_bytes(b"x = 2\n"), Lang::Python));
+        let key = |content, lang| analysis_key(content, lang, Reading::Everything);
+        assert_ne!(key(content, Lang::Python), key(content, Lang::Rust));
+        assert_ne!(key(content, Lang::Python), key(Fingerprint::of_bytes(b"x = 2\n"), Lang::Python));
+        // Imports read alone are other facts, where a language reads them alone.
+        assert_ne!(key(content, Lang::Python), analysis_key(content, Lang::Python, Reading::Imports));
+        assert_eq!(key(content, Lang::Rust), analysis_key(content, Lang::Rust, Reading::Imports));
     }
 }

@@ -1,6 +1,6 @@
 //! Per-file analysis as a ReCoco flow, behind a small trait of ours.
 //!
-//! The flow is `(path, language, content) → thread.extract_facts → facts`: our tree-sitter
+//! The flow is `(path, language, content, reading) → thread.extract_facts → facts`: our tree-sitter
 //! extractor registered as a ReCoco operator, built once as a transient flow and evaluated
 //! per file. Both the cold index and the edit path go through [`FactsFlow`], so both run
 //! this one flow.
@@ -23,7 +23,7 @@ use recoco_core::ops::sdk::{
     SimpleFunctionFactoryBase, ValueType,
 };
 use recoco_core::prelude::async_trait;
-use thread_extractors::{EditCache, FileFacts, Lang, codec, extract};
+use thread_extractors::{EditCache, FileFacts, Lang, codec, extract, extract_imports};
 
 /// Why a file could not be analysed. Broken user code is never one of these.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -41,11 +41,59 @@ pub enum FlowError {
     },
 }
 
+/// How much of a file the flow reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reading {
+    /// Imports, definitions, calls, locals and syntax errors: what the symbol layer and
+    /// the diagnostics need.
+    Everything,
+    /// The imports alone, where the language can find them without a whole parse
+    /// ([`thread_extractors::extract_imports`]); everything elsewhere. For the commands
+    /// that read only the file graph.
+    Imports,
+}
+
+impl Reading {
+    /// What this reading amounts to for `lang`: [`Reading::Imports`] only where the
+    /// language reads its imports alone.
+    pub fn for_lang(self, lang: Lang) -> Reading {
+        match self {
+            Reading::Imports if lang.reads_imports_alone() => Reading::Imports,
+            _ => Reading::Everything,
+        }
+    }
+
+    /// The reading that gave `facts`.
+    pub fn of(facts: &FileFacts) -> Reading {
+        if facts.imports_only { Reading::Imports } else { Reading::Everything }
+    }
+
+    fn id(self) -> &'static str {
+        match self {
+            Reading::Everything => "everything",
+            Reading::Imports => "imports",
+        }
+    }
+
+    fn from_id(id: &str) -> Option<Reading> {
+        [Reading::Everything, Reading::Imports].into_iter().find(|reading| reading.id() == id)
+    }
+
+    /// Runs the extractor this reading names.
+    fn extract(self, lang: Lang, content: &[u8]) -> Result<FileFacts, thread_extractors::ExtractError> {
+        match self.for_lang(lang) {
+            Reading::Everything => extract(lang, content),
+            Reading::Imports => extract_imports(lang, content),
+        }
+    }
+}
+
 /// Turns one file's content into facts.
 pub trait FactsFlow: Send + Sync {
-    /// Analyses `content`, which is `path` in `lang`. Blocking; call it off any async
-    /// executor (the LSP runs it on its analysis thread or `spawn_blocking`).
-    fn analyze(&self, path: &str, lang: Lang, content: &[u8]) -> Result<FileFacts, FlowError>;
+    /// Analyses `content`, which is `path` in `lang`, reading what `reading` says.
+    /// Blocking; call it off any async executor (the LSP runs it on its analysis thread
+    /// or `spawn_blocking`).
+    fn analyze(&self, path: &str, lang: Lang, content: &[u8], reading: Reading) -> Result<FileFacts, FlowError>;
 }
 
 /// The extractor called directly, without ReCoco: the baseline the benchmarks compare
@@ -54,8 +102,10 @@ pub trait FactsFlow: Send + Sync {
 pub struct DirectExtraction;
 
 impl FactsFlow for DirectExtraction {
-    fn analyze(&self, path: &str, lang: Lang, content: &[u8]) -> Result<FileFacts, FlowError> {
-        extract(lang, content).map_err(|error| FlowError::File { path: path.to_owned(), message: error.to_string() })
+    fn analyze(&self, path: &str, lang: Lang, content: &[u8], reading: Reading) -> Result<FileFacts, FlowError> {
+        reading
+            .extract(lang, content)
+            .map_err(|error| FlowError::File { path: path.to_owned(), message: error.to_string() })
     }
 }
 
@@ -81,12 +131,13 @@ impl RecocoFlow {
 }
 
 impl FactsFlow for RecocoFlow {
-    fn analyze(&self, path: &str, lang: Lang, content: &[u8]) -> Result<FileFacts, FlowError> {
+    fn analyze(&self, path: &str, lang: Lang, content: &[u8], reading: Reading) -> Result<FileFacts, FlowError> {
         let fail = |message: String| FlowError::File { path: path.to_owned(), message };
         let inputs = vec![
             Value::Basic(BasicValue::Str(Arc::from(path))),
             Value::Basic(BasicValue::Str(Arc::from(lang.id()))),
             Value::Basic(BasicValue::Bytes(bytes::Bytes::copy_from_slice(content))),
+            Value::Basic(BasicValue::Str(Arc::from(reading.id()))),
         ];
         let output = block_on(|| recoco_core::execution::evaluator::evaluate_transient_flow(&self.flow, &inputs))?
             .map_err(|error| fail(error.to_string()))?;
@@ -112,9 +163,10 @@ async fn build() -> Result<Arc<AnalyzedTransientFlow>, FlowError> {
     let mut builder = FlowBuilder::new("thread_file_analysis").await.map_err(setup)?;
     let text = make_output_type(BasicValueType::Str);
     let path = builder.add_direct_input("path".to_owned(), text.clone()).map_err(setup)?;
-    let language = builder.add_direct_input("language".to_owned(), text).map_err(setup)?;
+    let language = builder.add_direct_input("language".to_owned(), text.clone()).map_err(setup)?;
     let content =
         builder.add_direct_input("content".to_owned(), make_output_type(BasicValueType::Bytes)).map_err(setup)?;
+    let reading = builder.add_direct_input("reading".to_owned(), text.clone()).map_err(setup)?;
     let facts = builder
         .transform(
             OPERATOR.to_owned(),
@@ -123,6 +175,7 @@ async fn build() -> Result<Arc<AnalyzedTransientFlow>, FlowError> {
                 (path, Some("path".to_owned())),
                 (language, Some("language".to_owned())),
                 (content, Some("content".to_owned())),
+                (reading, Some("reading".to_owned())),
             ],
             None,
             "extract_facts".to_owned(),
@@ -134,7 +187,7 @@ async fn build() -> Result<Arc<AnalyzedTransientFlow>, FlowError> {
     Ok(flow.0)
 }
 
-/// The operator: `(path, language, content) → facts`, encoded with [`codec`].
+/// The operator: `(path, language, content, reading) → facts`, encoded with [`codec`].
 ///
 /// Its executor keeps the trees and pieces of the files it extracted last ([`EditCache`]), so the
 /// next version of a file being typed in is parsed incrementally and only the items the
@@ -149,6 +202,7 @@ struct ExtractFactsArgs {
     path: ResolvedOpArg,
     language: ResolvedOpArg,
     content: ResolvedOpArg,
+    reading: ResolvedOpArg,
 }
 
 struct ExtractFactsExecutor {
@@ -167,8 +221,14 @@ impl SimpleFunctionExecutor for ExtractFactsExecutor {
             Value::Basic(BasicValue::Bytes(bytes)) => bytes.clone(),
             other => return Err(Error::client(format!("content must be bytes, not {other:?}"))),
         };
-        let facts =
-            self.edits.extract(&path, lang, &content).map_err(|error| Error::internal_msg(error.to_string()))?;
+        let reading = self.args.reading.value(&input)?.as_str()?.to_string();
+        let reading = Reading::from_id(&reading).ok_or_else(|| Error::client(format!("unknown reading {reading}")))?;
+        // Only a whole parse is worth keeping for the next edit of the file.
+        let facts = match reading.for_lang(lang) {
+            Reading::Everything => self.edits.extract(&path, lang, &content),
+            Reading::Imports => extract_imports(lang, &content),
+        }
+        .map_err(|error| Error::internal_msg(error.to_string()))?;
         Ok(Value::Basic(BasicValue::Bytes(bytes::Bytes::from(codec::encode(&facts)))))
     }
 }
@@ -197,6 +257,7 @@ impl SimpleFunctionFactoryBase for ExtractFactsOperator {
                 .next_arg("content")?
                 .expect_type(&ValueType::Basic(BasicValueType::Bytes))?
                 .required()?,
+            reading: args_resolver.next_arg("reading")?.expect_type(&text)?.required()?,
         };
         Ok(SimpleFunctionAnalysisOutput {
             resolved_args: args,

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use thread_extractors::resolve::{
     FileResolution, ProbeKey, ProjectFile, ProjectModel, SourceFile, Target, Usage, is_project_file,
     model_inputs_fingerprint, probes_touched_by, source_language,
@@ -33,7 +34,7 @@ use thread_extractors::{Family, FileFacts, Lang};
 
 use crate::bind::{GoPackages, bind_file, binds_the_same, directory, method_names};
 use crate::fingerprint::{Fingerprint, analysis_key};
-use crate::flow::{FactsFlow, FlowError};
+use crate::flow::{FactsFlow, FlowError, Reading};
 use crate::ids::FileId;
 use crate::interface::{Interface, InterfaceChange};
 use crate::memo::{CacheStats, FactsMemo};
@@ -105,6 +106,8 @@ pub enum FileChange {
         stat: Option<FileStat>,
     },
     /// The file has content whose facts are already known (a warm start from a store).
+    /// Facts read from imports alone are refused by a host that keeps more: the file then
+    /// stays unknown until the tree is walked.
     Restore {
         /// Workspace-relative path.
         path: String,
@@ -178,9 +181,9 @@ pub struct Host {
     model: ProjectModel,
     model_inputs: HashMap<FileId, u64>,
     /// Per file, the file-set questions its resolution asked.
-    probes: HashMap<FileId, Vec<ProbeKey>>,
+    probes: FxHashMap<FileId, Vec<ProbeKey>>,
     /// Question → the files that asked it.
-    probe_index: HashMap<ProbeKey, Vec<FileId>>,
+    probe_index: FxHashMap<ProbeKey, Vec<FileId>>,
     /// Per file, the memo keys of its last few superseded versions, oldest first: an
     /// undo finds them, and older ones are let go, so typing in a large file does not
     /// fill the memo with a copy of its facts per keystroke.
@@ -195,8 +198,28 @@ pub struct Host {
     method_readers: Readers<String>,
     /// Go package directory → the files whose bindings listed its files.
     directory_readers: Readers<String>,
-    /// False for a host of the file graph only (see [`Host::files_only`]).
-    binds: bool,
+    /// Which layers the host keeps.
+    layers: Layers,
+}
+
+/// Which layers a host keeps, from the cheapest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Layers {
+    /// The file graph from imports alone ([`Host::imports_only`]).
+    Imports,
+    /// The file graph, with every file's whole facts ([`Host::files_only`]).
+    Files,
+    /// The file graph and the symbol layer.
+    Symbols,
+}
+
+impl Layers {
+    fn reading(self) -> Reading {
+        match self {
+            Layers::Imports => Reading::Imports,
+            Layers::Files | Layers::Symbols => Reading::Everything,
+        }
+    }
 }
 
 /// How many cached facts no live file uses are kept, for undo and branch switches.
@@ -216,6 +239,9 @@ enum Analysis {
         path: String,
         message: String,
     },
+    /// Restored facts that hold less than this host keeps: the file stays unknown, so
+    /// the walk that follows a restore reads it.
+    Refused,
     /// Identical content is being extracted by another worker of the same batch.
     Deferred {
         path: String,
@@ -241,9 +267,22 @@ struct NewFacts {
 }
 
 impl NewFacts {
-    fn of(path: String, lang: Lang, content: Fingerprint, facts: Arc<FileFacts>, stat: Option<FileStat>) -> Analysis {
-        let interface = Arc::new(Interface::of(lang, &facts));
-        let symbols = Arc::new(SymbolTable::of(&facts));
+    fn of(
+        layers: Layers,
+        path: String,
+        lang: Lang,
+        content: Fingerprint,
+        facts: Arc<FileFacts>,
+        stat: Option<FileStat>,
+    ) -> Analysis {
+        // Interfaces feed missing names and binding, symbol tables binding: a host of
+        // the file graph from imports alone has neither, and a warm start of sympy spent
+        // a tenth of its time on them.
+        let (interface, symbols) = if layers == Layers::Imports {
+            (Arc::default(), Arc::default())
+        } else {
+            (Arc::new(Interface::of(lang, &facts)), Arc::new(SymbolTable::of(&facts)))
+        };
         let model_inputs = model_inputs_fingerprint(lang, &facts);
         Analysis::Changed(NewFacts { path, lang, content, facts, interface, symbols, model_inputs, stat })
     }
@@ -264,15 +303,15 @@ impl Host {
             project_files: BTreeMap::new(),
             model: ProjectModel::build(&[], &[]),
             model_inputs: HashMap::new(),
-            probes: HashMap::new(),
-            probe_index: HashMap::new(),
+            probes: FxHashMap::default(),
+            probe_index: FxHashMap::default(),
             superseded: HashMap::new(),
             consulted_by: Readers::default(),
             name_readers: Readers::default(),
             go_packages: GoPackages::default(),
             method_readers: Readers::default(),
             directory_readers: Readers::default(),
-            binds: true,
+            layers: Layers::Symbols,
         }
     }
 
@@ -281,7 +320,21 @@ impl Host {
     /// empty. For callers that read only the file graph (the CLI's `index`, `check`,
     /// `affected`), where binding is a third of a warm start.
     pub fn files_only(mut self) -> Host {
-        self.binds = false;
+        self.layers = Layers::Files;
+        self
+    }
+
+    /// This host for the file graph alone, read from imports alone: like
+    /// [`Host::files_only`], and a language that can find its imports without a whole
+    /// parse ([`thread_extractors::extract_imports`]) is read that way, so its files have
+    /// no definitions, calls or syntax errors, and no file has missing names. For the
+    /// commands that read nothing but edges (`check`, `affected`, `graph`), where parsing
+    /// is most of a cold run.
+    ///
+    /// Facts read whole are taken as they are; a host that needs whole facts refuses
+    /// facts read from imports alone (see [`FileChange::Restore`]).
+    pub fn imports_only(mut self) -> Host {
+        self.layers = Layers::Imports;
         self
     }
 
@@ -352,7 +405,7 @@ impl Host {
                 Analysis::Unchanged { id, stat } => self.update_stat(id, stat),
                 Analysis::Changed(new_facts) => self.install(new_facts, &mut work),
                 Analysis::Failed { path, message } => report.failures.push((path, message)),
-                Analysis::Deferred { .. } => {}
+                Analysis::Deferred { .. } | Analysis::Refused => {}
             }
         }
         for path in removals {
@@ -365,9 +418,11 @@ impl Host {
         let (links_changed, edges_changed) = self.resolve_files(&resolve_set);
         work.links_changed.extend(links_changed);
         report.edges_changed = edges_changed || !work.added.is_empty() || !work.removed.is_empty();
-        let check_set = self.check_set(&work, &resolve_set);
+        // Missing names need the targets' definitions, which facts read from imports
+        // alone lack.
+        let check_set = if self.layers >= Layers::Files { self.check_set(&work, &resolve_set) } else { Vec::new() };
         self.check_names(&check_set);
-        let bind_set = if self.binds { self.bind_set(&work) } else { Vec::new() };
+        let bind_set = if self.layers == Layers::Symbols { self.bind_set(&work) } else { Vec::new() };
         self.bind_files(&bind_set);
 
         let touched = !work.changed.is_empty() || project_changed;
@@ -425,18 +480,23 @@ impl Host {
         let snapshot = &self.snapshot;
         let memo = &self.memo;
         let flow = &self.flow;
+        let layers = self.layers;
+        let reading = layers.reading();
         let claimed: dashmap::DashMap<Fingerprint, ()> = dashmap::DashMap::new();
         let analyze_one = |(lang, change): (Lang, FileChange)| -> Analysis {
             let current = snapshot.file_at(change.path());
             match change {
                 FileChange::Restore { path, content, facts, stat, .. } => {
+                    if facts.imports_only && reading == Reading::Everything {
+                        return Analysis::Refused;
+                    }
                     if let Some(current) = current.filter(|current| current.content == content) {
                         memo.count_hit();
                         return Analysis::Unchanged { id: current.id, stat };
                     }
                     memo.count_hit();
-                    memo.insert(analysis_key(content, lang), facts.clone());
-                    NewFacts::of(path, lang, content, facts, stat)
+                    memo.insert(analysis_key(content, lang, Reading::of(&facts)), facts.clone());
+                    NewFacts::of(layers, path, lang, content, facts, stat)
                 }
                 FileChange::Write { path, content, stat } => {
                     let bytes = match content.into_bytes() {
@@ -448,10 +508,10 @@ impl Host {
                         memo.count_hit();
                         return Analysis::Unchanged { id: current.id, stat };
                     }
-                    let key = analysis_key(fingerprint, lang);
+                    let key = analysis_key(fingerprint, lang, reading);
                     if let Some(facts) = memo.get(key) {
                         memo.count_hit();
-                        return NewFacts::of(path, lang, fingerprint, facts, stat);
+                        return NewFacts::of(layers, path, lang, fingerprint, facts, stat);
                     }
                     // Identical content elsewhere in this batch is extracted once: the first
                     // worker claims the key, the others take its result afterwards.
@@ -459,11 +519,11 @@ impl Host {
                         return Analysis::Deferred { path, lang, content: fingerprint, key, stat };
                     }
                     memo.count_miss();
-                    match flow.analyze(&path, lang, &bytes) {
+                    match flow.analyze(&path, lang, &bytes, reading) {
                         Ok(facts) => {
                             let facts = Arc::new(facts);
                             memo.insert(key, facts.clone());
-                            NewFacts::of(path, lang, fingerprint, facts, stat)
+                            NewFacts::of(layers, path, lang, fingerprint, facts, stat)
                         }
                         Err(FlowError::File { message, .. } | FlowError::Setup(message)) => {
                             Analysis::Failed { path, message }
@@ -485,7 +545,7 @@ impl Host {
                 Analysis::Deferred { path, lang, content, key, stat } => match memo.get(key) {
                     Some(facts) => {
                         memo.count_hit();
-                        NewFacts::of(path, lang, content, facts, stat)
+                        NewFacts::of(layers, path, lang, content, facts, stat)
                     }
                     None => Analysis::Failed { path, message: "analysis of identical content failed".into() },
                 },
@@ -543,7 +603,7 @@ impl Host {
                 }
                 if entry.content != content {
                     let versions = self.superseded.entry(id).or_default();
-                    let old_key = analysis_key(entry.content, entry.lang);
+                    let old_key = analysis_key(entry.content, entry.lang, Reading::of(&entry.facts));
                     versions.retain(|key| *key != old_key);
                     versions.push_back(old_key);
                     if versions.len() > VERSIONS_KEPT_PER_FILE

@@ -24,7 +24,7 @@ pub mod synthetic;
 pub mod uses;
 
 pub use fingerprint::Fingerprint;
-pub use flow::{DirectExtraction, FactsFlow, FlowError, RecocoFlow};
+pub use flow::{DirectExtraction, FactsFlow, FlowError, Reading, RecocoFlow};
 pub use graph::{AnalyzedFile, Edge, FileGraph, FileNode, UnresolvedImport};
 pub use host::{ChangeReport, Content, FileChange, Host};
 pub use ids::FileId;

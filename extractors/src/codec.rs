@@ -11,7 +11,7 @@ use crate::facts::{
 };
 
 /// The format version written first in every encoding. Bump it with any change below.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Why a buffer does not decode.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -108,6 +108,7 @@ pub fn encode(facts: &FileFacts) -> Vec<u8> {
     for span in &facts.syntax_errors {
         out.span(span);
     }
+    out.uint(u64::from(facts.imports_only));
     out.0
 }
 
@@ -192,6 +193,11 @@ pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
     for _ in 0..count {
         facts.syntax_errors.push(input.span()?);
     }
+    facts.imports_only = match input.uint()? {
+        0 => false,
+        1 => true,
+        _ => return Err(input.corrupt()),
+    };
     if input.offset != bytes.len() {
         return Err(input.corrupt());
     }

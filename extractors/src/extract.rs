@@ -43,6 +43,28 @@ pub fn extract(lang: Lang, source: &[u8]) -> Result<FileFacts, ExtractError> {
     Ok(assemble(lang, queries, &tree, source, None))
 }
 
+/// Extracts only `source`'s imports, where `lang` can find its import statements without
+/// parsing the whole file (Python): only those statements are parsed, with the same
+/// grammar and query as [`extract`], so the imports and their positions are the ones
+/// [`extract`] gives for a file that parses. The facts say [`FileFacts::imports_only`];
+/// nothing else in them was looked for. Other languages are extracted whole.
+///
+/// For the commands that read only the file graph, where parsing is most of a cold run.
+pub fn extract_imports(lang: Lang, source: &[u8]) -> Result<FileFacts, ExtractError> {
+    let Some(import_statements) = lang.spec().import_statements else { return extract(lang, source) };
+    let rewritten = lang.rewrite_for_grammar(source);
+    let source = rewritten.as_deref().unwrap_or(source);
+    let queries = compiled(lang)?;
+    let statements = import_statements(source);
+    let mut facts = FileFacts::default();
+    if !statements.is_empty() {
+        let tree = parse_ranges(lang, source, &statements)?;
+        facts.imports = assemble(lang, queries, &tree, source, None).imports;
+    }
+    facts.imports_only = true;
+    Ok(facts)
+}
+
 /// Parses `source`; with `old`, the previous version's tree already edited to match it,
 /// tree-sitter re-parses only what the edit touched.
 ///

@@ -337,4 +337,7 @@ pub struct FileFacts {
     pub package: Option<String>,
     /// Ranges tree-sitter could not parse. Broken code still yields facts.
     pub syntax_errors: Vec<Span>,
+    /// Only the imports were read ([`crate::extract_imports`]): definitions, calls, locals
+    /// and syntax errors are empty because nobody looked, not because there are none.
+    pub imports_only: bool,
 }

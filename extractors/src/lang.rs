@@ -65,6 +65,9 @@ pub(crate) enum ExportRule {
     DunderAllOrPublicName,
 }
 
+/// Ranges of a file found by a scan of its bytes, without parsing.
+pub(crate) type RangesOf = fn(&[u8]) -> Vec<tree_sitter::Range>;
+
 /// One row of the language table.
 pub(crate) struct LangSpec {
     pub(crate) lang: Lang,
@@ -85,10 +88,14 @@ pub(crate) struct LangSpec {
     pub(crate) macro_arguments: Option<MacroArguments>,
     /// For a language embedded in another file format: the ranges of the file in this
     /// language (a component's `<script>` blocks). The rest of the file is not parsed.
-    pub(crate) embedded: Option<fn(&[u8]) -> Vec<tree_sitter::Range>>,
+    pub(crate) embedded: Option<RangesOf>,
     /// A length-preserving rewrite of syntax the grammar does not know yet (see
     /// [`crate::grammar_gaps`]), applied before parsing.
     pub(crate) grammar_gaps: Option<fn(&[u8]) -> Option<Vec<u8>>>,
+    /// Where the import statements are, found without parsing (see
+    /// [`crate::extract_imports`]). Only for a language whose module resolution reads a
+    /// file's imports alone: Rust's reads inline modules and items too.
+    pub(crate) import_statements: Option<RangesOf>,
     /// Which files the language's test runners take as tests.
     pub(crate) test_files: TestFiles,
 }
@@ -163,6 +170,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: None,
         grammar_gaps: None,
+        import_statements: None,
         test_files: TestFiles { prefixes: &[], stem_endings: &["_test"], names: &[], directories: &[] },
     },
     LangSpec {
@@ -177,6 +185,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: None,
         grammar_gaps: None,
+        import_statements: None,
         test_files: SCRIPT_TESTS,
     },
     LangSpec {
@@ -191,6 +200,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: None,
         grammar_gaps: None,
+        import_statements: Some(crate::import_scan::python_import_statements),
         test_files: TestFiles {
             prefixes: &["test_"],
             stem_endings: &["_test"],
@@ -222,6 +232,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         }),
         embedded: None,
         grammar_gaps: None,
+        import_statements: None,
         test_files: TestFiles { prefixes: &[], stem_endings: &[], names: &[], directories: &["tests"] },
     },
     LangSpec {
@@ -236,6 +247,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: None,
         grammar_gaps: Some(grammar_gaps::rewrite_typescript),
+        import_statements: None,
         test_files: SCRIPT_TESTS,
     },
     LangSpec {
@@ -250,6 +262,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: None,
         grammar_gaps: Some(grammar_gaps::rewrite_typescript),
+        import_statements: None,
         test_files: SCRIPT_TESTS,
     },
     LangSpec {
@@ -264,6 +277,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: Some(script_blocks),
         grammar_gaps: Some(grammar_gaps::rewrite_typescript),
+        import_statements: None,
         test_files: SCRIPT_TESTS,
     },
     LangSpec {
@@ -278,6 +292,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: Some(script_blocks),
         grammar_gaps: Some(grammar_gaps::rewrite_typescript),
+        import_statements: None,
         test_files: SCRIPT_TESTS,
     },
     LangSpec {
@@ -297,6 +312,7 @@ pub(crate) const LANGS: &[LangSpec] = &[
         macro_arguments: None,
         embedded: Some(nothing_to_parse),
         grammar_gaps: None,
+        import_statements: None,
         test_files: NO_TESTS,
     },
 ];
@@ -345,6 +361,12 @@ impl Lang {
         Lang::Svelte,
         Lang::Asset,
     ];
+
+    /// Whether [`crate::extract_imports`] finds this language's imports without a whole
+    /// parse; elsewhere it extracts everything.
+    pub fn reads_imports_alone(self) -> bool {
+        self.spec().import_statements.is_some()
+    }
 
     pub(crate) fn spec(self) -> &'static LangSpec {
         // The table is sorted by `Lang` and complete, which `table_is_sorted_and_complete` checks.

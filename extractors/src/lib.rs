@@ -19,6 +19,7 @@ mod edit_cache;
 mod extract;
 mod facts;
 mod grammar_gaps;
+mod import_scan;
 mod lang;
 mod macro_calls;
 mod pieces;
@@ -29,7 +30,7 @@ mod use_tree;
 pub mod resolve;
 
 pub use edit_cache::EditCache;
-pub use extract::extract;
+pub use extract::{extract, extract_imports};
 pub use facts::{
     Call, CfgPath, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportKind, ImportedName, Local, Position,
     Span,

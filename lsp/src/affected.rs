@@ -13,7 +13,7 @@ use thread_extractors::resolve::{is_project_file, source_language};
 
 use crate::cli::{AffectedArgs, AffectedFormat};
 use crate::git_changes::{self, Changes};
-use crate::indexing::{Saved, index_and_save};
+use crate::indexing::{Layers, Saved, index_and_save, leave_to_exit};
 use crate::summary::report_problems;
 
 pub(crate) fn run(arguments: &AffectedArgs) -> anyhow::Result<ExitCode> {
@@ -34,7 +34,7 @@ pub(crate) fn run(arguments: &AffectedArgs) -> anyhow::Result<ExitCode> {
     };
     let changed: Vec<String> = changes.paths.iter().filter(|path| relevant(path)).cloned().collect();
 
-    let Saved { mut host, report, .. } = index_and_save(&arguments.store, &arguments.walk)?;
+    let Saved { mut host, report, .. } = index_and_save(&arguments.store, &arguments.walk, Layers::Imports)?;
     report_problems(&report);
     // A deleted file is given back its last committed text, so that the files that
     // imported it are found; it is never saved, and never reported as affected.
@@ -78,6 +78,7 @@ pub(crate) fn run(arguments: &AffectedArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "{text}").context("writing the list")?;
         }
     }
+    leave_to_exit((host, report, snapshot));
     Ok(ExitCode::SUCCESS)
 }
 

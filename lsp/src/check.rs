@@ -18,7 +18,7 @@ use thread_engine::rules::{CONFIG_FILE, CheckOutcome, RulesConfig, Violation, ch
 use crate::baseline::{self, KnownViolation};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::git_changes;
-use crate::indexing::{Saved, index_and_save};
+use crate::indexing::{Layers, Saved, index_and_save, leave_to_exit};
 use crate::summary::report_problems;
 
 /// Exit code for rules or arguments that cannot be used.
@@ -37,7 +37,7 @@ pub(crate) fn run(arguments: &CheckArgs) -> anyhow::Result<ExitCode> {
             config_path.display()
         )));
     }
-    let Saved { report, .. } = index_and_save(&arguments.store, &arguments.walk)?;
+    let Saved { host, report, .. } = index_and_save(&arguments.store, &arguments.walk, Layers::Imports)?;
     report_problems(&report);
     let outcome = check(&report.snapshot, &config);
     if !outcome.refusals.is_empty() {
@@ -67,9 +67,6 @@ pub(crate) fn run(arguments: &CheckArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let split = findings.split(&known);
-    // Annotations and code scanning name files from the repository's top, not from DIR.
-    let repository = git_changes::repository_of(&arguments.walk.dir);
-    let prefix = repository.as_ref().map_or("", |(_, prefix)| prefix.as_str());
     if !matches!(arguments.format, CheckFormat::Text) {
         // The other formats are for machines; a stale entry still fails the run, so say why.
         for (rule, entry) in split.unmatched_ignores {
@@ -80,28 +77,39 @@ pub(crate) fn run(arguments: &CheckArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let rendered = match arguments.format {
-        CheckFormat::Text => text(&config, &split, baseline_path.as_deref()),
+    // Annotations and code scanning name files from the repository's top, not from DIR.
+    let repository = || git_changes::repository_of(&arguments.walk.dir);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match arguments.format {
+        CheckFormat::Text => out.write_all(text(&config, &split, baseline_path.as_deref()).as_bytes()),
         CheckFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&json_report(&config, &split)).context("encoding JSON")?;
-            text.push('\n');
-            text
+            serde_json::to_writer_pretty(&mut out, &json_report(&config, &split)).context("encoding JSON")?;
+            out.write_all(b"\n")
         }
         CheckFormat::Sarif => {
-            let root = match &repository {
-                Some((top, _)) => top.clone(),
-                None => std::fs::canonicalize(&arguments.walk.dir).unwrap_or_else(|_| arguments.walk.dir.clone()),
+            let repository = repository();
+            let (root, prefix) = match repository {
+                Some((top, prefix)) => (top, prefix),
+                None => (
+                    std::fs::canonicalize(&arguments.walk.dir).unwrap_or_else(|_| arguments.walk.dir.clone()),
+                    String::new(),
+                ),
             };
-            let mut text =
-                serde_json::to_string_pretty(&sarif(&config, &split, &root, prefix, baseline_path.as_deref()))
-                    .context("encoding SARIF")?;
-            text.push('\n');
-            text
+            let report = sarif(&config, &split, &root, &prefix, baseline_path.as_deref());
+            serde_json::to_writer_pretty(&mut out, &report).context("encoding SARIF")?;
+            out.write_all(b"\n")
         }
-        CheckFormat::Github => github(&config, &split, prefix),
-    };
-    std::io::stdout().lock().write_all(rendered.as_bytes()).context("writing the report")?;
+        CheckFormat::Github => {
+            let prefix = repository().map(|(_, prefix)| prefix).unwrap_or_default();
+            out.write_all(github(&config, &split, &prefix).as_bytes())
+        }
+    }
+    .and_then(|()| out.flush())
+    .context("writing the report")?;
     let failed = !split.new.is_empty() || !outcome.unmatched_ignores.is_empty();
+    drop(split);
+    leave_to_exit((host, report, findings));
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
@@ -215,28 +223,59 @@ fn text(config: &RulesConfig, split: &Split<'_>, baseline: Option<&Path>) -> Str
     out
 }
 
-fn finding_json(config: &RulesConfig, finding: &Finding) -> Value {
-    json!({
-        "rule": finding.key.rule,
-        "kind": config.rules[finding.rule].kind.as_str(),
-        "from": finding.key.from,
-        "to": finding.key.to,
-        "chain": finding.chain,
-        "line": finding.line,
-        "column": finding.column,
-    })
+/// One violation in the JSON report, borrowed from its finding.
+#[derive(serde::Serialize)]
+struct FindingJson<'a> {
+    rule: &'a str,
+    kind: &'a str,
+    from: &'a str,
+    to: &'a str,
+    chain: &'a [String],
+    line: u32,
+    column: u32,
 }
 
-fn json_report(config: &RulesConfig, split: &Split<'_>) -> Value {
-    json!({
-        "violations": split.new.iter().map(|finding| finding_json(config, finding)).collect::<Vec<_>>(),
-        "baselined": split.known.iter().map(|finding| finding_json(config, finding)).collect::<Vec<_>>(),
-        "fixed": split.fixed,
-        "unmatched_ignores": split.unmatched_ignores.iter().map(|(rule, entry)| json!({
-            "rule": config.rules[*rule].name,
-            "ignore": entry,
-        })).collect::<Vec<_>>(),
-    })
+impl<'a> FindingJson<'a> {
+    fn of(config: &'a RulesConfig, finding: &'a Finding) -> FindingJson<'a> {
+        FindingJson {
+            rule: &finding.key.rule,
+            kind: config.rules[finding.rule].kind.as_str(),
+            from: &finding.key.from,
+            to: &finding.key.to,
+            chain: &finding.chain,
+            line: finding.line,
+            column: finding.column,
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct UnmatchedIgnoreJson<'a> {
+    rule: &'a str,
+    ignore: &'a str,
+}
+
+/// The JSON report, serialised as it is borrowed: a large report is never built as a
+/// tree of values first.
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    violations: Vec<FindingJson<'a>>,
+    baselined: Vec<FindingJson<'a>>,
+    fixed: &'a [KnownViolation],
+    unmatched_ignores: Vec<UnmatchedIgnoreJson<'a>>,
+}
+
+fn json_report<'a>(config: &'a RulesConfig, split: &'a Split<'a>) -> JsonReport<'a> {
+    JsonReport {
+        violations: split.new.iter().map(|finding| FindingJson::of(config, finding)).collect(),
+        baselined: split.known.iter().map(|finding| FindingJson::of(config, finding)).collect(),
+        fixed: &split.fixed,
+        unmatched_ignores: split
+            .unmatched_ignores
+            .iter()
+            .map(|(rule, entry)| UnmatchedIgnoreJson { rule: &config.rules[*rule].name, ignore: entry })
+            .collect(),
+    }
 }
 
 /// The rules' SARIF ids: each name in lower case with runs of other characters as one

@@ -9,10 +9,10 @@ use anyhow::Context;
 use thread_engine::IndexReport;
 
 use crate::cli::IndexArgs;
-use crate::indexing::{Saved, index_and_save};
+use crate::indexing::{Layers, Saved, index_and_save, leave_to_exit};
 
 pub(crate) fn run(arguments: &IndexArgs) -> anyhow::Result<ExitCode> {
-    let Saved { report, store_line, .. } = index_and_save(&arguments.store, &arguments.walk)?;
+    let Saved { host, report, store_line } = index_and_save(&arguments.store, &arguments.walk, Layers::FilesOnly)?;
     report_problems(&report);
     if report.snapshot.is_empty() {
         let _ = writeln!(
@@ -24,6 +24,7 @@ pub(crate) fn run(arguments: &IndexArgs) -> anyhow::Result<ExitCode> {
     let mut text = render(&report, &arguments.walk.dir.display().to_string(), arguments.verbose);
     text.insert_str(text.find('\n').map_or(0, |end| end + 1), &store_line);
     std::io::stdout().lock().write_all(text.as_bytes()).context("writing the summary")?;
+    leave_to_exit((host, report));
     Ok(ExitCode::SUCCESS)
 }
 

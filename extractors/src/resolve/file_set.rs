@@ -9,17 +9,19 @@
 //! again: a new file re-resolves its would-be importers, a deleted one its importers.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use super::rel_path::{child, parent};
 
 /// Workspace-relative source paths, with every directory that contains one.
 #[derive(Clone, Debug, Default)]
 pub struct FileSet {
-    files: HashSet<String>,
+    files: FxHashSet<String>,
     /// Directory → the number of files beneath it at any depth.
-    dirs: HashMap<String, usize>,
+    dirs: FxHashMap<String, usize>,
     /// Directory → the names of the files directly in it, sorted.
     by_dir: BTreeMap<String, BTreeSet<String>>,
 }
@@ -122,7 +124,7 @@ enum Question<'a> {
 }
 
 fn key(question: Question<'_>) -> ProbeKey {
-    let mut hasher = DefaultHasher::new();
+    let mut hasher = FxHasher::default();
     question.hash(&mut hasher);
     hasher.finish()
 }

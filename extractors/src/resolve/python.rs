@@ -126,25 +126,47 @@ impl PythonModel {
     }
 }
 
-/// Finds the dotted module `segments` under `dir`.
+/// Finds the dotted module `segments` under `dir`. One path buffer serves every
+/// candidate: resolution asks this for every imported name of every file.
 fn locate(files: &Lookup<'_>, dir: &str, segments: &[&str]) -> Option<ModuleLocation> {
-    let path = segments.iter().fold(dir.to_owned(), |path, segment| child(&path, segment));
+    let mut path =
+        String::with_capacity(dir.len() + segments.iter().map(|segment| segment.len() + 1).sum::<usize>() + 13);
+    path.push_str(dir);
+    for segment in segments {
+        if !path.is_empty() {
+            path.push('/');
+        }
+        path.push_str(segment);
+    }
+    let module_len = path.len();
+    // No candidate can exist in a directory with no source file: one question instead of
+    // five for each name of `from pkg.module import a, b, c`, where `module` is a file.
+    // The directory question is asked again when any file appears beneath it.
+    if !segments.is_empty() && !files.is_dir(super::rel_path::parent(&path)) {
+        return None;
+    }
+    let candidate = |path: &mut String, ending: &str| {
+        path.truncate(module_len);
+        if ending.starts_with('/') && module_len == 0 {
+            path.push_str(&ending[1..]);
+        } else {
+            path.push_str(ending);
+        }
+        files.contains(path)
+    };
     if segments.is_empty() {
         // `from . import x`: the package itself.
-        let init = child(&path, "__init__.py");
-        return Some(if files.contains(&init) { ModuleLocation::File(init) } else { ModuleLocation::Namespace });
+        return Some(if candidate(&mut path, "/__init__.py") {
+            ModuleLocation::File(path)
+        } else {
+            ModuleLocation::Namespace
+        });
     }
-    for suffix in [".py", ".pyi"] {
-        let module = format!("{path}{suffix}");
-        if files.contains(&module) {
-            return Some(ModuleLocation::File(module));
+    for ending in [".py", ".pyi", "/__init__.py", "/__init__.pyi"] {
+        if candidate(&mut path, ending) {
+            return Some(ModuleLocation::File(path));
         }
     }
-    for init in ["__init__.py", "__init__.pyi"] {
-        let init = child(&path, init);
-        if files.contains(&init) {
-            return Some(ModuleLocation::File(init));
-        }
-    }
+    path.truncate(module_len);
     files.is_dir(&path).then_some(ModuleLocation::Namespace)
 }

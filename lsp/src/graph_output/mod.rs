@@ -11,14 +11,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use serde_json::json;
-use thread_engine::{Edge, FileGraph, FileNode, Host, RecocoFlow, index_into};
+use thread_engine::{Edge, FileGraph, FileNode, index_into};
 
 use crate::cli::{ExternalNodes, GraphArgs, GraphFormat};
+use crate::indexing::{Layers, leave_to_exit};
 use crate::summary::report_problems;
 
 pub(crate) fn run(arguments: &GraphArgs) -> anyhow::Result<ExitCode> {
-    // The file graph alone: nothing here reads the symbol layer.
-    let mut host = Host::new(RecocoFlow::shared()?).files_only();
+    // The file graph alone, from imports alone: nothing here reads the symbol layer.
+    let mut host = Layers::Imports.host()?;
     let report = index_into(&mut host, &arguments.walk.dir, &arguments.walk.load_options())?;
     report_problems(&report);
     let drawing = Drawing::of(&report.graph, arguments)?;
@@ -34,6 +35,7 @@ pub(crate) fn run(arguments: &GraphArgs) -> anyhow::Result<ExitCode> {
         GraphFormat::Html => html::write(&mut out, &drawing).context("writing the graph")?,
     }
     out.flush().context("writing the graph")?;
+    leave_to_exit((host, report, drawing));
     Ok(ExitCode::SUCCESS)
 }
 
