@@ -14,15 +14,11 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
-/// A test that needs a missing tool or server skips with a loud message saying what to
-/// install; under `THREAD_CI=1` it fails instead. The message goes to the process's
-/// stderr directly, past the test harness's capture, so that a person running
-/// `cargo test` sees it even though the test passes.
-fn skip_or_fail(message: &str) {
-    use std::io::Write;
-    assert!(std::env::var_os("THREAD_CI").is_none(), "THREAD_CI is set, so this is a failure: {message}");
-    let _ = std::io::stderr().lock().write_all(format!("\n!!! SKIPPED: {message}\n\n").as_bytes());
-}
+// A test that needs a missing tool or server skips loudly, and the binary ends by
+// counting the run's skips; under `THREAD_CI=1` a skip fails instead.
+#[path = "support/skips.rs"]
+mod skips;
+use skips::skip_or_fail;
 
 // A real PostgreSQL server: a throwaway cluster, or `THREAD_TEST_DATABASE_URL`.
 mod postgres_server;

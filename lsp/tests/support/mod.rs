@@ -2,7 +2,6 @@
 //! loud skip of a test whose tool is missing. Each test binary uses part of it.
 #![allow(dead_code)]
 
-use std::io::Write;
 use std::path::Path;
 
 /// Writes `text` at `path` under `root`, creating directories.
@@ -12,11 +11,8 @@ pub(crate) fn write(root: &Path, path: &str, text: &str) {
     std::fs::write(path, text).expect("write");
 }
 
-/// A test that needs a missing tool skips, saying what to install; under `THREAD_CI=1`
-/// it fails instead. The message goes to the process's stderr directly, past the test
-/// harness's capture, so that a person running `cargo test` sees it even though the test
-/// passes.
-pub(crate) fn skip_or_fail(message: &str) {
-    assert!(std::env::var_os("THREAD_CI").is_none(), "THREAD_CI is set, so this is a failure: {message}");
-    let _ = std::io::stderr().lock().write_all(format!("\n!!! SKIPPED: {message}\n\n").as_bytes());
-}
+// A test that needs a missing tool skips, saying what to install, and the binary ends by
+// counting the run's skips; under `THREAD_CI=1` a skip fails instead.
+#[path = "../../../tests/support/skips.rs"]
+mod skips;
+pub(crate) use skips::skip_or_fail;
