@@ -768,3 +768,59 @@ fn rule_violations_follow_unsaved_edits_and_thread_toml_reports_its_own_errors()
     assert_eq!(codes(&off), Vec::<String>::new());
     client.shutdown();
 }
+
+#[test]
+fn file_watchers_are_registered_only_with_a_client_that_takes_them() {
+    let dir = workspace(&[("app/__init__.py", ""), ("app/a.py", "import app.b\n"), ("app/b.py", "x = 1\n")]);
+    let is_registration = |message: &Value| message["method"] == "client/registerCapability";
+
+    // A client that takes watchers registered at run time gets them.
+    let takes = json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
+    let mut client = Client::start(dir.path(), takes, memory_store());
+    let registration = client.wait_for(is_registration);
+    let watchers = &registration["params"]["registrations"][0];
+    assert_eq!(watchers["method"], "workspace/didChangeWatchedFiles", "{registration}");
+    client.shutdown();
+
+    // One that says it does not (Neovim 0.7 says nothing, which means no) is not asked.
+    for capabilities in
+        [json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": false } } }), json!({})]
+    {
+        let mut client = Client::start(dir.path(), capabilities.clone(), memory_store());
+        // A round trip after the workspace is ready: `initialized` has long returned.
+        let symbols = client.request("workspace/symbol", json!({ "query": "x" }));
+        assert!(symbols.get("result").is_some(), "{symbols}");
+        assert!(!client.seen.iter().any(is_registration), "{capabilities}: {:#?}", client.seen);
+        client.shutdown();
+    }
+}
+
+#[test]
+fn fifty_cold_starts_in_a_row_each_end_their_progress() {
+    // A 30-file Go module: where two of three cold starts were once left at "publishing
+    // diagnostics 85%".
+    let mut files: Vec<(String, String)> = vec![("go.mod".to_owned(), "module example.com/m\n\ngo 1.21\n".to_owned())];
+    for package in 0..6 {
+        for file in 0..5 {
+            let import =
+                if package > 0 { format!("import \"example.com/m/p{}\"\n\n", package - 1) } else { String::new() };
+            let call = if package > 0 { format!("p{}.F0()", package - 1) } else { "0".to_owned() };
+            files.push((
+                format!("p{package}/f{file}.go"),
+                format!("package p{package}\n\n{import}func F{file}() int {{ return {call} }}\n"),
+            ));
+        }
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(path, text)| (path.as_str(), text.as_str())).collect();
+    let dir = workspace(&files);
+    for start in 0..50 {
+        let mut client = Client::launch(dir.path(), progress_capabilities(), memory_store());
+        let end =
+            client.wait_for(|message| message["method"] == "$/progress" && message["params"]["value"]["kind"] == "end");
+        assert!(
+            end["params"]["value"]["message"].as_str().is_some_and(|text| text.starts_with("30 files in")),
+            "start {start}: {end}"
+        );
+        client.shutdown();
+    }
+}

@@ -203,8 +203,8 @@ impl Task {
 
     fn index_workspace(&mut self) {
         let runtime = self.setup.runtime.clone();
+        let token = tower_lsp_server::ls_types::ProgressToken::String("thread/indexing".to_owned());
         let progress = self.setup.progress.then(|| {
-            let token = tower_lsp_server::ls_types::ProgressToken::String("thread/indexing".to_owned());
             runtime.block_on(async {
                 let _ = self
                     .setup
@@ -213,11 +213,47 @@ impl Task {
                         tower_lsp_server::ls_types::WorkDoneProgressCreateParams { token: token.clone() },
                     )
                     .await;
-                let begun = self.setup.client.progress(token, "Thread: indexing").with_percentage(0);
+                let begun = self.setup.client.progress(token.clone(), "Thread: indexing").with_percentage(0);
                 Arc::new(begun.with_message("walking the workspace").begin().await)
             })
         });
         let started = Instant::now();
+        let outcome = self.index_and_publish(progress.as_ref());
+        let message = match outcome {
+            Ok(()) => {
+                format!("{} files in {:.1} s", self.stats.snapshot.len(), started.elapsed().as_secs_f64())
+            }
+            Err(message) => message,
+        };
+        // The end is sent whatever happened above: a progress left open stays on the
+        // user's screen for good.
+        if let Some(progress) = progress {
+            match Arc::try_unwrap(progress) {
+                Ok(progress) => runtime.block_on(progress.finish_with_message(message)),
+                Err(_shared) => {
+                    let client = self.setup.client.clone();
+                    runtime.block_on(client.send_notification::<tower_lsp_server::ls_types::notification::Progress>(
+                        tower_lsp_server::ls_types::ProgressParams {
+                            token,
+                            value: tower_lsp_server::ls_types::ProgressParamsValue::WorkDone(
+                                tower_lsp_server::ls_types::WorkDoneProgress::End(
+                                    tower_lsp_server::ls_types::WorkDoneProgressEnd { message: Some(message) },
+                                ),
+                            ),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Indexes the folder (from the store), then takes in the open documents and publishes
+    /// everything; what went wrong, when the folder cannot be analysed at all.
+    fn index_and_publish(
+        &mut self,
+        progress: Option<&Arc<OngoingProgress<Bounded, NotCancellable>>>,
+    ) -> Result<(), String> {
+        let runtime = self.setup.runtime.clone();
         let (store_args, problem) = self.setup.settings.store_args();
         if let Some(problem) = problem {
             self.show(MessageType::WARNING, &problem);
@@ -225,18 +261,17 @@ impl Task {
         let options = self.setup.settings.load_options();
         let counts = Arc::new(IndexProgress::default());
         let (stop_reports, stopped) = tokio::sync::oneshot::channel::<()>();
-        let reporter = progress
-            .as_ref()
-            .map(|progress| runtime.spawn(report_reading(Arc::clone(progress), Arc::clone(&counts), stopped)));
+        let reporter =
+            progress.map(|progress| runtime.spawn(report_reading(Arc::clone(progress), Arc::clone(&counts), stopped)));
         let indexed =
             runtime.block_on(restore_and_index(&store_args, &self.setup.root, &options, &counts, Layers::Symbols));
         let _ = stop_reports.send(());
-        // The reporter holds a share of the progress: wait until it lets go, so the end
-        // below is always sent.
+        // The reporter holds a share of the progress: wait until it lets go, so that the
+        // end can be sent through the progress itself.
         if let Some(reporter) = reporter {
             let _ = runtime.block_on(reporter);
         }
-        if let Some(progress) = &progress {
+        if let Some(progress) = progress {
             runtime.block_on(progress.report_with_message("publishing diagnostics", READ_DONE_PERCENT));
         }
         match indexed {
@@ -261,8 +296,9 @@ impl Task {
                 match thread_engine::RecocoFlow::shared() {
                     Ok(flow) => self.host = Some(Host::new(flow)),
                     Err(error) => {
-                        self.show(MessageType::ERROR, &format!("Thread cannot analyse anything: {error}"));
-                        return;
+                        let message = format!("Thread cannot analyse anything: {error}");
+                        self.show(MessageType::ERROR, &message);
+                        return Err(message);
                     }
                 }
             }
@@ -279,11 +315,7 @@ impl Task {
         self.stats.ready = true;
         self.analyse(open);
         self.publish_everything();
-        if let Some(progress) = progress.and_then(|progress| Arc::try_unwrap(progress).ok()) {
-            let files = self.stats.snapshot.len();
-            let seconds = started.elapsed().as_secs_f64();
-            runtime.block_on(progress.finish_with_message(format!("{files} files in {seconds:.1} s")));
-        }
+        Ok(())
     }
 
     /// Applies one batch of work: newest texts of edited files, disk texts of closed

@@ -96,6 +96,9 @@ struct Session {
     lens_refresh: bool,
     /// Whether the client answers `workspace/configuration`.
     pull_configuration: bool,
+    /// Whether the client takes file watchers registered at run time: asking one that
+    /// does not makes some clients (Neovim) complain at every start.
+    watch_registration: bool,
 }
 
 /// One workspace folder: its open documents and the analysis task that owns its graph.
@@ -365,7 +368,11 @@ impl LanguageServer for ThreadServer {
             .and_then(|lens| lens.refresh_support)
             .unwrap_or(false);
         let pull_configuration = workspace.and_then(|workspace| workspace.configuration).unwrap_or(false);
-        let _ = self.session.set(Session { encoding, progress, lens_refresh, pull_configuration });
+        let watch_registration = workspace
+            .and_then(|workspace| workspace.did_change_watched_files.as_ref())
+            .and_then(|watched| watched.dynamic_registration)
+            .unwrap_or(false);
+        let _ = self.session.set(Session { encoding, progress, lens_refresh, pull_configuration, watch_registration });
         // Folders are started at `initialized`, when the client may hear from them.
         *self.folders.write().unwrap_or_else(PoisonError::into_inner) = roots.into_iter().map(Folder::new).collect();
 
@@ -413,6 +420,14 @@ impl LanguageServer for ThreadServer {
         for (index, folder) in self.folders().iter().enumerate() {
             self.start_analysis(folder, index == 0);
         }
+        // Without watchers, edits made in the editor still count, and files changed behind
+        // it are read when they are opened or saved.
+        if !self.session.get().is_some_and(|session| session.watch_registration) {
+            tracing::info!(
+                "the client takes no file watchers at run time; files changed outside the editor are read when opened"
+            );
+            return;
+        }
         let watchers = WATCHED
             .iter()
             .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String((*glob).to_owned()), kind: None })
@@ -422,7 +437,6 @@ impl LanguageServer for ThreadServer {
             method: "workspace/didChangeWatchedFiles".to_owned(),
             register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions { watchers }).ok(),
         };
-        // Clients without dynamic registration refuse; edits in the editor still count.
         if let Err(error) = self.client.register_capability(vec![registration]).await {
             tracing::info!("the client does not watch files for Thread: {error}");
         }
