@@ -824,3 +824,62 @@ fn fifty_cold_starts_in_a_row_each_end_their_progress() {
         client.shutdown();
     }
 }
+
+#[test]
+fn a_panic_in_analysis_is_reported_once_and_the_server_keeps_serving_from_the_graph_before_it() {
+    let dir = workspace(&[
+        ("app/__init__.py", ""),
+        ("app/a.py", "from app.b import f\n\nf()\n"),
+        ("app/b.py", "def f():\n    return 1\n"),
+    ]);
+    let environment = [("THREAD_TEST_PANIC_ON", "FAULT_MARKER")];
+    let mut client = Client::launch_with(dir.path(), &[], json!({}), memory_store(), &environment);
+    client.wait_until_ready();
+    let stats = client.request("thread/stats", Value::Null)["result"].clone();
+    assert_eq!(stats["edges"], 1, "{stats}");
+    client.open("app/a.py", "python", "from app.b import f\n\nf()\n");
+
+    // The marked text panics after the host applied it; it drops the file's one import.
+    client.edit("app/a.py", 2, [0, 0, 1, 0], "# FAULT_MARKER\n");
+    let shown = client.wait_for(|message| message["method"] == "window/showMessage");
+    assert_eq!(shown["params"]["type"], 1, "an error: {shown}");
+    assert!(shown["params"]["message"].as_str().is_some_and(|text| text.contains("internal error")), "{shown}");
+    let behind = |client: &mut Client| client.request("thread/stats", Value::Null)["result"].clone();
+    let stats = behind(&mut client);
+    assert_eq!(stats["behind"], json!(["app/a.py"]), "{stats}");
+    // The graph from before the batch: the half-applied edit is not in it, the import is.
+    assert_eq!(stats["edges"], 1, "{stats}");
+    let symbols = client.request("workspace/symbol", json!({ "query": "f" }));
+    assert!(symbols["result"].as_array().is_some_and(|found| !found.is_empty()), "{symbols}");
+
+    // An edit of another file is analysed from the graph from before the failure: the
+    // import the failed batch dropped is still there, and the failed file is still behind.
+    client.open("app/b.py", "python", "def f():\n    return 1\n");
+    client.edit("app/b.py", 2, [2, 0, 2, 0], "def g():\n    return 2\n");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut stats = behind(&mut client);
+    while stats["lastAnalysis"]["changed"] != 1 {
+        assert!(std::time::Instant::now() < deadline, "the edit of b.py was not analysed: {stats}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        stats = behind(&mut client);
+    }
+    assert_eq!(stats["edges"], 1, "{stats}");
+    assert_eq!(stats["behind"], json!(["app/a.py"]), "{stats}");
+
+    // The next edit of the failed file, without the marker, is analysed as usual and
+    // clears the mark.
+    client.edit("app/a.py", 3, [0, 0, 1, 0], "import app.nowhere\n");
+    client.diagnostics_for("app/a.py", |params| codes(params).contains(&"unresolved-import".to_owned()));
+    assert_eq!(behind(&mut client)["behind"], json!([]));
+
+    // Another failure is logged and marked, and not shown again.
+    client.edit("app/a.py", 4, [0, 0, 0, 0], "# FAULT_MARKER\n");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while behind(&mut client)["behind"] != json!(["app/a.py"]) {
+        assert!(std::time::Instant::now() < deadline, "the second failure was not marked");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let shown = client.seen.iter().filter(|message| message["method"] == "window/showMessage").count();
+    assert_eq!(shown, 0, "the first message was taken above; no second one: {:#?}", client.seen);
+    client.shutdown();
+}

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use thread_engine::fingerprint::FingerprintBuilder;
 use thread_engine::rules::CONFIG_FILE;
-use thread_engine::store::ChangeSet;
+use thread_engine::store::{ChangeSet, StoredFile, StoredState, restore};
 use thread_engine::{FileChange, Fingerprint, Host, IndexProgress, Snapshot};
 use thread_extractors::resolve::{is_project_file, source_language};
 use thread_storage::{SaveProgress, WriteBehind};
@@ -65,6 +65,9 @@ pub(crate) struct Published {
     /// The store's description and its write-behind progress.
     pub(crate) store: String,
     pub(crate) saves: Option<SaveProgress>,
+    /// Files whose newest text the graph lacks because analysing it failed; a later
+    /// batch that takes them in clears them.
+    pub(crate) behind: BTreeSet<String>,
 }
 
 /// How to reach the analysis task.
@@ -104,6 +107,7 @@ pub(crate) fn start(setup: AnalysisSetup) -> std::io::Result<Analysis> {
             rules: LiveRules::default(),
             saved: SavedFacts::default(),
             stats: Published::default(),
+            failure_shown: false,
         };
         task.run(queue);
     })?;
@@ -130,6 +134,8 @@ struct Task {
     /// `thread.toml`'s rules and their violations in the current snapshot.
     rules: LiveRules,
     stats: Published,
+    /// Whether the user has been told that an analysis failed: once is enough.
+    failure_shown: bool,
 }
 
 impl Task {
@@ -150,7 +156,7 @@ impl Task {
             }
             let (flushes, batch): (Vec<Work>, Vec<Work>) =
                 batch.into_iter().partition(|work| matches!(work, Work::Flush(_)));
-            self.analyse(batch);
+            self.analyse_supervised(batch);
             if !flushes.is_empty() {
                 self.flush();
                 for work in flushes {
@@ -318,6 +324,69 @@ impl Task {
         Ok(())
     }
 
+    /// [`Task::analyse`], surviving a panic in it: the graph from before the batch is put
+    /// back (rebuilt from the last published snapshot, without parsing), the batch's files
+    /// are marked behind in `thread/stats`, and the user is told once.
+    fn analyse_supervised(&mut self, batch: Vec<Work>) {
+        let paths: BTreeSet<String> = batch
+            .iter()
+            .flat_map(|work| match work {
+                Work::Edited(path) | Work::Closed(path) => std::slice::from_ref(path),
+                Work::DiskChanged(paths) => paths.as_slice(),
+                Work::Flush(_) | Work::Reconfigure(_) => &[],
+            })
+            .cloned()
+            .collect();
+        let before = self.stats.snapshot.clone();
+        let project_files = self.host.as_ref().map(|host| host.project_files().clone()).unwrap_or_default();
+        let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.analyse(batch))) else {
+            return;
+        };
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_owned());
+        let files = paths.iter().map(String::as_str).collect::<Vec<_>>().join(", ");
+        tracing::error!("analysing {files} failed ({what}); the graph from before those changes is kept");
+        self.restore_from(&before, project_files);
+        self.stats.behind.extend(paths);
+        // The batch is taken in, by failing: requests waiting for it are answered.
+        self.stats.generation = self.setup.documents.generation();
+        let _ = self.publisher.send(Arc::new(self.stats.clone()));
+        if !self.failure_shown {
+            self.failure_shown = true;
+            self.show(
+                MessageType::ERROR,
+                &format!(
+                    "Thread hit an internal error while analysing {files}: {what}. It keeps the graph from before those changes and goes on; thread/stats lists the files it is behind on, and the log has the details."
+                ),
+            );
+        }
+    }
+
+    /// Replaces the host with one holding exactly `snapshot`'s files and facts, and
+    /// `project_files`: nothing is read or parsed.
+    fn restore_from(&mut self, snapshot: &Snapshot, project_files: std::collections::BTreeMap<String, String>) {
+        let flow = match thread_engine::RecocoFlow::shared() {
+            Ok(flow) => flow,
+            Err(error) => {
+                tracing::error!("the graph cannot be rebuilt: {error}");
+                return;
+            }
+        };
+        let mut host = Host::new(flow);
+        let files = snapshot.files().map(|file| StoredFile::of(file, snapshot)).collect();
+        restore(&mut host, StoredState { files, project_files: project_files.into_iter().collect() });
+        self.stats.snapshot = host.snapshot();
+        self.host = Some(host);
+        // The new host numbers files afresh: what was kept by id is let go, and every
+        // file's diagnostics are computed again against the graph put back.
+        self.cycles_now = None;
+        self.cycles.clear();
+        self.publish_everything();
+    }
+
     /// Applies one batch of work: newest texts of edited files, disk texts of closed
     /// and externally changed ones.
     fn analyse(&mut self, batch: Vec<Work>) {
@@ -349,9 +418,11 @@ impl Task {
         let mut changes = Vec::new();
         // Open documents get diagnostics for their new version even when nothing changed.
         let mut edited = BTreeSet::new();
+        let mut inject_fault = false;
         for path in from_editor {
             match self.setup.documents.get(&path) {
                 Some(document) => {
+                    inject_fault |= super::faults::armed_for(&document.text);
                     edited.insert(path.clone());
                     changes.push(FileChange::write(path, document.text.as_bytes().to_vec()));
                 }
@@ -372,7 +443,12 @@ impl Task {
             let _ = self.publisher.send(Arc::new(self.stats.clone()));
             return;
         }
+        let taken_in: Vec<String> = changes.iter().map(|change| change.path().to_owned()).collect();
         let report = host.apply(changes);
+        if inject_fault {
+            panic!("a fault injected by THREAD_TEST_PANIC_ON");
+        }
+        self.stats.behind.retain(|path| !taken_in.contains(path));
         let snapshot = host.snapshot();
         // Cycles change only when some file's imports lead elsewhere, or files come or go.
         if report.edges_changed || !self.stats.ready || self.stats.snapshot.len() != snapshot.len() {

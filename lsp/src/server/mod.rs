@@ -15,6 +15,7 @@ mod calls;
 mod config;
 mod diagnostics;
 mod documents;
+mod faults;
 mod framing;
 mod impact;
 mod lens;
@@ -282,8 +283,9 @@ impl ThreadServer {
         Ok(serde_json::json!({ "unsaved": unsaved, "affected": affected }))
     }
 
-    /// `thread/stats`: the first folder's files, edges, cache hit rate, last analysis and
-    /// store (or the named folder's), with every folder's root, readiness and size.
+    /// `thread/stats`: the first folder's files, edges, cache hit rate, last analysis,
+    /// store and the files the graph is behind on (or the named folder's), with every
+    /// folder's root, readiness and size.
     async fn stats(&self, params: Option<serde_json::Value>) -> Result<serde_json::Value> {
         let mut folders = Vec::new();
         for folder in self.folders() {
@@ -319,6 +321,7 @@ impl ThreadServer {
                 "saved": saves.saved,
                 "failing": saves.failing,
             })),
+            "behind": published.behind,
             "folders": folders,
         }))
     }

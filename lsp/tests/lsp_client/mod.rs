@@ -43,8 +43,20 @@ impl Client {
 
     /// Like `launch`, with more workspace folders after `root`.
     pub(crate) fn launch_with_folders(root: &Path, more: &[&Path], capabilities: Value, options: Value) -> Client {
+        Client::launch_with(root, more, capabilities, options, &[])
+    }
+
+    /// Like `launch_with_folders`, with these environment variables set for the server.
+    pub(crate) fn launch_with(
+        root: &Path,
+        more: &[&Path],
+        capabilities: Value,
+        options: Value,
+        environment: &[(&str, &str)],
+    ) -> Client {
         let mut child = Command::new(server_binary())
             .arg("serve")
+            .envs(environment.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

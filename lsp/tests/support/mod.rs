@@ -15,4 +15,5 @@ pub(crate) fn write(root: &Path, path: &str, text: &str) {
 // counting the run's skips; under `THREAD_CI=1` a skip fails instead.
 #[path = "../../../tests/support/skips.rs"]
 mod skips;
+#[allow(unused_imports, reason = "not every test binary skips")]
 pub(crate) use skips::skip_or_fail;
