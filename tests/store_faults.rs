@@ -217,3 +217,52 @@ fn a_d1_edit_is_one_request_and_the_token_stays_secret() {
     assert!(message.contains("Authentication error"), "{message}");
     assert!(!message.contains(&wrong.token) && !format!("{error:?}").contains(&wrong.token), "{message}");
 }
+
+/// D1 refuses one change set for good: it is let go and never blocks the ones after it;
+/// its files are unsaved, offered once to be saved afresh from the host, and after that
+/// the store equals the host again. `close` reports nothing left.
+#[test]
+fn a_refused_change_set_does_not_block_later_saves_and_the_store_catches_up() {
+    let emulator = d1_server::own_emulator(EmulatorOptions::default());
+    let database = d1_server::unique_database("refused");
+    let store: Arc<dyn Store> = Arc::new(d1_server::fresh_store(d1_server::config(&emulator.api_base(), &database)));
+    let mut host = store_conformance::workspace_host();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let writer = runtime.block_on(async { WriteBehind::spawn(store.clone()) });
+    writer.save(ChangeSet::everything(&host.snapshot(), &host));
+    runtime.block_on(writer.flush(Duration::from_secs(30))).expect("first save");
+
+    let paths: Vec<String> = host.snapshot().files().map(|file| file.path.to_string()).collect();
+    let refused_path = paths[2].clone();
+    // The next request, this edit's, is refused.
+    emulator.inject(Fault::Refused);
+    let report = host.apply(vec![FileChange::write(refused_path.as_str(), "def refused():\n    return 1\n")]);
+    writer.save(ChangeSet::from_report(&host.snapshot(), &report, &host));
+    let flushed = runtime.block_on(writer.flush(Duration::from_secs(30)));
+    let error = flushed.expect_err("a refused change set is reported").to_string();
+    assert!(error.contains(&refused_path), "the unsaved file is named: {error}");
+    let progress = writer.progress();
+    assert_eq!((progress.saved, progress.refused), (1, 1), "{progress:?}");
+    assert!(progress.unsaved.contains(&refused_path), "{progress:?}");
+
+    // Later edits of other files are saved: nothing waits behind the refusal.
+    let report = host.apply(vec![FileChange::write(paths[4].as_str(), "def later():\n    return 2\n")]);
+    writer.save(ChangeSet::from_report(&host.snapshot(), &report, &host));
+    let flushed = runtime.block_on(writer.flush(Duration::from_secs(30)));
+    assert!(flushed.is_err(), "still stale: the refused file is not saved yet");
+    assert_eq!(writer.progress().saved, 2);
+    let loaded = block_on(store.load()).expect("load");
+    let stored = loaded.files.iter().find(|file| file.path == refused_path).expect("the refused file's older rows");
+    assert!(stored.facts.definitions.iter().all(|definition| definition.name != "refused"), "the store is stale");
+
+    // The refused files are offered once, and saved from the host as it is now.
+    let rebuild = writer.take_rebuild();
+    assert!(rebuild.contains(&refused_path), "{rebuild:?}");
+    assert!(writer.take_rebuild().is_empty(), "offered once");
+    writer.save(ChangeSet::for_paths(&host.snapshot(), &rebuild, &host));
+    runtime.block_on(writer.flush(Duration::from_secs(30))).expect("the store has caught up");
+    assert!(writer.progress().unsaved.is_empty());
+    let loaded = store_conformance::sorted(block_on(store.load()).expect("load"));
+    store_conformance::assert_same_state(&loaded, &store_conformance::expected_state(&host), "after the rebuild");
+    runtime.block_on(writer.close(Duration::from_secs(10))).expect("nothing left to save");
+}

@@ -73,9 +73,24 @@ pub enum StoreError {
         /// Where the store is.
         location: String,
     },
+    /// The store ran the request and refused it for what it carries (a value over a
+    /// limit, a constraint): sending it again cannot succeed.
+    #[error("{backend} store refused the change: {message}")]
+    Refused {
+        /// Which backend.
+        backend: &'static str,
+        /// What the store said.
+        message: String,
+    },
 }
 
 impl StoreError {
+    /// Whether the same request may succeed later (a connection lost, a server busy or
+    /// away), as opposed to a store that refuses it or cannot be written by this process.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Backend { .. })
+    }
+
     /// A backend failure with `error`'s message. Never pass an error whose message may
     /// hold a credential.
     pub fn new(backend: &'static str, error: impl std::fmt::Display) -> StoreError {

@@ -211,11 +211,20 @@ impl PostgresStore {
     }
 
     fn error(&self, error: tokio_postgres::Error) -> StoreError {
-        let message = match error.as_db_error() {
-            Some(database) => format!("{}: {}", database.code().code(), database.message()),
-            None => error.to_string(),
+        let (message, refused) = match error.as_db_error() {
+            Some(database) => {
+                let code = database.code().code();
+                // Data exceptions (22), integrity violations (23) and program limits
+                // (54): the server refuses what the request carries, every time.
+                (
+                    format!("{code}: {}", database.message()),
+                    ["22", "23", "54"].iter().any(|class| code.starts_with(class)),
+                )
+            }
+            None => (error.to_string(), false),
         };
-        StoreError::new(BACKEND, format!("{}: {message}", self.location))
+        let message = format!("{}: {message}", self.location);
+        if refused { StoreError::Refused { backend: BACKEND, message } } else { StoreError::new(BACKEND, message) }
     }
 }
 

@@ -185,11 +185,12 @@ impl Task {
         let old = std::mem::replace(&mut self.setup.settings, settings);
         if old.indexes_differently(&self.setup.settings) {
             tracing::info!("the store or the walk changed; indexing the workspace again");
-            self.flush();
             if let Some(saver) = self.saver.take() {
                 // The old store is let go before the new one opens (the same SQLite
                 // database must not find itself locked).
-                self.setup.runtime.block_on(saver.close());
+                if let Err(error) = self.setup.runtime.block_on(saver.close(SAVE_PATIENCE)) {
+                    tracing::warn!("{error}; unsaved changes are indexed again on the next start");
+                }
             }
             self.host = None;
             self.stats.ready = false;
@@ -202,7 +203,7 @@ impl Task {
     /// Waits for the store to take what is pending, for a while.
     fn flush(&self) {
         let Some(saver) = &self.saver else { return };
-        if let Err(error) = self.setup.runtime.block_on(saver.flush(Duration::from_secs(10))) {
+        if let Err(error) = self.setup.runtime.block_on(saver.flush(SAVE_PATIENCE)) {
             tracing::warn!("{error}; unsaved changes are indexed again on the next start");
         }
     }
@@ -464,6 +465,14 @@ impl Task {
         let anything_changed = !report.changed.is_empty() || !report.affected.is_empty();
         if let Some(saver) = self.saver.as_ref().filter(|_| anything_changed) {
             saver.save(ChangeSet::from_report(&snapshot, &report, host));
+        }
+        if let Some(saver) = &self.saver {
+            // Files of change sets the store refused are saved again, once, from the
+            // graph as it is now: the store catches up instead of staying stale.
+            let refused = saver.take_rebuild();
+            if !refused.is_empty() {
+                saver.save(ChangeSet::for_paths(&snapshot, &refused, host));
+            }
             self.stats.saves = Some(saver.progress());
         }
         let _ = self.publisher.send(Arc::new(self.stats.clone()));
@@ -653,6 +662,9 @@ fn fingerprint_of(diagnostics: &[Diagnostic]) -> Fingerprint {
     }
     builder.finish()
 }
+
+/// How long saving may take when the store is flushed or let go.
+const SAVE_PATIENCE: Duration = Duration::from_secs(10);
 
 /// Where reading and extracting the files ends on the progress bar; resolving and the
 /// first diagnostics take the rest.

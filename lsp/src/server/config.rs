@@ -1,7 +1,8 @@
 //! The server's settings, from `initializationOptions` (and later
 //! `workspace/didChangeConfiguration`): which store, what to walk, how severe each
-//! diagnostic is. Unknown keys are ignored with a warning; a malformed value falls back
-//! to its default, and the user is told.
+//! diagnostic is. Each setting is read on its own: a malformed value falls back to its
+//! default and is reported by name, the valid ones are kept, and unknown keys, unknown
+//! diagnostic codes and misspelt severities are reported too.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -12,24 +13,18 @@ use tower_lsp_server::ls_types::DiagnosticSeverity;
 
 use crate::cli::{StoreArgs, StoreKind};
 
-/// Everything a client may set. Field names are camelCase on the wire.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// Everything a client may set; [`SETTINGS`] names them on the wire (camelCase).
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Settings {
     /// `sqlite` (default), `memory`, `postgres` or `d1`.
-    #[serde(deserialize_with = "non_empty")]
     pub(crate) store: Option<String>,
     /// The SQLite database file.
-    #[serde(deserialize_with = "non_empty")]
     pub(crate) database: Option<PathBuf>,
     /// The directory for per-workspace SQLite databases.
-    #[serde(deserialize_with = "non_empty")]
     pub(crate) cache_dir: Option<PathBuf>,
     /// The PostgreSQL URL; `DATABASE_URL` when absent.
-    #[serde(deserialize_with = "non_empty")]
     pub(crate) database_url: Option<String>,
     /// This workspace's name in a shared PostgreSQL database.
-    #[serde(deserialize_with = "non_empty")]
     pub(crate) workspace_name: Option<String>,
     /// D1's account, database and API base; the token comes from `CF_API_TOKEN` only.
     pub(crate) d1: D1Settings,
@@ -46,8 +41,7 @@ pub(crate) struct Settings {
     pub(crate) debounce: u64,
 }
 
-/// An optional text setting, with an empty or blank value read as unset: editors
-/// often send `""` for a setting the user left alone.
+/// An optional text field of [`D1Settings`], with an empty or blank value read as unset.
 fn non_empty<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -59,7 +53,7 @@ where
 
 /// The D1 part of [`Settings`].
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub(crate) struct D1Settings {
     #[serde(deserialize_with = "non_empty")]
     pub(crate) account_id: Option<String>,
@@ -69,30 +63,106 @@ pub(crate) struct D1Settings {
     pub(crate) api_url: Option<String>,
 }
 
+/// The diagnostic codes whose severity a user may set.
+pub(crate) const DIAGNOSTIC_CODES: &[&str] =
+    &["unresolved-import", "import-cycle", "broken-import", "impact", "rule-violation"];
+
+/// The severities a user may give, `off` included.
+const SEVERITIES: &[&str] = &["error", "warning", "information", "info", "hint", "off"];
+
+/// How one setting is read into [`Settings`]: its wire name, and what takes its value.
+type Reader = fn(&mut Settings, serde_json::Value) -> Result<(), String>;
+
+/// Every setting, by its name on the wire. A value that cannot be read leaves its
+/// setting at the default and is reported by name; the other settings are kept.
+const SETTINGS: &[(&str, Reader)] = &[
+    ("store", |settings, value| read_text(&mut settings.store, value)),
+    ("database", |settings, value| read_text(&mut settings.database, value)),
+    ("cacheDir", |settings, value| read_text(&mut settings.cache_dir, value)),
+    ("databaseUrl", |settings, value| read_text(&mut settings.database_url, value)),
+    ("workspaceName", |settings, value| read_text(&mut settings.workspace_name, value)),
+    ("d1", |settings, value| read(&mut settings.d1, value)),
+    ("exclude", |settings, value| read(&mut settings.exclude, value)),
+    ("maxFileSize", |settings, value| read(&mut settings.max_file_size, value)),
+    ("respectGitignore", |settings, value| read(&mut settings.respect_gitignore, value)),
+    ("severities", |settings, value| read(&mut settings.severities, value)),
+    ("debounce", |settings, value| read(&mut settings.debounce, value)),
+];
+
+fn read<T: serde::de::DeserializeOwned>(slot: &mut T, value: serde_json::Value) -> Result<(), String> {
+    *slot = serde_json::from_value(value).map_err(|error| error.to_string())?;
+    Ok(())
+}
+
+/// An optional text setting, with an empty or blank value read as unset: editors
+/// often send `""` for a setting the user left alone.
+fn read_text<T: From<String>>(slot: &mut Option<T>, value: serde_json::Value) -> Result<(), String> {
+    let text: Option<String> = serde_json::from_value(value).map_err(|error| error.to_string())?;
+    *slot = text.filter(|text| !text.trim().is_empty()).map(T::from);
+    Ok(())
+}
+
 impl Settings {
-    /// Reads `initializationOptions`; returns the settings and what was wrong with them.
-    pub(crate) fn from_options(options: Option<&serde_json::Value>) -> (Settings, Option<String>) {
-        let Some(options) = options.filter(|options| !options.is_null()) else {
-            return (Settings::default(), None);
+    /// Reads settings from a JSON object, each on its own; also what was wrong with them.
+    pub(crate) fn read(value: &serde_json::Value) -> (Settings, Vec<String>) {
+        let mut settings = Settings::default();
+        let mut problems = Vec::new();
+        let Some(object) = value.as_object() else {
+            problems.push(format!("Thread's settings must be an object, not {value}; the defaults are used"));
+            return (settings, problems);
         };
-        match Settings::deserialize(options) {
-            Ok(settings) => (settings, None),
-            Err(error) => (Settings::default(), Some(format!("Thread ignored its initializationOptions: {error}"))),
+        for (key, value) in object {
+            match SETTINGS.iter().find(|(name, _)| name == key) {
+                Some((_, read)) => {
+                    if let Err(error) = read(&mut settings, value.clone()) {
+                        problems.push(format!("Thread's setting {key:?} is malformed ({error}); its default is used"));
+                    }
+                }
+                None => {
+                    let known: Vec<&str> = SETTINGS.iter().map(|(name, _)| *name).collect();
+                    problems.push(format!("Thread has no setting {key:?} (it has {})", known.join(", ")));
+                }
+            }
+        }
+        settings.severities.retain(|code, severity| {
+            if !DIAGNOSTIC_CODES.contains(&code.as_str()) {
+                problems.push(format!(
+                    "Thread has no diagnostic {code:?} to set a severity for (it has {})",
+                    DIAGNOSTIC_CODES.join(", ")
+                ));
+                false
+            } else if !SEVERITIES.contains(&severity.as_str()) {
+                problems.push(format!(
+                    "the severity {severity:?} of {code:?} is none of {}; its default is used",
+                    SEVERITIES.join(", ")
+                ));
+                false
+            } else {
+                true
+            }
+        });
+        (settings, problems)
+    }
+
+    /// Reads `initializationOptions`; returns the settings and what was wrong with them.
+    pub(crate) fn from_options(options: Option<&serde_json::Value>) -> (Settings, Vec<String>) {
+        match options.filter(|options| !options.is_null()) {
+            Some(options) => Settings::read(options),
+            None => (Settings::default(), Vec::new()),
         }
     }
 
     /// Reads the settings `workspace/didChangeConfiguration` carries: Thread's own under
-    /// a `thread` key, as editors group them, or the object itself. `None` when it
-    /// carries none (the server then asks with `workspace/configuration`), or when they
-    /// are malformed, with the reason.
-    pub(crate) fn from_change(settings: &serde_json::Value) -> Result<Option<Settings>, String> {
+    /// a `thread` key, as editors group them, or the object itself; with what was wrong
+    /// with them. `None` when it carries none (the server then asks with
+    /// `workspace/configuration`).
+    pub(crate) fn from_change(settings: &serde_json::Value) -> (Option<Settings>, Vec<String>) {
         let ours = settings.get("thread").unwrap_or(settings);
         if ours.is_null() || ours.as_object().is_some_and(serde_json::Map::is_empty) {
-            return Ok(None);
+            return (None, Vec::new());
         }
-        Settings::deserialize(ours)
-            .map(Some)
-            .map_err(|error| format!("Thread kept its settings: the new ones are malformed: {error}"))
+        let (settings, problems) = Settings::read(ours);
+        (Some(settings), problems)
     }
 
     /// These settings for a workspace folder after the first: without the first
@@ -181,6 +251,7 @@ impl Settings {
             Some("warning") => Some(DiagnosticSeverity::WARNING),
             Some("information" | "info") => Some(DiagnosticSeverity::INFORMATION),
             Some("hint") => Some(DiagnosticSeverity::HINT),
+            // `off`; anything else was refused when the settings were read.
             Some(_) => None,
         }
     }
@@ -196,8 +267,8 @@ mod tests {
             "store": "memory", "exclude": ["build"], "maxFileSize": 1000,
             "severities": { "import-cycle": "off", "unresolved-import": "warning" }, "debounce": 25,
         });
-        let (settings, problem) = Settings::from_options(Some(&options));
-        assert!(problem.is_none());
+        let (settings, problems) = Settings::from_options(Some(&options));
+        assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(settings.debounce, 25);
         assert_eq!(settings.store_args().0.store, StoreKind::Memory);
         let load = settings.load_options();
@@ -209,27 +280,43 @@ mod tests {
         );
         assert_eq!(settings.severity("broken-import", DiagnosticSeverity::ERROR), Some(DiagnosticSeverity::ERROR));
 
-        let (settings, problem) = Settings::from_options(Some(&serde_json::json!({ "maxFileSize": "big" })));
-        assert!(problem.is_some_and(|problem| problem.contains("maxFileSize") || problem.contains("invalid type")));
-        assert!(settings.store.is_none());
+        // One bad value costs only itself; the problems name what was wrong.
+        let options = serde_json::json!({
+            "maxFileSize": "big", "store": "memory", "exlude": ["gen"],
+            "severities": { "import-cycle": "of", "unresolved-import": "hint", "unresolved-imports": "off" },
+        });
+        let (settings, problems) = Settings::from_options(Some(&options));
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        for (problem, named) in problems.iter().zip(["exlude", "maxFileSize", "\"of\"", "unresolved-imports"]) {
+            assert!(problem.contains(named), "{problem} should name {named}");
+        }
+        assert_eq!(settings.store.as_deref(), Some("memory"), "the valid settings are kept");
+        assert_eq!(settings.load_options().max_file_size, LoadOptions::default().max_file_size);
+        assert_eq!(
+            settings.severity("import-cycle", DiagnosticSeverity::WARNING),
+            Some(DiagnosticSeverity::WARNING),
+            "a misspelt severity keeps the default, never turns the diagnostic off"
+        );
+        assert_eq!(settings.severity("unresolved-import", DiagnosticSeverity::ERROR), Some(DiagnosticSeverity::HINT));
         let (arguments, problem) = Settings { store: Some("mongo".into()), ..Settings::default() }.store_args();
         assert!(arguments.store == StoreKind::Sqlite && problem.is_some());
 
         let blank = serde_json::json!({ "store": "", "database": " ", "d1": { "accountId": "" } });
-        let (settings, problem) = Settings::from_options(Some(&blank));
-        assert!(problem.is_none() && settings.store.is_none() && settings.database.is_none());
+        let (settings, problems) = Settings::from_options(Some(&blank));
+        assert!(problems.is_empty() && settings.store.is_none() && settings.database.is_none());
         assert!(settings.d1.account_id.is_none());
     }
 
     #[test]
     fn changed_settings_are_found_under_thread_or_bare_and_compared() {
         let nested = Settings::from_change(&serde_json::json!({ "thread": { "exclude": ["gen"] } }));
-        let nested = nested.ok().flatten().expect("settings under `thread`");
+        let nested = nested.0.expect("settings under `thread`");
         let bare = Settings::from_change(&serde_json::json!({ "severities": { "impact": "off" } }));
-        let bare = bare.ok().flatten().expect("bare settings");
-        assert!(matches!(Settings::from_change(&serde_json::Value::Null), Ok(None)));
-        assert!(matches!(Settings::from_change(&serde_json::json!({ "thread": {} })), Ok(None)));
-        assert!(Settings::from_change(&serde_json::json!({ "thread": { "debounce": "soon" } })).is_err());
+        let bare = bare.0.expect("bare settings");
+        assert!(Settings::from_change(&serde_json::Value::Null).0.is_none());
+        assert!(Settings::from_change(&serde_json::json!({ "thread": {} })).0.is_none());
+        let (soon, problems) = Settings::from_change(&serde_json::json!({ "thread": { "debounce": "soon" } }));
+        assert!(soon.is_some_and(|settings| settings.debounce == 0) && problems.len() == 1, "{problems:?}");
         assert!(nested.indexes_differently(&Settings::default()));
         assert!(!bare.indexes_differently(&Settings::default()), "severities need no new index");
         let sqlite = Settings { store: Some("sqlite".into()), ..Settings::default() };

@@ -221,6 +221,17 @@ impl ThreadServer {
         }
     }
 
+    /// Shows what was wrong with new settings, in one message, each problem logged.
+    async fn report_settings_problems(&self, problems: Vec<String>) {
+        if problems.is_empty() {
+            return;
+        }
+        for problem in &problems {
+            tracing::warn!("{problem}");
+        }
+        self.client.show_message(MessageType::WARNING, problems.join("\n")).await;
+    }
+
     /// Logs `problem` and shows it to the user.
     async fn warn(&self, problem: String) {
         tracing::warn!("{problem}");
@@ -319,7 +330,9 @@ impl ThreadServer {
             "saves": published.saves.as_ref().map(|saves| serde_json::json!({
                 "submitted": saves.submitted,
                 "saved": saves.saved,
+                "refused": saves.refused,
                 "failing": saves.failing,
+                "unsaved": saves.unsaved,
             })),
             "behind": published.behind,
             "folders": folders,
@@ -358,10 +371,8 @@ impl LanguageServer for ThreadServer {
         } else {
             Encoding::Utf16
         };
-        let (settings, problem) = Settings::from_options(params.initialization_options.as_ref());
-        if let Some(problem) = problem {
-            self.warn(problem).await;
-        }
+        let (settings, problems) = Settings::from_options(params.initialization_options.as_ref());
+        self.report_settings_problems(problems).await;
         *self.settings.lock().unwrap_or_else(PoisonError::into_inner) = settings;
         let progress =
             params.capabilities.window.as_ref().and_then(|window| window.work_done_progress).unwrap_or(false);
@@ -507,32 +518,24 @@ impl LanguageServer for ThreadServer {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        let settings = match Settings::from_change(&params.settings) {
-            Ok(Some(settings)) => Some(settings),
+        let (settings, problems) = match Settings::from_change(&params.settings) {
             // A bare notification: the settings are the client's to give on request.
-            Ok(None) if self.session.get().is_some_and(|session| session.pull_configuration) => {
+            (None, _) if self.session.get().is_some_and(|session| session.pull_configuration) => {
                 let item = ConfigurationItem { scope_uri: None, section: Some("thread".to_owned()) };
                 match self.client.configuration(vec![item]).await {
                     Ok(values) => match values.first().map(Settings::from_change) {
-                        Some(Ok(settings)) => Some(settings.unwrap_or_default()),
-                        Some(Err(problem)) => {
-                            self.warn(problem).await;
-                            None
-                        }
-                        None => None,
+                        Some((settings, problems)) => (Some(settings.unwrap_or_default()), problems),
+                        None => (None, Vec::new()),
                     },
                     Err(error) => {
                         tracing::warn!("the client did not give its settings: {error}");
-                        None
+                        (None, Vec::new())
                     }
                 }
             }
-            Ok(None) => None,
-            Err(problem) => {
-                self.warn(problem).await;
-                None
-            }
+            other => other,
         };
+        self.report_settings_problems(problems).await;
         if let Some(settings) = settings {
             let (_, problem) = settings.store_args();
             if let Some(problem) = problem {

@@ -20,6 +20,9 @@ pub enum Fault {
     /// The request runs and commits, then HTTP 500 is returned: the response was lost,
     /// and only a replay tells the client what happened.
     LostResponse,
+    /// HTTP 400 with D1's SQL error for a value over its limit; nothing is run. Sending
+    /// the same request again cannot succeed.
+    Refused,
 }
 
 /// Requests allowed per window, D1's API rate limit; beyond it, HTTP 429.

@@ -206,6 +206,9 @@ async fn respond(shared: Arc<Shared>, database: String, headers: HeaderMap, body
         Some(Fault::Unavailable) => {
             return envelope_error(StatusCode::SERVICE_UNAVAILABLE, 7500, "D1_ERROR: Network connection lost.");
         }
+        Some(Fault::Refused) => {
+            return envelope_error(StatusCode::BAD_REQUEST, 7500, "D1_ERROR: string or blob too big: SQLITE_TOOBIG");
+        }
         Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
         Some(Fault::LostResponse) | None => {}
     }

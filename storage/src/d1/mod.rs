@@ -145,7 +145,12 @@ impl D1Store {
     }
 
     fn error(&self, error: D1Error) -> StoreError {
-        StoreError::new(BACKEND, format!("{}: {error}", self.location))
+        match error {
+            D1Error::Refused { .. } => {
+                StoreError::Refused { backend: BACKEND, message: format!("{}: {error}", self.location) }
+            }
+            D1Error::GaveUp { .. } => StoreError::new(BACKEND, format!("{}: {error}", self.location)),
+        }
     }
 
     async fn query_paths(&self, sql: &str, params: &[&str]) -> Result<Vec<String>, StoreError> {
