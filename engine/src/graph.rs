@@ -114,7 +114,7 @@ impl FileGraph {
         graph.edges.dedup();
         graph.unresolved.sort();
         graph.unresolved.dedup();
-        (graph, model.warnings().to_vec())
+        (graph, model.warnings())
     }
 
     /// Import cycles: each a sorted list of the files in one strongly connected component

@@ -353,6 +353,11 @@ impl Host {
         &self.project_files
     }
 
+    /// What is wrong with the project files now (unparsable manifests and the like).
+    pub fn project_problems(&self) -> &[thread_extractors::resolve::ProjectProblem] {
+        self.model.problems()
+    }
+
     /// Applies a batch of changes. Later changes to a path win over earlier ones.
     pub fn apply(&mut self, changes: Vec<FileChange>) -> ChangeReport {
         let started = Instant::now();
@@ -709,7 +714,7 @@ impl Host {
             .map(|(path, text)| ProjectFile { path: path.clone(), text: text.clone() })
             .collect();
         self.model = ProjectModel::build_on(file_set, &sources, &project_files);
-        report.warnings = self.model.warnings().to_vec();
+        report.warnings = self.model.warnings();
         families
             .iter()
             .zip(before)

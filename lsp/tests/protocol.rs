@@ -895,3 +895,42 @@ fn a_panic_in_analysis_is_reported_once_and_the_server_keeps_serving_from_the_gr
     assert_eq!(shown, 0, "the first message was taken above; no second one: {:#?}", client.seen);
     client.shutdown();
 }
+
+#[test]
+fn a_project_file_that_does_not_parse_gets_a_diagnostic_until_it_is_fixed() {
+    let dir = workspace(&[
+        ("pyproject.toml", "[project\nname = \"app\"\n"),
+        ("web/package.json", "{ \"name\": \"web\" }\n"),
+        ("web/index.js", "import './util.js';\n"),
+        ("web/util.js", "export const x = 1;\n"),
+        ("app/__init__.py", ""),
+        ("app/a.py", "import app.b\n"),
+        ("app/b.py", "x = 1\n"),
+    ]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    let broken = client.diagnostics_for("pyproject.toml", |params| !codes(params).is_empty());
+    assert_eq!(codes(&broken), ["project-file"], "{broken}");
+    let message = broken["diagnostics"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("does not parse"), "{broken}");
+    assert_eq!(broken["diagnostics"][0]["severity"], 2, "a warning: {broken}");
+    let stats = client.request("thread/stats", Value::Null)["result"].clone();
+    let problems = stats["projectProblems"].as_array().cloned().unwrap_or_default();
+    assert_eq!(problems.len(), 1, "only the broken file: {stats}");
+    assert!(problems[0].as_str().is_some_and(|problem| problem.starts_with("pyproject.toml: ")), "{stats}");
+    // The manifest that parses has nothing published on it.
+    assert!(
+        !client.seen.iter().any(|message| message["method"] == "textDocument/publishDiagnostics"
+            && message["params"]["uri"].as_str().is_some_and(|uri| uri.ends_with("web/package.json"))
+            && !codes(&message["params"]).is_empty()),
+        "{:#?}",
+        client.seen
+    );
+
+    // Fixed in the editor, unsaved: the diagnostic goes.
+    client.open("pyproject.toml", "toml", "[project\nname = \"app\"\n");
+    client.edit("pyproject.toml", 2, [0, 8, 0, 8], "]");
+    client.diagnostics_for("pyproject.toml", |params| codes(params).is_empty());
+    let stats = client.request("thread/stats", Value::Null)["result"].clone();
+    assert_eq!(stats["projectProblems"], json!([]), "{stats}");
+    client.shutdown();
+}

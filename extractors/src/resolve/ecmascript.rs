@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::file_set::Lookup;
 use super::manifest::Manifests;
 use super::rel_path::{ancestors, child, file_name, join, parent};
-use super::{Target, Usage};
+use super::{ProjectProblem, Target, Usage};
 use crate::facts::Import;
 use crate::lang::Lang;
 
@@ -64,11 +64,11 @@ pub(crate) struct EcmaModel {
 }
 
 impl EcmaModel {
-    pub(crate) fn build(manifests: &Manifests, warnings: &mut Vec<String>) -> EcmaModel {
+    pub(crate) fn build(manifests: &Manifests, problems: &mut Vec<ProjectProblem>) -> EcmaModel {
         let mut configs = BTreeMap::new();
         for name in ["jsconfig.json", "tsconfig.json"] {
             for path in manifests.ts_configs.keys().filter(|path| file_name(path) == name) {
-                configs.insert(parent(path).to_owned(), effective_paths(&manifests.ts_configs, path, warnings));
+                configs.insert(parent(path).to_owned(), effective_paths(&manifests.ts_configs, path, problems));
             }
         }
         let mut packages: Vec<WorkspacePackage> = manifests
@@ -230,7 +230,7 @@ fn resolve_through_config(files: &Lookup<'_>, config: &CompilerPaths, specifier:
 }
 
 /// The effective `baseUrl` and `paths` of the config at `path`, following `extends`.
-fn effective_paths(configs: &BTreeMap<String, Value>, path: &str, warnings: &mut Vec<String>) -> CompilerPaths {
+fn effective_paths(configs: &BTreeMap<String, Value>, path: &str, problems: &mut Vec<ProjectProblem>) -> CompilerPaths {
     // Walk the `extends` chain from the leaf up; the first config to set an option wins.
     let mut chain = vec![path.to_owned()];
     while chain.len() <= 16 {
@@ -247,7 +247,12 @@ fn effective_paths(configs: &BTreeMap<String, Value>, path: &str, warnings: &mut
         // For arrays the last entry has the highest precedence; take it as the parent.
         let Some(extends) = parents.first() else { break };
         if !is_relative(extends) {
-            warnings.push(format!("{current}: `extends: \"{extends}\"` names a package, which Thread does not read; its options are ignored"));
+            problems.push(ProjectProblem::new(
+                &current,
+                format!(
+                    "`extends: \"{extends}\"` names a package, which Thread does not read; its options are ignored"
+                ),
+            ));
             break;
         }
         let mut target = join(parent(&current), extends).unwrap_or_default();

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::lang::Lang;
 
+use super::ProjectProblem;
 use super::rel_path::{file_name, parent};
 
 /// A project file's path and text.
@@ -86,7 +87,7 @@ pub(crate) struct Manifests {
 }
 
 impl Manifests {
-    pub(crate) fn parse(files: &[ProjectFile], warnings: &mut Vec<String>) -> Manifests {
+    pub(crate) fn parse(files: &[ProjectFile], problems: &mut Vec<ProjectProblem>) -> Manifests {
         let mut manifests = Manifests::default();
         let mut python_dirs: BTreeMap<String, PythonProject> = BTreeMap::new();
         for file in files {
@@ -116,7 +117,7 @@ impl Manifests {
                 "go.mod" => {
                     match parse_go_mod(&file.text) {
                         Some(path) => manifests.go_modules.push(GoModule { dir: dir.clone(), path }),
-                        None => warnings.push(format!("{}: no `module` directive", file.path)),
+                        None => problems.push(ProjectProblem::new(&file.path, "no `module` directive")),
                     }
                     Ok(())
                 }
@@ -126,7 +127,7 @@ impl Manifests {
                 }),
             };
             if let Err(message) = result {
-                warnings.push(format!("{}: ignored, it does not parse: {message}", file.path));
+                problems.push(ProjectProblem::new(&file.path, format!("ignored, it does not parse: {message}")));
             }
         }
         manifests.python = python_dirs.into_values().collect();

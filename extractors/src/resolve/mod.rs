@@ -128,7 +128,29 @@ pub struct ProjectModel {
     python: python::PythonModel,
     ecmascript: ecmascript::EcmaModel,
     go: go::GoModel,
-    warnings: Vec<String>,
+    problems: Vec<ProjectProblem>,
+}
+
+/// A problem in a project file, for the user: an unparsable manifest, a config Thread
+/// cannot follow. Shown as `path: message`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ProjectProblem {
+    /// The project file, workspace-relative.
+    pub path: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ProjectProblem {
+    pub(crate) fn new(path: &str, message: impl Into<String>) -> ProjectProblem {
+        ProjectProblem { path: path.to_owned(), message: message.into() }
+    }
+}
+
+impl std::fmt::Display for ProjectProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
 }
 
 impl ProjectModel {
@@ -141,15 +163,15 @@ impl ProjectModel {
     /// Builds the model over an existing file set, which must hold exactly the paths of
     /// `sources`. Incremental callers keep the file set up to date and rebuild on it.
     pub fn build_on(files: FileSet, sources: &[SourceFile<'_>], project_files: &[ProjectFile]) -> ProjectModel {
-        let mut warnings = Vec::new();
-        let manifests = manifest::Manifests::parse(project_files, &mut warnings);
+        let mut problems = Vec::new();
+        let manifests = manifest::Manifests::parse(project_files, &mut problems);
         ProjectModel {
             rust: rust::RustModel::build(&files, sources, &manifests),
             python: python::PythonModel::build(&files, &manifests),
-            ecmascript: ecmascript::EcmaModel::build(&manifests, &mut warnings),
+            ecmascript: ecmascript::EcmaModel::build(&manifests, &mut problems),
             go: go::GoModel::build(sources, &manifests),
             files,
-            warnings,
+            problems,
         }
     }
 
@@ -159,8 +181,13 @@ impl ProjectModel {
     }
 
     /// Problems found in project files (unparsable manifests and the like), for the user.
-    pub fn warnings(&self) -> &[String] {
-        &self.warnings
+    pub fn problems(&self) -> &[ProjectProblem] {
+        &self.problems
+    }
+
+    /// The same problems as lines, `path: message`.
+    pub fn warnings(&self) -> Vec<String> {
+        self.problems.iter().map(ToString::to_string).collect()
     }
 
     /// The workspace's source files.

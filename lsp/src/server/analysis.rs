@@ -25,7 +25,7 @@ use tower_lsp_server::{Bounded, NotCancellable, OngoingProgress};
 
 use super::calls::CallView;
 use super::config::Settings;
-use super::diagnostics::{Cycles, DiagnosticContext, file_uri};
+use super::diagnostics::{Cycles, DiagnosticContext, file_uri, project_file_diagnostics};
 use super::documents::{Documents, Encoding};
 use super::impact::{SavedFacts, impact};
 use super::rules::LiveRules;
@@ -68,6 +68,11 @@ pub(crate) struct Published {
     /// Files whose newest text the graph lacks because analysing it failed; a later
     /// batch that takes them in clears them.
     pub(crate) behind: BTreeSet<String>,
+    /// What is wrong with project files now, as `path: message`.
+    pub(crate) project_problems: Vec<String>,
+    /// Files the last analysis could not read or analyse, with why; they keep their
+    /// previous state.
+    pub(crate) failures: Vec<(String, String)>,
 }
 
 /// How to reach the analysis task.
@@ -108,6 +113,7 @@ pub(crate) fn start(setup: AnalysisSetup) -> std::io::Result<Analysis> {
             saved: SavedFacts::default(),
             stats: Published::default(),
             failure_shown: false,
+            project_problems: Default::default(),
         };
         task.run(queue);
     })?;
@@ -136,6 +142,8 @@ struct Task {
     stats: Published,
     /// Whether the user has been told that an analysis failed: once is enough.
     failure_shown: bool,
+    /// What is wrong with project files, by path, as last published.
+    project_problems: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Task {
@@ -320,6 +328,9 @@ impl Task {
         // Documents opened while the workspace was being indexed: their text wins.
         let open: Vec<Work> = self.setup.documents.paths().into_iter().map(Work::Edited).collect();
         self.stats.ready = true;
+        if let Some(host) = &self.host {
+            take_project_problems(host, &mut self.project_problems, &mut self.stats);
+        }
         self.analyse(open);
         self.publish_everything();
         Ok(())
@@ -450,6 +461,11 @@ impl Task {
             panic!("a fault injected by THREAD_TEST_PANIC_ON");
         }
         self.stats.behind.retain(|path| !taken_in.contains(path));
+        for (path, why) in &report.failures {
+            tracing::warn!("{path} could not be analysed ({why}); it keeps its previous state");
+        }
+        self.stats.failures = report.failures.clone();
+        let problems_changed = take_project_problems(host, &mut self.project_problems, &mut self.stats);
         let snapshot = host.snapshot();
         // Cycles change only when some file's imports lead elsewhere, or files come or go.
         if report.edges_changed || !self.stats.ready || self.stats.snapshot.len() != snapshot.len() {
@@ -478,6 +494,7 @@ impl Task {
         let _ = self.publisher.send(Arc::new(self.stats.clone()));
         let mut touched: BTreeSet<String> =
             report.changed.iter().chain(&report.affected).cloned().chain(edited).collect();
+        touched.extend(problems_changed);
         // Rules read edges only: they are checked again when an edge or a file came or
         // went (as the cycles are), or the rules changed; after the edited files'
         // diagnostics are out, so that typing never waits for a check of the workspace.
@@ -505,8 +522,11 @@ impl Task {
     /// and are no longer in the graph are cleared.
     fn publish_everything(&mut self) {
         let files = self.stats.snapshot.files().map(|file| file.path.to_string());
-        let all: BTreeSet<String> =
-            files.chain(self.published.keys().cloned()).chain([CONFIG_FILE.to_owned()]).collect();
+        let all: BTreeSet<String> = files
+            .chain(self.published.keys().cloned())
+            .chain(self.project_problems.keys().cloned())
+            .chain([CONFIG_FILE.to_owned()])
+            .collect();
         self.publish_diagnostics(&all);
     }
 
@@ -537,7 +557,7 @@ impl Task {
             let mut notifications = Vec::new();
             for path in paths {
                 let open = self.setup.documents.get(&path);
-                let diagnostics = match snapshot.file_at(&path) {
+                let mut diagnostics = match snapshot.file_at(&path) {
                     _ if LiveRules::is_config(&path) => self.rules.config_diagnostics(),
                     // An unopened file with nothing to report is not read from disk.
                     Some(file) if open.is_none() && !context.may_report(file) && !self.rules.reports_on(file) => {
@@ -565,6 +585,9 @@ impl Task {
                     }
                     None => Vec::new(),
                 };
+                if let Some(messages) = self.project_problems.get(&path) {
+                    diagnostics.extend(project_file_diagnostics(messages));
+                }
                 let fingerprint = (!diagnostics.is_empty()).then(|| fingerprint_of(&diagnostics));
                 let unchanged = self.published.get(&path).copied() == fingerprint;
                 if unchanged && !(open.is_some() && touched.contains(&path)) {
@@ -607,6 +630,32 @@ impl Task {
         let message = message.to_owned();
         self.setup.runtime.block_on(async move { client.show_message(kind, message).await });
     }
+}
+
+/// Takes `host`'s project-file problems into `known` (by path) and `stats`; logs the new
+/// ones, and returns the files whose problems changed, to publish again.
+fn take_project_problems(
+    host: &Host,
+    known: &mut std::collections::BTreeMap<String, Vec<String>>,
+    stats: &mut Published,
+) -> BTreeSet<String> {
+    let mut now: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+    for problem in host.project_problems() {
+        now.entry(problem.path.clone()).or_default().push(problem.message.clone());
+    }
+    let mut changed = BTreeSet::new();
+    for (path, messages) in &now {
+        if known.get(path) != Some(messages) {
+            for message in messages {
+                tracing::warn!("{path}: {message}");
+            }
+            changed.insert(path.clone());
+        }
+    }
+    changed.extend(known.keys().filter(|path| !now.contains_key(*path)).cloned());
+    stats.project_problems = host.project_problems().iter().map(ToString::to_string).collect();
+    *known = now;
+    changed
 }
 
 /// A fingerprint of a file's diagnostics: every field, streamed into Blake3 without

@@ -245,6 +245,17 @@ impl PathsBack {
     }
 }
 
+/// `project-file` diagnostics: what is wrong with a manifest or config (it does not
+/// parse, it extends what Thread cannot read), on its first line.
+pub(crate) fn project_file_diagnostics(messages: &[String]) -> Vec<Diagnostic> {
+    let first_line =
+        Range { start: Position { line: 0, character: 0 }, end: Position { line: 0, character: u32::MAX } };
+    messages
+        .iter()
+        .map(|message| diagnostic(first_line, DiagnosticSeverity::WARNING, "project-file", message.clone(), Vec::new()))
+        .collect()
+}
+
 /// The URI of a workspace-relative path.
 pub(crate) fn file_uri(root: &Path, path: &str) -> Option<Uri> {
     Uri::from_file_path(root.join(path))

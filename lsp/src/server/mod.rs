@@ -335,6 +335,8 @@ impl ThreadServer {
                 "unsaved": saves.unsaved,
             })),
             "behind": published.behind,
+            "projectProblems": published.project_problems,
+            "failures": published.failures.iter().map(|(path, why)| serde_json::json!({ "path": path, "why": why })).collect::<Vec<_>>(),
             "folders": folders,
         }))
     }
