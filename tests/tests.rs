@@ -47,6 +47,9 @@ mod synthetic;
 // Binary, huge, broken and unreadable files.
 mod bad_input;
 
+// The one rule for which files enter the graph, and the walk agreeing with it.
+mod admission;
+
 // Agreement with grimp, madge and go list on real code.
 mod agreement;
 

@@ -317,8 +317,8 @@ impl Host {
 
     /// This host without the symbol layer: files, facts, links, dependents and missing
     /// names are kept as always, and no file is bound, so bindings and `used_by` stay
-    /// empty. For callers that read only the file graph (the CLI's `index`, `check`,
-    /// `affected`), where binding is a third of a warm start.
+    /// empty. For callers that read only the file graph with whole facts (the CLI's
+    /// `index`, which lists syntax errors), where binding is a third of a warm start.
     pub fn files_only(mut self) -> Host {
         self.layers = Layers::Files;
         self

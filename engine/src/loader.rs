@@ -34,6 +34,13 @@ pub struct LoadOptions {
     pub respect_gitignore: bool,
 }
 
+impl LoadOptions {
+    /// Whether a directory of this name is never entered, wherever it appears.
+    pub fn excludes_dir(&self, name: &str) -> bool {
+        self.excluded_dirs.iter().any(|excluded| excluded == name)
+    }
+}
+
 impl Default for LoadOptions {
     fn default() -> LoadOptions {
         LoadOptions {
@@ -75,6 +82,10 @@ pub enum SkipReason {
     NonUnicodePath,
     /// Reading failed.
     Unreadable(String),
+    /// Inside a directory that is never entered (`node_modules`, `target`, ...).
+    ExcludedDirectory(String),
+    /// Matched by `.gitignore` or `.ignore`.
+    Ignored,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -85,6 +96,8 @@ impl std::fmt::Display for SkipReason {
             SkipReason::SymbolicLink => formatter.write_str("symbolic link, not followed"),
             SkipReason::NonUnicodePath => formatter.write_str("path is not valid Unicode"),
             SkipReason::Unreadable(message) => write!(formatter, "unreadable: {message}"),
+            SkipReason::ExcludedDirectory(name) => write!(formatter, "inside an excluded directory ({name})"),
+            SkipReason::Ignored => formatter.write_str("ignored by .gitignore or .ignore"),
         }
     }
 }
@@ -184,25 +197,17 @@ fn classify(
             .push(Skipped { path: relative_os.to_string_lossy().into_owned(), reason: SkipReason::NonUnicodePath });
         return;
     };
-    let file_name = relative.rsplit('/').next().unwrap_or(&relative);
-    let lang = source_language(file_name);
-    let project_file = is_project_file(file_name);
-    if lang.is_none() && !project_file {
-        return;
-    }
-    if file_type.is_symlink() {
-        discovery.skipped.push(Skipped { path: relative, reason: SkipReason::SymbolicLink });
-        return;
-    }
-    // One metadata call per file: it is a system call each time.
-    let metadata = entry.metadata().ok();
-    let size = metadata.as_ref().map_or(0, fs::Metadata::len);
-    if size > options.max_file_size {
-        discovery
-            .skipped
-            .push(Skipped { path: relative, reason: SkipReason::TooLarge { size, limit: options.max_file_size } });
-        return;
-    }
+    // One metadata call per graph file, none for the others: it is a system call each time.
+    let (admission, metadata) = admit_file(&relative, file_type.is_symlink(), || entry.metadata().ok(), options);
+    let lang = match admission {
+        Admission::Source(lang) => Some(lang),
+        Admission::ProjectFile => None,
+        Admission::NotAGraphFile => return,
+        Admission::Refused(reason) => {
+            discovery.skipped.push(Skipped { path: relative, reason });
+            return;
+        }
+    };
     // A file that is both a source and a project file (`package.json`, `setup.py`) is
     // listed as a source only; the host hands its one read to both sides.
     if let Some(lang) = lang {
@@ -218,6 +223,103 @@ fn classify(
     }
 }
 
+/// What a file is to the graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// A source file of this language: a node of the graph.
+    Source(Lang),
+    /// A project file (`Cargo.toml`, `package.json`, `tsconfig.json`, ...) that configures
+    /// resolution. A file that is both (`package.json`) is a source.
+    ProjectFile,
+    /// Neither: nothing Thread reads.
+    NotAGraphFile,
+    /// A graph file that is left out, and why.
+    Refused(SkipReason),
+}
+
+/// Whether the file at `relative` (workspace-relative, `/`-separated) under `root` enters
+/// the graph: the one rule that the walk, the server's watched files and its documents
+/// follow. It applies the excluded directories, `.gitignore` and `.ignore` (those of the
+/// root and of every directory down to the file; git's global excludes are the walk's
+/// alone), which names are graph files, symbolic links and the size limit. A file that
+/// no longer exists is judged by its path.
+pub fn admit(root: &Path, relative: &str, options: &LoadOptions) -> Admission {
+    let mut directories: Vec<&str> = relative.split('/').collect();
+    directories.pop();
+    if let Some(excluded) = directories.iter().find(|name| options.excludes_dir(name)) {
+        return Admission::Refused(SkipReason::ExcludedDirectory((*excluded).to_owned()));
+    }
+    let absolute = root.join(relative);
+    if options.respect_gitignore && is_ignored(root, &directories, &absolute) {
+        return Admission::Refused(SkipReason::Ignored);
+    }
+    let metadata = fs::symlink_metadata(&absolute).ok();
+    let symlink = metadata.as_ref().is_some_and(|metadata| metadata.file_type().is_symlink());
+    admit_file(relative, symlink, || metadata, options).0
+}
+
+/// The checks of [`admit`] that need only the file itself; the walk makes the others as it
+/// goes down. The metadata is asked for only for a graph file that is no link, and handed
+/// back.
+fn admit_file(
+    relative: &str,
+    symlink: bool,
+    metadata: impl FnOnce() -> Option<fs::Metadata>,
+    options: &LoadOptions,
+) -> (Admission, Option<fs::Metadata>) {
+    let file_name = relative.rsplit('/').next().unwrap_or(relative);
+    let lang = source_language(file_name);
+    if lang.is_none() && !is_project_file(file_name) {
+        return (Admission::NotAGraphFile, None);
+    }
+    if symlink {
+        return (Admission::Refused(SkipReason::SymbolicLink), None);
+    }
+    let metadata = metadata();
+    let size = metadata.as_ref().map_or(0, fs::Metadata::len);
+    if size > options.max_file_size {
+        return (Admission::Refused(SkipReason::TooLarge { size, limit: options.max_file_size }), metadata);
+    }
+    (lang.map_or(Admission::ProjectFile, Admission::Source), metadata)
+}
+
+/// Whether `.gitignore` or `.ignore` files from `root` down to the file's directory
+/// (`directories`, relative to `root`) ignore the file: the deepest file that matches
+/// decides, as git's own precedence does.
+fn is_ignored(root: &Path, directories: &[&str], absolute: &Path) -> bool {
+    let mut levels = vec![root.to_owned()];
+    for name in directories {
+        let next = levels.last().map(|dir| dir.join(name)).unwrap_or_default();
+        levels.push(next);
+    }
+    for dir in levels.iter().rev() {
+        let mut builder = ignore::gitignore::GitignoreBuilder::new(dir);
+        let mut any = false;
+        for name in [".gitignore", ".ignore"] {
+            let file = dir.join(name);
+            if file.is_file() {
+                any |= builder.add(file).is_none();
+            }
+        }
+        if dir == root {
+            let exclude = root.join(".git/info/exclude");
+            if exclude.is_file() {
+                any |= builder.add(exclude).is_none();
+            }
+        }
+        if !any {
+            continue;
+        }
+        let Ok(matcher) = builder.build() else { continue };
+        match matcher.matched_path_or_any_parents(absolute, false) {
+            ignore::Match::Ignore(_) => return true,
+            ignore::Match::Whitelist(_) => return false,
+            ignore::Match::None => {}
+        }
+    }
+    false
+}
+
 /// Walks `root` and lists its source and project files.
 pub fn discover(root: &Path, options: &LoadOptions) -> Result<Discovery, LoadError> {
     let metadata =
@@ -225,7 +327,7 @@ pub fn discover(root: &Path, options: &LoadOptions) -> Result<Discovery, LoadErr
     if !metadata.is_dir() {
         return Err(LoadError { root: root.to_owned(), message: "not a directory".to_owned() });
     }
-    let excluded = options.excluded_dirs.clone();
+    let excluded = options.clone();
     let walker = ignore::WalkBuilder::new(root)
         .follow_links(false)
         .git_ignore(options.respect_gitignore)
@@ -235,7 +337,7 @@ pub fn discover(root: &Path, options: &LoadOptions) -> Result<Discovery, LoadErr
         .require_git(false)
         .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|file_type| file_type.is_dir());
-            !(is_dir && entry.depth() > 0 && excluded.iter().any(|name| entry.file_name() == name.as_str()))
+            !(is_dir && entry.depth() > 0 && entry.file_name().to_str().is_some_and(|name| excluded.excludes_dir(name)))
         })
         .build_parallel();
 

@@ -934,3 +934,70 @@ fn a_project_file_that_does_not_parse_gets_a_diagnostic_until_it_is_fixed() {
     assert_eq!(stats["projectProblems"], json!([]), "{stats}");
     client.shutdown();
 }
+
+#[test]
+fn a_watched_manifest_under_node_modules_re_resolves_nothing_and_the_workspace_one_does() {
+    let dir = workspace(&[
+        ("package.json", "{ \"name\": \"web\" }\n"),
+        ("src/a.ts", "import { b } from './b';\nexport const a = b;\n"),
+        ("src/b.ts", "export const b = 1;\n"),
+        ("src/c.ts", "import { a } from './a';\nexport const c = a;\n"),
+    ]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    let stats = |client: &mut Client| client.request("thread/stats", Value::Null)["result"].clone();
+    let wait_past = |client: &mut Client, revision: u64| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let now = client.request("thread/stats", Value::Null)["result"].clone();
+            if now["revision"].as_u64().is_some_and(|seen| seen > revision) {
+                return now;
+            }
+            assert!(std::time::Instant::now() < deadline, "no new revision after {revision}: {now}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    let changed =
+        |client: &Client, path: &str, kind: u8| json!({ "changes": [{ "uri": client.uri(path), "type": kind }] });
+
+    // A package inside node_modules appears, with its manifest; then a workspace file
+    // changes, so that the batch is seen to end.
+    std::fs::create_dir_all(dir.path().join("node_modules/x")).expect("mkdir");
+    std::fs::write(dir.path().join("node_modules/x/package.json"), "{ \"name\": \"x\" }\n").expect("write");
+    std::fs::write(dir.path().join("node_modules/x/index.js"), "export const x = 1;\n").expect("write");
+    let revision = stats(&mut client)["revision"].as_u64().expect("revision");
+    let files = stats(&mut client)["files"].clone();
+    client.notify("workspace/didChangeWatchedFiles", changed(&client, "node_modules/x/package.json", 1));
+    client.notify("workspace/didChangeWatchedFiles", changed(&client, "node_modules/x/index.js", 1));
+    std::fs::write(dir.path().join("src/b.ts"), "export const b = 2;\n").expect("write");
+    client.notify("workspace/didChangeWatchedFiles", changed(&client, "src/b.ts", 2));
+    let after = wait_past(&mut client, revision);
+    assert_eq!(after["files"], files, "nothing under node_modules entered the graph: {after}");
+    assert_eq!(after["lastAnalysis"]["changed"], 1, "{after}");
+    assert_eq!(after["lastAnalysis"]["affected"], 0, "nothing was resolved again: {after}");
+
+    // The decoy: the workspace's own manifest changing does re-resolve its files.
+    std::fs::write(dir.path().join("package.json"), "{ \"name\": \"web\", \"type\": \"module\" }\n").expect("write");
+    client.notify("workspace/didChangeWatchedFiles", changed(&client, "package.json", 2));
+    let after = wait_past(&mut client, after["revision"].as_u64().expect("revision"));
+    assert!(after["lastAnalysis"]["affected"].as_u64().is_some_and(|affected| affected >= 2), "{after}");
+    client.shutdown();
+}
+
+#[test]
+fn documents_behind_a_symlinked_root_belong_to_their_folder() {
+    let dir = workspace(&[("app/__init__.py", ""), ("app/a.py", "import app.b\n"), ("app/b.py", "x = 1\n")]);
+    let links = tempfile::tempdir().expect("temp dir");
+    let link = links.path().join("workspace");
+    std::os::unix::fs::symlink(dir.path(), &link).expect("symlink");
+    let mut client = Client::start(&link, json!({}), memory_store());
+    // The editor names the document through the link; its unsaved text must count.
+    let through_link = format!("file://{}/app/a.py", link.display());
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": through_link, "languageId": "python", "version": 1,
+                                  "text": "import app.b\nimport app.nowhere\n" } }),
+    );
+    let a = client.diagnostics_for("app/a.py", |params| codes(params).contains(&"unresolved-import".to_owned()));
+    assert_eq!(codes(&a), ["unresolved-import"], "{a}");
+    client.shutdown();
+}

@@ -15,8 +15,7 @@ use std::time::{Duration, Instant};
 use thread_engine::fingerprint::FingerprintBuilder;
 use thread_engine::rules::CONFIG_FILE;
 use thread_engine::store::{ChangeSet, StoredFile, StoredState, restore};
-use thread_engine::{FileChange, Fingerprint, Host, IndexProgress, Snapshot};
-use thread_extractors::resolve::{is_project_file, source_language};
+use thread_engine::{Admission, FileChange, Fingerprint, Host, IndexProgress, Snapshot};
 use thread_storage::{SaveProgress, WriteBehind};
 use tokio::sync::{mpsc, watch};
 use tower_lsp_server::Client;
@@ -448,7 +447,7 @@ impl Task {
             if self.setup.documents.get(&path).is_some() {
                 continue; // The editor's unsaved text wins over the disk.
             }
-            changes.push(disk_change(&self.setup.root, &path));
+            changes.push(disk_change(&self.setup.root, &path, &self.setup.settings.load_options()));
         }
         if changes.is_empty() && self.stats.ready && self.stats.snapshot.revision() == host.snapshot().revision() {
             self.stats.generation = generation;
@@ -744,10 +743,9 @@ async fn report_reading(
 }
 
 /// The change that makes the host see the disk's `path`: its text, or its removal when
-/// it is gone, unreadable, or neither a source file nor a project file.
-fn disk_change(root: &std::path::Path, path: &str) -> FileChange {
-    let file_name = path.rsplit('/').next().unwrap_or(path);
-    if source_language(file_name).is_none() && !is_project_file(file_name) {
+/// it is gone, unreadable, or not admitted to the graph (`thread_engine::admit`).
+fn disk_change(root: &std::path::Path, path: &str, options: &thread_engine::LoadOptions) -> FileChange {
+    if !matches!(thread_engine::admit(root, path, options), Admission::Source(_) | Admission::ProjectFile) {
         return FileChange::remove(path);
     }
     match std::fs::read(root.join(path)) {

@@ -46,6 +46,8 @@ use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 use analysis::{Analysis, AnalysisSetup, Published, Work};
 use config::Settings;
 use documents::{Documents, Encoding};
+use rules::LiveRules;
+use thread_engine::SkipReason;
 
 /// The files whose changes on disk matter: sources of the four languages and the
 /// project files that steer resolution.
@@ -173,12 +175,32 @@ impl ThreadServer {
     /// The folder holding `uri` (the innermost, when folders nest) and the file's path
     /// relative to it.
     fn locate(&self, uri: &Uri) -> Option<(Arc<Folder>, String)> {
-        let path = uri.to_file_path()?;
+        // Canonical, as the roots are: behind a symlinked root (or macOS's `/var`, which
+        // is `/private/var`) a document still lies in its folder.
+        let path = canonical(&uri.to_file_path()?);
         self.folders()
             .into_iter()
             .filter_map(|folder| Some((relative_to(&folder.root, &path)?, folder)))
             .max_by_key(|(_, folder)| folder.root.components().count())
             .map(|(relative, folder)| (folder, relative))
+    }
+
+    /// Like [`ThreadServer::locate`], for a file the graph admits (`thread_engine::admit`:
+    /// not under `node_modules/` or another excluded directory, not ignored, a source or
+    /// project file within the size limit), or the folder's `thread.toml`. Editors open,
+    /// and watchers report, many files that are none of these.
+    fn locate_admitted(&self, uri: &Uri) -> Option<(Arc<Folder>, String)> {
+        let (folder, path) = self.locate(uri)?;
+        let options = self.settings().load_options();
+        let admitted = LiveRules::is_config(&path)
+            || matches!(
+                thread_engine::admit(&folder.root, &path, &options),
+                thread_engine::Admission::Source(_) | thread_engine::Admission::ProjectFile
+            );
+        if !admitted {
+            tracing::debug!("{path} is not part of the graph; ignored");
+        }
+        admitted.then_some((folder, path))
     }
 
     /// The folder a custom request names with `{"folder": uri}`, else the first.
@@ -349,6 +371,17 @@ fn folder_root(uri: &Uri) -> Option<PathBuf> {
 }
 
 /// `path` relative to `root`, with forward slashes; `None` outside the root.
+/// `path` with symbolic links resolved; for a file that is gone, its directory's.
+fn canonical(path: &Path) -> PathBuf {
+    if let Ok(resolved) = path.canonicalize() {
+        return resolved;
+    }
+    match (path.parent().and_then(|dir| dir.canonicalize().ok()), path.file_name()) {
+        (Some(dir), Some(name)) => dir.join(name),
+        _ => path.to_owned(),
+    }
+}
+
 fn relative_to(root: &Path, path: &Path) -> Option<String> {
     let relative = path.strip_prefix(root).ok()?;
     let parts: Vec<String> =
@@ -473,13 +506,17 @@ impl LanguageServer for ThreadServer {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let document = params.text_document;
-        let Some((folder, path)) = self.locate(&document.uri) else { return };
+        let Some((folder, path)) = self.locate_admitted(&document.uri) else { return };
         folder.documents.open(&path, document.text, document.version);
         folder.send(Work::Edited(path));
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let Some((folder, path)) = self.locate(&params.text_document.uri) else { return };
+        // A document that was not admitted when opened is not tracked.
+        if folder.documents.get(&path).is_none() {
+            return;
+        }
         let version = params.text_document.version;
         match folder.documents.change(&path, version, params.content_changes, self.encoding()) {
             Ok(0) => {}
@@ -498,6 +535,9 @@ impl LanguageServer for ThreadServer {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let Some((folder, path)) = self.locate(&params.text_document.uri) else { return };
+        if folder.documents.get(&path).is_none() {
+            return;
+        }
         folder.documents.close(&path);
         folder.send(Work::Closed(path));
     }
@@ -553,8 +593,22 @@ impl LanguageServer for ThreadServer {
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut by_folder: Vec<(Arc<Folder>, Vec<String>)> = Vec::new();
+        let options = self.settings().load_options();
         for change in &params.changes {
             let Some((folder, path)) = self.locate(&change.uri) else { continue };
+            // What can never be in the graph is dropped here (`node_modules/**/package.json`
+            // would otherwise re-resolve the workspace); a file refused for its size or for
+            // being a link goes on, to leave the graph if it was in it.
+            let never = match thread_engine::admit(&folder.root, &path, &options) {
+                thread_engine::Admission::NotAGraphFile => true,
+                thread_engine::Admission::Refused(reason) => {
+                    matches!(reason, SkipReason::ExcludedDirectory(_) | SkipReason::Ignored)
+                }
+                thread_engine::Admission::Source(_) | thread_engine::Admission::ProjectFile => false,
+            };
+            if never && !LiveRules::is_config(&path) {
+                continue;
+            }
             match by_folder.iter_mut().find(|(known, _)| Arc::ptr_eq(known, &folder)) {
                 Some((_, paths)) => paths.push(path),
                 None => by_folder.push((folder, vec![path])),
