@@ -22,7 +22,7 @@ fn tree() -> tempfile::TempDir {
         ("pyproject.toml", "[project]\nname = \"app\"\n"),
         ("web/package.json", "{}\n"),
         ("README.md", "# app\n"),
-        (".gitignore", "/gen/\n*.log.py\n"),
+        (".gitignore", "/gen/\n*.log.py\nbuild/\n!build/keep.py\n"),
         ("gen/made.py", "x = 1\n"),
         ("app/debug.log.py", "x = 1\n"),
         ("sub/.gitignore", "*.py\n!keep.py\n"),
@@ -32,6 +32,11 @@ fn tree() -> tempfile::TempDir {
         ("node_modules/x/index.js", "export const y = 1;\n"),
         ("deep/target/out.rs", "fn main() {}\n"),
         ("big.py", &"x = 1\n".repeat(200)),
+        (".storybook/main.ts", "export default {};\n"),
+        (".eslintrc.js", "module.exports = {};\n"),
+        ("build/.keep", ""),
+        ("build/out.py", "x = 1\n"),
+        ("build/keep.py", "x = 1\n"),
     ] {
         write(root, path, text);
     }
@@ -60,9 +65,28 @@ fn admission_refuses_each_file_for_its_own_reason_and_admits_the_rest() {
     assert_eq!(verdict("app/link.py"), Admission::Refused(SkipReason::SymbolicLink));
     assert!(matches!(verdict("big.py"), Admission::Refused(SkipReason::TooLarge { .. })));
     assert_eq!(verdict("app/gone.py"), Admission::Source(Lang::Python), "a deleted file is judged by its path");
+    assert_eq!(verdict(".storybook/main.ts"), Admission::Refused(SkipReason::Hidden));
+    assert_eq!(verdict(".eslintrc.js"), Admission::Refused(SkipReason::Hidden));
+    // Git never enters an ignored directory, so a whitelist inside it brings nothing back.
+    assert_eq!(verdict("build/keep.py"), Admission::Refused(SkipReason::Ignored));
     // Without .gitignore, the ignored files are admitted.
     let everything = LoadOptions { respect_gitignore: false, ..options.clone() };
     assert_eq!(admit(dir.path(), "gen/made.py", &everything), Admission::Source(Lang::Python));
+}
+
+#[test]
+fn ignore_files_above_the_root_count_as_the_walk_counts_them() {
+    let outer = tempfile::tempdir().expect("temp dir");
+    write(outer.path(), ".gitignore", "dist/\n");
+    write(outer.path(), "project/dist/bundle.js", "export const x = 1;\n");
+    write(outer.path(), "project/src/a.js", "export const a = 1;\n");
+    let root = outer.path().join("project");
+    let options = LoadOptions::default();
+    assert_eq!(admit(&root, "dist/bundle.js", &options), Admission::Refused(SkipReason::Ignored));
+    assert_eq!(admit(&root, "src/a.js", &options), Admission::Source(Lang::JavaScript));
+    let found = discover(&root, &options).expect("walk");
+    let walked: Vec<&str> = found.sources.iter().map(|source| source.path.as_str()).collect();
+    assert_eq!(walked, ["src/a.js"]);
 }
 
 #[test]

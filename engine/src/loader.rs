@@ -86,6 +86,8 @@ pub enum SkipReason {
     ExcludedDirectory(String),
     /// Matched by `.gitignore` or `.ignore`.
     Ignored,
+    /// A hidden file, or inside a hidden directory (a name starting with `.`).
+    Hidden,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -98,6 +100,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::Unreadable(message) => write!(formatter, "unreadable: {message}"),
             SkipReason::ExcludedDirectory(name) => write!(formatter, "inside an excluded directory ({name})"),
             SkipReason::Ignored => formatter.write_str("ignored by .gitignore or .ignore"),
+            SkipReason::Hidden => formatter.write_str("hidden"),
         }
     }
 }
@@ -239,18 +242,22 @@ pub enum Admission {
 
 /// Whether the file at `relative` (workspace-relative, `/`-separated) under `root` enters
 /// the graph: the one rule that the walk, the server's watched files and its documents
-/// follow. It applies the excluded directories, `.gitignore` and `.ignore` (those of the
-/// root and of every directory down to the file; git's global excludes are the walk's
-/// alone), which names are graph files, symbolic links and the size limit. A file that
-/// no longer exists is judged by its path.
+/// follow. It applies what the walk applies: the excluded directories, hidden files and
+/// directories, `.gitignore`, `.ignore` and `.git/info/exclude` (those of the root, of the
+/// directories above it and of every directory down to the file; git's global excludes
+/// are the walk's alone), which names are graph files, symbolic links and the size limit.
+/// A file that no longer exists is judged by its path.
 pub fn admit(root: &Path, relative: &str, options: &LoadOptions) -> Admission {
-    let mut directories: Vec<&str> = relative.split('/').collect();
-    directories.pop();
-    if let Some(excluded) = directories.iter().find(|name| options.excludes_dir(name)) {
+    let mut components: Vec<&str> = relative.split('/').collect();
+    let file_name = components.pop().unwrap_or_default();
+    if let Some(excluded) = components.iter().find(|name| options.excludes_dir(name)) {
         return Admission::Refused(SkipReason::ExcludedDirectory((*excluded).to_owned()));
     }
+    if components.iter().chain([&file_name]).any(|name| name.starts_with('.')) {
+        return Admission::Refused(SkipReason::Hidden);
+    }
     let absolute = root.join(relative);
-    if options.respect_gitignore && is_ignored(root, &directories, &absolute) {
+    if options.respect_gitignore && is_ignored(root, &components, &absolute) {
         return Admission::Refused(SkipReason::Ignored);
     }
     let metadata = fs::symlink_metadata(&absolute).ok();
@@ -283,41 +290,59 @@ fn admit_file(
     (lang.map_or(Admission::ProjectFile, Admission::Source), metadata)
 }
 
-/// Whether `.gitignore` or `.ignore` files from `root` down to the file's directory
-/// (`directories`, relative to `root`) ignore the file: the deepest file that matches
-/// decides, as git's own precedence does.
+/// Whether ignore files ignore the file at `absolute`, whose directories below `root` are
+/// `directories`, as the walk would: a directory that is ignored is never entered, so
+/// directories are judged from the top down before the file; at each, the deepest ignore
+/// file that has a say decides (`.ignore` before `.gitignore`, and `.git/info/exclude`
+/// last, at the root).
 fn is_ignored(root: &Path, directories: &[&str], absolute: &Path) -> bool {
-    let mut levels = vec![root.to_owned()];
+    // Every directory whose ignore files may speak, outermost first: those above the root,
+    // as the walk reads them, the root, and those down to the file.
+    let mut levels: Vec<PathBuf> = root.ancestors().skip(1).map(Path::to_owned).collect();
+    levels.reverse();
+    levels.push(root.to_owned());
+    let mut below = root.to_owned();
     for name in directories {
-        let next = levels.last().map(|dir| dir.join(name)).unwrap_or_default();
-        levels.push(next);
+        below = below.join(name);
+        levels.push(below.clone());
     }
-    for dir in levels.iter().rev() {
-        let mut builder = ignore::gitignore::GitignoreBuilder::new(dir);
-        let mut any = false;
-        for name in [".gitignore", ".ignore"] {
-            let file = dir.join(name);
-            if file.is_file() {
-                any |= builder.add(file).is_none();
+    let mut matchers: Vec<ignore::gitignore::Gitignore> = levels
+        .iter()
+        .flat_map(|dir| {
+            let mut files = vec![dir.join(".ignore"), dir.join(".gitignore")];
+            if dir == root {
+                files.push(root.join(".git/info/exclude"));
+            }
+            files.into_iter().filter(|file| file.is_file()).filter_map(move |file| {
+                let mut builder = ignore::gitignore::GitignoreBuilder::new(dir);
+                builder.add(&file).is_none().then(|| builder.build().ok()).flatten()
+            })
+        })
+        .collect();
+    // The deepest matcher with a say decides; within a level, the first listed (the sort
+    // is stable).
+    matchers.sort_by_key(|matcher| std::cmp::Reverse(matcher.path().components().count()));
+    let verdict = |path: &Path, is_dir: bool| -> bool {
+        for matcher in &matchers {
+            if !path.starts_with(matcher.path()) {
+                continue;
+            }
+            match matcher.matched(path, is_dir) {
+                ignore::Match::Ignore(_) => return true,
+                ignore::Match::Whitelist(_) => return false,
+                ignore::Match::None => {}
             }
         }
-        if dir == root {
-            let exclude = root.join(".git/info/exclude");
-            if exclude.is_file() {
-                any |= builder.add(exclude).is_none();
-            }
-        }
-        if !any {
-            continue;
-        }
-        let Ok(matcher) = builder.build() else { continue };
-        match matcher.matched_path_or_any_parents(absolute, false) {
-            ignore::Match::Ignore(_) => return true,
-            ignore::Match::Whitelist(_) => return false,
-            ignore::Match::None => {}
+        false
+    };
+    let mut directory = root.to_owned();
+    for name in directories {
+        directory = directory.join(name);
+        if verdict(&directory, true) {
+            return true;
         }
     }
-    false
+    verdict(absolute, false)
 }
 
 /// Walks `root` and lists its source and project files.

@@ -27,6 +27,16 @@ pub(crate) fn python_import_statements(source: &[u8]) -> Vec<Range> {
     lexer.run()
 }
 
+/// Characters the grammar takes as whitespace though they are not ASCII (tree-sitter-python's
+/// extras): the byte order mark, the word joiner and the zero-width space, in UTF-8. A
+/// lexer that read them as part of a word would miss the `from` or `import` after them.
+const INVISIBLE_SPACES: [&[u8]; 3] = [b"\xEF\xBB\xBF", b"\xE2\x81\xA0", b"\xE2\x80\x8B"];
+
+fn invisible_space_at(source: &[u8], at: usize) -> Option<usize> {
+    let rest = source.get(at..)?;
+    INVISIBLE_SPACES.iter().find(|space| rest.starts_with(space)).map(|space| space.len())
+}
+
 /// What the lexer is inside, innermost last. Empty: ordinary code.
 #[derive(Clone, Copy)]
 enum Frame {
@@ -129,9 +139,17 @@ impl Lexer<'_> {
                     self.at += 1;
                     keeps_from = true;
                 }
+                _ if let Some(width) = invisible_space_at(self.source, self.at) => {
+                    self.at += width;
+                    keeps_from = true;
+                }
                 _ if is_identifier_byte(byte) => {
                     let start = self.at;
-                    while self.source.get(self.at).is_some_and(|&next| is_identifier_byte(next)) {
+                    // The first byte is taken whatever it is, so the lexer always moves on.
+                    self.at += 1;
+                    while self.source.get(self.at).is_some_and(|&next| is_identifier_byte(next))
+                        && invisible_space_at(self.source, self.at).is_none()
+                    {
                         self.at += 1;
                     }
                     let word = &self.source[start..self.at];
@@ -169,6 +187,7 @@ impl Lexer<'_> {
             // An escape, or in a raw string a backslash that keeps the next quote in.
             b'\\' => match self.source.get(self.at + 1) {
                 Some(b'\n') => self.newline_at(self.at + 1),
+                Some(b'\r') if self.source.get(self.at + 2) == Some(&b'\n') => self.newline_at(self.at + 2),
                 // `\N{NAME}` names a character; its braces open no field.
                 Some(b'N') if !raw && self.source.get(self.at + 2) == Some(&b'{') => {
                     let close =
@@ -331,6 +350,66 @@ mod tests {
         let ranges = python_import_statements(source.as_bytes());
         assert_eq!(ranges[0].start_point, Point { row: 1, column: 4 });
         assert_eq!(ranges[0].end_point, Point { row: 2, column: 0 });
+    }
+
+    #[test]
+    fn invisible_spaces_and_crlf_continuations_in_strings_are_read_as_python_reads_them() {
+        // A byte order mark before the first `from`, and a zero-width space before another.
+        assert_eq!(
+            statements("\u{feff}from a import b\n\u{200b}from c import d\n"),
+            vec!["from a import b\n", "from c import d\n"]
+        );
+        // A backslash before CRLF continues a string onto the next line.
+        assert_eq!(statements("s = 'a\\\r\nb'; import os\r\n"), vec!["import os\r\n"]);
+    }
+
+    #[test]
+    fn the_imports_read_alone_are_the_whole_parse_s_on_awkward_files() {
+        for source in [
+            "\u{feff}from a import b\nimport c\n",
+            "import a\r\nif x:\r\n    from .b import (c,\r\n        d)\r\n",
+            "s = 'a\\\r\nb'; import os\r\n",
+            "def f():\n\timport tabbed\n    return f'{x!r:>{w}}'\nclass C: import inline\n",
+            "match x:\n    case 1:\n        import in_case\n",
+        ] {
+            let whole = crate::extract(crate::Lang::Python, source.as_bytes()).expect("extract");
+            let alone = crate::extract_imports(crate::Lang::Python, source.as_bytes()).expect("extract_imports");
+            assert!(whole.syntax_errors.is_empty(), "{source:?} parses");
+            assert_eq!(alone.imports, whole.imports, "{source:?}");
+            assert!(!alone.imports.is_empty());
+        }
+    }
+
+    proptest::proptest! {
+        /// On any input, Python-like or not, the lexer ends, and its ranges lie in the
+        /// input, in order, without overlapping: what included ranges require.
+        #[test]
+        fn any_input_gives_ordered_ranges_and_ends(
+            pieces in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just("import a".to_owned()),
+                proptest::strategy::Just("from .b import (c,".to_owned()),
+                proptest::strategy::Just("f'{x:{y}}'".to_owned()),
+                proptest::strategy::Just("'''".to_owned()),
+                proptest::strategy::Just("\\\r\n".to_owned()),
+                proptest::strategy::Just("\u{feff}".to_owned()),
+                proptest::strategy::Just("\\N{".to_owned()),
+                "[ -~\n\t]{0,12}",
+                proptest::strategy::Strategy::prop_map(
+                    proptest::collection::vec(proptest::num::u8::ANY, 0..8),
+                    |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned()
+                ),
+            ], 0..40)
+        ) {
+            let source = pieces.concat();
+            let ranges = python_import_statements(source.as_bytes());
+            let mut end = 0;
+            for range in &ranges {
+                proptest::prop_assert!(range.start_byte >= end && range.start_byte < range.end_byte);
+                proptest::prop_assert!(range.end_byte <= source.len());
+                end = range.end_byte;
+            }
+            proptest::prop_assert!(crate::extract_imports(crate::Lang::Python, source.as_bytes()).is_ok());
+        }
     }
 
     #[test]

@@ -891,6 +891,10 @@ fn a_panic_in_analysis_is_reported_once_and_the_server_keeps_serving_from_the_gr
         assert!(std::time::Instant::now() < deadline, "the second failure was not marked");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    // A barrier: the analysis thread handles one batch at a time, and a message about the
+    // failure would go out before the next batch's diagnostics.
+    client.edit("app/b.py", 3, [0, 0, 0, 0], "import app.gone\n");
+    client.diagnostics_for("app/b.py", |params| codes(params).contains(&"unresolved-import".to_owned()));
     let shown = client.seen.iter().filter(|message| message["method"] == "window/showMessage").count();
     assert_eq!(shown, 0, "the first message was taken above; no second one: {:#?}", client.seen);
     client.shutdown();

@@ -7,9 +7,10 @@
 //! retried with exponential backoff until it takes the changes: nothing is dropped, and
 //! because a change set replaces each file's rows whole, a retried one never duplicates
 //! rows. A change set the store refuses for good ([`StoreError::is_transient`] false) is
-//! let go, so that it never blocks the ones after it: its files are *unsaved*, the store
-//! is stale until they are saved again, and the owner of the graph is offered them once
-//! to save afresh from its current state ([`WriteBehind::take_rebuild`]).
+//! tried again one file at a time, and the files it still refuses are let go, so that
+//! they never block the change sets after them: they are *unsaved*, the store is stale
+//! until they are saved again, and the owner of the graph is offered them once to save
+//! afresh from its current state ([`WriteBehind::take_rebuild`]).
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,7 +35,8 @@ pub struct SaveProgress {
     pub saved: u64,
     /// Of those, how many the store refused for good and were let go.
     pub refused: u64,
-    /// The store's last failure, while change sets wait for it; `None` once it recovers.
+    /// The store's last failure: while change sets wait for it, or while files are unsaved
+    /// because it refused them; `None` once a change set is taken.
     pub failing: Option<String>,
     /// Files whose newest state the store lacks because it refused the change sets that
     /// carried them: while there are any, the store is stale.
@@ -206,17 +208,44 @@ async fn write_loop(store: Arc<dyn Store>, shared: Arc<Shared>) {
                     break;
                 }
                 Err(error) if !error.is_transient() => {
-                    tracing::error!(backend = store.backend(), %error, "the store refused a change set; it is let go, and its files are unsaved");
-                    let paths = paths_of(&changes);
+                    tracing::error!(backend = store.backend(), %error, "the store refused a change set; trying its files one by one");
+                    // One file the store cannot take must not cost the others: the files
+                    // are tried again one at a time, and only those refused again are let go.
+                    let mut refused = BTreeSet::new();
+                    let mut why = error.to_string();
+                    let parts = one_file_each(&changes);
+                    if parts.len() > 1 {
+                        for part in &parts {
+                            if let Err(error) = store.apply(part).await {
+                                why = error.to_string();
+                                refused.extend(paths_of(part));
+                            }
+                        }
+                    } else {
+                        refused = paths_of(&changes);
+                    }
+                    let taken: BTreeSet<String> = paths_of(&changes).difference(&refused).cloned().collect();
+                    if !refused.is_empty() {
+                        tracing::error!(backend = store.backend(), files = ?refused, "the store refused these files; they are unsaved");
+                    }
                     let mut pending = shared.pending.lock().unwrap_or_else(PoisonError::into_inner);
+                    for path in &taken {
+                        pending.to_rebuild.remove(path);
+                        pending.offered.remove(path);
+                    }
                     let fresh: Vec<String> =
-                        paths.iter().filter(|path| !pending.offered.contains(*path)).cloned().collect();
+                        refused.iter().filter(|path| !pending.offered.contains(*path)).cloned().collect();
                     pending.to_rebuild.extend(fresh);
                     drop(pending);
                     shared.progress.send_modify(|progress| {
-                        progress.refused += through - done;
-                        progress.failing = Some(error.to_string());
-                        progress.unsaved.extend(paths);
+                        if refused.is_empty() {
+                            progress.saved += through - done;
+                        } else {
+                            progress.refused += through - done;
+                            progress.failing = Some(why.clone());
+                        }
+                        progress.unsaved.retain(|path| !taken.contains(path));
+                        progress.unsaved.extend(refused.iter().cloned());
                     });
                     done = through;
                     break;
@@ -240,6 +269,21 @@ async fn write_loop(store: Arc<dyn Store>, shared: Arc<Shared>) {
             }
         }
     }
+}
+
+/// `changes` as one change set per file it writes or removes, each with the project files.
+fn one_file_each(changes: &ChangeSet) -> Vec<ChangeSet> {
+    let upserts = changes.upserts.iter().map(|file| ChangeSet {
+        upserts: vec![file.clone()],
+        removals: Vec::new(),
+        project_files: changes.project_files.clone(),
+    });
+    let removals = changes.removals.iter().map(|path| ChangeSet {
+        upserts: Vec::new(),
+        removals: vec![path.clone()],
+        project_files: changes.project_files.clone(),
+    });
+    upserts.chain(removals).collect()
 }
 
 /// The files a change set writes or removes.

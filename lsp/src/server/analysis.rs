@@ -317,10 +317,13 @@ impl Task {
                 }
             }
         }
-        // A new host counts revisions afresh: its snapshot replaces the old outright.
+        // A new host counts revisions afresh and numbers files afresh: its snapshot
+        // replaces the old outright, and nothing kept by file id survives it.
         if let Some(host) = &self.host {
             self.stats.snapshot = host.snapshot();
             self.cycles_now = None;
+            self.cycles.clear();
+            self.rules.forget_files();
         }
         self.rules.load(self.rules_text());
         self.rules.check(&self.stats.snapshot);
@@ -350,6 +353,8 @@ impl Task {
             .collect();
         let before = self.stats.snapshot.clone();
         let project_files = self.host.as_ref().map(|host| host.project_files().clone()).unwrap_or_default();
+        // At most this generation is in the batch: edits that arrive while it runs are not.
+        let generation = self.setup.documents.generation();
         let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.analyse(batch))) else {
             return;
         };
@@ -363,7 +368,7 @@ impl Task {
         self.restore_from(&before, project_files);
         self.stats.behind.extend(paths);
         // The batch is taken in, by failing: requests waiting for it are answered.
-        self.stats.generation = self.setup.documents.generation();
+        self.stats.generation = generation;
         let _ = self.publisher.send(Arc::new(self.stats.clone()));
         if !self.failure_shown {
             self.failure_shown = true;
@@ -395,6 +400,8 @@ impl Task {
         // file's diagnostics are computed again against the graph put back.
         self.cycles_now = None;
         self.cycles.clear();
+        self.rules.forget_files();
+        self.rules.check(&self.stats.snapshot);
         self.publish_everything();
     }
 

@@ -47,7 +47,6 @@ use analysis::{Analysis, AnalysisSetup, Published, Work};
 use config::Settings;
 use documents::{Documents, Encoding};
 use rules::LiveRules;
-use thread_engine::SkipReason;
 
 /// The files whose changes on disk matter: sources of the four languages and the
 /// project files that steer resolution.
@@ -136,6 +135,11 @@ impl Folder {
             Ok(Ok(published)) => published.clone(),
             _ => analysis.published.borrow().clone(),
         }
+    }
+
+    /// Whether the newest published graph holds `path`, without waiting for edits.
+    fn holds(&self, path: &str) -> bool {
+        self.analysis.get().is_some_and(|analysis| analysis.published.borrow().snapshot.file_at(path).is_some())
     }
 }
 
@@ -371,11 +375,9 @@ fn folder_root(uri: &Uri) -> Option<PathBuf> {
 }
 
 /// `path` relative to `root`, with forward slashes; `None` outside the root.
-/// `path` with symbolic links resolved; for a file that is gone, its directory's.
+/// `path` with the symbolic links of its directories resolved, and its own name kept: a
+/// link to a file stays a document of its own, not its target's.
 fn canonical(path: &Path) -> PathBuf {
-    if let Ok(resolved) = path.canonicalize() {
-        return resolved;
-    }
     match (path.parent().and_then(|dir| dir.canonicalize().ok()), path.file_name()) {
         (Some(dir), Some(name)) => dir.join(name),
         _ => path.to_owned(),
@@ -596,17 +598,15 @@ impl LanguageServer for ThreadServer {
         let options = self.settings().load_options();
         for change in &params.changes {
             let Some((folder, path)) = self.locate(&change.uri) else { continue };
-            // What can never be in the graph is dropped here (`node_modules/**/package.json`
-            // would otherwise re-resolve the workspace); a file refused for its size or for
-            // being a link goes on, to leave the graph if it was in it.
+            // What cannot enter the graph is dropped here (`node_modules/**/package.json`
+            // would otherwise re-resolve the workspace), unless the graph holds it: a file
+            // refused for its size, for being a link, or newly ignored goes on, to leave it.
             let never = match thread_engine::admit(&folder.root, &path, &options) {
                 thread_engine::Admission::NotAGraphFile => true,
-                thread_engine::Admission::Refused(reason) => {
-                    matches!(reason, SkipReason::ExcludedDirectory(_) | SkipReason::Ignored)
-                }
+                thread_engine::Admission::Refused(_) => true,
                 thread_engine::Admission::Source(_) | thread_engine::Admission::ProjectFile => false,
             };
-            if never && !LiveRules::is_config(&path) {
+            if never && !LiveRules::is_config(&path) && !folder.holds(&path) {
                 continue;
             }
             match by_folder.iter_mut().find(|(known, _)| Arc::ptr_eq(known, &folder)) {

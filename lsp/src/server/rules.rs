@@ -53,6 +53,12 @@ impl LiveRules {
         before != self.unreadable
     }
 
+    /// Forgets the violations found so far: they name files by the ids of a host that is
+    /// gone (a new host numbers files afresh). Every file is published again after.
+    pub(crate) fn forget_files(&mut self) {
+        self.by_file.clear();
+    }
+
     /// Checks the rules against `snapshot`; returns the paths whose violations changed,
     /// `thread.toml` among them when a rule was refused or a group matches nothing.
     pub(crate) fn check(&mut self, snapshot: &Snapshot) -> BTreeSet<String> {

@@ -145,11 +145,18 @@ impl D1Store {
     }
 
     fn error(&self, error: D1Error) -> StoreError {
+        /// D1's error codes for a refused statement and a malformed request body.
+        const SQL_ERROR: u64 = 7500;
+        const MALFORMED_BODY: u64 = 7400;
         match error {
-            D1Error::Refused { .. } => {
+            // D1 ran the SQL, or read the body, and refused what it carries. Other refusals
+            // (a wrong token, an unknown database) are about the store, not the change.
+            D1Error::Refused { code: SQL_ERROR | MALFORMED_BODY, .. } => {
                 StoreError::Refused { backend: BACKEND, message: format!("{}: {error}", self.location) }
             }
-            D1Error::GaveUp { .. } => StoreError::new(BACKEND, format!("{}: {error}", self.location)),
+            D1Error::Refused { .. } | D1Error::GaveUp { .. } => {
+                StoreError::new(BACKEND, format!("{}: {error}", self.location))
+            }
         }
     }
 
