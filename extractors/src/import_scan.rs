@@ -147,9 +147,10 @@ impl Lexer<'_> {
                     let start = self.at;
                     // The first byte is taken whatever it is, so the lexer always moves on.
                     self.at += 1;
-                    while self.source.get(self.at).is_some_and(|&next| is_identifier_byte(next))
-                        && invisible_space_at(self.source, self.at).is_none()
-                    {
+                    while self.source.get(self.at).is_some_and(|&next| {
+                        is_identifier_byte(next)
+                            && (next.is_ascii() || invisible_space_at(self.source, self.at).is_none())
+                    }) {
                         self.at += 1;
                     }
                     let word = &self.source[start..self.at];
