@@ -109,7 +109,7 @@ fn the_walk_and_admission_agree_on_every_file() {
         .collect();
     assert!(every_file.len() > 15);
     for path in every_file {
-        let admitted = matches!(admit(dir.path(), &path, &options), Admission::Source(_) | Admission::ProjectFile);
+        let admitted = admit(dir.path(), &path, &options).enters_graph();
         assert_eq!(admitted, walked.contains(&path), "{path}: admit and the walk disagree");
     }
 }

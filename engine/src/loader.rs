@@ -240,6 +240,13 @@ pub enum Admission {
     Refused(SkipReason),
 }
 
+impl Admission {
+    /// Whether the file is a node of the graph or configures it.
+    pub fn enters_graph(&self) -> bool {
+        matches!(self, Admission::Source(_) | Admission::ProjectFile)
+    }
+}
+
 /// Whether the file at `relative` (workspace-relative, `/`-separated) under `root` enters
 /// the graph: the one rule that the walk, the server's watched files and its documents
 /// follow. It applies what the walk applies: the excluded directories, hidden files and

@@ -867,14 +867,8 @@ fn a_panic_in_analysis_is_reported_once_and_the_server_keeps_serving_from_the_gr
     let revision = behind(&mut client)["revision"].as_u64().expect("a revision");
     client.open("app/b.py", "python", "def f():\n    return 1\n");
     client.edit("app/b.py", 2, [2, 0, 2, 0], "def g():\n    return 2\n");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let mut stats = behind(&mut client);
     // The edit is in once the revision moves (the open alone changes nothing).
-    while stats["revision"].as_u64() == Some(revision) {
-        assert!(std::time::Instant::now() < deadline, "the edit of b.py was not analysed: {stats}");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        stats = behind(&mut client);
-    }
+    let stats = client.stats_past(revision);
     assert_eq!(stats["edges"], 1, "{stats}");
     assert_eq!(stats["behind"], json!(["app/a.py"]), "{stats}");
 
@@ -949,17 +943,6 @@ fn a_watched_manifest_under_node_modules_re_resolves_nothing_and_the_workspace_o
     ]);
     let mut client = Client::start(dir.path(), json!({}), memory_store());
     let stats = |client: &mut Client| client.request("thread/stats", Value::Null)["result"].clone();
-    let wait_past = |client: &mut Client, revision: u64| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let now = client.request("thread/stats", Value::Null)["result"].clone();
-            if now["revision"].as_u64().is_some_and(|seen| seen > revision) {
-                return now;
-            }
-            assert!(std::time::Instant::now() < deadline, "no new revision after {revision}: {now}");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    };
     let changed =
         |client: &Client, path: &str, kind: u8| json!({ "changes": [{ "uri": client.uri(path), "type": kind }] });
 
@@ -974,7 +957,7 @@ fn a_watched_manifest_under_node_modules_re_resolves_nothing_and_the_workspace_o
     client.notify("workspace/didChangeWatchedFiles", changed(&client, "node_modules/x/index.js", 1));
     std::fs::write(dir.path().join("src/b.ts"), "export const b = 2;\n").expect("write");
     client.notify("workspace/didChangeWatchedFiles", changed(&client, "src/b.ts", 2));
-    let after = wait_past(&mut client, revision);
+    let after = client.stats_past(revision);
     assert_eq!(after["files"], files, "nothing under node_modules entered the graph: {after}");
     assert_eq!(after["lastAnalysis"]["changed"], 1, "{after}");
     assert_eq!(after["lastAnalysis"]["affected"], 0, "nothing was resolved again: {after}");
@@ -982,7 +965,7 @@ fn a_watched_manifest_under_node_modules_re_resolves_nothing_and_the_workspace_o
     // The decoy: the workspace's own manifest changing does re-resolve its files.
     std::fs::write(dir.path().join("package.json"), "{ \"name\": \"web\", \"type\": \"module\" }\n").expect("write");
     client.notify("workspace/didChangeWatchedFiles", changed(&client, "package.json", 2));
-    let after = wait_past(&mut client, after["revision"].as_u64().expect("revision"));
+    let after = client.stats_past(after["revision"].as_u64().expect("revision"));
     assert!(after["lastAnalysis"]["affected"].as_u64().is_some_and(|affected| affected >= 2), "{after}");
     client.shutdown();
 }

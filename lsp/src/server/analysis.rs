@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use thread_engine::fingerprint::FingerprintBuilder;
 use thread_engine::rules::CONFIG_FILE;
 use thread_engine::store::{ChangeSet, StoredFile, StoredState, restore};
-use thread_engine::{Admission, FileChange, Fingerprint, Host, IndexProgress, Snapshot};
+use thread_engine::{FileChange, Fingerprint, Host, IndexProgress, Snapshot};
 use thread_storage::{SaveProgress, WriteBehind};
 use tokio::sync::{mpsc, watch};
 use tower_lsp_server::Client;
@@ -752,7 +752,7 @@ async fn report_reading(
 /// The change that makes the host see the disk's `path`: its text, or its removal when
 /// it is gone, unreadable, or not admitted to the graph (`thread_engine::admit`).
 fn disk_change(root: &std::path::Path, path: &str, options: &thread_engine::LoadOptions) -> FileChange {
-    if !matches!(thread_engine::admit(root, path, options), Admission::Source(_) | Admission::ProjectFile) {
+    if !thread_engine::admit(root, path, options).enters_graph() {
         return FileChange::remove(path);
     }
     match std::fs::read(root.join(path)) {

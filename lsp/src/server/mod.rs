@@ -195,16 +195,18 @@ impl ThreadServer {
     /// and watchers report, many files that are none of these.
     fn locate_admitted(&self, uri: &Uri) -> Option<(Arc<Folder>, String)> {
         let (folder, path) = self.locate(uri)?;
-        let options = self.settings().load_options();
-        let admitted = LiveRules::is_config(&path)
-            || matches!(
-                thread_engine::admit(&folder.root, &path, &options),
-                thread_engine::Admission::Source(_) | thread_engine::Admission::ProjectFile
-            );
+        let admitted = self.admits(&folder, &path);
         if !admitted {
             tracing::debug!("{path} is not part of the graph; ignored");
         }
         admitted.then_some((folder, path))
+    }
+
+    /// Whether `path` may enter `folder`'s graph: `thread_engine::admit`, or the folder's
+    /// `thread.toml`, which the rules read.
+    fn admits(&self, folder: &Folder, path: &str) -> bool {
+        LiveRules::is_config(path)
+            || thread_engine::admit(&folder.root, path, &self.settings().load_options()).enters_graph()
     }
 
     /// The folder a custom request names with `{"folder": uri}`, else the first.
@@ -595,18 +597,12 @@ impl LanguageServer for ThreadServer {
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut by_folder: Vec<(Arc<Folder>, Vec<String>)> = Vec::new();
-        let options = self.settings().load_options();
         for change in &params.changes {
             let Some((folder, path)) = self.locate(&change.uri) else { continue };
             // What cannot enter the graph is dropped here (`node_modules/**/package.json`
             // would otherwise re-resolve the workspace), unless the graph holds it: a file
             // refused for its size, for being a link, or newly ignored goes on, to leave it.
-            let never = match thread_engine::admit(&folder.root, &path, &options) {
-                thread_engine::Admission::NotAGraphFile => true,
-                thread_engine::Admission::Refused(_) => true,
-                thread_engine::Admission::Source(_) | thread_engine::Admission::ProjectFile => false,
-            };
-            if never && !LiveRules::is_config(&path) && !folder.holds(&path) {
+            if !self.admits(&folder, &path) && !folder.holds(&path) {
                 continue;
             }
             match by_folder.iter_mut().find(|(known, _)| Arc::ptr_eq(known, &folder)) {

@@ -148,6 +148,20 @@ impl Client {
         id
     }
 
+    /// `thread/stats` once the graph has moved past `revision`: an analysis that changed
+    /// something is in.
+    pub(crate) fn stats_past(&mut self, revision: u64) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let stats = self.request("thread/stats", Value::Null)["result"].clone();
+            if stats["revision"].as_u64().is_some_and(|seen| seen > revision) {
+                return stats;
+            }
+            assert!(Instant::now() < deadline, "no revision after {revision} in {PATIENCE:?}: {stats}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub(crate) fn response(&mut self, id: i64) -> Value {
         self.wait_for(|message| message.get("id") == Some(&json!(id)) && message.get("method").is_none())
     }
