@@ -835,6 +835,60 @@ fn fifty_cold_starts_in_a_row_each_end_their_progress() {
     }
 }
 
+/// The protocol's error for a request whose document changed under it.
+const CONTENT_MODIFIED: i64 = -32801;
+
+#[test]
+fn diagnostics_and_answers_come_from_the_text_the_graph_analysed() {
+    let dir =
+        workspace(&[("app/__init__.py", ""), ("app/a.py", "import app.b\n"), ("app/b.py", "def f():\n    return 1\n")]);
+    // A text with the marker is analysed 1.5 s late; requests wait 0.3 s at most.
+    let environment = [("THREAD_TEST_STALL_ON", "STALL_HERE:1500"), ("THREAD_TEST_REQUEST_PATIENCE_MS", "300")];
+    let mut client = Client::launch_with(dir.path(), &[], json!({}), memory_store(), &environment);
+    client.wait_until_ready();
+    client.open("app/a.py", "python", "import app.b\n");
+    client.diagnostics_for("app/a.py", |params| params["version"] == 0);
+
+    // Version 1 puts an unresolved import on line 1 and stalls its analysis; version 2
+    // comes while it is analysed, and moves that import to line 2.
+    client.edit("app/a.py", 1, [0, 0, 0, 0], "# STALL_HERE\nimport app.missing\n");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    client.edit("app/a.py", 2, [0, 0, 0, 0], "\n");
+    // Asked now, the analysis cannot catch up in time: refused, not answered from the
+    // graph of version 0 or 1.
+    let uri = client.uri("app/a.py");
+    let refused = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+    assert_eq!(refused["error"]["code"], CONTENT_MODIFIED, "{refused}");
+    let graph = client.request("thread/dependencyGraph", Value::Null);
+    assert_eq!(graph["error"]["code"], CONTENT_MODIFIED, "{graph}");
+
+    // Every publication's version is that of the text its positions come from.
+    let unresolved_line = |params: &Value| {
+        let diagnostics = params["diagnostics"].as_array().cloned().unwrap_or_default();
+        let unresolved = diagnostics.iter().find(|diagnostic| diagnostic["code"] == "unresolved-import");
+        unresolved.map(|diagnostic| diagnostic["range"]["start"]["line"].clone())
+    };
+    let last = client.diagnostics_for("app/a.py", |params| params["version"] == 2);
+    assert_eq!(unresolved_line(&last), Some(json!(2)), "{last}");
+    let earlier: Vec<Value> = client
+        .seen
+        .iter()
+        .filter(|message| message["method"] == "textDocument/publishDiagnostics")
+        .map(|message| message["params"].clone())
+        .collect();
+    for params in &earlier {
+        if params["version"] == 1 {
+            assert_eq!(unresolved_line(params), Some(json!(1)), "{params}");
+        }
+        assert_ne!(params["version"], 2, "version 2 published before its own analysis: {params}");
+    }
+
+    // Caught up, the same request is answered, at version 2's positions.
+    let symbols = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+    assert!(symbols.get("error").is_none(), "{symbols}");
+    client.shutdown();
+}
+
 #[test]
 fn a_panic_in_analysis_is_reported_once_and_the_server_keeps_serving_from_the_graph_before_it() {
     let dir = workspace(&[
@@ -861,6 +915,11 @@ fn a_panic_in_analysis_is_reported_once_and_the_server_keeps_serving_from_the_gr
     assert_eq!(stats["edges"], 1, "{stats}");
     let symbols = client.request("workspace/symbol", json!({ "query": "f" }));
     assert!(symbols["result"].as_array().is_some_and(|found| !found.is_empty()), "{symbols}");
+    // The failed file's positions are in a text the graph does not hold: asking at them
+    // is refused as modified content, not answered from the old facts.
+    let uri = client.uri("app/a.py");
+    let refused = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+    assert_eq!(refused["error"]["code"], CONTENT_MODIFIED, "{refused}");
 
     // An edit of another file is analysed from the graph from before the failure: the
     // import the failed batch dropped is still there, and the failed file is still behind.

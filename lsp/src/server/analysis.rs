@@ -25,7 +25,7 @@ use tower_lsp_server::{Bounded, NotCancellable, OngoingProgress};
 use super::calls::CallView;
 use super::config::Settings;
 use super::diagnostics::{Cycles, DiagnosticContext, file_uri, project_file_diagnostics};
-use super::documents::{Documents, Encoding};
+use super::documents::{Documents, Encoding, OpenDocuments};
 use super::impact::{SavedFacts, impact};
 use super::rules::LiveRules;
 use crate::indexing::{Layers, restore_and_index};
@@ -33,10 +33,9 @@ use crate::indexing::{Layers, restore_and_index};
 /// What the handlers tell the analysis task.
 #[derive(Debug)]
 pub(crate) enum Work {
-    /// The editor's text of this file changed (or it was opened).
-    Edited(String),
-    /// The editor closed this file: the disk's text counts again.
-    Closed(String),
+    /// Documents were opened, changed or closed: the task takes in the documents'
+    /// current state as a whole (texts and generation together), whatever queued.
+    DocumentsChanged,
     /// These files changed on disk behind the editor's back.
     DiskChanged(Vec<String>),
     /// The client is shutting down: save what is pending, then answer.
@@ -54,6 +53,9 @@ pub(crate) struct Published {
     pub(crate) ready: bool,
     /// The documents' generation this snapshot has taken in (see `Documents`).
     pub(crate) generation: u64,
+    /// The open documents whose texts the snapshot's facts came from, with the versions
+    /// its diagnostics were published for: positions are converted in these texts.
+    pub(crate) documents: Arc<OpenDocuments>,
     /// The last analysis: files changed and affected, and how long it took.
     pub(crate) last_changed: usize,
     pub(crate) last_affected: usize,
@@ -325,15 +327,17 @@ impl Task {
             self.cycles.clear();
             self.rules.forget_files();
         }
+        // The new host holds the disk's texts: every open document (opened while the
+        // workspace was being indexed, or before settings changed) is taken in again.
+        self.stats.documents = Arc::default();
         self.rules.load(self.rules_text());
         self.rules.check(&self.stats.snapshot);
-        // Documents opened while the workspace was being indexed: their text wins.
-        let open: Vec<Work> = self.setup.documents.paths().into_iter().map(Work::Edited).collect();
         self.stats.ready = true;
         if let Some(host) = &self.host {
             take_project_problems(host, &mut self.project_problems, &mut self.stats);
         }
-        self.analyse(open);
+        let documents = self.take_documents();
+        self.analyse(Vec::new(), &documents);
         self.publish_everything();
         Ok(())
     }
@@ -342,20 +346,21 @@ impl Task {
     /// back (rebuilt from the last published snapshot, without parsing), the batch's files
     /// are marked behind in `thread/stats`, and the user is told once.
     fn analyse_supervised(&mut self, batch: Vec<Work>) {
+        let documents = self.take_documents();
         let paths: BTreeSet<String> = batch
             .iter()
             .flat_map(|work| match work {
-                Work::Edited(path) | Work::Closed(path) => std::slice::from_ref(path),
                 Work::DiskChanged(paths) => paths.as_slice(),
-                Work::Flush(_) | Work::Reconfigure(_) => &[],
+                Work::DocumentsChanged | Work::Flush(_) | Work::Reconfigure(_) => &[],
             })
+            .chain(documents.changed.iter().chain(&documents.closed))
             .cloned()
             .collect();
         let before = self.stats.snapshot.clone();
         let project_files = self.host.as_ref().map(|host| host.project_files().clone()).unwrap_or_default();
-        // At most this generation is in the batch: edits that arrive while it runs are not.
-        let generation = self.setup.documents.generation();
-        let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.analyse(batch))) else {
+        let generation = documents.now.generation();
+        let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.analyse(batch, &documents)))
+        else {
             return;
         };
         let what = panic
@@ -405,63 +410,54 @@ impl Task {
         self.publish_everything();
     }
 
-    /// Applies one batch of work: newest texts of edited files, disk texts of closed
-    /// and externally changed ones.
-    fn analyse(&mut self, batch: Vec<Work>) {
+    /// The open documents now, and how they differ from those the graph holds.
+    fn take_documents(&self) -> DocumentsNow {
+        let now = self.setup.documents.current();
+        let (changed, closed) = self.stats.documents.differences(&now);
+        DocumentsNow { now, changed, closed }
+    }
+
+    /// Applies one batch of work: the texts of documents opened or changed, the disk's
+    /// texts of documents closed and of files changed behind the editor's back.
+    fn analyse(&mut self, batch: Vec<Work>, documents: &DocumentsNow) {
         let Some(host) = self.host.as_mut() else { return };
-        // Read before the texts: the texts taken in are at least this new.
-        let generation = self.setup.documents.generation();
-        let mut from_editor = BTreeSet::new();
-        let mut from_disk = BTreeSet::new();
-        let rules_touched = batch.iter().any(|work| match work {
-            Work::Edited(path) | Work::Closed(path) => LiveRules::is_config(path),
-            Work::DiskChanged(paths) => paths.iter().any(|path| LiveRules::is_config(path)),
-            Work::Flush(_) | Work::Reconfigure(_) => false,
-        });
+        let generation = documents.now.generation();
+        let mut from_disk: BTreeSet<String> = documents.closed.clone();
         for work in batch {
-            match work {
-                Work::Edited(path) => {
-                    from_disk.remove(&path);
-                    from_editor.insert(path);
-                }
-                Work::Closed(path) => {
-                    self.saved.forget(&path);
-                    from_editor.remove(&path);
-                    from_disk.insert(path);
-                }
-                Work::DiskChanged(paths) => from_disk.extend(paths),
-                Work::Flush(_) | Work::Reconfigure(_) => {}
+            if let Work::DiskChanged(paths) = work {
+                from_disk.extend(paths);
             }
         }
+        for path in &documents.closed {
+            self.saved.forget(path);
+        }
+        let rules_touched = documents.changed.iter().chain(&from_disk).any(|path| LiveRules::is_config(path));
         let mut changes = Vec::new();
-        // Open documents get diagnostics for their new version even when nothing changed.
-        let mut edited = BTreeSet::new();
         let mut inject_fault = false;
-        for path in from_editor {
-            match self.setup.documents.get(&path) {
-                Some(document) => {
-                    inject_fault |= super::faults::armed_for(&document.text);
-                    edited.insert(path.clone());
-                    changes.push(FileChange::write(path, document.text.as_bytes().to_vec()));
-                }
-                // Closed again before we looked: the disk's text counts.
-                None => {
-                    from_disk.insert(path);
-                }
+        let mut stall = None;
+        for path in &documents.changed {
+            if let Some(document) = documents.now.get(path) {
+                inject_fault |= super::faults::panic_armed_for(&document.text);
+                stall = stall.or(super::faults::stall_for(&document.text));
+                changes.push(FileChange::write(path.clone(), document.text.as_bytes().to_vec()));
             }
         }
-        for path in from_disk {
-            if self.setup.documents.get(&path).is_some() {
-                continue; // The editor's unsaved text wins over the disk.
-            }
-            changes.push(disk_change(&self.setup.root, &path, &self.setup.settings.load_options()));
-        }
+        // Open documents get diagnostics for their new version even when nothing changed.
+        let edited = documents.changed.clone();
+        // The editor's unsaved text wins over the disk.
+        from_disk.retain(|path| documents.now.get(path).is_none());
+        let load_options = self.setup.settings.load_options();
+        changes.extend(from_disk.iter().map(|path| disk_change(&self.setup.root, path, &load_options)));
+        self.stats.documents = Arc::clone(&documents.now);
         if changes.is_empty() && self.stats.ready && self.stats.snapshot.revision() == host.snapshot().revision() {
             self.stats.generation = generation;
             let _ = self.publisher.send(Arc::new(self.stats.clone()));
             return;
         }
         let taken_in: Vec<String> = changes.iter().map(|change| change.path().to_owned()).collect();
+        if let Some(pause) = stall {
+            std::thread::sleep(pause);
+        }
         let report = host.apply(changes);
         if inject_fault {
             panic!("a fault injected by THREAD_TEST_PANIC_ON");
@@ -552,17 +548,18 @@ impl Task {
                 .extend(members.filter(|id| snapshot.file(**id).is_some()).map(|id| snapshot.path(*id).to_owned()));
             self.cycles = context.cycles().to_vec();
         }
-        let view = CallView::new(&snapshot, &self.setup.root, &self.setup.documents, self.setup.encoding);
+        let documents = Arc::clone(&self.stats.documents);
+        let view = CallView::new(&snapshot, &self.setup.root, &documents, self.setup.encoding);
         let impact_severity = self.setup.settings.severity("impact", DiagnosticSeverity::INFORMATION);
         let rule_severity = self.setup.settings.severity("rule-violation", DiagnosticSeverity::ERROR);
         // The files being edited first: their diagnostics are sent before the
         // dependents' are computed, so typing never waits for the rest of the workspace.
         let (open, unopened): (Vec<String>, Vec<String>) =
-            candidates.into_iter().partition(|path| self.setup.documents.get(path).is_some());
+            candidates.into_iter().partition(|path| documents.get(path).is_some());
         for paths in [open, unopened] {
             let mut notifications = Vec::new();
             for path in paths {
-                let open = self.setup.documents.get(&path);
+                let open = documents.get(&path);
                 let mut diagnostics = match snapshot.file_at(&path) {
                     _ if LiveRules::is_config(&path) => self.rules.config_diagnostics(),
                     // An unopened file with nothing to report is not read from disk.
@@ -620,7 +617,7 @@ impl Task {
     /// `None` when there is none; an error when it exists and cannot be read (not UTF-8,
     /// no permission), which is shown on it, not taken as "no rules".
     fn rules_text(&self) -> Result<Option<String>, String> {
-        match self.setup.documents.get(CONFIG_FILE) {
+        match self.stats.documents.get(CONFIG_FILE) {
             Some(document) => Ok(Some(document.text.to_string())),
             None => match std::fs::read_to_string(self.setup.root.join(CONFIG_FILE)) {
                 Ok(text) => Ok(Some(text)),
@@ -636,6 +633,15 @@ impl Task {
         let message = message.to_owned();
         self.setup.runtime.block_on(async move { client.show_message(kind, message).await });
     }
+}
+
+/// The open documents at the start of a batch, and how they differ from those the graph
+/// holds: one consistent state, whatever edits queued meanwhile.
+struct DocumentsNow {
+    now: Arc<OpenDocuments>,
+    /// Opened, or with a new text or version.
+    changed: BTreeSet<String>,
+    closed: BTreeSet<String>,
 }
 
 /// Takes `host`'s project-file problems into `known` (by path) and `stats`; logs the new

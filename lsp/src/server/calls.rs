@@ -18,19 +18,30 @@ use tower_lsp_server::ls_types::{
 };
 
 use super::diagnostics::file_uri;
-use super::documents::{Documents, Encoding, byte_offset, range};
+use super::documents::{Encoding, OpenDocuments, byte_offset, range};
 
-/// The snapshot, with what positions need: the root and the open documents' texts.
+/// The snapshot, with what positions need: the root and the texts of the open documents
+/// the snapshot analysed.
 pub(crate) struct CallView<'a> {
     snapshot: &'a Snapshot,
     root: &'a Path,
-    documents: &'a Documents,
+    documents: &'a OpenDocuments,
     encoding: Encoding,
 }
 
 impl<'a> CallView<'a> {
-    pub(crate) fn new(snapshot: &'a Snapshot, root: &'a Path, documents: &'a Documents, encoding: Encoding) -> Self {
+    pub(crate) fn new(
+        snapshot: &'a Snapshot,
+        root: &'a Path,
+        documents: &'a OpenDocuments,
+        encoding: Encoding,
+    ) -> Self {
         CallView { snapshot, root, documents, encoding }
+    }
+
+    /// The open documents the snapshot analysed.
+    pub(crate) fn documents(&self) -> &'a OpenDocuments {
+        self.documents
     }
 
     /// The items at `position` of `path`: the definition whose name is there, or the

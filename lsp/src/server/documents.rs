@@ -3,9 +3,13 @@
 //! the byte columns the facts carry.
 //!
 //! The store is mutated synchronously in the notification handlers, before any
-//! `.await`, so a request sent right after a `didChange` always sees the new text.
+//! `.await`, so a request sent right after a `didChange` always sees the new text. The
+//! analysis takes the whole store at once ([`Documents::current`]): the texts it
+//! analyses and the generation it reports are one consistent state, and the snapshot it
+//! publishes carries them, so requests and diagnostics convert positions with the text
+//! the facts came from.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
@@ -28,13 +32,70 @@ pub(crate) struct Document {
     pub(crate) version: i32,
 }
 
-/// The open documents by workspace-relative path.
+impl Document {
+    /// Whether `other` is this very text and version (texts are compared by identity:
+    /// every change makes a new one).
+    fn same_as(&self, other: &Document) -> bool {
+        self.version == other.version && Arc::ptr_eq(&self.text, &other.text)
+    }
+}
+
+/// The open documents by workspace-relative path, as they were after some number of
+/// opens, changes and closes: the live store's current state, or what one analysis took
+/// in. Immutable once shared.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OpenDocuments {
+    by_path: HashMap<String, Document>,
+    /// How many opens, changes and closes led here: a request waits until the analysis
+    /// has taken in the count it saw, so it reads what was edited before it.
+    generation: u64,
+}
+
+impl OpenDocuments {
+    pub(crate) fn get(&self, path: &str) -> Option<&Document> {
+        self.by_path.get(path)
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub(crate) fn paths(&self) -> impl Iterator<Item = &str> {
+        self.by_path.keys().map(String::as_str)
+    }
+
+    /// The text positions are computed in: the editor's for open files, else the disk's
+    /// (a blocking read: call it off the async runtime).
+    pub(crate) fn text(&self, root: &std::path::Path, path: &str) -> Arc<str> {
+        match self.get(path) {
+            // Shared, not copied: a large file's text is read several times per edit.
+            Some(document) => Arc::clone(&document.text),
+            None => std::fs::read(root.join(path))
+                .map(|bytes| Arc::from(String::from_utf8_lossy(&bytes)))
+                .unwrap_or_else(|_| Arc::from("")),
+        }
+    }
+
+    /// The paths whose document differs between `self` and `newer`: opened or changed
+    /// (`newer` has another text or version), and closed (only `self` has them).
+    pub(crate) fn differences(&self, newer: &OpenDocuments) -> (BTreeSet<String>, BTreeSet<String>) {
+        let changed = newer
+            .by_path
+            .iter()
+            .filter(|(path, document)| self.get(path).is_none_or(|old| !old.same_as(document)))
+            .map(|(path, _)| path.clone())
+            .collect();
+        let closed = self.by_path.keys().filter(|path| newer.get(path).is_none()).cloned().collect();
+        (changed, closed)
+    }
+}
+
+/// The live store of open documents, changed by the notification handlers. Each change
+/// makes a new [`OpenDocuments`] with the next generation, under one lock, so a reader
+/// always gets texts and their generation together.
 #[derive(Debug, Default)]
 pub(crate) struct Documents {
-    open: Mutex<HashMap<String, Document>>,
-    /// Counts every open, change and close: a request waits until the analysis has
-    /// taken in the count it saw, so it reads what was edited before it.
-    generation: std::sync::atomic::AtomicU64,
+    current: Mutex<Arc<OpenDocuments>>,
 }
 
 /// What went wrong applying a change; the document keeps its text.
@@ -46,47 +107,44 @@ pub(crate) enum ChangeError {
 }
 
 impl Documents {
-    fn open_documents(&self) -> std::sync::MutexGuard<'_, HashMap<String, Document>> {
-        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    fn locked(&self) -> std::sync::MutexGuard<'_, Arc<OpenDocuments>> {
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The open documents now, with their generation.
+    pub(crate) fn current(&self) -> Arc<OpenDocuments> {
+        Arc::clone(&self.locked())
     }
 
     /// How many opens, changes and closes there have been.
     pub(crate) fn generation(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+        self.locked().generation
     }
 
-    fn bump(&self) {
-        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    /// The editor's version of `path`, if it is open.
+    pub(crate) fn version(&self, path: &str) -> Option<i32> {
+        self.locked().get(path).map(|document| document.version)
+    }
+
+    pub(crate) fn is_open(&self, path: &str) -> bool {
+        self.locked().get(path).is_some()
+    }
+
+    /// Changes the documents through `change`, as the next generation. Snapshots taken
+    /// before keep their own copy (the map holds a few shared texts, so copying is cheap).
+    fn next_generation<R>(&self, change: impl FnOnce(&mut HashMap<String, Document>) -> R) -> R {
+        let mut current = self.locked();
+        let documents = Arc::make_mut(&mut current);
+        documents.generation += 1;
+        change(&mut documents.by_path)
     }
 
     pub(crate) fn open(&self, path: &str, text: String, version: i32) {
-        self.open_documents().insert(path.to_owned(), Document { text: text.into(), version });
-        self.bump();
+        self.next_generation(|open| open.insert(path.to_owned(), Document { text: text.into(), version }));
     }
 
     pub(crate) fn close(&self, path: &str) {
-        self.open_documents().remove(path);
-        self.bump();
-    }
-
-    /// The paths of every open document.
-    pub(crate) fn paths(&self) -> Vec<String> {
-        self.open_documents().keys().cloned().collect()
-    }
-
-    /// The text positions are computed in: the editor's for open files, else the disk's.
-    pub(crate) fn text(&self, root: &std::path::Path, path: &str) -> Arc<str> {
-        match self.get(path) {
-            // Shared, not copied: a large file's text is read several times per edit.
-            Some(document) => document.text,
-            None => std::fs::read(root.join(path))
-                .map(|bytes| Arc::from(String::from_utf8_lossy(&bytes)))
-                .unwrap_or_else(|_| Arc::from("")),
-        }
-    }
-
-    pub(crate) fn get(&self, path: &str) -> Option<Document> {
-        self.open_documents().get(path).cloned()
+        self.next_generation(|open| open.remove(path));
     }
 
     /// Applies the editor's changes in order. A range past the end of a line or of the
@@ -99,27 +157,29 @@ impl Documents {
         changes: Vec<TextDocumentContentChangeEvent>,
         encoding: Encoding,
     ) -> Result<usize, ChangeError> {
-        let mut open = self.open_documents();
-        let document = open.get_mut(path).ok_or_else(|| ChangeError::NotOpen(path.to_owned()))?;
-        let mut text = document.text.to_string();
-        let mut clamped = 0;
-        for change in changes {
-            match change.range {
-                None => text = change.text,
-                Some(range) => {
-                    let (start, start_clamped) = byte_offset(&text, range.start, encoding);
-                    let (end, end_clamped) = byte_offset(&text, range.end, encoding);
-                    clamped += usize::from(start_clamped) + usize::from(end_clamped);
-                    let (start, end) = (start.min(end), start.max(end));
-                    text.replace_range(start..end, &change.text);
+        if !self.is_open(path) {
+            return Err(ChangeError::NotOpen(path.to_owned()));
+        }
+        self.next_generation(|open| {
+            let document = open.get_mut(path).ok_or_else(|| ChangeError::NotOpen(path.to_owned()))?;
+            let mut text = document.text.to_string();
+            let mut clamped = 0;
+            for change in changes {
+                match change.range {
+                    None => text = change.text,
+                    Some(range) => {
+                        let (start, start_clamped) = byte_offset(&text, range.start, encoding);
+                        let (end, end_clamped) = byte_offset(&text, range.end, encoding);
+                        clamped += usize::from(start_clamped) + usize::from(end_clamped);
+                        let (start, end) = (start.min(end), start.max(end));
+                        text.replace_range(start..end, &change.text);
+                    }
                 }
             }
-        }
-        document.text = text.into();
-        document.version = version;
-        drop(open);
-        self.bump();
-        Ok(clamped)
+            document.text = text.into();
+            document.version = version;
+            Ok(clamped)
+        })
     }
 }
 
@@ -231,7 +291,7 @@ mod tests {
         let clamped = documents
             .change("a.py", 1, vec![edit(0, 1, 2, "e"), edit(1, 5, 5, "!"), edit(7, 0, 0, "tail")], Encoding::Utf16)
             .expect("open");
-        assert_eq!(&*documents.get("a.py").expect("open").text, "hello\nworld!\ntail");
+        assert_eq!(&*documents.current().get("a.py").expect("open").text, "hello\nworld!\ntail");
         assert_eq!(clamped, 2);
         assert!(documents.change("b.py", 1, Vec::new(), Encoding::Utf16).is_err());
     }

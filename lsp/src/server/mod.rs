@@ -123,24 +123,60 @@ impl Folder {
         }
     }
 
-    /// The newest published state, for request handlers. Once the folder is indexed,
-    /// it waits (briefly) until the analysis has taken in every edit sent before this
-    /// request; while indexing, it answers from what is known.
-    async fn published(&self) -> Arc<Published> {
+    /// The published state that answers a request: the first that is indexed and has
+    /// taken in every edit sent before the request. If none comes within
+    /// `faults::request_patience` (5 s), the request fails with `ContentModified` (editors ask again),
+    /// rather than being answered from an older graph in silence.
+    async fn published(&self) -> Result<Arc<Published>> {
+        let Some(analysis) = self.analysis.get() else {
+            return Err(not_current(format!("{} is not being analysed", self.root.display())));
+        };
+        let wanted = self.documents.generation();
+        let mut receiver = analysis.published.clone();
+        let caught_up = receiver.wait_for(|published| published.ready && published.generation >= wanted);
+        match tokio::time::timeout(faults::request_patience(), caught_up).await {
+            Ok(Ok(published)) => Ok(published.clone()),
+            Ok(Err(_)) => Err(not_current("the analysis of this folder has stopped".to_owned())),
+            Err(_) if analysis.published.borrow().ready => Err(not_current(format!(
+                "the analysis did not take in the latest edits within {:.1} s",
+                faults::request_patience().as_secs_f64()
+            ))),
+            Err(_) => {
+                Err(not_current(format!("{} is still being indexed; ask again when it is done", self.root.display())))
+            }
+        }
+    }
+
+    /// The newest published state, without waiting.
+    fn latest(&self) -> Arc<Published> {
+        self.analysis.get().map(|analysis| analysis.published.borrow().clone()).unwrap_or_default()
+    }
+
+    /// For `thread/stats`, which says how far the analysis is (`ready`, `generation`):
+    /// the state once every edit sent before the request is in, or while indexing, or
+    /// after `faults::request_patience` (5 s), the newest.
+    async fn settled(&self) -> Arc<Published> {
         let Some(analysis) = self.analysis.get() else { return Arc::default() };
         let wanted = self.documents.generation();
         let mut receiver = analysis.published.clone();
         let caught_up = receiver.wait_for(|published| !published.ready || published.generation >= wanted);
-        match tokio::time::timeout(std::time::Duration::from_secs(5), caught_up).await {
+        match tokio::time::timeout(faults::request_patience(), caught_up).await {
             Ok(Ok(published)) => published.clone(),
-            _ => analysis.published.borrow().clone(),
+            _ => self.latest(),
         }
     }
 
     /// Whether the newest published graph holds `path`, without waiting for edits.
     fn holds(&self, path: &str) -> bool {
-        self.analysis.get().is_some_and(|analysis| analysis.published.borrow().snapshot.file_at(path).is_some())
+        self.latest().snapshot.file_at(path).is_some()
     }
+}
+
+/// The error for a request that cannot be answered from a current graph: the protocol's
+/// `ContentModified`, which editors drop quietly and ask again.
+fn not_current(why: String) -> Error {
+    tracing::debug!("a request is answered with ContentModified: {why}");
+    Error { message: format!("Thread cannot answer from a current graph: {why}").into(), ..Error::content_modified() }
 }
 
 struct ThreadServer {
@@ -274,52 +310,93 @@ impl ThreadServer {
         self.client.log_message(MessageType::ERROR, format!("Thread ignored a malformed message: {problem}")).await;
     }
 
-    /// Runs `read` over a view of `folder`'s newest snapshot (see `published`).
-    async fn read<R>(&self, folder: &Folder, read: impl FnOnce(&calls::CallView<'_>) -> R) -> R {
-        let published = folder.published().await;
-        read(&calls::CallView::new(&published.snapshot, &folder.root, &folder.documents, self.encoding()))
+    /// Runs `read` over a view of `folder`'s current snapshot (see `published`), on a
+    /// blocking thread: the texts of unopened files are read from disk.
+    async fn read<R: Send + 'static>(
+        &self,
+        folder: &Folder,
+        read: impl FnOnce(&calls::CallView<'_>) -> R + Send + 'static,
+    ) -> Result<R> {
+        let published = folder.published().await?;
+        self.answer_from(published, folder, read).await
+    }
+
+    /// Runs `read` over a view of `published` on a blocking thread.
+    async fn answer_from<R: Send + 'static>(
+        &self,
+        published: Arc<Published>,
+        folder: &Folder,
+        read: impl FnOnce(&calls::CallView<'_>) -> R + Send + 'static,
+    ) -> Result<R> {
+        let root = folder.root.clone();
+        let encoding = self.encoding();
+        tokio::task::spawn_blocking(move || {
+            read(&calls::CallView::new(&published.snapshot, &root, &published.documents, encoding))
+        })
+        .await
+        .map_err(|error| {
+            tracing::error!("a request failed: {error}");
+            Error::internal_error()
+        })
     }
 
     /// Runs `read` over the view of the folder holding `uri`, with the file's path in
-    /// it; `None` for a file outside every folder.
-    async fn read_at<R>(&self, uri: &Uri, read: impl FnOnce(&calls::CallView<'_>, &str) -> R) -> Option<R> {
-        let (folder, path) = self.locate(uri)?;
-        Some(self.read(&folder, |view| read(view, &path)).await)
+    /// it; `None` for a file outside every folder. The request's positions are in the
+    /// text the editor had when it sent it: if the snapshot analysed another version
+    /// of the document (an edit came after the request, or the file's analysis failed),
+    /// the request fails with `ContentModified` rather than mix the two.
+    async fn read_at<R: Send + 'static>(
+        &self,
+        uri: &Uri,
+        read: impl FnOnce(&calls::CallView<'_>, &str) -> R + Send + 'static,
+    ) -> Result<Option<R>> {
+        let Some((folder, path)) = self.locate(uri) else { return Ok(None) };
+        let version = folder.documents.version(&path);
+        let published = folder.published().await?;
+        let analysed = published.documents.get(&path).map(|document| document.version);
+        if analysed != version {
+            return Err(not_current(format!("{path} changed while the request waited")));
+        }
+        if published.behind.contains(&path) {
+            return Err(not_current(format!("the analysis of {path}'s latest text failed")));
+        }
+        self.answer_from(published, &folder, move |view| read(view, &path)).await.map(Some)
     }
 
     /// `thread/dependencyGraph`: the file graph of a folder (`{"folder": uri}`, else the
     /// first), in the `graph` command's JSON.
     async fn dependency_graph(&self, params: Option<serde_json::Value>) -> Result<serde_json::Value> {
         let Some(folder) = self.folder_named(params.as_ref()) else { return Ok(serde_json::Value::Null) };
-        let published = folder.published().await;
-        Ok(crate::graph_output::graph_json(&published.snapshot.graph()))
+        self.read(&folder, |view| crate::graph_output::graph_json(&view.snapshot().graph())).await
     }
 
     /// `thread/affectedFiles`: the open files whose buffers differ from the disk, and
     /// every file that depends on them, directly or not.
     async fn affected_files(&self, params: Option<serde_json::Value>) -> Result<serde_json::Value> {
         let Some(folder) = self.folder_named(params.as_ref()) else { return Ok(serde_json::Value::Null) };
-        let published = folder.published().await;
-        let snapshot = &published.snapshot;
-        let documents = &folder.documents;
-        let mut unsaved: Vec<String> = documents
-            .paths()
-            .into_iter()
-            .filter(|path| {
-                let on_disk = std::fs::read(folder.root.join(path)).ok();
-                documents.get(path).is_some_and(|document| on_disk.as_deref() != Some(document.text.as_bytes()))
-            })
-            .collect();
-        unsaved.sort();
-        let ids: Vec<_> = unsaved.iter().filter_map(|path| snapshot.file_id(path)).collect();
-        let mut affected: Vec<String> = snapshot
-            .dependents_closure(&ids)
-            .into_iter()
-            .map(|id| snapshot.path(id).to_owned())
-            .filter(|path| !unsaved.contains(path))
-            .collect();
-        affected.sort();
-        Ok(serde_json::json!({ "unsaved": unsaved, "affected": affected }))
+        self.read(&folder, |view| {
+            let snapshot = view.snapshot();
+            let documents = view.documents();
+            let mut unsaved: Vec<String> = documents
+                .paths()
+                .filter(|path| {
+                    let on_disk = std::fs::read(view.root().join(path)).ok();
+                    documents.get(path).is_some_and(|document| on_disk.as_deref() != Some(document.text.as_bytes()))
+                })
+                .map(str::to_owned)
+                .collect();
+            unsaved.sort();
+            let ids: Vec<_> = unsaved.iter().filter_map(|path| snapshot.file_id(path)).collect();
+            let mut affected: Vec<String> = snapshot
+                .dependents_closure(&ids)
+                .into_iter()
+                .map(|id| snapshot.path(id).to_owned())
+                .filter(|path| !unsaved.contains(path))
+                .collect();
+            affected.sort();
+            serde_json::json!({ "unsaved": unsaved, "affected": affected })
+        })
+        .await
     }
 
     /// `thread/stats`: the first folder's files, edges, cache hit rate, last analysis,
@@ -328,7 +405,7 @@ impl ThreadServer {
     async fn stats(&self, params: Option<serde_json::Value>) -> Result<serde_json::Value> {
         let mut folders = Vec::new();
         for folder in self.folders() {
-            let published = folder.published().await;
+            let published = folder.settled().await;
             folders.push(serde_json::json!({
                 "root": folder.root.display().to_string(),
                 "ready": published.ready,
@@ -336,7 +413,7 @@ impl ThreadServer {
             }));
         }
         let Some(folder) = self.folder_named(params.as_ref()) else { return Ok(serde_json::Value::Null) };
-        let published = folder.published().await;
+        let published = folder.settled().await;
         let edges: usize = published.snapshot.files().map(|file| file.links.len()).sum();
         let hit_rate = if published.cache_lookups == 0 {
             1.0
@@ -348,6 +425,7 @@ impl ThreadServer {
             "files": published.snapshot.len(),
             "edges": edges,
             "revision": published.snapshot.revision(),
+            "generation": published.generation,
             "cacheHitRate": hit_rate,
             "lastAnalysis": {
                 "changed": published.last_changed,
@@ -512,13 +590,13 @@ impl LanguageServer for ThreadServer {
         let document = params.text_document;
         let Some((folder, path)) = self.locate_admitted(&document.uri) else { return };
         folder.documents.open(&path, document.text, document.version);
-        folder.send(Work::Edited(path));
+        folder.send(Work::DocumentsChanged);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let Some((folder, path)) = self.locate(&params.text_document.uri) else { return };
         // A document that was not admitted when opened is not tracked.
-        if folder.documents.get(&path).is_none() {
+        if !folder.documents.is_open(&path) {
             return;
         }
         let version = params.text_document.version;
@@ -530,7 +608,7 @@ impl LanguageServer for ThreadServer {
                 return;
             }
         }
-        folder.send(Work::Edited(path));
+        folder.send(Work::DocumentsChanged);
     }
 
     async fn did_save(&self, _: DidSaveTextDocumentParams) {
@@ -539,11 +617,11 @@ impl LanguageServer for ThreadServer {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let Some((folder, path)) = self.locate(&params.text_document.uri) else { return };
-        if folder.documents.get(&path).is_none() {
+        if !folder.documents.is_open(&path) {
             return;
         }
         folder.documents.close(&path);
-        folder.send(Work::Closed(path));
+        folder.send(Work::DocumentsChanged);
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
@@ -616,37 +694,37 @@ impl LanguageServer for ThreadServer {
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
-        let symbols = self.read_at(&params.text_document.uri, symbols::document_symbols).await.flatten();
+        let symbols = self.read_at(&params.text_document.uri, symbols::document_symbols).await?.flatten();
         Ok(symbols.map(DocumentSymbolResponse::Flat))
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
         let mut found = Vec::new();
         for folder in self.folders() {
-            found.extend(self.read(&folder, |view| symbols::workspace_symbols(view, &params.query)).await);
+            let query = params.query.clone();
+            found.extend(self.read(&folder, move |view| symbols::workspace_symbols(view, &query)).await?);
         }
         Ok(Some(WorkspaceSymbolResponse::Flat(found)))
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
         let position = params.text_document_position_params;
-        let found = self.read_at(&position.text_document.uri, |view, path| view.definition(path, position.position));
-        let locations = found.await.unwrap_or_default();
+        let at = position.position;
+        let found = self.read_at(&position.text_document.uri, move |view, path| view.definition(path, at));
+        let locations = found.await?.unwrap_or_default();
         Ok((!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations)))
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let position = params.text_document_position;
         let include_declaration = params.context.include_declaration;
-        Ok(self
-            .read_at(&position.text_document.uri, |view, path| {
-                view.references(path, position.position, include_declaration)
-            })
-            .await)
+        let at = position.position;
+        self.read_at(&position.text_document.uri, move |view, path| view.references(path, at, include_declaration))
+            .await
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        Ok(self.read_at(&params.text_document.uri, lens::dependents_lenses).await.flatten())
+        Ok(self.read_at(&params.text_document.uri, lens::dependents_lenses).await?.flatten())
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<serde_json::Value>> {
@@ -662,17 +740,17 @@ impl LanguageServer for ThreadServer {
         params: CallHierarchyPrepareParams,
     ) -> Result<Option<Vec<CallHierarchyItem>>> {
         let position = params.text_document_position_params;
-        Ok(self
-            .read_at(&position.text_document.uri, |view, path| view.prepare(path, position.position))
-            .await
-            .flatten())
+        let at = position.position;
+        Ok(self.read_at(&position.text_document.uri, move |view, path| view.prepare(path, at)).await?.flatten())
     }
 
     async fn incoming_calls(
         &self,
         params: CallHierarchyIncomingCallsParams,
     ) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
-        let calls = self.read_at(&params.item.uri, |view, _| view.incoming(&params.item)).await.transpose();
+        let item = params.item;
+        let uri = item.uri.clone();
+        let calls = self.read_at(&uri, move |view, _| view.incoming(&item)).await?.transpose();
         calls.map(Option::flatten).map_err(Error::invalid_params)
     }
 
@@ -680,7 +758,9 @@ impl LanguageServer for ThreadServer {
         &self,
         params: CallHierarchyOutgoingCallsParams,
     ) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
-        let calls = self.read_at(&params.item.uri, |view, _| view.outgoing(&params.item)).await.transpose();
+        let item = params.item;
+        let uri = item.uri.clone();
+        let calls = self.read_at(&uri, move |view, _| view.outgoing(&item)).await?.transpose();
         calls.map(Option::flatten).map_err(Error::invalid_params)
     }
 }
