@@ -29,6 +29,14 @@
 //!
 //! each `didChange` → `publishDiagnostics` of the edited file (or the dependent), p50 and p95.
 //!
+//! Last, large files of real projects in each language, fetched at bench time from the
+//! registries (PyPI, npm, crates.io, Debian), and one file over 1 MB: each is opened in
+//! its project and edited 200 times, alternately adding a line at the top (a text never
+//! seen before) and removing it (the text before, which the facts' memo may answer);
+//! `didChange` → `publishDiagnostics` of that version, p50 and p95 of each kind.
+//! `cargo bench --bench lsp -- large [PATH_PART]` runs only this part (only the files
+//! whose path contains `PATH_PART`).
+//!
 //! The store is `memory`, so the figures are the analysis's, not a disk's.
 
 // The harness prints its results; that is its job.
@@ -52,6 +60,10 @@ const DEPENDENT: &str = "thread_bench/user.py";
 
 fn main() {
     let arguments: Vec<String> = std::env::args().skip(1).filter(|argument| argument != "--bench").collect();
+    if arguments.first().is_some_and(|argument| argument == "large") {
+        large_files(arguments.get(1).map_or("", String::as_str));
+        return;
+    }
     let files: usize = arguments.first().and_then(|argument| argument.parse().ok()).unwrap_or(10_000);
     let real = arguments.get(1).cloned().unwrap_or_else(|| "/usr/lib/python3.11".to_owned());
 
@@ -79,6 +91,171 @@ fn main() {
     match fetch_sdist(&sdist) {
         Ok((_dir, root)) => central_file_edits(&sdist, &root),
         Err(error) => eprintln!("{sdist} could not be fetched ({error}); the central-file run is left out"),
+    }
+    large_files("");
+}
+
+/// Where a large file's project comes from.
+enum Source {
+    /// A PyPI sdist, `name==version`.
+    Sdist(&'static str),
+    /// An npm package, `name@version`.
+    Npm(&'static str),
+    /// A crates.io crate: name, version.
+    Crate(&'static str, &'static str),
+    /// A Debian package of Go sources, and the module's directory in it.
+    DebianGo(&'static str, &'static str),
+}
+
+/// A large file of a real project, and how to edit it.
+struct LargeFile {
+    source: Source,
+    /// Workspace-relative.
+    path: &'static str,
+    language: &'static str,
+    comment: &'static str,
+}
+
+const LARGE_FILES: &[LargeFile] = &[
+    LargeFile {
+        source: Source::Sdist("sympy==1.13.3"),
+        path: "sympy/polys/polytools.py",
+        language: "python",
+        comment: "#",
+    },
+    LargeFile {
+        source: Source::Crate("regex-automata", "0.4.8"),
+        path: "src/hybrid/dfa.rs",
+        language: "rust",
+        comment: "//",
+    },
+    LargeFile {
+        source: Source::Npm("effect@3.10.0"),
+        path: "src/internal/fiberRuntime.ts",
+        language: "typescript",
+        comment: "//",
+    },
+    LargeFile {
+        source: Source::DebianGo("golang-golang-x-net-dev", "usr/share/gocode/src/golang.org/x/net"),
+        path: "http2/server.go",
+        language: "go",
+        comment: "//",
+    },
+    // Over 1 MB: the DOM's declarations.
+    LargeFile {
+        source: Source::Npm("typescript@5.6.3"),
+        path: "lib/lib.dom.d.ts",
+        language: "typescript",
+        comment: "//",
+    },
+];
+
+/// Every large file whose path contains `only`: fetched, opened in its project, edited.
+fn large_files(only: &str) {
+    println!();
+    println!("| file | project | size | files | indexed | add a line p50 / p95 | remove it p50 / p95 | peak RSS |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    for large in LARGE_FILES.iter().filter(|large| large.path.contains(only)) {
+        match fetch(&large.source) {
+            Ok((_dir, root, label)) => large_file_edits(large, &label, &root),
+            Err(error) => eprintln!("{} could not be fetched ({error}); left out", large.path),
+        }
+    }
+}
+
+/// Opens `large` in `root` and edits it: a line added at the top, then removed, 100
+/// times each.
+fn large_file_edits(large: &LargeFile, label: &str, root: &Path) {
+    let Ok(text) = std::fs::read_to_string(root.join(large.path)) else {
+        eprintln!("{label} has no {}; left out", large.path);
+        return;
+    };
+    let started = Instant::now();
+    let mut client =
+        Client::launch(root, json!({ "window": { "workDoneProgress": true } }), json!({ "store": "memory" }));
+    client.wait_for(|message| message["method"] == "$/progress" && message["params"]["value"]["kind"] == "end");
+    let indexed = started.elapsed();
+    let files = client.request("thread/stats", Value::Null)["result"]["files"].as_u64().unwrap_or(0);
+    client.open(large.path, large.language, &text);
+    client.diagnostics_for(large.path, |_| true);
+    let mut added = Vec::new();
+    let mut removed = Vec::new();
+    let mut version = 0;
+    for round in 0..EDITS / 2 {
+        version += 1;
+        let sent = Instant::now();
+        client.edit(large.path, version, [0, 0, 0, 0], &format!("{} thread bench {round}\n", large.comment));
+        client.diagnostics_for(large.path, |params| params["version"] == version);
+        added.push(sent.elapsed());
+        version += 1;
+        let sent = Instant::now();
+        client.edit(large.path, version, [0, 0, 1, 0], "");
+        client.diagnostics_for(large.path, |params| params["version"] == version);
+        removed.push(sent.elapsed());
+        client.seen.clear();
+    }
+    let rss = peak_rss_mib(client.pid());
+    client.shutdown();
+    println!(
+        "| `{}` | {label} | {} KB | {files} | {} | {} | {} | {rss:.1} MiB |",
+        large.path,
+        text.len() / 1024,
+        seconds(indexed),
+        p50_p95(added),
+        p50_p95(removed),
+    );
+}
+
+/// Downloads and unpacks `source`; the temporary directory, the project's root in it,
+/// and a label.
+fn fetch(source: &Source) -> Result<(tempfile::TempDir, std::path::PathBuf, String), String> {
+    let run = |command: &mut std::process::Command| -> Result<(), String> {
+        let output = command.output().map_err(|error| format!("{command:?}: {error}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!("{command:?}: {}", String::from_utf8_lossy(&output.stderr).trim()))
+        }
+    };
+    let only_file = |dir: &Path, suffix: &str| -> Result<std::path::PathBuf, String> {
+        std::fs::read_dir(dir)
+            .map_err(|error| error.to_string())?
+            .flatten()
+            .map(|entry| entry.path())
+            .find(|path| path.to_string_lossy().ends_with(suffix))
+            .ok_or_else(|| format!("nothing ending in {suffix} was downloaded"))
+    };
+    match source {
+        Source::Sdist(spec) => {
+            let (dir, root) = fetch_sdist(spec)?;
+            Ok((dir, root, format!("{spec} (PyPI)")))
+        }
+        Source::Npm(spec) => {
+            let dir = tempfile::tempdir().map_err(|error| error.to_string())?;
+            run(std::process::Command::new("npm").args(["pack", "--silent", spec]).current_dir(dir.path()))?;
+            let archive = only_file(dir.path(), ".tgz")?;
+            run(std::process::Command::new("tar").arg("xzf").arg(&archive).arg("-C").arg(dir.path()))?;
+            let root = dir.path().join("package");
+            Ok((dir, root, format!("{spec} (npm)")))
+        }
+        Source::Crate(name, version) => {
+            let dir = tempfile::tempdir().map_err(|error| error.to_string())?;
+            let archive = dir.path().join("crate.tar.gz");
+            let url = format!("https://static.crates.io/crates/{name}/{name}-{version}.crate");
+            run(std::process::Command::new("curl").args(["-sSfL", "-o"]).arg(&archive).arg(url))?;
+            run(std::process::Command::new("tar").arg("xzf").arg(&archive).arg("-C").arg(dir.path()))?;
+            let root = dir.path().join(format!("{name}-{version}"));
+            Ok((dir, root, format!("{name} {version} (crates.io)")))
+        }
+        Source::DebianGo(package, module) => {
+            let dir = tempfile::tempdir().map_err(|error| error.to_string())?;
+            run(std::process::Command::new("apt-get").args(["download", "-q", package]).current_dir(dir.path()))?;
+            let archive = only_file(dir.path(), ".deb")?;
+            let unpacked = dir.path().join("unpacked");
+            run(std::process::Command::new("dpkg-deb").arg("-x").arg(&archive).arg(&unpacked))?;
+            let root = unpacked.join(module);
+            Ok((dir, root, format!("{package} (Debian)")))
+        }
     }
 }
 

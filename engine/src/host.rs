@@ -677,7 +677,7 @@ impl Host {
             work.go_directories.insert(directory(path).to_owned());
         }
         self.name_readers.replace(id, &entry.bindings.reads, &[]);
-        let keys = entry.symbols.surface(&entry.facts, &entry.interface).into_iter().map(|(key, _)| key).collect();
+        let keys = entry.symbols.surface(&entry.facts, &entry.interface).iter().map(|(key, _)| *key).collect();
         work.surface_changes.push((id, keys));
         work.links_changed.push(id);
         self.forget_probes(id);

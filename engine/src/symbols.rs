@@ -5,7 +5,7 @@
 //! extracted them), except [`Bindings`], which the binder (`bind.rs`) computes from a
 //! file's facts, its links and the tables of the files it reads.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use thread_extractors::{Definition, DefinitionKind, Evidence, FileFacts, Local};
 
@@ -166,7 +166,7 @@ impl Bindings {
 }
 
 /// One file's definitions and locals, indexed for name lookup. Derived from its facts.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct SymbolTable {
     /// Per definition, the innermost definition around it.
     pub parents: Vec<Option<u32>>,
@@ -176,7 +176,22 @@ pub struct SymbolTable {
     by_owner_and_name: Vec<u32>,
     /// Local indices sorted by (name, scope), each name's in source order within a scope.
     locals_by_name: Vec<u32>,
+    /// The surface, once asked for: a file's next version compares its surface with this
+    /// one, so an edit of a large file computes one surface, not two.
+    surface: std::sync::OnceLock<Arc<[(SurfaceKey, u64)]>>,
 }
+
+/// Tables are equal by what they index; a surface computed once is a cache, not state.
+impl PartialEq for SymbolTable {
+    fn eq(&self, other: &SymbolTable) -> bool {
+        self.parents == other.parents
+            && self.ids == other.ids
+            && self.by_owner_and_name == other.by_owner_and_name
+            && self.locals_by_name == other.locals_by_name
+    }
+}
+
+impl Eq for SymbolTable {}
 
 impl SymbolTable {
     /// The table of a file with these facts.
@@ -191,7 +206,7 @@ impl SymbolTable {
             name_and_scope(&facts.locals[*a as usize]).cmp(&name_and_scope(&facts.locals[*b as usize]))
         });
         let ids = ids_of(definitions, &parents);
-        SymbolTable { parents, ids, by_owner_and_name, locals_by_name }
+        SymbolTable { parents, ids, by_owner_and_name, locals_by_name, surface: std::sync::OnceLock::new() }
     }
 
     /// The identity of the definition at `index`.
@@ -214,9 +229,10 @@ impl SymbolTable {
     /// Per surface key, a fingerprint of everything another file's binding can read
     /// under it: the definitions of that name and, for a type, its members and bases;
     /// the locals typing a module-level name or a member; the imports offering the name.
-    /// Not spans, not bodies. Sorted by key. Computed when a file changes, not kept.
-    pub fn surface(&self, facts: &FileFacts, interface: &Interface) -> Vec<(SurfaceKey, u64)> {
-        surface_of(facts, &self.parents, interface.fingerprint)
+    /// Not spans, not bodies. Sorted by key. Computed once per table, when a file changes
+    /// (a file's facts and interface are those its table was built from).
+    pub fn surface(&self, facts: &FileFacts, interface: &Interface) -> Arc<[(SurfaceKey, u64)]> {
+        Arc::clone(self.surface.get_or_init(|| surface_of(facts, &self.parents, interface.fingerprint).into()))
     }
 
     /// The surface keys whose fingerprints differ between two surfaces.
@@ -393,8 +409,8 @@ fn ids_of(definitions: &[Definition], parents: &[Option<u32>]) -> Vec<SymbolId> 
 
 /// Per surface key, the fingerprint of what other files can read under it.
 fn surface_of(facts: &FileFacts, parents: &[Option<u32>], interface: Fingerprint) -> Vec<(SurfaceKey, u64)> {
-    let mut builders: BTreeMap<SurfaceKey, FingerprintBuilder> = BTreeMap::new();
-    fn add(builders: &mut BTreeMap<SurfaceKey, FingerprintBuilder>, key: SurfaceKey) -> &mut FingerprintBuilder {
+    let mut builders: rustc_hash::FxHashMap<SurfaceKey, SurfaceHasher> = rustc_hash::FxHashMap::default();
+    fn add(builders: &mut rustc_hash::FxHashMap<SurfaceKey, SurfaceHasher>, key: SurfaceKey) -> &mut SurfaceHasher {
         builders.entry(key).or_default()
     }
     let outermost = |index: usize| outermost(parents, index);
@@ -471,13 +487,34 @@ fn surface_of(facts: &FileFacts, parents: &[Option<u32>], interface: Fingerprint
         };
     }
     add(&mut builders, SurfaceKey::package()).str(facts.package.as_deref().unwrap_or("\u{0}"));
-    builders
-        .into_iter()
-        .map(|(key, builder)| {
-            let bytes = builder.finish().0;
-            let mut first = [0u8; 8];
-            first.copy_from_slice(&bytes[..8]);
-            (key, u64::from_le_bytes(first))
-        })
-        .collect()
+    let mut surface: Vec<(SurfaceKey, u64)> =
+        builders.into_iter().map(|(key, builder)| (key, std::hash::Hasher::finish(&builder.0))).collect();
+    surface.sort_unstable_by_key(|(key, _)| *key);
+    surface
+}
+
+/// A 64-bit hash of what one surface key's readers see. Surfaces live in memory only
+/// and are compared within one process, between a file's versions, so a small keyed
+/// hash does (a Blake3 hasher per key weighed 2 KB, for thousands of keys per edit of a
+/// large file); strings are length-prefixed, as in [`FingerprintBuilder`].
+#[derive(Default)]
+struct SurfaceHasher(std::hash::DefaultHasher);
+
+impl SurfaceHasher {
+    fn str(&mut self, text: &str) -> &mut Self {
+        self.bytes(text.as_bytes())
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) -> &mut Self {
+        use std::hash::Hasher;
+        self.0.write_usize(bytes.len());
+        self.0.write(bytes);
+        self
+    }
+
+    fn u64(&mut self, value: u64) -> &mut Self {
+        use std::hash::Hasher;
+        self.0.write_u64(value);
+        self
+    }
 }

@@ -53,13 +53,17 @@ impl EditCache {
         let queries = compiled(lang)?;
         let (tree, mut pieces) = match self.take(path, lang) {
             Some(mut kept) => {
-                kept.tree.edit(&edit_between(&kept.source, source));
-                let mut tree = parse(lang, source, Some(&kept.tree))?;
                 // Error recovery depends on what was reused: a tree with errors is parsed
-                // again from scratch, so the facts never depend on the edit history.
-                if tree.root_node().has_error() {
-                    tree = parse(lang, source, None)?;
-                }
+                // again from scratch, so the facts never depend on the edit history. An
+                // old tree with errors is not worth reusing, since the new one would
+                // most likely have them too.
+                let tree = if kept.tree.root_node().has_error() {
+                    parse(lang, source, None)?
+                } else {
+                    kept.tree.edit(&edit_between(&kept.source, source));
+                    let tree = parse(lang, source, Some(&kept.tree))?;
+                    if tree.root_node().has_error() { parse(lang, source, None)? } else { tree }
+                };
                 (tree, Some(kept.pieces.unwrap_or_default()))
             }
             None => (parse(lang, source, None)?, None),

@@ -7,9 +7,15 @@
 //! - variance annotations on type parameters, `interface Box<in out T>` (4.7);
 //! - type arguments after an import type, `import("./x").Box<string>`.
 //!
+//! and it misreads one older form: a generic call signature on a line of its own after
+//! another member with no `;` between them, as in an overloaded function's type
+//! (`{ <A>(a: A): X<A>` then `<B>(b: B): Y` on the next line), which it reads as a
+//! comparison continuing the type before.
+//!
 //! Each is a syntax error, and the error recovery around it can lose the re-export or the
 //! definitions that follow. The rewrites blank the words the grammar does not know with
-//! spaces before parsing. Every byte, line and column stays where it was, so the facts
+//! spaces before parsing, and give the signature the `;` it lacks in place of the last
+//! space of its indentation. Every byte, line and column stays where it was, so the facts
 //! need no mapping, and the rewrite of a text depends on that text only, so incremental
 //! and fresh extraction see the same input. Which languages need which rewrite is a row of
 //! the language table ([`crate::lang`]).
@@ -17,17 +23,22 @@
 /// `text` with the forms above blanked, or `None` when it has none of them.
 pub(crate) fn rewrite_typescript(text: &[u8]) -> Option<Vec<u8>> {
     let mut blanks: Vec<(usize, usize)> = Vec::new();
-    let mut index = 0;
-    while index < text.len() {
+    let mut semicolons: Vec<usize> = Vec::new();
+    // Each form starts at one of a few bytes or words, found with SIMD: a large file is
+    // rewritten on every keystroke.
+    for index in memchr::memchr3_iter(b'<', b',', b'\n', text) {
         match text[index] {
-            b'<' | b',' => variance_modifiers(text, index + 1, &mut blanks),
-            b'e' if at_word(text, index, b"export") => export_type_star(text, index, &mut blanks),
-            b'i' if at_word(text, index, b"import") => import_type_arguments(text, index, &mut blanks),
-            _ => {}
+            b'\n' => signature_on_new_line(text, index, &mut semicolons),
+            _ => variance_modifiers(text, index + 1, &mut blanks),
         }
-        index += 1;
     }
-    if blanks.is_empty() {
+    for index in memchr::memmem::find_iter(text, b"export").filter(|index| at_word(text, *index, b"export")) {
+        export_type_star(text, index, &mut blanks);
+    }
+    for index in memchr::memmem::find_iter(text, b"import").filter(|index| at_word(text, *index, b"import")) {
+        import_type_arguments(text, index, &mut blanks);
+    }
+    if blanks.is_empty() && semicolons.is_empty() {
         return None;
     }
     let mut rewritten = text.to_vec();
@@ -38,7 +49,72 @@ pub(crate) fn rewrite_typescript(text: &[u8]) -> Option<Vec<u8>> {
             }
         }
     }
+    for at in semicolons {
+        rewritten[at] = b';';
+    }
     Some(rewritten)
+}
+
+/// A line after the newline at `newline` that starts, after an indentation, with type
+/// parameters and a parameter list (`<A, B extends X>(`), after a line that ends a type
+/// (a name, `>`, `)`, `]` or `}`, not an operator or an arrow that would continue it):
+/// the last space of the indentation is to become `;`.
+fn signature_on_new_line(text: &[u8], newline: usize, semicolons: &mut Vec<usize>) {
+    let indentation_end =
+        newline + 1 + text[newline + 1..].iter().take_while(|byte| matches!(byte, b' ' | b'\t')).count();
+    if indentation_end == newline + 1 || text.get(indentation_end) != Some(&b'<') {
+        return;
+    }
+    // Type parameters: a name first (on this line or the next), balanced brackets, `(`.
+    let first = skip_space(text, indentation_end + 1);
+    if identifier_end(text, first) == first {
+        return;
+    }
+    let mut depth = 0usize;
+    let mut close = None;
+    for (offset, byte) in text[indentation_end..].iter().enumerate().take(512) {
+        match byte {
+            b'<' => depth += 1,
+            b'>' if offset > 0 && text[indentation_end + offset - 1] == b'=' => {}
+            b'>' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(indentation_end + offset);
+                    break;
+                }
+            }
+            b';' | b'{' | b'}' => return,
+            _ => {}
+        }
+    }
+    let Some(close) = close else { return };
+    if text.get(close + 1) != Some(&b'(') {
+        return;
+    }
+    // What ends the line before (spaces, comment lines and block comments aside).
+    let mut end = newline;
+    let last = loop {
+        let Some(last) = text[..end].iter().rposition(|byte| !byte.is_ascii_whitespace()) else { return };
+        let line_start = text[..last].iter().rposition(|byte| *byte == b'\n').map_or(0, |newline| newline + 1);
+        if text[skip_space(text, line_start)..].starts_with(b"//") {
+            end = line_start;
+        } else if last > 0 && &text[last - 1..=last] == b"*/" {
+            match text[..last - 1].windows(2).rposition(|pair| pair == b"/*") {
+                Some(start) => end = start,
+                None => return,
+            }
+        } else {
+            break last;
+        }
+    };
+    let ends_a_type = match text[last] {
+        b'>' => last == 0 || text[last - 1] != b'=',
+        b')' | b']' | b'}' => true,
+        byte => is_identifier_byte(byte),
+    };
+    if ends_a_type {
+        semicolons.push(indentation_end - 1);
+    }
 }
 
 /// `in`, `out` or `in out` before a type parameter (`<in out T extends X>`, `, out U>`).
@@ -162,8 +238,30 @@ mod tests {
             rewritten("let n: import('./x').Y<string, (a: A) => B>;"),
             "let n: import('./x').Y                     ;"
         );
+        // A generic call signature on its own line after another member.
+        assert_eq!(
+            rewritten("type F = {\n  <A>(a: A): X<A>\n  <B>(b: B): Y\n}"),
+            "type F = {\n  <A>(a: A): X<A>\n ;<B>(b: B): Y\n}"
+        );
+        assert_eq!(
+            rewritten("type F = {\n  <A>(a: A): X<A>\n  /**\n   * B.\n   */\n  <B>(b: B): Y\n}"),
+            "type F = {\n  <A>(a: A): X<A>\n  /**\n   * B.\n   */\n ;<B>(b: B): Y\n}"
+        );
+        assert_eq!(
+            rewritten("type F = {\n  (a: A): X<A>\n  // ---\n  <\n    B\n  >(b: B): Y\n}"),
+            "type F = {\n  (a: A): X<A>\n  // ---\n ;<\n    B\n  >(b: B): Y\n}"
+        );
+        assert_eq!(
+            rewritten("type F = {\r\n  (a: A): B\r\n\t<B>(b: B): Y }"),
+            "type F = {\r\n  (a: A): B\r\n;<B>(b: B): Y }"
+        );
         // Lookalikes stay.
         for text in [
+            "const f =\n  <T>(x: T) => x;",
+            "const g = (a) =>\n  <T>(x: T) => x;",
+            "const h = a ||\n  <T>(x: T) => x;",
+            "type F = {\n<B>(b: B): Y }",
+            "type F = {\n  <div>text</div> }",
             "export type { A } from './a';",
             "for (const k in obj) {}",
             "f(a, in_b);",

@@ -455,6 +455,33 @@ export function after(): void {}
     );
 }
 
+/// An overloaded function's type, its generic call signatures each on a line of their
+/// own (as in effect's sources): the grammar reads such a line as a comparison continuing
+/// the type before, and its error recovery lost what followed. The `;` the rewrite gives
+/// the signature shows in its text.
+#[test]
+fn typescript_generic_call_signatures_on_their_own_lines() {
+    check(
+        Lang::TypeScript,
+        r#"import { dual } from './function';
+export const map: {
+  <A, B>(f: (a: A) => B): (self: Array<A>) => Array<B>
+  /** Data first. */
+  <A, B>(self: Array<A>, f: (a: A) => B): Array<B>
+} = dual(2, (self, f) => self.map(f));
+export function after(): number { return 1; }
+"#,
+        r#"
+        import import 1:23 ./function {dual}
+        def constant pub map `map: { <A, B>(f: (a: A) => B): (self: Array<A>) => Array<B> /** Data first. */ ;<A, B>(self: Array<A>, f: (a: A) => B): Array<B> }`
+        def function pub after `function after(): number`
+        call dual (dual) in <top>
+        call self.map (map) in <top>
+        syntax errors 0
+        "#,
+    );
+}
+
 /// A `.tsx` file is parsed with the TSX grammar: definitions after JSX are all there.
 /// Parsed as TypeScript (the bug this guards), the first JSX element is a syntax error.
 #[test]
