@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use thread_extractors::{Definition, DefinitionKind, Evidence, FileFacts, Local};
 
-use crate::fingerprint::{Fingerprint, FingerprintBuilder};
+use crate::fingerprint::Fingerprint;
 use crate::ids::FileId;
 use crate::interface::Interface;
 
@@ -199,12 +199,10 @@ impl SymbolTable {
         let definitions = &facts.definitions;
         let parents = parents_of(definitions);
         let mut by_owner_and_name: Vec<u32> = (0..definitions.len() as u32).collect();
-        by_owner_and_name
-            .sort_by(|a, b| owner_and_name(&definitions[*a as usize]).cmp(&owner_and_name(&definitions[*b as usize])));
+        // Unstable sorts with the index last are the stable order, faster.
+        by_owner_and_name.sort_unstable_by_key(|index| (owner_and_name(&definitions[*index as usize]), *index));
         let mut locals_by_name: Vec<u32> = (0..facts.locals.len() as u32).collect();
-        locals_by_name.sort_by(|a, b| {
-            name_and_scope(&facts.locals[*a as usize]).cmp(&name_and_scope(&facts.locals[*b as usize]))
-        });
+        locals_by_name.sort_unstable_by_key(|index| (name_and_scope(&facts.locals[*index as usize]), *index));
         let ids = ids_of(definitions, &parents);
         SymbolTable { parents, ids, by_owner_and_name, locals_by_name, surface: std::sync::OnceLock::new() }
     }
@@ -383,7 +381,7 @@ fn key_of_definition(definitions: &[Definition], parents: &[Option<u32>], index:
 /// among the definitions sharing all four. Whatever changes an identity changes that
 /// key's fingerprint, so every binding into it is made again.
 fn ids_of(definitions: &[Definition], parents: &[Option<u32>]) -> Vec<SymbolId> {
-    let mut seen: std::collections::HashMap<(SurfaceKey, Option<&str>, &str, DefinitionKind), u64> = Default::default();
+    let mut seen: rustc_hash::FxHashMap<(SurfaceKey, Option<&str>, &str, DefinitionKind), u64> = Default::default();
     definitions
         .iter()
         .enumerate()
@@ -391,18 +389,16 @@ fn ids_of(definitions: &[Definition], parents: &[Option<u32>]) -> Vec<SymbolId> 
             let key = key_of_definition(definitions, parents, index);
             let ordinal =
                 seen.entry((key, definition.owner.as_deref(), &definition.name, definition.kind)).or_default();
-            let mut builder = FingerprintBuilder::default();
-            builder
+            // Identities live in memory only, like surfaces: the same small hasher.
+            let mut hasher = SurfaceHasher::default();
+            hasher
                 .u64(key.0)
                 .str(definition.owner.as_deref().unwrap_or("\u{0}"))
                 .str(&definition.name)
                 .str(definition.kind.as_str())
                 .u64(*ordinal);
             *ordinal += 1;
-            let bytes = builder.finish().0;
-            let mut first = [0u8; 8];
-            first.copy_from_slice(&bytes[..8]);
-            SymbolId(u64::from_le_bytes(first))
+            SymbolId(std::hash::Hasher::finish(&hasher.0))
         })
         .collect()
 }
@@ -493,10 +489,10 @@ fn surface_of(facts: &FileFacts, parents: &[Option<u32>], interface: Fingerprint
     surface
 }
 
-/// A 64-bit hash of what one surface key's readers see. Surfaces live in memory only
-/// and are compared within one process, between a file's versions, so a small keyed
-/// hash does (a Blake3 hasher per key weighed 2 KB, for thousands of keys per edit of a
-/// large file); strings are length-prefixed, as in [`FingerprintBuilder`].
+/// A 64-bit hash of what one surface key's readers see, or of a definition's identity.
+/// Both live in memory only and are compared within one process, so a small hash does (a
+/// Blake3 hasher weighs 2 KB, and an edit of a large file hashes thousands of keys);
+/// strings are length-prefixed, as in [`crate::fingerprint::FingerprintBuilder`].
 #[derive(Default)]
 struct SurfaceHasher(std::hash::DefaultHasher);
 
