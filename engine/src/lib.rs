@@ -29,7 +29,7 @@ pub use graph::{AnalyzedFile, Edge, FileGraph, FileNode, UnresolvedImport};
 pub use host::{ChangeReport, Content, FileChange, Host};
 pub use ids::FileId;
 pub use index::{IndexProgress, IndexReport, index_into, index_into_observed, index_sources, index_workspace};
-pub use loader::{Admission, LoadError, LoadOptions, SkipReason, Skipped, admit};
+pub use loader::{Admission, LoadError, LoadOptions, SkipReason, Skipped, admit, is_ignore_file};
 pub use memo::CacheStats;
 pub use snapshot::{FileEntry, FileStat, Snapshot};
 pub use symbols::{Bindings, DefRef, SymbolKey};

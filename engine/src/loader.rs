@@ -297,6 +297,17 @@ fn admit_file(
     (lang.map_or(Admission::ProjectFile, Admission::Source), metadata)
 }
 
+/// The names of the files whose patterns leave files out of the walk, in every directory
+/// (besides `.git/info/exclude`, at the root), in the order they have a say.
+const IGNORE_FILES: [&str; 2] = [".ignore", ".gitignore"];
+
+/// Whether the workspace-relative `path` is an ignore file: when it changes, which files
+/// enter the graph may change anywhere below it.
+pub fn is_ignore_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    IGNORE_FILES.contains(&name) || path == ".git/info/exclude"
+}
+
 /// Whether ignore files ignore the file at `absolute`, whose directories below `root` are
 /// `directories`, as the walk would: a directory that is ignored is never entered, so
 /// directories are judged from the top down before the file; at each, the deepest ignore
@@ -316,7 +327,7 @@ fn is_ignored(root: &Path, directories: &[&str], absolute: &Path) -> bool {
     let mut matchers: Vec<ignore::gitignore::Gitignore> = levels
         .iter()
         .flat_map(|dir| {
-            let mut files = vec![dir.join(".ignore"), dir.join(".gitignore")];
+            let mut files: Vec<PathBuf> = IGNORE_FILES.iter().map(|name| dir.join(name)).collect();
             if dir == root {
                 files.push(root.join(".git/info/exclude"));
             }

@@ -460,6 +460,41 @@ fn files_changed_on_disk_behind_the_editor_are_read_again() {
 }
 
 #[test]
+fn an_ignore_file_that_changes_brings_files_into_the_graph_or_leaves_them_out() {
+    let dir = workspace(&[
+        ("app/__init__.py", ""),
+        ("app/a.py", "import app.gen.b\nimport app.gen_kept\n"),
+        ("app/gen/__init__.py", ""),
+        ("app/gen/b.py", "X = 1\n"),
+        // A decoy the pattern below does not match: it stays in the graph throughout.
+        ("app/gen_kept.py", "Y = 1\n"),
+    ]);
+    let mut client = Client::start(dir.path(), json!({}), memory_store());
+    let files = |client: &mut Client| client.request("thread/stats", Value::Null)["result"]["files"].clone();
+    let before = files(&mut client);
+    // `app/gen/` is ignored from now on: its files leave, and a.py's import of them breaks.
+    std::fs::write(dir.path().join(".gitignore"), "app/gen/\n").expect("write");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": client.uri(".gitignore"), "type": 1 }] }),
+    );
+    let broken = client.diagnostics_for("app/a.py", |params| !codes(params).is_empty());
+    assert_eq!(codes(&broken), ["unresolved-import"], "{broken}");
+    let message = broken["diagnostics"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("app.gen.b"), "only the ignored module is unresolved: {broken}");
+    assert_eq!(files(&mut client), json!(before.as_u64().unwrap_or(0) - 2), "app/gen's two files left");
+    // The ignore file goes: they come back.
+    std::fs::remove_file(dir.path().join(".gitignore")).expect("remove");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": client.uri(".gitignore"), "type": 3 }] }),
+    );
+    client.diagnostics_for("app/a.py", |params| codes(params).is_empty());
+    assert_eq!(files(&mut client), before);
+    client.shutdown();
+}
+
+#[test]
 fn an_unsaved_signature_change_shows_its_impact() {
     let util = "def helper(a):\n    return a\n";
     let dir = workspace(&[
@@ -902,6 +937,7 @@ fn a_panic_in_analysis_is_reported_once_and_the_server_keeps_serving_from_the_gr
     let stats = client.request("thread/stats", Value::Null)["result"].clone();
     assert_eq!(stats["edges"], 1, "{stats}");
     client.open("app/a.py", "python", "from app.b import f\n\nf()\n");
+    let revision_before_fault = stats["revision"].as_u64().expect("a revision");
 
     // The marked text panics after the host applied it; it drops the file's one import.
     client.edit("app/a.py", 2, [0, 0, 1, 0], "# FAULT_MARKER\n");
@@ -924,6 +960,8 @@ fn a_panic_in_analysis_is_reported_once_and_the_server_keeps_serving_from_the_gr
     // An edit of another file is analysed from the graph from before the failure: the
     // import the failed batch dropped is still there, and the failed file is still behind.
     let revision = behind(&mut client)["revision"].as_u64().expect("a revision");
+    // The rebuilt host counts revisions afresh; the server's revisions still only grow.
+    assert!(revision > revision_before_fault, "revision {revision} after the failure, {revision_before_fault} before");
     client.open("app/b.py", "python", "def f():\n    return 1\n");
     client.edit("app/b.py", 2, [2, 0, 2, 0], "def g():\n    return 2\n");
     // The edit is in once the revision moves (the open alone changes nothing).

@@ -38,6 +38,9 @@ pub(crate) enum Work {
     DocumentsChanged,
     /// These files changed on disk behind the editor's back.
     DiskChanged(Vec<String>),
+    /// An ignore file changed: the workspace is walked again, and the files that now enter
+    /// the graph, or no longer do, are read or removed.
+    Rescan,
     /// The client is shutting down: save what is pending, then answer.
     Flush(tokio::sync::oneshot::Sender<()>),
     /// The user changed Thread's settings.
@@ -56,6 +59,10 @@ pub(crate) struct Published {
     /// The open documents whose texts the snapshot's facts came from, with the versions
     /// its diagnostics were published for: positions are converted in these texts.
     pub(crate) documents: Arc<OpenDocuments>,
+    /// Added to the snapshot's revision in `thread/stats`: a new host (new settings, or
+    /// one rebuilt after a panic) counts its revisions from 0, and the revisions a client
+    /// sees must still only grow.
+    pub(crate) revision_base: u64,
     /// The last analysis: files changed and affected, and how long it took.
     pub(crate) last_changed: usize,
     pub(crate) last_affected: usize,
@@ -322,6 +329,7 @@ impl Task {
         // A new host counts revisions afresh and numbers files afresh: its snapshot
         // replaces the old outright, and nothing kept by file id survives it.
         if let Some(host) = &self.host {
+            self.stats.revision_base += self.stats.snapshot.revision() + 1;
             self.stats.snapshot = host.snapshot();
             self.cycles_now = None;
             self.cycles.clear();
@@ -351,7 +359,7 @@ impl Task {
             .iter()
             .flat_map(|work| match work {
                 Work::DiskChanged(paths) => paths.as_slice(),
-                Work::DocumentsChanged | Work::Flush(_) | Work::Reconfigure(_) => &[],
+                Work::DocumentsChanged | Work::Rescan | Work::Flush(_) | Work::Reconfigure(_) => &[],
             })
             .chain(documents.changed.iter().chain(&documents.closed))
             .cloned()
@@ -399,6 +407,7 @@ impl Task {
         let mut host = Host::new(flow);
         let files = snapshot.files().map(|file| StoredFile::of(file, snapshot)).collect();
         restore(&mut host, StoredState { files, project_files: project_files.into_iter().collect() });
+        self.stats.revision_base += self.stats.snapshot.revision() + 1;
         self.stats.snapshot = host.snapshot();
         self.host = Some(host);
         // The new host numbers files afresh: what was kept by id is let go, and every
@@ -420,9 +429,12 @@ impl Task {
     /// Applies one batch of work: the texts of documents opened or changed, the disk's
     /// texts of documents closed and of files changed behind the editor's back.
     fn analyse(&mut self, batch: Vec<Work>, documents: &DocumentsNow) {
+        let admission_changed =
+            if batch.iter().any(|work| matches!(work, Work::Rescan)) { self.admission_changes() } else { Vec::new() };
         let Some(host) = self.host.as_mut() else { return };
         let generation = documents.now.generation();
         let mut from_disk: BTreeSet<String> = documents.closed.clone();
+        from_disk.extend(admission_changed);
         for work in batch {
             if let Work::DiskChanged(paths) = work {
                 from_disk.extend(paths);
@@ -518,6 +530,32 @@ impl Task {
             let client = self.setup.client.clone();
             self.setup.runtime.spawn(async move { client.code_lens_refresh().await });
         }
+    }
+
+    /// The files the walk admits now that the graph lacks, and those the graph holds that
+    /// it no longer admits: what an ignore file's change brings in or leaves out.
+    fn admission_changes(&self) -> Vec<String> {
+        let Some(host) = &self.host else { return Vec::new() };
+        let discovery = match thread_engine::loader::discover(&self.setup.root, &self.setup.settings.load_options()) {
+            Ok(discovery) => discovery,
+            Err(error) => {
+                tracing::warn!("{error}; the files ignore files admit are left as they were");
+                return Vec::new();
+            }
+        };
+        let admitted: BTreeSet<String> = discovery
+            .sources
+            .into_iter()
+            .map(|source| source.path)
+            .chain(discovery.project_files.into_iter().map(|project| project.path))
+            .collect();
+        let held: BTreeSet<String> = host
+            .snapshot()
+            .files()
+            .map(|file| file.path.to_string())
+            .chain(host.project_files().keys().cloned())
+            .collect();
+        admitted.symmetric_difference(&held).cloned().collect()
     }
 
     /// Diagnostics for every file, once the workspace is indexed; files that had some

@@ -56,6 +56,9 @@ const WATCHED: &[&str] = &[
     "**/{tsconfig,jsconfig}*.json",
     // The architecture rules (only the root's counts).
     "**/thread.toml",
+    // Ignore files: they decide which files enter the graph.
+    "**/{.gitignore,.ignore}",
+    "**/.git/info/exclude",
 ];
 
 /// Serves LSP on stdin and stdout until the client exits.
@@ -424,7 +427,7 @@ impl ThreadServer {
             "ready": published.ready,
             "files": published.snapshot.len(),
             "edges": edges,
-            "revision": published.snapshot.revision(),
+            "revision": published.revision_base + published.snapshot.revision(),
             "generation": published.generation,
             "cacheHitRate": hit_rate,
             "lastAnalysis": {
@@ -675,8 +678,15 @@ impl LanguageServer for ThreadServer {
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut by_folder: Vec<(Arc<Folder>, Vec<String>)> = Vec::new();
+        let mut rescans: Vec<Arc<Folder>> = Vec::new();
         for change in &params.changes {
             let Some((folder, path)) = self.locate(&change.uri) else { continue };
+            if thread_engine::is_ignore_file(&path) {
+                if !rescans.iter().any(|known| Arc::ptr_eq(known, &folder)) {
+                    rescans.push(folder);
+                }
+                continue;
+            }
             // What cannot enter the graph is dropped here (`node_modules/**/package.json`
             // would otherwise re-resolve the workspace), unless the graph holds it: a file
             // refused for its size, for being a link, or newly ignored goes on, to leave it.
@@ -690,6 +700,9 @@ impl LanguageServer for ThreadServer {
         }
         for (folder, paths) in by_folder {
             folder.send(Work::DiskChanged(paths));
+        }
+        for folder in rescans {
+            folder.send(Work::Rescan);
         }
     }
 
