@@ -301,11 +301,16 @@ fn admit_file(
 /// (besides `.git/info/exclude`, at the root), in the order they have a say.
 const IGNORE_FILES: [&str; 2] = [".ignore", ".gitignore"];
 
-/// Whether the workspace-relative `path` is an ignore file: when it changes, which files
-/// enter the graph may change anywhere below it.
-pub fn is_ignore_file(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    IGNORE_FILES.contains(&name) || path == ".git/info/exclude"
+/// Whether the workspace-relative `path` is an ignore file the walk reads (not one under
+/// an excluded or hidden directory, as `node_modules` holds by the hundred): when it
+/// changes, which files enter the graph may change anywhere below it.
+pub fn is_ignore_file(path: &str, options: &LoadOptions) -> bool {
+    if path == ".git/info/exclude" {
+        return true;
+    }
+    let mut components: Vec<&str> = path.split('/').collect();
+    let name = components.pop().unwrap_or_default();
+    IGNORE_FILES.contains(&name) && !components.iter().any(|dir| options.excludes_dir(dir) || dir.starts_with('.'))
 }
 
 /// Whether ignore files ignore the file at `absolute`, whose directories below `root` are

@@ -70,24 +70,7 @@ fn signature_on_new_line(text: &[u8], newline: usize, semicolons: &mut Vec<usize
     if identifier_end(text, first) == first {
         return;
     }
-    let mut depth = 0usize;
-    let mut close = None;
-    for (offset, byte) in text[indentation_end..].iter().enumerate().take(512) {
-        match byte {
-            b'<' => depth += 1,
-            b'>' if offset > 0 && text[indentation_end + offset - 1] == b'=' => {}
-            b'>' => {
-                depth -= 1;
-                if depth == 0 {
-                    close = Some(indentation_end + offset);
-                    break;
-                }
-            }
-            b';' | b'{' | b'}' => return,
-            _ => {}
-        }
-    }
-    let Some(close) = close else { return };
+    let Some(close) = closing_angle(text, indentation_end, 512) else { return };
     if text.get(close + 1) != Some(&b'(') {
         return;
     }
@@ -99,7 +82,9 @@ fn signature_on_new_line(text: &[u8], newline: usize, semicolons: &mut Vec<usize
         if text[skip_space(text, line_start)..].starts_with(b"//") {
             end = line_start;
         } else if last > 0 && &text[last - 1..=last] == b"*/" {
-            match text[..last - 1].windows(2).rposition(|pair| pair == b"/*") {
+            // Within 16 KB: a stray `*/` must not make every line a scan of the file.
+            let from = (last - 1).saturating_sub(16 * 1024);
+            match text[from..last - 1].windows(2).rposition(|pair| pair == b"/*").map(|at| from + at) {
                 Some(start) => end = start,
                 None => return,
             }
@@ -177,23 +162,31 @@ fn import_type_arguments(text: &[u8], import: usize, blanks: &mut Vec<(usize, us
     if names == 0 || text.get(position) != Some(&b'<') {
         return;
     }
+    if let Some(close) = closing_angle(text, position, 4096) {
+        blanks.push((position, close + 1));
+    }
+}
+
+/// The `>` that closes the `<` at `open`, within `limit` bytes and before any `;`, `{`
+/// or `}` (which no type list holds outside an object type this scan gives up on).
+fn closing_angle(text: &[u8], open: usize, limit: usize) -> Option<usize> {
     let mut depth = 0usize;
-    for (offset, byte) in text[position..].iter().enumerate().take(4096) {
+    for (offset, byte) in text[open..].iter().enumerate().take(limit) {
         match byte {
             b'<' => depth += 1,
             // `=>` inside a function type is no closing bracket.
-            b'>' if offset > 0 && text[position + offset - 1] == b'=' => {}
+            b'>' if offset > 0 && text[open + offset - 1] == b'=' => {}
             b'>' => {
-                depth -= 1;
+                depth = depth.checked_sub(1)?;
                 if depth == 0 {
-                    blanks.push((position, position + offset + 1));
-                    return;
+                    return Some(open + offset);
                 }
             }
-            b';' | b'{' | b'}' => return,
+            b';' | b'{' | b'}' => return None,
             _ => {}
         }
     }
+    None
 }
 
 /// True when `word` starts at `index` as a whole word.

@@ -944,6 +944,14 @@ fn a_panic_in_analysis_is_reported_once_and_the_server_keeps_serving_from_the_gr
     let shown = client.wait_for(|message| message["method"] == "window/showMessage");
     assert_eq!(shown["params"]["type"], 1, "an error: {shown}");
     assert!(shown["params"]["message"].as_str().is_some_and(|text| text.contains("internal error")), "{shown}");
+    // Diagnostics come from the graph put back, so none is for the text that failed.
+    let a_uri = client.uri("app/a.py");
+    let failed_version = client.seen.iter().find(|message| {
+        message["method"] == "textDocument/publishDiagnostics"
+            && message["params"]["uri"] == a_uri
+            && message["params"]["version"] == 2
+    });
+    assert!(failed_version.is_none(), "published for the failed text: {failed_version:?}");
     let behind = |client: &mut Client| client.request("thread/stats", Value::Null)["result"].clone();
     let stats = behind(&mut client);
     assert_eq!(stats["behind"], json!(["app/a.py"]), "{stats}");

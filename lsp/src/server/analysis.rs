@@ -1,8 +1,9 @@
 //! The analysis task: the single owner of the live graph.
 //!
-//! It runs on a thread of its own. Handlers send it the paths whose text changed; it
-//! takes whatever has queued up since it last looked (a burst of keystrokes becomes one
-//! change set, and only the newest text of each file is read), applies it to the host,
+//! It runs on a thread of its own. Handlers wake it when documents change, and send it the
+//! paths that changed on disk; it takes whatever has queued up since it last looked and the
+//! documents as they are now (a burst of keystrokes becomes one change set, and only the
+//! newest text of each file is read), applies them to the host,
 //! publishes the new immutable snapshot for request handlers, re-publishes the
 //! diagnostics that changed, and hands the change set to the store's write-behind.
 //! There is no timer: an edit that finds the task idle is analysed at once.
@@ -120,6 +121,7 @@ pub(crate) fn start(setup: AnalysisSetup) -> std::io::Result<Analysis> {
             rules: LiveRules::default(),
             saved: SavedFacts::default(),
             stats: Published::default(),
+            tried: Arc::default(),
             failure_shown: false,
             project_problems: Default::default(),
         };
@@ -148,6 +150,10 @@ struct Task {
     /// `thread.toml`'s rules and their violations in the current snapshot.
     rules: LiveRules,
     stats: Published,
+    /// The documents last taken in, whether or not their analysis succeeded (the graph
+    /// holds `stats.documents`): the next batch takes what differs from these, so a text
+    /// that failed is not tried again until it changes.
+    tried: Arc<OpenDocuments>,
     /// Whether the user has been told that an analysis failed: once is enough.
     failure_shown: bool,
     /// What is wrong with project files, by path, as last published.
@@ -338,6 +344,7 @@ impl Task {
         // The new host holds the disk's texts: every open document (opened while the
         // workspace was being indexed, or before settings changed) is taken in again.
         self.stats.documents = Arc::default();
+        self.tried = Arc::default();
         self.rules.load(self.rules_text());
         self.rules.check(&self.stats.snapshot);
         self.stats.ready = true;
@@ -420,9 +427,10 @@ impl Task {
     }
 
     /// The open documents now, and how they differ from those the graph holds.
-    fn take_documents(&self) -> DocumentsNow {
+    fn take_documents(&mut self) -> DocumentsNow {
         let now = self.setup.documents.current();
-        let (changed, closed) = self.stats.documents.differences(&now);
+        let (changed, closed) = self.tried.differences(&now);
+        self.tried = Arc::clone(&now);
         DocumentsNow { now, changed, closed }
     }
 
@@ -460,9 +468,9 @@ impl Task {
         from_disk.retain(|path| documents.now.get(path).is_none());
         let load_options = self.setup.settings.load_options();
         changes.extend(from_disk.iter().map(|path| disk_change(&self.setup.root, path, &load_options)));
-        self.stats.documents = Arc::clone(&documents.now);
         if changes.is_empty() && self.stats.ready && self.stats.snapshot.revision() == host.snapshot().revision() {
             self.stats.generation = generation;
+            self.stats.documents = Arc::clone(&documents.now);
             let _ = self.publisher.send(Arc::new(self.stats.clone()));
             return;
         }
@@ -478,6 +486,11 @@ impl Task {
         for (path, why) in &report.failures {
             tracing::warn!("{path} could not be analysed ({why}); it keeps its previous state");
         }
+        // The graph holds the documents taken in, except those whose analysis failed: they
+        // keep the text the graph has for them, and are behind.
+        let failed: BTreeSet<String> = report.failures.iter().map(|(path, _)| path.clone()).collect();
+        self.stats.documents = Arc::new(documents.now.keeping(&self.stats.documents, &failed));
+        self.stats.behind.extend(failed);
         self.stats.failures = report.failures.clone();
         let problems_changed = take_project_problems(host, &mut self.project_problems, &mut self.stats);
         let snapshot = host.snapshot();

@@ -76,6 +76,18 @@ impl OpenDocuments {
         }
     }
 
+    /// These documents, but with `older`'s entry (or none) for each of `paths`.
+    pub(crate) fn keeping(&self, older: &OpenDocuments, paths: &BTreeSet<String>) -> OpenDocuments {
+        let mut kept = self.clone();
+        for path in paths {
+            match older.get(path) {
+                Some(document) => kept.by_path.insert(path.clone(), document.clone()),
+                None => kept.by_path.remove(path),
+            };
+        }
+        kept
+    }
+
     /// The paths whose document differs between `self` and `newer`: opened or changed
     /// (`newer` has another text or version), and closed (only `self` has them).
     pub(crate) fn differences(&self, newer: &OpenDocuments) -> (BTreeSet<String>, BTreeSet<String>) {

@@ -2,10 +2,11 @@
 //!
 //! Ordering is safe by construction (see ARCHITECTURE.md):
 //!
-//! - notification handlers change the document store before any `.await` and then hand
-//!   the path to the analysis task;
+//! - notification handlers change the document store before any `.await` and then wake
+//!   the analysis task, which takes the documents whole;
 //! - the analysis task alone owns the graph;
-//! - request handlers read the newest immutable snapshot it published.
+//! - request handlers read an immutable snapshot it published, once it holds every edit
+//!   sent before them (else they answer `ContentModified`), with the texts it analysed.
 //!
 //! Each workspace folder is a [`Folder`] with its own documents, analysis task, graph
 //! and store; a URI belongs to the innermost folder holding it.
@@ -679,9 +680,10 @@ impl LanguageServer for ThreadServer {
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut by_folder: Vec<(Arc<Folder>, Vec<String>)> = Vec::new();
         let mut rescans: Vec<Arc<Folder>> = Vec::new();
+        let load_options = self.settings().load_options();
         for change in &params.changes {
             let Some((folder, path)) = self.locate(&change.uri) else { continue };
-            if thread_engine::is_ignore_file(&path) {
+            if thread_engine::is_ignore_file(&path, &load_options) {
                 if !rescans.iter().any(|known| Arc::ptr_eq(known, &folder)) {
                     rescans.push(folder);
                 }
@@ -712,12 +714,22 @@ impl LanguageServer for ThreadServer {
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        // Each folder answers for itself: one still indexing (or stopped) leaves the others'
+        // symbols standing; only when none can answer is the request refused.
         let mut found = Vec::new();
-        for folder in self.folders() {
+        let mut refusals = Vec::new();
+        let folders = self.folders();
+        for folder in &folders {
             let query = params.query.clone();
-            found.extend(self.read(&folder, move |view| symbols::workspace_symbols(view, &query)).await?);
+            match self.read(folder, move |view| symbols::workspace_symbols(view, &query)).await {
+                Ok(symbols) => found.extend(symbols),
+                Err(error) => refusals.push(error),
+            }
         }
-        Ok(Some(WorkspaceSymbolResponse::Flat(found)))
+        match refusals.pop() {
+            Some(error) if refusals.len() + 1 == folders.len() => Err(error),
+            _ => Ok(Some(WorkspaceSymbolResponse::Flat(found))),
+        }
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
