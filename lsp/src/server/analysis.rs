@@ -426,7 +426,7 @@ impl Task {
         self.publish_everything();
     }
 
-    /// The open documents now, and how they differ from those the graph holds.
+    /// The open documents now, and how they differ from those last taken in.
     fn take_documents(&mut self) -> DocumentsNow {
         let now = self.setup.documents.current();
         let (changed, closed) = self.tried.differences(&now);
