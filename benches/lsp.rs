@@ -183,15 +183,19 @@ fn large_file_edits(large: &LargeFile, label: &str, root: &Path) {
     let mut version = 0;
     for round in 0..EDITS / 2 {
         version += 1;
-        let sent = Instant::now();
-        client.edit(large.path, version, [0, 0, 0, 0], &format!("{} thread bench {round}\n", large.comment));
-        client.diagnostics_for(large.path, |params| params["version"] == version);
-        added.push(sent.elapsed());
+        added.push(timed_edit(
+            &mut client,
+            large.path,
+            version,
+            [0, 0, 0, 0],
+            &format!("{} thread bench {round}\n", large.comment),
+            large.path,
+            |params| params["version"] == version,
+        ));
         version += 1;
-        let sent = Instant::now();
-        client.edit(large.path, version, [0, 0, 1, 0], "");
-        client.diagnostics_for(large.path, |params| params["version"] == version);
-        removed.push(sent.elapsed());
+        removed.push(timed_edit(&mut client, large.path, version, [0, 0, 1, 0], "", large.path, |params| {
+            params["version"] == version
+        }));
         client.seen.clear();
     }
     let rss = peak_rss_mib(client.pid());
@@ -209,22 +213,6 @@ fn large_file_edits(large: &LargeFile, label: &str, root: &Path) {
 /// Downloads and unpacks `source`; the temporary directory, the project's root in it,
 /// and a label.
 fn fetch(source: &Source) -> Result<(tempfile::TempDir, std::path::PathBuf, String), String> {
-    let run = |command: &mut std::process::Command| -> Result<(), String> {
-        let output = command.output().map_err(|error| format!("{command:?}: {error}"))?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(format!("{command:?}: {}", String::from_utf8_lossy(&output.stderr).trim()))
-        }
-    };
-    let only_file = |dir: &Path, suffix: &str| -> Result<std::path::PathBuf, String> {
-        std::fs::read_dir(dir)
-            .map_err(|error| error.to_string())?
-            .flatten()
-            .map(|entry| entry.path())
-            .find(|path| path.to_string_lossy().ends_with(suffix))
-            .ok_or_else(|| format!("nothing ending in {suffix} was downloaded"))
-    };
     match source {
         Source::Sdist(spec) => {
             let (dir, root) = fetch_sdist(spec)?;
@@ -302,35 +290,36 @@ fn text_count(root: &Path, needle: &str) -> usize {
 /// Downloads and unpacks a PyPI sdist; returns the temporary directory and the tree.
 fn fetch_sdist(spec: &str) -> Result<(tempfile::TempDir, std::path::PathBuf), String> {
     let dir = tempfile::tempdir().map_err(|error| error.to_string())?;
-    let status = std::process::Command::new("python3")
+    run(std::process::Command::new("python3")
         .args(["-m", "pip", "download", "-q", "--no-binary", ":all:", "--no-deps", "--disable-pip-version-check"])
         .arg(spec)
         .arg("-d")
-        .arg(dir.path())
-        .status()
-        .map_err(|error| error.to_string())?;
-    if !status.success() {
-        return Err(format!("pip download {spec} failed"));
-    }
-    let archive = std::fs::read_dir(dir.path())
-        .map_err(|error| error.to_string())?
-        .flatten()
-        .map(|entry| entry.path())
-        .find(|path| path.to_string_lossy().ends_with(".tar.gz"))
-        .ok_or("no .tar.gz downloaded")?;
-    let status = std::process::Command::new("tar")
-        .arg("xzf")
-        .arg(&archive)
-        .arg("-C")
-        .arg(dir.path())
-        .status()
-        .map_err(|error| error.to_string())?;
-    if !status.success() {
-        return Err("tar failed".to_owned());
-    }
+        .arg(dir.path()))?;
+    let archive = only_file(dir.path(), ".tar.gz")?;
+    run(std::process::Command::new("tar").arg("xzf").arg(&archive).arg("-C").arg(dir.path()))?;
     let stem = archive.file_name().map(|name| name.to_string_lossy().trim_end_matches(".tar.gz").to_owned());
     let root = dir.path().join(stem.unwrap_or_default());
     Ok((dir, root))
+}
+
+/// Runs `command`; its error output, when it fails.
+fn run(command: &mut std::process::Command) -> Result<(), String> {
+    let output = command.output().map_err(|error| format!("{command:?}: {error}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?}: {}", String::from_utf8_lossy(&output.stderr).trim()))
+    }
+}
+
+/// The file in `dir` whose name ends with `suffix` (what a download left there).
+fn only_file(dir: &Path, suffix: &str) -> Result<std::path::PathBuf, String> {
+    std::fs::read_dir(dir)
+        .map_err(|error| error.to_string())?
+        .flatten()
+        .map(|entry| entry.path())
+        .find(|path| path.to_string_lossy().ends_with(suffix))
+        .ok_or_else(|| format!("nothing ending in {suffix} was downloaded"))
 }
 
 /// Edits in the largest file that 100 or more files import, in a real project.
@@ -388,10 +377,15 @@ fn central_file_edits(label: &str, root: &Path) {
     let mut top_line = Vec::new();
     for round in 0..EDITS {
         version += 1;
-        let sent = Instant::now();
-        client.edit(central, version, [0, 0, 0, 0], &format!("# thread bench {round}\n"));
-        client.diagnostics_for(central, |params| params["version"] == version);
-        top_line.push(sent.elapsed());
+        top_line.push(timed_edit(
+            &mut client,
+            central,
+            version,
+            [0, 0, 0, 0],
+            &format!("# thread bench {round}\n"),
+            central,
+            |params| params["version"] == version,
+        ));
     }
     let def_line = def_line as u32 + EDITS as u32;
 
@@ -402,10 +396,15 @@ fn central_file_edits(label: &str, root: &Path) {
         version += 1;
         let written = format!("thread_bench_{round}=None, ");
         let end = open_paren + parameter.len() as u32;
-        let sent = Instant::now();
-        client.edit(central, version, [def_line, open_paren, def_line, end], &written);
-        client.diagnostics_for(central, |params| params["version"] == version);
-        signature.push(sent.elapsed());
+        signature.push(timed_edit(
+            &mut client,
+            central,
+            version,
+            [def_line, open_paren, def_line, end],
+            &written,
+            central,
+            |params| params["version"] == version,
+        ));
         parameter = written;
         client.seen.clear();
     }
@@ -421,15 +420,25 @@ fn central_file_edits(label: &str, root: &Path) {
     let mut cleared = Vec::new();
     for _ in 0..EDITS / 10 {
         version += 1;
-        let sent = Instant::now();
-        client.edit(central, version, [def_line, name_start, def_line, name_end], &renamed);
-        client.diagnostics_for(&dependent, |params| names_broken(params, &name));
-        broken.push(sent.elapsed());
+        broken.push(timed_edit(
+            &mut client,
+            central,
+            version,
+            [def_line, name_start, def_line, name_end],
+            &renamed,
+            &dependent,
+            |params| names_broken(params, &name),
+        ));
         version += 1;
-        let sent = Instant::now();
-        client.edit(central, version, [def_line, name_start, def_line, name_start + renamed.len() as u32], &name);
-        client.diagnostics_for(&dependent, |params| !names_broken(params, &name));
-        cleared.push(sent.elapsed());
+        cleared.push(timed_edit(
+            &mut client,
+            central,
+            version,
+            [def_line, name_start, def_line, name_start + renamed.len() as u32],
+            &name,
+            &dependent,
+            |params| !names_broken(params, &name),
+        ));
         client.seen.clear();
     }
     let rss = peak_rss_mib(client.pid());
@@ -478,26 +487,24 @@ fn measure(label: &str, root: &Path) {
         // A body edit: the number returned by `kept` changes; nothing else does. Every
         // text is new, as when typing, so no edit is answered from the facts' memo.
         let number = (round + 2).to_string();
-        let sent = Instant::now();
-        client.edit(EDITED, version, [1, 11, 1, 11 + returned.len() as u32], &number);
+        let range = [1, 11, 1, 11 + returned.len() as u32];
+        edited.push(timed_edit(&mut client, EDITED, version, range, &number, EDITED, |params| {
+            params["version"] == version
+        }));
         returned = number;
-        client.diagnostics_for(EDITED, |params| params["version"] == version);
-        edited.push(sent.elapsed());
     }
 
     let mut broken = Vec::new();
     let mut cleared = Vec::new();
     for _ in 0..EDITS / 2 {
         version += 1;
-        let sent = Instant::now();
-        client.edit(EDITED, version, [4, 4, 4, 10], "renamed");
-        client.diagnostics_for(DEPENDENT, |params| codes(params).iter().any(|code| code == "broken-import"));
-        broken.push(sent.elapsed());
+        broken.push(timed_edit(&mut client, EDITED, version, [4, 4, 4, 10], "renamed", DEPENDENT, |params| {
+            codes(params).iter().any(|code| code == "broken-import")
+        }));
         version += 1;
-        let sent = Instant::now();
-        client.edit(EDITED, version, [4, 4, 4, 11], "target");
-        client.diagnostics_for(DEPENDENT, |params| codes(params).is_empty());
-        cleared.push(sent.elapsed());
+        cleared.push(timed_edit(&mut client, EDITED, version, [4, 4, 4, 11], "target", DEPENDENT, |params| {
+            codes(params).is_empty()
+        }));
         client.seen.clear();
     }
     let rss = peak_rss_mib(client.pid());
@@ -510,6 +517,23 @@ fn measure(label: &str, root: &Path) {
         p50_p95(broken),
         p50_p95(cleared),
     );
+}
+
+/// Sends one edit of `path` and times it until the diagnostics published for `watched`
+/// satisfy `arrived`.
+fn timed_edit(
+    client: &mut Client,
+    path: &str,
+    version: i64,
+    range: [u32; 4],
+    text: &str,
+    watched: &str,
+    arrived: impl Fn(&Value) -> bool,
+) -> Duration {
+    let sent = Instant::now();
+    client.edit(path, version, range, text);
+    client.diagnostics_for(watched, arrived);
+    sent.elapsed()
 }
 
 /// Whether `params` carry a `broken-import` naming `name` (real files may have others).

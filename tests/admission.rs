@@ -113,3 +113,23 @@ fn the_walk_and_admission_agree_on_every_file() {
         assert_eq!(admitted, walked.contains(&path), "{path}: admit and the walk disagree");
     }
 }
+
+/// The ignore files whose change makes the server walk again: those the walk reads, not
+/// lookalike names nor ignore files under directories it never enters.
+#[test]
+fn ignore_files_are_those_the_walk_reads() {
+    let options = LoadOptions::default();
+    for path in [".gitignore", ".ignore", "sub/.gitignore", "a/b/.ignore", ".git/info/exclude"] {
+        assert!(thread_flow::engine::is_ignore_file(path, &options), "{path}");
+    }
+    for path in [
+        "node_modules/x/.gitignore",
+        "deep/target/.gitignore",
+        ".venv/lib/.gitignore",
+        "gitignore.py",
+        "sub/.gitignore.bak",
+        "sub/.git/info/exclude",
+    ] {
+        assert!(!thread_flow::engine::is_ignore_file(path, &options), "{path}");
+    }
+}

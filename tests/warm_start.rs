@@ -9,14 +9,19 @@ use thread_flow::engine::synthetic::{SyntheticOptions, SyntheticWorkspace};
 use thread_flow::engine::{Host, LoadOptions, RecocoFlow, index_into, index_workspace};
 use thread_flow::storage::{MemoryStore, Store};
 
-#[test]
-fn a_restored_host_reanalyses_only_what_changed_on_disk() {
+/// A generated workspace of `files_per_language` files per language, written to a
+/// temporary directory, with the options and flow to index it.
+fn generated(files_per_language: usize) -> (tempfile::TempDir, LoadOptions, Arc<RecocoFlow>) {
     let workspace =
-        SyntheticWorkspace::generate(SyntheticOptions { files_per_language: 24, ..SyntheticOptions::default() });
+        SyntheticWorkspace::generate(SyntheticOptions { files_per_language, ..SyntheticOptions::default() });
     let dir = tempfile::tempdir().expect("temp dir");
     workspace.write_to(dir.path()).expect("write workspace");
-    let options = LoadOptions::default();
-    let flow = RecocoFlow::shared().expect("flow");
+    (dir, LoadOptions::default(), RecocoFlow::shared().expect("flow"))
+}
+
+#[test]
+fn a_restored_host_reanalyses_only_what_changed_on_disk() {
+    let (dir, options, flow) = generated(24);
 
     let mut first = Host::new(flow.clone());
     let cold = index_into(&mut first, dir.path(), &options).expect("cold index");
@@ -53,12 +58,7 @@ fn a_restored_host_reanalyses_only_what_changed_on_disk() {
 
 #[test]
 fn a_store_written_from_imports_alone_warms_a_host_of_imports_and_is_read_again_by_a_full_one() {
-    let workspace =
-        SyntheticWorkspace::generate(SyntheticOptions { files_per_language: 12, ..SyntheticOptions::default() });
-    let dir = tempfile::tempdir().expect("temp dir");
-    workspace.write_to(dir.path()).expect("write workspace");
-    let options = LoadOptions::default();
-    let flow = RecocoFlow::shared().expect("flow");
+    let (dir, options, flow) = generated(12);
 
     // `check` writes the store from imports alone.
     let mut lean = Host::new(flow.clone()).imports_only();

@@ -301,11 +301,14 @@ fn admit_file(
 /// (besides `.git/info/exclude`, at the root), in the order they have a say.
 const IGNORE_FILES: [&str; 2] = [".ignore", ".gitignore"];
 
+/// The repository's own excludes, read at the root only, after the ignore files.
+const ROOT_EXCLUDES: &str = ".git/info/exclude";
+
 /// Whether the workspace-relative `path` is an ignore file the walk reads (not one under
 /// an excluded or hidden directory, as `node_modules` holds by the hundred): when it
 /// changes, which files enter the graph may change anywhere below it.
 pub fn is_ignore_file(path: &str, options: &LoadOptions) -> bool {
-    if path == ".git/info/exclude" {
+    if path == ROOT_EXCLUDES {
         return true;
     }
     let mut components: Vec<&str> = path.split('/').collect();
@@ -334,7 +337,7 @@ fn is_ignored(root: &Path, directories: &[&str], absolute: &Path) -> bool {
         .flat_map(|dir| {
             let mut files: Vec<PathBuf> = IGNORE_FILES.iter().map(|name| dir.join(name)).collect();
             if dir == root {
-                files.push(root.join(".git/info/exclude"));
+                files.push(root.join(ROOT_EXCLUDES));
             }
             files.into_iter().filter(|file| file.is_file()).filter_map(move |file| {
                 let mut builder = ignore::gitignore::GitignoreBuilder::new(dir);

@@ -142,21 +142,13 @@ impl Documents {
         self.locked().get(path).is_some()
     }
 
-    /// Changes the documents through `change`, as the next generation. Snapshots taken
-    /// before keep their own copy (the map holds a few shared texts, so copying is cheap).
-    fn next_generation<R>(&self, change: impl FnOnce(&mut HashMap<String, Document>) -> R) -> R {
-        let mut current = self.locked();
-        let documents = Arc::make_mut(&mut current);
-        documents.generation += 1;
-        change(&mut documents.by_path)
-    }
-
     pub(crate) fn open(&self, path: &str, text: String, version: i32) {
-        self.next_generation(|open| open.insert(path.to_owned(), Document { text: text.into(), version }));
+        let document = Document { text: text.into(), version };
+        next_generation(&mut self.locked()).by_path.insert(path.to_owned(), document);
     }
 
     pub(crate) fn close(&self, path: &str) {
-        self.next_generation(|open| open.remove(path));
+        next_generation(&mut self.locked()).by_path.remove(path);
     }
 
     /// Applies the editor's changes in order. A range past the end of a line or of the
@@ -169,30 +161,33 @@ impl Documents {
         changes: Vec<TextDocumentContentChangeEvent>,
         encoding: Encoding,
     ) -> Result<usize, ChangeError> {
-        if !self.is_open(path) {
-            return Err(ChangeError::NotOpen(path.to_owned()));
-        }
-        self.next_generation(|open| {
-            let document = open.get_mut(path).ok_or_else(|| ChangeError::NotOpen(path.to_owned()))?;
-            let mut text = document.text.to_string();
-            let mut clamped = 0;
-            for change in changes {
-                match change.range {
-                    None => text = change.text,
-                    Some(range) => {
-                        let (start, start_clamped) = byte_offset(&text, range.start, encoding);
-                        let (end, end_clamped) = byte_offset(&text, range.end, encoding);
-                        clamped += usize::from(start_clamped) + usize::from(end_clamped);
-                        let (start, end) = (start.min(end), start.max(end));
-                        text.replace_range(start..end, &change.text);
-                    }
+        let mut current = self.locked();
+        let document = current.get(path).ok_or_else(|| ChangeError::NotOpen(path.to_owned()))?;
+        let mut text = document.text.to_string();
+        let mut clamped = 0;
+        for change in changes {
+            match change.range {
+                None => text = change.text,
+                Some(range) => {
+                    let (start, start_clamped) = byte_offset(&text, range.start, encoding);
+                    let (end, end_clamped) = byte_offset(&text, range.end, encoding);
+                    clamped += usize::from(start_clamped) + usize::from(end_clamped);
+                    let (start, end) = (start.min(end), start.max(end));
+                    text.replace_range(start..end, &change.text);
                 }
             }
-            document.text = text.into();
-            document.version = version;
-            Ok(clamped)
-        })
+        }
+        next_generation(&mut current).by_path.insert(path.to_owned(), Document { text: text.into(), version });
+        Ok(clamped)
     }
+}
+
+/// `current` made the next generation, to be changed: snapshots taken before keep their
+/// own copy (the map holds a few shared texts, so copying is cheap).
+fn next_generation(current: &mut Arc<OpenDocuments>) -> &mut OpenDocuments {
+    let documents = Arc::make_mut(current);
+    documents.generation += 1;
+    documents
 }
 
 /// The byte offset of `position` in `text`, and whether it had to be clamped into the

@@ -127,25 +127,33 @@ impl Folder {
         }
     }
 
-    /// The published state that answers a request: the first that is indexed and has
-    /// taken in every edit sent before the request. If none comes within
-    /// `faults::request_patience` (5 s), the request fails with `ContentModified` (editors ask again),
-    /// rather than being answered from an older graph in silence.
-    async fn published(&self) -> Result<Arc<Published>> {
-        let Some(analysis) = self.analysis.get() else {
-            return Err(not_current(format!("{} is not being analysed", self.root.display())));
-        };
-        let wanted = self.documents.generation();
+    /// The first published state `accept` takes, waiting at most
+    /// `faults::request_patience` (5 s); `None` when the folder is not being analysed.
+    async fn wait_for(&self, accept: impl FnMut(&Arc<Published>) -> bool) -> Option<Waited> {
+        let analysis = self.analysis.get()?;
         let mut receiver = analysis.published.clone();
-        let caught_up = receiver.wait_for(|published| published.ready && published.generation >= wanted);
-        match tokio::time::timeout(faults::request_patience(), caught_up).await {
-            Ok(Ok(published)) => Ok(published.clone()),
-            Ok(Err(_)) => Err(not_current("the analysis of this folder has stopped".to_owned())),
-            Err(_) if analysis.published.borrow().ready => Err(not_current(format!(
+        Some(match tokio::time::timeout(faults::request_patience(), receiver.wait_for(accept)).await {
+            Ok(Ok(published)) => Waited::Taken(published.clone()),
+            Ok(Err(_)) => Waited::Stopped,
+            Err(_) => Waited::TimedOut,
+        })
+    }
+
+    /// The published state that answers a request: the first that is indexed and has
+    /// taken in every edit sent before the request. If none comes in time, the request
+    /// fails with `ContentModified` (editors ask again), rather than being answered from
+    /// an older graph in silence.
+    async fn published(&self) -> Result<Arc<Published>> {
+        let wanted = self.documents.generation();
+        match self.wait_for(|published| published.ready && published.generation >= wanted).await {
+            Some(Waited::Taken(published)) => Ok(published),
+            None => Err(not_current(format!("{} is not being analysed", self.root.display()))),
+            Some(Waited::Stopped) => Err(not_current("the analysis of this folder has stopped".to_owned())),
+            Some(Waited::TimedOut) if self.latest().ready => Err(not_current(format!(
                 "the analysis did not take in the latest edits within {:.1} s",
                 faults::request_patience().as_secs_f64()
             ))),
-            Err(_) => {
+            Some(Waited::TimedOut) => {
                 Err(not_current(format!("{} is still being indexed; ask again when it is done", self.root.display())))
             }
         }
@@ -158,14 +166,11 @@ impl Folder {
 
     /// For `thread/stats`, which says how far the analysis is (`ready`, `generation`):
     /// the state once every edit sent before the request is in, or while indexing, or
-    /// after `faults::request_patience` (5 s), the newest.
+    /// when none comes in time, the newest.
     async fn settled(&self) -> Arc<Published> {
-        let Some(analysis) = self.analysis.get() else { return Arc::default() };
         let wanted = self.documents.generation();
-        let mut receiver = analysis.published.clone();
-        let caught_up = receiver.wait_for(|published| !published.ready || published.generation >= wanted);
-        match tokio::time::timeout(faults::request_patience(), caught_up).await {
-            Ok(Ok(published)) => published.clone(),
+        match self.wait_for(|published| !published.ready || published.generation >= wanted).await {
+            Some(Waited::Taken(published)) => published,
             _ => self.latest(),
         }
     }
@@ -174,6 +179,14 @@ impl Folder {
     fn holds(&self, path: &str) -> bool {
         self.latest().snapshot.file_at(path).is_some()
     }
+}
+
+/// How a wait for a published state ended.
+enum Waited {
+    Taken(Arc<Published>),
+    /// The analysis task is gone.
+    Stopped,
+    TimedOut,
 }
 
 /// The error for a request that cannot be answered from a current graph: the protocol's
