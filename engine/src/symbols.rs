@@ -5,6 +5,7 @@
 //! extracted them), except [`Bindings`], which the binder (`bind.rs`) computes from a
 //! file's facts, its links and the tables of the files it reads.
 
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use thread_extractors::{Definition, DefinitionKind, Evidence, FileFacts, Local};
@@ -172,9 +173,11 @@ pub struct SymbolTable {
     pub parents: Vec<Option<u32>>,
     /// Per definition, its identity.
     ids: Vec<SymbolId>,
-    /// Definition indices sorted by (owner, name).
+    /// Definition indices sorted by owner and then name, each compared by hash first (see
+    /// [`NameOrder`]).
     by_owner_and_name: Vec<u32>,
-    /// Local indices sorted by (name, scope), each name's in source order within a scope.
+    /// Local indices sorted by name (hash first), then scope, each name's in source order
+    /// within a scope.
     locals_by_name: Vec<u32>,
     /// The surface, once asked for: a file's next version compares its surface with this
     /// one, so an edit of a large file computes one surface, not two.
@@ -198,11 +201,33 @@ impl SymbolTable {
     pub fn of(facts: &FileFacts) -> SymbolTable {
         let definitions = &facts.definitions;
         let parents = parents_of(definitions);
-        let mut by_owner_and_name: Vec<u32> = (0..definitions.len() as u32).collect();
-        // Unstable sorts with the index last are the stable order, faster.
-        by_owner_and_name.sort_unstable_by_key(|index| (owner_and_name(&definitions[*index as usize]), *index));
-        let mut locals_by_name: Vec<u32> = (0..facts.locals.len() as u32).collect();
-        locals_by_name.sort_unstable_by_key(|index| (name_and_scope(&facts.locals[*index as usize]), *index));
+        // The hashes are computed once per entry, not per comparison; unstable sorts with
+        // the index last are the stable order, faster.
+        let mut by_owner_and_name: Vec<(u64, u64, u32)> = definitions
+            .iter()
+            .enumerate()
+            .map(|(index, definition)| {
+                let (owner, name) = owner_and_name(definition);
+                (NameOrder::hash_owner(owner), NameOrder::hash(name), index as u32)
+            })
+            .collect();
+        by_owner_and_name.sort_unstable_by(|a, b| {
+            let (x, y) = (&definitions[a.2 as usize], &definitions[b.2 as usize]);
+            (a.0.cmp(&b.0))
+                .then_with(|| x.owner.cmp(&y.owner))
+                .then(a.1.cmp(&b.1))
+                .then_with(|| x.name.cmp(&y.name))
+                .then(a.2.cmp(&b.2))
+        });
+        let mut locals_by_name: Vec<(u64, u32)> = (facts.locals.iter().enumerate())
+            .map(|(index, local)| (NameOrder::hash(&local.name), index as u32))
+            .collect();
+        locals_by_name.sort_unstable_by(|a, b| {
+            let (x, y) = (&facts.locals[a.1 as usize], &facts.locals[b.1 as usize]);
+            (a.0.cmp(&b.0)).then_with(|| name_and_scope(x).cmp(&name_and_scope(y))).then(a.1.cmp(&b.1))
+        });
+        let by_owner_and_name = by_owner_and_name.into_iter().map(|(_, _, index)| index).collect();
+        let locals_by_name = locals_by_name.into_iter().map(|(_, index)| index).collect();
         let ids = ids_of(definitions, &parents);
         SymbolTable { parents, ids, by_owner_and_name, locals_by_name, surface: std::sync::OnceLock::new() }
     }
@@ -271,11 +296,13 @@ impl SymbolTable {
     /// Definitions with this owner (`None`: free items) and name, in source order.
     pub fn named(&self, facts: &FileFacts, owner: Option<&str>, name: &str) -> impl Iterator<Item = u32> {
         let definitions = &facts.definitions;
-        let wanted = (owner, name);
-        let start =
-            self.by_owner_and_name.partition_point(|index| owner_and_name(&definitions[*index as usize]) < wanted);
-        let end =
-            self.by_owner_and_name.partition_point(|index| owner_and_name(&definitions[*index as usize]) <= wanted);
+        let wanted = (NameOrder::of_owner(owner), NameOrder::of(name));
+        let order = |index: &u32| {
+            let (owner, name) = owner_and_name(&definitions[*index as usize]);
+            (NameOrder::of_owner(owner), NameOrder::of(name)).cmp(&wanted)
+        };
+        let start = self.by_owner_and_name.partition_point(|index| order(index).is_lt());
+        let end = start + self.by_owner_and_name[start..].partition_point(|index| order(index).is_le());
         let mut found = self.by_owner_and_name[start..end].to_vec();
         found.sort_unstable();
         found.into_iter()
@@ -284,9 +311,10 @@ impl SymbolTable {
     /// Every definition owned by `owner` (a type's methods), in source order.
     pub fn owned_by(&self, facts: &FileFacts, owner: &str) -> Vec<u32> {
         let definitions = &facts.definitions;
-        let owner_of = |index: &u32| definitions[*index as usize].owner.as_deref();
-        let start = self.by_owner_and_name.partition_point(|index| owner_of(index) < Some(owner));
-        let end = self.by_owner_and_name.partition_point(|index| owner_of(index) <= Some(owner));
+        let wanted = NameOrder::of_owner(Some(owner));
+        let order = |index: &u32| NameOrder::of_owner(definitions[*index as usize].owner.as_deref()).cmp(&wanted);
+        let start = self.by_owner_and_name.partition_point(|index| order(index).is_lt());
+        let end = start + self.by_owner_and_name[start..].partition_point(|index| order(index).is_le());
         let mut found = self.by_owner_and_name[start..end].to_vec();
         found.sort_unstable();
         found
@@ -306,9 +334,10 @@ impl SymbolTable {
     /// each of a class's methods).
     pub fn named_locals(&self, facts: &FileFacts, name: &str) -> &[u32] {
         let locals = &facts.locals;
-        let start = self.locals_by_name.partition_point(|index| locals[*index as usize].name.as_str() < name);
-        let end =
-            start + self.locals_by_name[start..].partition_point(|index| locals[*index as usize].name.as_str() <= name);
+        let wanted = NameOrder::of(name);
+        let order = |index: &u32| NameOrder::of(&locals[*index as usize].name).cmp(&wanted);
+        let start = self.locals_by_name.partition_point(|index| order(index).is_lt());
+        let end = start + self.locals_by_name[start..].partition_point(|index| order(index).is_le());
         &self.locals_by_name[start..end]
     }
 
@@ -316,6 +345,32 @@ impl SymbolTable {
     /// its parents.
     pub fn scope_chain(&self, innermost: Option<u32>) -> impl Iterator<Item = u32> + '_ {
         std::iter::successors(innermost, move |index| self.parents.get(*index as usize).copied().flatten())
+    }
+}
+
+/// The order of names in a table's indexes: by a hash of the name first, then by the name.
+/// Lookups need each name's entries together, not names in alphabetical order, and a
+/// large file's tables are sorted on every edit, where comparing hashes is far cheaper
+/// than comparing strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct NameOrder<'a>(u64, Option<&'a str>);
+
+impl<'a> NameOrder<'a> {
+    fn of(name: &'a str) -> NameOrder<'a> {
+        NameOrder(NameOrder::hash(name), Some(name))
+    }
+
+    /// A definition's owner: `None` for free items.
+    fn of_owner(owner: Option<&'a str>) -> NameOrder<'a> {
+        NameOrder(NameOrder::hash_owner(owner), owner)
+    }
+
+    fn hash(name: &str) -> u64 {
+        rustc_hash::FxBuildHasher.hash_one(name)
+    }
+
+    fn hash_owner(owner: Option<&str>) -> u64 {
+        owner.map_or(0, NameOrder::hash)
     }
 }
 

@@ -139,7 +139,7 @@ pub(crate) fn assemble(
         previous.get(keys[index].as_ref()?)
     };
     let missing: Vec<usize> = (0..groups.len()).filter(|&index| known(index).is_none()).collect();
-    let mut found = query_groups(lang, queries, root, source, &groups, &missing).into_iter();
+    let mut found = query_groups(lang, queries, source, &groups, &missing).into_iter();
 
     let mut next = Pieces::default();
     let mut pieces = Vec::with_capacity(groups.len());
@@ -173,32 +173,11 @@ pub(crate) fn assemble(
 fn query_groups<'tree>(
     lang: Lang,
     queries: &CompiledQueries,
-    root: Node<'tree>,
     source: &[u8],
     groups: &[Group<'tree>],
     indices: &[usize],
 ) -> Vec<Piece> {
     let mut collectors: Vec<PieceCollector<'tree>> = indices.iter().map(|_| PieceCollector::default()).collect();
-    let (Some(&first), Some(&last)) = (indices.first(), indices.last()) else { return Vec::new() };
-    // Patterns that start at the root (`(module (expression_statement …))`) see every
-    // group; each of their matches lies within one group and goes to that group.
-    if queries.is_anchor(root.kind_id()) {
-        let starts: Vec<usize> = indices.iter().map(|&index| groups[index].start_byte()).collect();
-        let mut query_cursor = QueryCursor::new();
-        query_cursor.set_max_start_depth(Some(0));
-        query_cursor.set_byte_range(groups[first].start_byte()..groups[last].end_byte());
-        let mut matches = query_cursor.matches(&queries.query, root, source);
-        while let Some(query_match) = matches.next() {
-            let Some(start) = query_match.captures().iter().map(|capture| capture.node.start_byte()).min() else {
-                continue;
-            };
-            let position = starts.partition_point(|group_start| *group_start <= start);
-            let Some(slot) = position.checked_sub(1) else { continue };
-            if start < groups[indices[slot]].end_byte() {
-                collectors[slot].accept(queries, query_match, source);
-            }
-        }
-    }
     let mut query_cursor = QueryCursor::new();
     query_cursor.set_max_start_depth(Some(0));
     let macro_arguments = lang.spec().macro_arguments.as_ref();
@@ -261,7 +240,7 @@ fn items_in_macro(
     }
     let groups = top_level_groups(root, lang.spec().attached_to_next);
     let every: Vec<usize> = (0..groups.len()).collect();
-    Some(query_groups(lang, queries, root, source, &groups, &every))
+    Some(query_groups(lang, queries, source, &groups, &every))
 }
 
 /// The file's facts from its pieces, in source order: what depends on more than one
@@ -343,8 +322,8 @@ enum Seen<'m, 'q, 'tree> {
 }
 
 /// Calls `visit` with every node in the subtree of `top`, a top-level node, and every
-/// match of the language's query there (patterns that start at the root are run
-/// separately).
+/// match of the language's query there. A pattern marked `(#set! top-level)` counts only
+/// where it starts at `top` itself.
 ///
 /// The walk is ours, not the query cursor's: tree-sitter's cursor does costly bookkeeping
 /// at every node, so it runs only at anchor nodes (kinds some pattern starts at), limited
@@ -362,9 +341,12 @@ fn for_each_match_under<'tree>(
         let node = tree_cursor.node();
         visit(Seen::Node(node));
         if queries.is_anchor(node.kind_id()) {
+            let at_top = node == top;
             let mut matches = query_cursor.matches(&queries.query, node, source);
             while let Some(query_match) = matches.next() {
-                visit(Seen::Match(query_match));
+                if at_top || !queries.is_top_level_only(query_match.pattern_index) {
+                    visit(Seen::Match(query_match));
+                }
             }
         }
         if tree_cursor.goto_first_child() {

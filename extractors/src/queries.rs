@@ -28,6 +28,9 @@ pub(crate) struct CompiledQueries {
     pub(crate) local_captures: LocalCaptures,
     /// Indexed by node kind id: whether some pattern's outermost node has that kind.
     anchors: Vec<bool>,
+    /// Per pattern: it is marked `(#set! top-level)`, and holds only for the file's
+    /// top-level nodes.
+    top_level_only: Vec<bool>,
 }
 
 impl CompiledQueries {
@@ -36,6 +39,15 @@ impl CompiledQueries {
     /// every node of the tree.
     pub(crate) fn is_anchor(&self, kind_id: u16) -> bool {
         self.anchors.get(usize::from(kind_id)).copied().unwrap_or(false)
+    }
+
+    /// Whether the pattern at `index` holds only where it starts at a top-level node.
+    ///
+    /// Such patterns say so with a property rather than by starting at the root
+    /// (`(program (lexical_declaration …))`): a match at the root would make the query
+    /// cursor walk every top-level node of the file, however few an edit touched.
+    pub(crate) fn is_top_level_only(&self, index: usize) -> bool {
+        self.top_level_only.get(index).copied().unwrap_or(false)
     }
 }
 
@@ -175,12 +187,11 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
         };
         *slot = Some(index);
     }
+    let top_level_only =
+        (0..query.pattern_count()).map(|pattern| property(&query, pattern, "top-level").is_some()).collect();
     let import_pattern_kinds = (0..query.pattern_count())
         .map(|pattern| {
-            query
-                .property_settings(pattern)
-                .iter()
-                .find(|property| &*property.key == "kind")
+            property(&query, pattern, "kind")
                 .and_then(|property| property.value.as_deref())
                 .and_then(ImportKind::from_name)
                 .unwrap_or(ImportKind::Import)
@@ -242,6 +253,7 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
         call_captures,
         local_captures,
         anchors,
+        top_level_only,
     })
 }
 
@@ -262,6 +274,10 @@ fn anchor_kinds(
         file: "queries",
         message: format!("the pattern at byte {} {why}", query.start_byte_for_pattern(pattern)),
     };
+    // The kind of a file's root, which no pattern may start at (the extractor never
+    // runs the query there): what the grammar makes of an empty file.
+    let empty = crate::extract::parse(lang, b"", None)?;
+    let root_kind = empty.root_node().kind();
     let mut root_kinds = Vec::new();
     for pattern in 0..query.pattern_count() {
         if !query.is_pattern_rooted(pattern) {
@@ -273,6 +289,12 @@ fn anchor_kinds(
         match &text[..length] {
             "" | "_" => {
                 return Err(refuse(pattern, "must start with one named node kind, not a wildcard or alternation"));
+            }
+            kind if kind == root_kind => {
+                return Err(refuse(
+                    pattern,
+                    "starts at the file's root; start it at the item, with `(#set! top-level)`",
+                ));
             }
             kind => root_kinds.push(kind),
         }
@@ -286,6 +308,11 @@ fn anchor_kinds(
         })
         .collect();
     Ok(anchors)
+}
+
+/// The property `key` that the pattern at `pattern` sets with `#set!`.
+fn property<'q>(query: &'q Query, pattern: usize, key: &str) -> Option<&'q tree_sitter::QueryProperty> {
+    query.property_settings(pattern).iter().find(|property| &*property.key == key)
 }
 
 fn capture_names(query: &Query) -> impl Iterator<Item = (u32, &str)> {

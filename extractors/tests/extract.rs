@@ -503,3 +503,60 @@ export function after(): number { return 1; }
         "#,
     );
 }
+
+/// Module-level bindings are definitions; bindings of the same names inside functions are
+/// not, nor is an `__all__` inside a function an export list. The patterns for them hold
+/// at top-level nodes only (`(#set! top-level)`), and the extractor runs them everywhere.
+#[test]
+fn module_level_bindings_only_at_the_top_level() {
+    check(
+        Lang::Python,
+        r#"LIMIT = 1
+__all__ = ["run"]
+def run():
+    LIMIT = 2
+    __all__ = ["LIMIT"]
+"#,
+        r#"
+        def constant priv LIMIT `LIMIT`
+        def constant priv __all__ `__all__`
+        def function pub run `def run()`
+        syntax errors 0
+        "#,
+    );
+    check(
+        Lang::TypeScript,
+        r#"const LIMIT = 1;
+const handlers = { on() { const LIMIT = 2; let count = 0; var total = 0; const inner = () => 1; } };
+function run() { const LIMIT = 3; let count = 0; const nested = () => 2; }
+"#,
+        r#"
+        def constant priv LIMIT `LIMIT`
+        def constant priv handlers `handlers`
+        def method priv handlers.on `on()`
+        def function priv run `function run()`
+        syntax errors 0
+        "#,
+    );
+    check(
+        Lang::Go,
+        r#"package p
+
+const Limit = 1
+var count = 0
+
+func Run() {
+	const Limit = 2
+	var count = 3
+	_ = count
+}
+"#,
+        r#"
+        def constant pub Limit `Limit`
+        def variable priv count `count`
+        def function pub Run `func Run()`
+        package p
+        syntax errors 0
+        "#,
+    );
+}

@@ -11,12 +11,12 @@
     (method_definition name: (_) @name return_type: (type_annotation (_) @returns)? body: (_) @body) @definition.method))
 
 ; Object-literal methods and function-valued properties: `const o = { m() {}, n: () => {} }`.
-(program (lexical_declaration (variable_declarator name: (identifier) @owner value: (object
+((lexical_declaration (variable_declarator name: (identifier) @owner value: (object
   [(method_definition name: (_) @name body: (_) @body)
-   (pair key: (_) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])] @definition.method))))
-(program (export_statement (lexical_declaration (variable_declarator name: (identifier) @owner value: (object
+   (pair key: (_) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])] @definition.method))) (#set! top-level))
+((export_statement (lexical_declaration (variable_declarator name: (identifier) @owner value: (object
   [(method_definition name: (_) @name body: (_) @body)
-   (pair key: (_) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])] @definition.method)))))
+   (pair key: (_) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])] @definition.method)))) (#set! top-level))
 
 (function_declaration
   name: (identifier) @name
@@ -40,13 +40,13 @@
 ; Module-level bindings: `const f = () => {}` is a function, other `const`s are constants.
 ; Each pattern starts at one node kind (the extractor runs queries at anchor nodes), so
 ; the plain and the exported form are two patterns.
-(program (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]) @definition.function))
-(program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]) @definition.function)))
+((lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]) @definition.function) (#set! top-level))
+((export_statement (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]) @definition.function)) (#set! top-level))
 
-(program (lexical_declaration kind: "const" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.constant))
-(program (export_statement (lexical_declaration kind: "const" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.constant)))
+((lexical_declaration kind: "const" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.constant) (#set! top-level))
+((export_statement (lexical_declaration kind: "const" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.constant)) (#set! top-level))
 
-(program (lexical_declaration kind: "let" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable))
-(program (export_statement (lexical_declaration kind: "let" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable)))
-(program (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable))
-(program (export_statement (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable)))
+((lexical_declaration kind: "let" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable) (#set! top-level))
+((export_statement (lexical_declaration kind: "let" (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable)) (#set! top-level))
+((variable_declaration (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable) (#set! top-level))
+((export_statement (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @body) @definition.variable)) (#set! top-level))

@@ -28,6 +28,6 @@
 (type_spec name: (type_identifier) @name) @definition.type
 (type_alias name: (type_identifier) @name) @definition.type
 
-(source_file (const_declaration (const_spec name: (identifier) @name value: (_)? @body) @definition.constant))
-(source_file (var_declaration (var_spec name: (identifier) @name value: (_)? @body) @definition.variable))
-(source_file (var_declaration (var_spec_list (var_spec name: (identifier) @name value: (_)? @body) @definition.variable)))
+((const_declaration (const_spec name: (identifier) @name value: (_)? @body) @definition.constant) (#set! top-level))
+((var_declaration (var_spec name: (identifier) @name value: (_)? @body) @definition.variable) (#set! top-level))
+((var_declaration (var_spec_list (var_spec name: (identifier) @name value: (_)? @body) @definition.variable)) (#set! top-level))

@@ -16,12 +16,12 @@
   body: (_) @body) @definition.class
 
 ; Module-level assignments: `X = 1`, `X: int = 1`.
-(module (expression_statement (assignment left: (identifier) @name right: (_)? @body) @definition.constant))
+((expression_statement (assignment left: (identifier) @name right: (_)? @body) @definition.constant) (#set! top-level))
 
 ; `__all__ = ["a", "b"]` lists the exported names explicitly.
-(module
-  (expression_statement
-    (assignment
-      left: (identifier) @_all
-      right: [(list (string (string_content) @export.name)) (tuple (string (string_content) @export.name))]))
-  (#eq? @_all "__all__"))
+((expression_statement
+   (assignment
+     left: (identifier) @_all
+     right: [(list (string (string_content) @export.name)) (tuple (string (string_content) @export.name))]))
+ (#eq? @_all "__all__")
+ (#set! top-level))

@@ -107,6 +107,9 @@ pub(crate) struct DiagnosticContext<'a> {
     settings: &'a Settings,
     encoding: Encoding,
     cycles: Arc<Cycles>,
+    /// The URIs of the files related information points at, made once per file: a cycle's
+    /// files appear in many of its diagnostics, and making a URI is not cheap.
+    uris: std::cell::RefCell<FxHashMap<FileId, Option<Uri>>>,
 }
 
 /// How many files the search for a cycle's path may visit before it settles for
@@ -127,7 +130,7 @@ impl<'a> DiagnosticContext<'a> {
         settings: &'a Settings,
         encoding: Encoding,
     ) -> Self {
-        DiagnosticContext { snapshot, root, settings, encoding, cycles }
+        DiagnosticContext { snapshot, root, settings, encoding, cycles, uris: Default::default() }
     }
 
     /// The import cycles, each a sorted list of files.
@@ -215,7 +218,9 @@ impl<'a> DiagnosticContext<'a> {
     }
 
     fn location_of_file(&self, id: FileId, message: &str) -> Option<DiagnosticRelatedInformation> {
-        let uri = file_uri(self.root, self.snapshot.path(id))?;
+        let uri = (self.uris.borrow_mut().entry(id))
+            .or_insert_with(|| file_uri(self.root, self.snapshot.path(id)))
+            .clone()?;
         let start = Position { line: 0, character: 0 };
         Some(DiagnosticRelatedInformation {
             location: Location { uri, range: Range { start, end: start } },
