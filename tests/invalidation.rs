@@ -177,23 +177,34 @@ fn unchanged_content_costs_nothing_and_identical_files_share_one_extraction() {
     assert_eq!((report.extracted, report.revision), (0, revision));
 }
 
+/// The flow's facts are the extractor's, also when several threads evaluate it at once
+/// (as the cold index does): each evaluation gets back the facts of its own file.
 #[test]
 fn the_recoco_flow_gives_exactly_the_extractors_facts() {
     let flow = RecocoFlow::shared().expect("the ReCoco flow builds");
     let workspace =
         SyntheticWorkspace::generate(SyntheticOptions { files_per_language: 12, ..SyntheticOptions::default() });
-    let mut compared = 0;
-    for reading in [Reading::Everything, Reading::Imports] {
-        for (path, text) in &workspace.files {
-            let Some(lang) = Lang::from_path(std::path::Path::new(path)) else { continue };
-            let through_flow = flow.analyze(path, lang, text.as_bytes(), reading).expect("flow");
-            let direct = DirectExtraction.analyze(path, lang, text.as_bytes(), reading).expect("direct");
-            assert_eq!(through_flow, direct, "{path}");
-            assert_eq!(through_flow.imports_only, reading.for_lang(lang) == Reading::Imports, "{path}");
-            compared += 1;
+    let files: Vec<(&String, &String, Lang)> = (workspace.files.iter())
+        .filter_map(|(path, text)| Some((path, text, Lang::from_path(std::path::Path::new(path))?)))
+        .collect();
+    let compared = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for thread in 0..4 {
+            let (flow, files, compared) = (&flow, &files, &compared);
+            scope.spawn(move || {
+                for reading in [Reading::Everything, Reading::Imports] {
+                    for (path, text, lang) in files.iter().skip(thread).step_by(4) {
+                        let through_flow = flow.analyze(path, *lang, text.as_bytes(), reading).expect("flow");
+                        let direct = DirectExtraction.analyze(path, *lang, text.as_bytes(), reading).expect("direct");
+                        assert_eq!(through_flow, direct, "{path}");
+                        assert_eq!(through_flow.imports_only, reading.for_lang(*lang) == Reading::Imports, "{path}");
+                        compared.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
         }
-    }
-    assert!(compared >= 96);
+    });
+    assert!(compared.into_inner() >= 96);
 }
 
 #[test]

@@ -5,6 +5,10 @@
 //! per file. Both the cold index and the edit path go through [`FactsFlow`], so both run
 //! this one flow.
 //!
+//! The flow's output is a ticket for the facts the operator built, not their encoding:
+//! the flow and its caller share a process, and encoding a large file's facts only to
+//! decode them again cost a tenth of every keystroke in it ([`HandOff`]).
+//!
 //! What ReCoco does and does not do here: without a PostgreSQL database ReCoco's own
 //! memoization and change tracking do not run (transient evaluation has caching off), so
 //! the content-addressed cache ([`crate::memo`]) and cross-file invalidation
@@ -23,7 +27,7 @@ use recoco_core::ops::sdk::{
     SimpleFunctionFactoryBase, ValueType,
 };
 use recoco_core::prelude::async_trait;
-use thread_extractors::{EditCache, FileFacts, Lang, codec, extract, extract_imports};
+use thread_extractors::{EditCache, FileFacts, Lang, extract, extract_imports};
 
 /// Why a file could not be analysed. Broken user code is never one of these.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -142,10 +146,10 @@ impl FactsFlow for RecocoFlow {
         let output = block_on(|| recoco_core::execution::evaluator::evaluate_transient_flow(&self.flow, &inputs))?
             .map_err(|error| fail(error.to_string()))?;
         match output {
-            Value::Basic(BasicValue::Bytes(encoded)) => {
-                codec::decode(&encoded).map_err(|error| fail(error.to_string()))
+            Value::Basic(BasicValue::Int64(ticket)) => {
+                HandOff::take(ticket).ok_or_else(|| fail(format!("the flow's facts (ticket {ticket}) were not left")))
             }
-            other => Err(fail(format!("the flow returned {other:?} instead of encoded facts"))),
+            other => Err(fail(format!("the flow returned {other:?} instead of a ticket for facts"))),
         }
     }
 }
@@ -187,7 +191,36 @@ async fn build() -> Result<Arc<AnalyzedTransientFlow>, FlowError> {
     Ok(flow.0)
 }
 
-/// The operator: `(path, language, content, reading) → facts`, encoded with [`codec`].
+/// Facts the operator built, each under a ticket until the caller that evaluated the
+/// flow takes them: the flow's output is the ticket. A ticket is taken right after the
+/// evaluation that issued it; facts whose evaluation failed after the operator ran would
+/// never be taken, and go once far older tickets than theirs have been issued.
+struct HandOff;
+
+/// How many tickets later facts nobody took are dropped: far more than the evaluations
+/// that run at once (one per core).
+const TICKETS_KEPT: i64 = 4096;
+
+static HANDED_OFF: std::sync::Mutex<Vec<(i64, FileFacts)>> = std::sync::Mutex::new(Vec::new());
+static NEXT_TICKET: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+impl HandOff {
+    fn leave(facts: FileFacts) -> i64 {
+        let ticket = NEXT_TICKET.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut left = HANDED_OFF.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        left.retain(|(left_ticket, _)| ticket - left_ticket < TICKETS_KEPT);
+        left.push((ticket, facts));
+        ticket
+    }
+
+    fn take(ticket: i64) -> Option<FileFacts> {
+        let mut left = HANDED_OFF.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let position = left.iter().position(|(left_ticket, _)| *left_ticket == ticket)?;
+        Some(left.swap_remove(position).1)
+    }
+}
+
+/// The operator: `(path, language, content, reading) → facts`, handed off under a ticket.
 ///
 /// Its executor keeps the trees and pieces of the files it extracted last ([`EditCache`]), so the
 /// next version of a file being typed in is parsed incrementally and only the items the
@@ -229,7 +262,7 @@ impl SimpleFunctionExecutor for ExtractFactsExecutor {
             Reading::Imports => extract_imports(lang, &content),
         }
         .map_err(|error| Error::internal_msg(error.to_string()))?;
-        Ok(Value::Basic(BasicValue::Bytes(bytes::Bytes::from(codec::encode(&facts)))))
+        Ok(Value::Basic(BasicValue::Int64(HandOff::leave(facts))))
     }
 }
 
@@ -261,7 +294,7 @@ impl SimpleFunctionFactoryBase for ExtractFactsOperator {
         };
         Ok(SimpleFunctionAnalysisOutput {
             resolved_args: args,
-            output_schema: make_output_type(BasicValueType::Bytes),
+            output_schema: make_output_type(BasicValueType::Int64),
             behavior_version: Some(thread_extractors::EXTRACTOR_REVISION),
         })
     }
