@@ -201,33 +201,46 @@ impl SymbolTable {
     pub fn of(facts: &FileFacts) -> SymbolTable {
         let definitions = &facts.definitions;
         let parents = parents_of(definitions);
-        // The hashes are computed once per entry, not per comparison; unstable sorts with
-        // the index last are the stable order, faster.
-        let mut by_owner_and_name: Vec<(u64, u64, u32)> = definitions
-            .iter()
-            .enumerate()
+        // Sorted by hashes alone, numbers, and checked afterwards: only when two
+        // different names share a hash (almost never) are the names compared while sorting.
+        let mut by_owner_and_name: Vec<(u64, u64, u32)> = (definitions.iter().enumerate())
             .map(|(index, definition)| {
                 let (owner, name) = owner_and_name(definition);
                 (NameOrder::hash_owner(owner), NameOrder::hash(name), index as u32)
             })
             .collect();
-        by_owner_and_name.sort_unstable_by(|a, b| {
+        by_owner_and_name.sort_unstable();
+        let same_names = |a: &(u64, u64, u32), b: &(u64, u64, u32)| {
             let (x, y) = (&definitions[a.2 as usize], &definitions[b.2 as usize]);
-            (a.0.cmp(&b.0))
-                .then_with(|| x.owner.cmp(&y.owner))
-                .then(a.1.cmp(&b.1))
-                .then_with(|| x.name.cmp(&y.name))
-                .then(a.2.cmp(&b.2))
-        });
-        let mut locals_by_name: Vec<(u64, u32)> = (facts.locals.iter().enumerate())
-            .map(|(index, local)| (NameOrder::hash(&local.name), index as u32))
+            a.0 != b.0 || (x.owner == y.owner && (a.1 != b.1 || x.name == y.name))
+        };
+        if !by_owner_and_name.windows(2).all(|pair| same_names(&pair[0], &pair[1])) {
+            by_owner_and_name.sort_unstable_by(|a, b| {
+                let (x, y) = (&definitions[a.2 as usize], &definitions[b.2 as usize]);
+                (a.0.cmp(&b.0))
+                    .then_with(|| x.owner.cmp(&y.owner))
+                    .then(a.1.cmp(&b.1))
+                    .then_with(|| x.name.cmp(&y.name))
+                    .then(a.2.cmp(&b.2))
+            });
+        }
+        let locals = &facts.locals;
+        let scope_order = |scope: Option<usize>| scope.map_or(0, |scope| scope as u64 + 1);
+        let mut locals_by_name: Vec<(u64, u64, u32)> = (locals.iter().enumerate())
+            .map(|(index, local)| (NameOrder::hash(&local.name), scope_order(local.scope), index as u32))
             .collect();
-        locals_by_name.sort_unstable_by(|a, b| {
-            let (x, y) = (&facts.locals[a.1 as usize], &facts.locals[b.1 as usize]);
-            (a.0.cmp(&b.0)).then_with(|| name_and_scope(x).cmp(&name_and_scope(y))).then(a.1.cmp(&b.1))
-        });
+        locals_by_name.sort_unstable();
+        let same_names = |a: &(u64, u64, u32), b: &(u64, u64, u32)| {
+            a.0 != b.0 || locals[a.2 as usize].name == locals[b.2 as usize].name
+        };
+        if !locals_by_name.windows(2).all(|pair| same_names(&pair[0], &pair[1])) {
+            locals_by_name.sort_unstable_by(|a, b| {
+                let (x, y) = (&locals[a.2 as usize], &locals[b.2 as usize]);
+                (a.0.cmp(&b.0)).then_with(|| name_and_scope(x).cmp(&name_and_scope(y))).then(a.2.cmp(&b.2))
+            });
+        }
         let by_owner_and_name = by_owner_and_name.into_iter().map(|(_, _, index)| index).collect();
-        let locals_by_name = locals_by_name.into_iter().map(|(_, index)| index).collect();
+        let locals_by_name = locals_by_name.into_iter().map(|(_, _, index)| index).collect();
         let ids = ids_of(definitions, &parents);
         SymbolTable { parents, ids, by_owner_and_name, locals_by_name, surface: std::sync::OnceLock::new() }
     }
@@ -366,6 +379,11 @@ impl<'a> NameOrder<'a> {
     }
 
     fn hash(name: &str) -> u64 {
+        #[cfg(test)]
+        if tests::COLLIDING.get() {
+            // Two hashes for all names: every lookup meets names that are not its own.
+            return name.len() as u64 % 2;
+        }
         rustc_hash::FxBuildHasher.hash_one(name)
     }
 
@@ -547,9 +565,17 @@ fn surface_of(facts: &FileFacts, parents: &[Option<u32>], interface: Fingerprint
 /// A 64-bit hash of what one surface key's readers see, or of a definition's identity.
 /// Both live in memory only and are compared within one process, so a small hash does (a
 /// Blake3 hasher weighs 2 KB, and an edit of a large file hashes thousands of keys);
-/// strings are length-prefixed, as in [`crate::fingerprint::FingerprintBuilder`].
-#[derive(Default)]
-struct SurfaceHasher(std::hash::DefaultHasher);
+/// strings are length-prefixed, as in [`crate::fingerprint::FingerprintBuilder`]. Foldhash,
+/// seeded: of the good 64-bit hashes the fastest on the many short strings a surface has.
+struct SurfaceHasher(foldhash::quality::FoldHasher<'static>);
+
+impl Default for SurfaceHasher {
+    fn default() -> SurfaceHasher {
+        // A fixed seed: fingerprints are compared across versions of a file.
+        static SEED: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0x7468_7265_6164);
+        SurfaceHasher(SEED.build_hasher())
+    }
+}
 
 impl SurfaceHasher {
     fn str(&mut self, text: &str) -> &mut Self {
@@ -567,5 +593,80 @@ impl SurfaceHasher {
         use std::hash::Hasher;
         self.0.write_u64(value);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use thread_extractors::{Lang, extract};
+
+    use super::*;
+
+    thread_local! {
+        /// Makes names' hashes collide, on this test's thread only.
+        pub(super) static COLLIDING: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Every lookup's answer, for every name and owner the file has.
+    fn answers(facts: &FileFacts) -> Vec<String> {
+        let table = SymbolTable::of(facts);
+        let mut names: Vec<&str> = facts.definitions.iter().map(|definition| definition.name.as_str()).collect();
+        names.extend(facts.locals.iter().map(|local| local.name.as_str()));
+        names.extend(["missing", "self.missing"]);
+        let mut owners: Vec<Option<&str>> =
+            facts.definitions.iter().map(|definition| definition.owner.as_deref()).collect();
+        owners.push(Some("Missing"));
+        let mut answers = Vec::new();
+        for name in &names {
+            for owner in &owners {
+                answers.push(format!("{owner:?}.{name}: {:?}", table.named(facts, *owner, name).collect::<Vec<_>>()));
+            }
+            answers.push(format!("locals {name}: {:?}", table.named_locals(facts, name)));
+        }
+        for owner in owners.iter().flatten() {
+            answers.push(format!("owned by {owner}: {:?}", table.owned_by(facts, owner)));
+        }
+        answers
+    }
+
+    /// Names that share a hash are told apart by the names themselves: with every name
+    /// colliding, each lookup answers as with real hashes.
+    #[test]
+    fn lookups_do_not_depend_on_names_hashing_apart() {
+        let source = br#"
+class Reader:
+    def read(self, size):
+        data = size
+        self.data = data
+        return data
+
+    def close(self):
+        self.data = None
+
+class Writer:
+    def read(self):
+        return 0
+
+    def write(self, data, size):
+        buffer = data
+        return buffer
+
+def read(path):
+    data = open(path)
+    size = 1
+    return data
+
+data = read("x")
+size = 2
+"#;
+        let facts = extract(Lang::Python, source).expect("extraction");
+        assert!(facts.locals.len() >= 8 && facts.definitions.len() >= 7, "{facts:?}");
+        let real = answers(&facts);
+        COLLIDING.set(true);
+        let colliding = answers(&facts);
+        COLLIDING.set(false);
+        assert_eq!(real, colliding);
     }
 }

@@ -131,7 +131,10 @@ pub(crate) fn assemble(
     let root = tree.root_node();
     let groups = top_level_groups(root, lang.spec().attached_to_next);
     let keys: Vec<Option<PieceKey>> = match reuse {
-        Some(_) => groups.iter().map(|group| group.key(source)).collect(),
+        Some(_) => {
+            let mut hasher = blake3::Hasher::new();
+            groups.iter().map(|group| group.key(source, &mut hasher)).collect()
+        }
         None => vec![None; groups.len()],
     };
     let known = |index: usize| -> Option<&Arc<Piece>> {

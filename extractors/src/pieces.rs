@@ -83,8 +83,11 @@ impl<'tree> Group<'tree> {
 
     /// The key of this group's facts, or `None` when they must not be reused: a group
     /// containing a syntax error parses differently depending on what surrounds it.
-    pub(crate) fn key(&self, source: &[u8]) -> Option<PieceKey> {
-        let mut hasher = blake3::Hasher::new();
+    ///
+    /// `hasher` is any hasher, reset here: one serves every group of a file, since making
+    /// a Blake3 hasher costs more than hashing a small item.
+    pub(crate) fn key(&self, source: &[u8], hasher: &mut blake3::Hasher) -> Option<PieceKey> {
+        hasher.reset();
         hasher.update(&self.root_kind.to_le_bytes());
         for node in &self.nodes {
             if node.has_error() {
@@ -111,7 +114,8 @@ pub(crate) fn top_level_groups<'tree>(root: Node<'tree>, attached: &[&str]) -> V
     let mut cursor = root.walk();
     for child in root.children(&mut cursor) {
         // A comment between an attribute and its item stays in the group.
-        let joins_next = attached.contains(&child.kind()) || (child.is_extra() && !current.is_empty());
+        let joins_next =
+            (!attached.is_empty() && attached.contains(&child.kind())) || (child.is_extra() && !current.is_empty());
         current.push(child);
         if !joins_next {
             groups.push(Group { nodes: std::mem::take(&mut current), root_kind });
