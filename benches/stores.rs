@@ -233,6 +233,7 @@ fn bulk_change_set(host: &Host, files: usize, edges_per_file: usize) -> ChangeSe
                 facts: Arc::clone(&template.facts),
                 edges,
                 unresolved: Vec::new(),
+                resolution: None,
             }
         })
         .collect();

@@ -382,6 +382,7 @@ fn sql_stores_keep_a_path_exactly_while_it_is_named() {
             .map(|target| StoredEdge { to: (*target).to_owned(), kind: ImportKind::Import, line: 1, names: None })
             .collect(),
         unresolved: Vec::new(),
+        resolution: None,
     };
     let upsert = |files: Vec<StoredFile>| ChangeSet { upserts: files, removals: Vec::new(), project_files: Vec::new() };
     let remove =

@@ -91,3 +91,54 @@ fn a_store_written_from_imports_alone_warms_a_host_of_imports_and_is_read_again_
         assert_eq!(file.facts, expected.facts, "{}", file.path);
     }
 }
+
+/// A restore puts back each file's stored resolution instead of resolving the workspace
+/// again, and the questions that resolution asked of the file set come back with it: a
+/// file created while the editor was closed still completes an import that led nowhere.
+#[test]
+fn a_restore_keeps_stored_resolutions_and_the_questions_behind_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = [
+        // `./later` leads nowhere when the store is written.
+        (
+            "app/main.ts",
+            "import { later } from './later';\nimport { util } from './util';\nexport const m = util + later;\n",
+        ),
+        ("app/util.ts", "export const util = 1;\n"),
+        // Decoys: the same names elsewhere, which no import of `app/main.ts` reaches.
+        ("other/util.ts", "export const util = 2;\n"),
+        ("other/later.ts", "export const later = 2;\n"),
+        ("pkg/__init__.py", ""),
+        ("pkg/a.py", "from pkg import b\nfrom pkg.util import helper\n"),
+        ("pkg/util.py", "def helper():\n    return 1\n"),
+    ];
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+        std::fs::write(path, text).expect("write");
+    }
+    let (options, flow) = (LoadOptions::default(), RecocoFlow::shared().expect("flow"));
+    let mut first = Host::new(flow.clone());
+    let cold = index_into(&mut first, dir.path(), &options).expect("cold index");
+    let store = MemoryStore::default();
+    block_on(store.apply(&ChangeSet::everything(&first.snapshot(), &first))).expect("save");
+
+    let state = block_on(store.load_for_restore()).expect("load");
+    assert!(state.files.iter().all(|file| file.resolution.is_some()), "every file's resolution is stored");
+    let mut second = Host::new(flow.clone());
+    let restored = restore(&mut second, state);
+    assert_eq!(restored.resolved, 0, "a restore resolves nothing again");
+    assert_eq!(second.snapshot().graph(), cold.graph);
+
+    // Created while the editor was closed: each answers a question an import asked.
+    std::fs::write(dir.path().join("app/later.ts"), "export const later = 3;\n").expect("create");
+    std::fs::write(dir.path().join("pkg/b.py"), "value = 1\n").expect("create");
+    let warm = index_into(&mut second, dir.path(), &options).expect("warm start");
+    let fresh = index_workspace(dir.path(), &options).expect("cold index of the new tree");
+    assert_eq!(warm.graph, fresh.graph);
+    let main = warm.snapshot.file_at("app/main.ts").expect("main");
+    let targets: Vec<&str> = main.links.iter().map(|link| warm.snapshot.path(link.to)).collect();
+    assert_eq!(targets, ["app/later.ts", "app/util.ts"]);
+    let a = warm.snapshot.file_at("pkg/a.py").expect("a");
+    assert!(a.links.iter().any(|link| warm.snapshot.path(link.to) == "pkg/b.py"), "pkg/a.py now imports pkg/b.py");
+}

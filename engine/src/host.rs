@@ -56,9 +56,9 @@ impl FileChange {
             FileChange::Remove { path } => {
                 Ok((Some(FileChange::Remove { path: path.clone() }), FileChange::Remove { path }))
             }
-            FileChange::Restore { path, content, facts, stat, project_text } => {
+            FileChange::Restore { path, content, facts, stat, project_text, resolution } => {
                 let first = project_text.map(|text| FileChange::write(path.clone(), text));
-                Ok((first, FileChange::Restore { path, content, facts, stat, project_text: None }))
+                Ok((first, FileChange::Restore { path, content, facts, stat, project_text: None, resolution }))
             }
         }
     }
@@ -119,6 +119,11 @@ pub enum FileChange {
         stat: Option<FileStat>,
         /// Its text, when it is a project file as well (`package.json`).
         project_text: Option<String>,
+        /// Where its imports led when it was stored, and the questions that decided it.
+        /// Used instead of resolving again only when a batch restores a whole workspace
+        /// into an empty host: then the file set and project files are those it was
+        /// resolved against.
+        resolution: Option<Arc<FileResolution>>,
     },
     /// The file is gone.
     Remove {
@@ -162,6 +167,8 @@ pub struct ChangeReport {
     pub edges_changed: bool,
     /// Files whose facts were extracted (cache misses), a subset of `changed`.
     pub extracted: usize,
+    /// Files resolved again; a restore that keeps stored resolutions resolves none.
+    pub resolved: usize,
     /// Memo hits and misses.
     pub cache: CacheStats,
     /// Files whose content could not be read or analysed; their previous state is kept.
@@ -365,6 +372,8 @@ impl Host {
         let mut report = ChangeReport::default();
         let changes = last_change_per_path(changes);
 
+        // A whole workspace restored into an empty host keeps its stored resolutions.
+        let mut kept = (self.snapshot.files().next().is_none()).then(FxHashMap::default);
         let mut project_changed = false;
         let mut writes = Vec::new();
         let mut removals = Vec::new();
@@ -396,12 +405,32 @@ impl Host {
                 change
             };
             match change {
-                FileChange::Remove { path } => removals.push(path),
-                other => writes.push((lang, other)),
+                FileChange::Remove { path } => {
+                    kept = None;
+                    removals.push(path);
+                }
+                FileChange::Restore { path, content, facts, stat, project_text, resolution } => {
+                    match (&mut kept, &resolution) {
+                        (Some(kept), Some(resolution)) => {
+                            kept.insert(path.clone(), Arc::clone(resolution));
+                        }
+                        _ => kept = None,
+                    }
+                    let restore = FileChange::Restore { path, content, facts, stat, project_text, resolution: None };
+                    writes.push((lang, restore));
+                }
+                other => {
+                    kept = None;
+                    writes.push((lang, other));
+                }
             }
         }
 
         let analyses = self.analyze(writes);
+        // A file left out (refused, failed) changes the file set the resolutions assumed.
+        if !analyses.iter().all(|analysis| matches!(analysis, Analysis::Changed(_) | Analysis::Unchanged { .. })) {
+            kept = None;
+        }
         report.cache = self.memo.take_stats();
 
         let mut work = Work::default();
@@ -420,7 +449,11 @@ impl Host {
 
         let families = self.update_model(&work, project_changed, &mut report);
         let resolve_set = self.resolve_set(&work, &families, project_changed);
-        let (links_changed, edges_changed) = self.resolve_files(&resolve_set);
+        let kept: FxHashMap<FileId, Arc<FileResolution>> = (kept.unwrap_or_default().into_iter())
+            .filter_map(|(path, resolution)| Some((self.snapshot.file_id(&path)?, resolution)))
+            .collect();
+        report.resolved = resolve_set.iter().filter(|id| !kept.contains_key(id)).count();
+        let (links_changed, edges_changed) = self.resolve_files(&resolve_set, kept);
         work.links_changed.extend(links_changed);
         report.edges_changed = edges_changed || !work.added.is_empty() || !work.removed.is_empty();
         // Missing names need the targets' definitions, which facts read from imports
@@ -743,21 +776,33 @@ impl Host {
     /// returns the files whose links changed.
     /// Resolves `ids` again; returns the files whose links changed, and whether any file's
     /// set of targets changed.
-    fn resolve_files(&mut self, ids: &[FileId]) -> (Vec<FileId>, bool) {
+    /// Resolves the files `ids`, taking the resolution in `kept` where there is one (a
+    /// restored workspace's, see [`FileChange::Restore`]).
+    fn resolve_files(
+        &mut self,
+        ids: &[FileId],
+        mut kept: FxHashMap<FileId, Arc<FileResolution>>,
+    ) -> (Vec<FileId>, bool) {
         let mut links_changed = Vec::new();
         let mut edges_changed = false;
         let model = &self.model;
         let snapshot = &self.snapshot;
+        let kept_ids: Vec<FileId> = ids.iter().copied().filter(|id| kept.contains_key(id)).collect();
+        let ids: Vec<FileId> = ids.iter().copied().filter(|id| !kept.contains_key(id)).collect();
         let resolve_one = |id: &FileId| -> (FileId, FileResolution) {
             let file =
                 snapshot.file(*id).map(|file| SourceFile { path: &file.path, lang: file.lang, facts: &file.facts });
             (*id, file.map(|file| model.resolve(&file)).unwrap_or_default())
         };
-        let resolved: Vec<(FileId, FileResolution)> = if ids.len() <= 1 {
+        let mut resolved: Vec<(FileId, FileResolution)> = if ids.len() <= 1 {
             ids.iter().map(resolve_one).collect()
         } else {
             ids.par_iter().map(resolve_one).collect()
         };
+        resolved.extend(kept_ids.into_iter().filter_map(|id| {
+            let resolution = kept.remove(&id)?;
+            Some((id, Arc::try_unwrap(resolution).unwrap_or_else(|shared| FileResolution::clone(&shared))))
+        }));
 
         for (id, resolution) in resolved {
             let mut links = Vec::new();
@@ -927,6 +972,13 @@ impl Host {
                 entry.missing = missing;
             }
         }
+    }
+
+    /// The file-set questions resolving `file` asked, when `file` is this host's (its id
+    /// names the same path here) and has been resolved.
+    pub fn probes_of(&self, file: &FileEntry) -> Option<&[ProbeKey]> {
+        let current = self.snapshot.file(file.id)?;
+        (current.path == file.path).then(|| self.probes.get(&file.id).map(Vec::as_slice)).flatten()
     }
 
     fn replace_probes(&mut self, id: FileId, probes: Vec<ProbeKey>) {

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use thread_extractors::resolve::Usage;
+use thread_extractors::resolve::{FileResolution, ProbeKey, Resolution, Target, Usage};
 use thread_extractors::{FileFacts, ImportKind, Lang};
 
 use crate::fingerprint::Fingerprint;
@@ -33,6 +33,9 @@ pub struct StoredFile {
     pub edges: Vec<StoredEdge>,
     /// Its imports that lead nowhere in the workspace.
     pub unresolved: Vec<StoredUnresolved>,
+    /// Its resolution, complete (import by import, with the file-set questions asked),
+    /// when it was kept: a warm start restores it instead of resolving every file again.
+    pub resolution: Option<Arc<FileResolution>>,
 }
 
 /// One resolved import.
@@ -60,7 +63,13 @@ pub struct StoredUnresolved {
 }
 
 impl StoredFile {
-    /// The stored form of a live file of `snapshot`.
+    /// The stored form of a live file of `host`, its resolution included.
+    pub fn resolved(file: &FileEntry, snapshot: &Snapshot, host: &Host) -> StoredFile {
+        let resolution = host.probes_of(file).map(|probes| Arc::new(resolution_of(file, snapshot, probes)));
+        StoredFile { resolution, ..StoredFile::of(file, snapshot) }
+    }
+
+    /// The stored form of a live file of `snapshot`, without its resolution.
     pub fn of(file: &FileEntry, snapshot: &Snapshot) -> StoredFile {
         let import_line = |index: usize| file.facts.imports.get(index).map_or(0, |import| import.span.start.line);
         let edges = file
@@ -99,8 +108,27 @@ impl StoredFile {
             facts: file.facts.clone(),
             edges,
             unresolved,
+            resolution: None,
         }
     }
+}
+
+/// What resolving `file` gave, as [`FileChange::Restore`] takes it back: its links and
+/// unresolved imports (each in its order), and the file-set questions asked.
+fn resolution_of(file: &FileEntry, snapshot: &Snapshot, probes: &[ProbeKey]) -> FileResolution {
+    let links = file.links.iter().map(|link| Resolution {
+        import: link.import,
+        kind: link.kind,
+        target: Target::File(snapshot.path(link.to).to_owned()),
+        usage: link.usage.clone(),
+    });
+    let unresolved = file.unresolved.iter().map(|unresolved| Resolution {
+        import: unresolved.import,
+        kind: file.facts.imports.get(unresolved.import).map_or(ImportKind::Import, |import| import.kind),
+        target: if unresolved.external { Target::External } else { Target::Unresolved },
+        usage: Usage::Module,
+    });
+    FileResolution { resolutions: links.chain(unresolved).collect(), probes: probes.to_vec() }
 }
 
 /// Everything a store holds.
@@ -137,7 +165,7 @@ impl ChangeSet {
         let mut changes = ChangeSet::default();
         for path in paths {
             match snapshot.file_at(path) {
-                Some(file) => changes.upserts.push(StoredFile::of(file, snapshot)),
+                Some(file) => changes.upserts.push(StoredFile::resolved(file, snapshot, host)),
                 None => changes.removals.push(path.clone()),
             }
         }
@@ -166,7 +194,7 @@ impl ChangeSet {
     /// Everything in `snapshot`, for a first save.
     pub fn everything(snapshot: &Snapshot, host: &Host) -> ChangeSet {
         ChangeSet {
-            upserts: snapshot.files().map(|file| StoredFile::of(file, snapshot)).collect(),
+            upserts: snapshot.files().map(|file| StoredFile::resolved(file, snapshot, host)).collect(),
             removals: Vec::new(),
             project_files: project_files_of(host),
         }
@@ -192,6 +220,7 @@ pub fn restore(host: &mut Host, state: StoredState) -> ChangeReport {
                 facts: file.facts,
                 stat: file.stat,
                 project_text,
+                resolution: file.resolution,
             }
         })
         .collect();

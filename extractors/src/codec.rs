@@ -1,4 +1,5 @@
-//! A compact, versioned binary encoding of [`FileFacts`].
+//! A compact, versioned binary encoding of [`FileFacts`], and of a file's
+//! [`FileResolution`].
 //!
 //! Facts cross two boundaries as bytes: the output of the ReCoco extraction operator, and
 //! the stores, which keep each file's facts so that a warm start needs no parsing. The
@@ -9,6 +10,7 @@ use crate::facts::{
     Call, CfgPath, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportKind, ImportedName, Local, Position,
     Span,
 };
+use crate::resolve::{FileResolution, RESOLVER_REVISION, Resolution, Target, Usage, UsedName};
 
 /// The format version written first in every encoding. Bump it with any change below.
 pub const FORMAT_VERSION: u32 = 5;
@@ -114,6 +116,16 @@ pub fn encode(facts: &FileFacts) -> Vec<u8> {
 
 /// Decodes what [`encode`] wrote.
 pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
+    let (facts, used) = decode_prefix(bytes)?;
+    if used != bytes.len() {
+        return Err(DecodeError::Corrupt { offset: used });
+    }
+    Ok(facts)
+}
+
+/// Decodes the facts at the start of `bytes`, and says how many bytes they took: a store
+/// may keep more after them (see [`encode_resolution`]).
+pub fn decode_prefix(bytes: &[u8]) -> Result<(FileFacts, usize), DecodeError> {
     let mut input = Reader { bytes, offset: 0 };
     let version = input.uint()?;
     if version != u64::from(FORMAT_VERSION) {
@@ -198,10 +210,85 @@ pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
         1 => true,
         _ => return Err(input.corrupt()),
     };
+    Ok((facts, input.offset))
+}
+
+/// Encodes where a file's imports lead and the questions that decided it, under
+/// [`RESOLVER_REVISION`]: a store keeps it after the file's facts, so that a warm start
+/// does not resolve every file again.
+pub fn encode_resolution(resolution: &FileResolution) -> Vec<u8> {
+    let mut out = Writer(Vec::with_capacity(16 + 24 * resolution.resolutions.len() + 9 * resolution.probes.len()));
+    out.uint(u64::from(RESOLVER_REVISION));
+    out.uint(resolution.resolutions.len() as u64);
+    for item in &resolution.resolutions {
+        out.uint(item.import as u64);
+        out.uint(item.kind as u64);
+        match &item.target {
+            Target::File(path) => {
+                out.uint(0);
+                out.str(path);
+            }
+            Target::External => out.uint(1),
+            Target::Unresolved => out.uint(2),
+            Target::NoFile => out.uint(3),
+        }
+        match &item.usage {
+            Usage::Module => out.uint(0),
+            Usage::Names(names) => {
+                out.uint(1 + names.len() as u64);
+                for used in names {
+                    out.str(&used.name);
+                    out.span(&used.span);
+                }
+            }
+        }
+    }
+    out.uint(resolution.probes.len() as u64);
+    for probe in &resolution.probes {
+        out.uint(*probe);
+    }
+    out.0
+}
+
+/// Decodes [`encode_resolution`]'s bytes. A resolution of another [`RESOLVER_REVISION`]
+/// is refused with [`DecodeError::Version`]: this build might resolve differently.
+pub fn decode_resolution(bytes: &[u8]) -> Result<FileResolution, DecodeError> {
+    let mut input = Reader { bytes, offset: 0 };
+    let version = input.uint()?;
+    if version != u64::from(RESOLVER_REVISION) {
+        return Err(DecodeError::Version { found: u32::try_from(version).unwrap_or(u32::MAX) });
+    }
+    let mut resolution = FileResolution::default();
+    for _ in 0..input.len()? {
+        let import = input.uint()?;
+        let import = input.index(import)?;
+        let kind = input.import_kind()?;
+        let target = match input.uint()? {
+            0 => Target::File(input.str()?),
+            1 => Target::External,
+            2 => Target::Unresolved,
+            3 => Target::NoFile,
+            _ => return Err(input.corrupt()),
+        };
+        let usage = match input.len()? {
+            0 => Usage::Module,
+            count => {
+                let mut names = Vec::with_capacity(count - 1);
+                for _ in 1..count {
+                    names.push(UsedName { name: input.str()?, span: input.span()? });
+                }
+                Usage::Names(names)
+            }
+        };
+        resolution.resolutions.push(Resolution { import, kind, target, usage });
+    }
+    for _ in 0..input.len()? {
+        resolution.probes.push(input.uint()?);
+    }
     if input.offset != bytes.len() {
         return Err(input.corrupt());
     }
-    Ok(facts)
+    Ok(resolution)
 }
 
 struct Writer(Vec<u8>);
@@ -341,5 +428,46 @@ mod tests {
         let mut other_version = bytes.clone();
         other_version[0] = 9;
         assert_eq!(decode(&other_version), Err(DecodeError::Version { found: 9 }));
+    }
+
+    #[test]
+    fn round_trips_a_resolution_and_refuses_another_revision() {
+        let facts = extract(Lang::Python, b"from .a import b, c\nimport os\nimport pkg.missing\n").expect("extracts");
+        let used = |index: usize| UsedName {
+            name: facts.imports[0].names[index].name.clone(),
+            span: facts.imports[0].names[index].span,
+        };
+        let resolution = FileResolution {
+            resolutions: vec![
+                Resolution {
+                    import: 0,
+                    kind: ImportKind::Import,
+                    target: Target::File("pkg/a.py".to_owned()),
+                    usage: Usage::Names(vec![used(0), used(1)]),
+                },
+                Resolution { import: 1, kind: ImportKind::Import, target: Target::External, usage: Usage::Module },
+                Resolution { import: 2, kind: ImportKind::Import, target: Target::Unresolved, usage: Usage::Module },
+                Resolution {
+                    import: 2,
+                    kind: ImportKind::Import,
+                    target: Target::NoFile,
+                    usage: Usage::Names(Vec::new()),
+                },
+            ],
+            probes: vec![0, 1 << 40, u64::MAX],
+        };
+        let bytes = encode_resolution(&resolution);
+        assert_eq!(decode_resolution(&bytes), Ok(resolution));
+        for cut in 0..bytes.len() {
+            assert!(decode_resolution(&bytes[..cut]).is_err(), "a buffer cut at {cut} must not decode");
+        }
+        // Facts followed by a resolution, as a store keeps them.
+        let mut both = encode(&facts);
+        let facts_length = both.len();
+        both.extend_from_slice(&bytes);
+        assert_eq!(decode_prefix(&both), Ok((facts, facts_length)));
+        let mut other_revision = bytes;
+        other_revision[0] = 0;
+        assert_eq!(decode_resolution(&other_revision), Err(DecodeError::Version { found: 0 }));
     }
 }

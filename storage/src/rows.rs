@@ -44,9 +44,19 @@ impl<'a> FileRow<'a> {
             content: file.content.to_hex(),
             size: file.stat.map(|stat| i64::try_from(stat.size).unwrap_or(i64::MAX)),
             mtime_ns: file.stat.map(|stat| stat.mtime_ns),
-            facts: codec::encode(&file.facts),
+            facts: facts_column(file),
         }
     }
+}
+
+/// The `facts` column: the file's facts and, after them, its resolution when it has one
+/// (a warm start reuses it; see [`codec::encode_resolution`]).
+fn facts_column(file: &StoredFile) -> Vec<u8> {
+    let mut bytes = codec::encode(&file.facts);
+    if let Some(resolution) = &file.resolution {
+        bytes.extend(codec::encode_resolution(resolution));
+    }
+    bytes
 }
 
 /// An `edges` row of a file, without the file; `seq` orders a file's edges.
@@ -217,7 +227,7 @@ pub(crate) fn stored_file(
     lang: &str,
     content: &str,
     stat: (Option<i64>, Option<i64>),
-    facts: &[u8],
+    facts_column: &[u8],
 ) -> Result<StoredFile, RowError> {
     let lang = Lang::from_id(lang).ok_or_else(|| RowError::Lang(lang.into()))?;
     let content = Fingerprint::from_hex(content).ok_or_else(|| RowError::Fingerprint(content.into()))?;
@@ -225,14 +235,22 @@ pub(crate) fn stored_file(
         (Some(size), Some(mtime_ns)) => Some(FileStat { size: u64::try_from(size).unwrap_or(0), mtime_ns }),
         _ => None,
     };
+    let (facts, facts_length) = codec::decode_prefix(facts_column)?;
+    // A resolution this build would not give (another resolver revision) is left out:
+    // the file is resolved again.
+    let resolution = match &facts_column[facts_length..] {
+        [] => None,
+        bytes => codec::decode_resolution(bytes).ok().map(Arc::new),
+    };
     Ok(StoredFile {
         path,
         lang,
         content,
         stat,
-        facts: Arc::new(codec::decode(facts)?),
+        facts: Arc::new(facts),
         edges: Vec::new(),
         unresolved: Vec::new(),
+        resolution,
     })
 }
 

@@ -10,7 +10,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
@@ -116,16 +116,25 @@ fn name_in<'p>(dir: &str, path: &'p str) -> &'p str {
 /// re-resolution, never a missed one.
 pub type ProbeKey = u64;
 
-#[derive(Hash)]
 enum Question<'a> {
     File(&'a str),
     Dir(&'a str),
     Listing(&'a str),
 }
 
+/// The key of `question`, written out byte by byte rather than derived: keys are kept in
+/// stores and compared by later processes, so they must not depend on how the compiler
+/// hashes an enum (changing this is a [`super::RESOLVER_REVISION`]).
 fn key(question: Question<'_>) -> ProbeKey {
+    let (tag, path) = match question {
+        Question::File(path) => (0u8, path),
+        Question::Dir(path) => (1, path),
+        Question::Listing(path) => (2, path),
+    };
     let mut hasher = FxHasher::default();
-    question.hash(&mut hasher);
+    hasher.write_u8(tag);
+    hasher.write(path.as_bytes());
+    hasher.write_u8(0xff);
     hasher.finish()
 }
 

@@ -37,6 +37,10 @@ pub struct SourceFile<'a> {
     pub facts: &'a FileFacts,
 }
 
+/// Bumped whenever resolution changes what it answers, or how a [`ProbeKey`] is made:
+/// resolutions kept in a store are reused only by a build of the same revision.
+pub const RESOLVER_REVISION: u32 = 1;
+
 /// Where one import leads.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Target {

@@ -378,6 +378,7 @@ mod tests {
                     })
                     .collect(),
                 unresolved: Vec::new(),
+                resolution: None,
             })
             .collect();
         ChangeSet { upserts, removals: vec!["gone.py".to_owned()], project_files: Vec::new() }
