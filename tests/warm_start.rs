@@ -125,9 +125,27 @@ fn a_restore_keeps_stored_resolutions_and_the_questions_behind_them() {
 
     let state = block_on(store.load_for_restore()).expect("load");
     assert!(state.files.iter().all(|file| file.resolution.is_some()), "every file's resolution is stored");
+
+    // A file stored without a resolution (an older store) is resolved; the others are not.
+    let mut older = state.clone();
+    older.files.iter_mut().filter(|file| file.path == "pkg/a.py").for_each(|file| file.resolution = None);
+    let mut host = Host::new(flow.clone());
+    assert_eq!(restore(&mut host, older).resolved, ["pkg/a.py"]);
+    assert_eq!(host.snapshot().graph(), cold.graph);
+
+    // A store that lost a row others lead to (one it could not read): no resolution is
+    // kept, since they were made against a file set that had it.
+    let mut lossy = state.clone();
+    lossy.files.retain(|file| file.path != "app/util.ts");
+    let files = lossy.files.len();
+    let mut host = Host::new(flow.clone());
+    assert_eq!(restore(&mut host, lossy).resolved.len(), files);
+    let main = host.snapshot().file_at("app/main.ts").expect("main").clone();
+    assert!(main.links.is_empty() && main.unresolved.len() == 2, "{main:?}");
+
     let mut second = Host::new(flow.clone());
     let restored = restore(&mut second, state);
-    assert_eq!(restored.resolved, 0, "a restore resolves nothing again");
+    assert_eq!(restored.resolved, Vec::<String>::new(), "a restore resolves nothing again");
     assert_eq!(second.snapshot().graph(), cold.graph);
 
     // Created while the editor was closed: each answers a question an import asked.

@@ -1,6 +1,6 @@
 //! Per-file analysis as a ReCoco flow, behind a small trait of ours.
 //!
-//! The flow is `(path, language, content, reading) → thread.extract_facts → facts`: our tree-sitter
+//! The flow is `(path, language, content, reading, ticket) → thread.extract_facts → facts`: our tree-sitter
 //! extractor registered as a ReCoco operator, built once as a transient flow and evaluated
 //! per file. Both the cold index and the edit path go through [`FactsFlow`], so both run
 //! this one flow.
@@ -137,19 +137,22 @@ impl RecocoFlow {
 impl FactsFlow for RecocoFlow {
     fn analyze(&self, path: &str, lang: Lang, content: &[u8], reading: Reading) -> Result<FileFacts, FlowError> {
         let fail = |message: String| FlowError::File { path: path.to_owned(), message };
+        let ticket = HandOff::ticket();
         let inputs = vec![
             Value::Basic(BasicValue::Str(Arc::from(path))),
             Value::Basic(BasicValue::Str(Arc::from(lang.id()))),
             Value::Basic(BasicValue::Bytes(bytes::Bytes::copy_from_slice(content))),
             Value::Basic(BasicValue::Str(Arc::from(reading.id()))),
+            Value::Basic(BasicValue::Int64(ticket)),
         ];
-        let output = block_on(|| recoco_core::execution::evaluator::evaluate_transient_flow(&self.flow, &inputs))?
-            .map_err(|error| fail(error.to_string()))?;
-        match output {
-            Value::Basic(BasicValue::Int64(ticket)) => {
-                HandOff::take(ticket).ok_or_else(|| fail(format!("the flow's facts (ticket {ticket}) were not left")))
+        let output = block_on(|| recoco_core::execution::evaluator::evaluate_transient_flow(&self.flow, &inputs));
+        // Taken whatever happened, so that a failed evaluation leaves nothing behind.
+        let facts = HandOff::take(ticket);
+        match output?.map_err(|error| fail(error.to_string()))? {
+            Value::Basic(BasicValue::Int64(returned)) if returned == ticket => {
+                facts.ok_or_else(|| fail(format!("the flow left no facts under ticket {ticket}")))
             }
-            other => Err(fail(format!("the flow returned {other:?} instead of a ticket for facts"))),
+            other => Err(fail(format!("the flow returned {other:?} instead of ticket {ticket}"))),
         }
     }
 }
@@ -171,6 +174,8 @@ async fn build() -> Result<Arc<AnalyzedTransientFlow>, FlowError> {
     let content =
         builder.add_direct_input("content".to_owned(), make_output_type(BasicValueType::Bytes)).map_err(setup)?;
     let reading = builder.add_direct_input("reading".to_owned(), text.clone()).map_err(setup)?;
+    let ticket =
+        builder.add_direct_input("ticket".to_owned(), make_output_type(BasicValueType::Int64)).map_err(setup)?;
     let facts = builder
         .transform(
             OPERATOR.to_owned(),
@@ -180,6 +185,7 @@ async fn build() -> Result<Arc<AnalyzedTransientFlow>, FlowError> {
                 (language, Some("language".to_owned())),
                 (content, Some("content".to_owned())),
                 (reading, Some("reading".to_owned())),
+                (ticket, Some("ticket".to_owned())),
             ],
             None,
             "extract_facts".to_owned(),
@@ -191,26 +197,21 @@ async fn build() -> Result<Arc<AnalyzedTransientFlow>, FlowError> {
     Ok(flow.0)
 }
 
-/// Facts the operator built, each under a ticket until the caller that evaluated the
-/// flow takes them: the flow's output is the ticket. A ticket is taken right after the
-/// evaluation that issued it; facts whose evaluation failed after the operator ran would
-/// never be taken, and go once far older tickets than theirs have been issued.
+/// Facts the operator built, each under the ticket its caller chose, until that caller
+/// takes them: the caller issues a ticket, passes it in with the file, and takes its
+/// facts after the evaluation, whether it succeeded or not, so nothing is left behind.
 struct HandOff;
-
-/// How many tickets later facts nobody took are dropped: far more than the evaluations
-/// that run at once (one per core).
-const TICKETS_KEPT: i64 = 4096;
 
 static HANDED_OFF: std::sync::Mutex<Vec<(i64, FileFacts)>> = std::sync::Mutex::new(Vec::new());
 static NEXT_TICKET: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
 
 impl HandOff {
-    fn leave(facts: FileFacts) -> i64 {
-        let ticket = NEXT_TICKET.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut left = HANDED_OFF.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        left.retain(|(left_ticket, _)| ticket - left_ticket < TICKETS_KEPT);
-        left.push((ticket, facts));
-        ticket
+    fn ticket() -> i64 {
+        NEXT_TICKET.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn leave(ticket: i64, facts: FileFacts) {
+        HANDED_OFF.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((ticket, facts));
     }
 
     fn take(ticket: i64) -> Option<FileFacts> {
@@ -220,7 +221,8 @@ impl HandOff {
     }
 }
 
-/// The operator: `(path, language, content, reading) → facts`, handed off under a ticket.
+/// The operator: `(path, language, content, reading, ticket) → ticket`, the facts handed
+/// off under the ticket.
 ///
 /// Its executor keeps the trees and pieces of the files it extracted last ([`EditCache`]), so the
 /// next version of a file being typed in is parsed incrementally and only the items the
@@ -236,6 +238,8 @@ struct ExtractFactsArgs {
     language: ResolvedOpArg,
     content: ResolvedOpArg,
     reading: ResolvedOpArg,
+    /// Where to leave the facts ([`HandOff`]).
+    ticket: ResolvedOpArg,
 }
 
 struct ExtractFactsExecutor {
@@ -262,7 +266,12 @@ impl SimpleFunctionExecutor for ExtractFactsExecutor {
             Reading::Imports => extract_imports(lang, &content),
         }
         .map_err(|error| Error::internal_msg(error.to_string()))?;
-        Ok(Value::Basic(BasicValue::Int64(HandOff::leave(facts))))
+        let ticket = match self.args.ticket.value(&input)? {
+            Value::Basic(BasicValue::Int64(ticket)) => *ticket,
+            other => return Err(Error::client(format!("the ticket must be an integer, not {other:?}"))),
+        };
+        HandOff::leave(ticket, facts);
+        Ok(Value::Basic(BasicValue::Int64(ticket)))
     }
 }
 
@@ -291,6 +300,10 @@ impl SimpleFunctionFactoryBase for ExtractFactsOperator {
                 .expect_type(&ValueType::Basic(BasicValueType::Bytes))?
                 .required()?,
             reading: args_resolver.next_arg("reading")?.expect_type(&text)?.required()?,
+            ticket: args_resolver
+                .next_arg("ticket")?
+                .expect_type(&ValueType::Basic(BasicValueType::Int64))?
+                .required()?,
         };
         Ok(SimpleFunctionAnalysisOutput {
             resolved_args: args,

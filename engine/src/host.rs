@@ -167,8 +167,9 @@ pub struct ChangeReport {
     pub edges_changed: bool,
     /// Files whose facts were extracted (cache misses), a subset of `changed`.
     pub extracted: usize,
-    /// Files resolved again; a restore that keeps stored resolutions resolves none.
-    pub resolved: usize,
+    /// Files resolved again, sorted; a restore that keeps stored resolutions resolves only
+    /// files stored without one.
+    pub resolved: Vec<String>,
     /// Memo hits and misses.
     pub cache: CacheStats,
     /// Files whose content could not be read or analysed; their previous state is kept.
@@ -373,7 +374,8 @@ impl Host {
         let changes = last_change_per_path(changes);
 
         // A whole workspace restored into an empty host keeps its stored resolutions.
-        let mut kept = (self.snapshot.files().next().is_none()).then(FxHashMap::default);
+        let mut kept =
+            (self.snapshot.files().next().is_none() && self.project_files.is_empty()).then(FxHashMap::default);
         let mut project_changed = false;
         let mut writes = Vec::new();
         let mut removals = Vec::new();
@@ -410,11 +412,10 @@ impl Host {
                     removals.push(path);
                 }
                 FileChange::Restore { path, content, facts, stat, project_text, resolution } => {
-                    match (&mut kept, &resolution) {
-                        (Some(kept), Some(resolution)) => {
-                            kept.insert(path.clone(), Arc::clone(resolution));
-                        }
-                        _ => kept = None,
+                    // A file stored without one (an older store) is resolved; the others
+                    // still hold, since the store kept every file in step.
+                    if let (Some(kept), Some(resolution)) = (&mut kept, &resolution) {
+                        kept.insert(path.clone(), Arc::clone(resolution));
                     }
                     let restore = FileChange::Restore { path, content, facts, stat, project_text, resolution: None };
                     writes.push((lang, restore));
@@ -449,10 +450,13 @@ impl Host {
 
         let families = self.update_model(&work, project_changed, &mut report);
         let resolve_set = self.resolve_set(&work, &families, project_changed);
-        let kept: FxHashMap<FileId, Arc<FileResolution>> = (kept.unwrap_or_default().into_iter())
-            .filter_map(|(path, resolution)| Some((self.snapshot.file_id(&path)?, resolution)))
+        let kept = self.usable_resolutions(kept.unwrap_or_default());
+        report.resolved = (resolve_set.iter())
+            .filter(|id| !kept.contains_key(id))
+            .map(|id| self.snapshot.path(*id).to_owned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect();
-        report.resolved = resolve_set.iter().filter(|id| !kept.contains_key(id)).count();
         let (links_changed, edges_changed) = self.resolve_files(&resolve_set, kept);
         work.links_changed.extend(links_changed);
         report.edges_changed = edges_changed || !work.added.is_empty() || !work.removed.is_empty();
@@ -776,6 +780,31 @@ impl Host {
     /// returns the files whose links changed.
     /// Resolves `ids` again; returns the files whose links changed, and whether any file's
     /// set of targets changed.
+    /// Of the resolutions a restore brought (by path), those that hold here, by file: none
+    /// when one leads to a file the store did not give back (a row it could not read),
+    /// since the file set is then not the one they were made against; and not a file's
+    /// whose import indices its facts do not have.
+    fn usable_resolutions(
+        &self,
+        restored: FxHashMap<String, Arc<FileResolution>>,
+    ) -> FxHashMap<FileId, Arc<FileResolution>> {
+        let complete =
+            restored.values().flat_map(|resolution| &resolution.resolutions).all(|item| match &item.target {
+                Target::File(path) => self.snapshot.file_id(path).is_some(),
+                _ => true,
+            });
+        if !complete {
+            return FxHashMap::default();
+        }
+        (restored.into_iter())
+            .filter_map(|(path, resolution)| {
+                let file = self.snapshot.file_at(&path)?;
+                let imports = file.facts.imports.len();
+                resolution.resolutions.iter().all(|item| item.import < imports).then_some((file.id, resolution))
+            })
+            .collect()
+    }
+
     /// Resolves the files `ids`, taking the resolution in `kept` where there is one (a
     /// restored workspace's, see [`FileChange::Restore`]).
     fn resolve_files(

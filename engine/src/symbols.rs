@@ -201,46 +201,34 @@ impl SymbolTable {
     pub fn of(facts: &FileFacts) -> SymbolTable {
         let definitions = &facts.definitions;
         let parents = parents_of(definitions);
-        // Sorted by hashes alone, numbers, and checked afterwards: only when two
-        // different names share a hash (almost never) are the names compared while sorting.
-        let mut by_owner_and_name: Vec<(u64, u64, u32)> = (definitions.iter().enumerate())
-            .map(|(index, definition)| {
+        let by_owner_and_name = sorted_by_hashes(
+            (definitions.iter().enumerate()).map(|(index, definition)| {
                 let (owner, name) = owner_and_name(definition);
                 (NameOrder::hash_owner(owner), NameOrder::hash(name), index as u32)
-            })
-            .collect();
-        by_owner_and_name.sort_unstable();
-        let same_names = |a: &(u64, u64, u32), b: &(u64, u64, u32)| {
-            let (x, y) = (&definitions[a.2 as usize], &definitions[b.2 as usize]);
-            a.0 != b.0 || (x.owner == y.owner && (a.1 != b.1 || x.name == y.name))
-        };
-        if !by_owner_and_name.windows(2).all(|pair| same_names(&pair[0], &pair[1])) {
-            by_owner_and_name.sort_unstable_by(|a, b| {
+            }),
+            |a, b| {
+                let (x, y) = (&definitions[a.2 as usize], &definitions[b.2 as usize]);
+                a.0 != b.0 || (x.owner == y.owner && (a.1 != b.1 || x.name == y.name))
+            },
+            |a, b| {
                 let (x, y) = (&definitions[a.2 as usize], &definitions[b.2 as usize]);
                 (a.0.cmp(&b.0))
                     .then_with(|| x.owner.cmp(&y.owner))
                     .then(a.1.cmp(&b.1))
                     .then_with(|| x.name.cmp(&y.name))
-                    .then(a.2.cmp(&b.2))
-            });
-        }
+            },
+        );
         let locals = &facts.locals;
         let scope_order = |scope: Option<usize>| scope.map_or(0, |scope| scope as u64 + 1);
-        let mut locals_by_name: Vec<(u64, u64, u32)> = (locals.iter().enumerate())
-            .map(|(index, local)| (NameOrder::hash(&local.name), scope_order(local.scope), index as u32))
-            .collect();
-        locals_by_name.sort_unstable();
-        let same_names = |a: &(u64, u64, u32), b: &(u64, u64, u32)| {
-            a.0 != b.0 || locals[a.2 as usize].name == locals[b.2 as usize].name
-        };
-        if !locals_by_name.windows(2).all(|pair| same_names(&pair[0], &pair[1])) {
-            locals_by_name.sort_unstable_by(|a, b| {
+        let locals_by_name = sorted_by_hashes(
+            (locals.iter().enumerate())
+                .map(|(index, local)| (NameOrder::hash(&local.name), scope_order(local.scope), index as u32)),
+            |a, b| a.0 != b.0 || locals[a.2 as usize].name == locals[b.2 as usize].name,
+            |a, b| {
                 let (x, y) = (&locals[a.2 as usize], &locals[b.2 as usize]);
-                (a.0.cmp(&b.0)).then_with(|| name_and_scope(x).cmp(&name_and_scope(y))).then(a.2.cmp(&b.2))
-            });
-        }
-        let by_owner_and_name = by_owner_and_name.into_iter().map(|(_, _, index)| index).collect();
-        let locals_by_name = locals_by_name.into_iter().map(|(_, _, index)| index).collect();
+                (a.0.cmp(&b.0)).then_with(|| name_and_scope(x).cmp(&name_and_scope(y)))
+            },
+        );
         let ids = ids_of(definitions, &parents);
         SymbolTable { parents, ids, by_owner_and_name, locals_by_name, surface: std::sync::OnceLock::new() }
     }
@@ -314,9 +302,7 @@ impl SymbolTable {
             let (owner, name) = owner_and_name(&definitions[*index as usize]);
             (NameOrder::of_owner(owner), NameOrder::of(name)).cmp(&wanted)
         };
-        let start = self.by_owner_and_name.partition_point(|index| order(index).is_lt());
-        let end = start + self.by_owner_and_name[start..].partition_point(|index| order(index).is_le());
-        let mut found = self.by_owner_and_name[start..end].to_vec();
+        let mut found = equal_range(&self.by_owner_and_name, order).to_vec();
         found.sort_unstable();
         found.into_iter()
     }
@@ -326,9 +312,7 @@ impl SymbolTable {
         let definitions = &facts.definitions;
         let wanted = NameOrder::of_owner(Some(owner));
         let order = |index: &u32| NameOrder::of_owner(definitions[*index as usize].owner.as_deref()).cmp(&wanted);
-        let start = self.by_owner_and_name.partition_point(|index| order(index).is_lt());
-        let end = start + self.by_owner_and_name[start..].partition_point(|index| order(index).is_le());
-        let mut found = self.by_owner_and_name[start..end].to_vec();
+        let mut found = equal_range(&self.by_owner_and_name, order).to_vec();
         found.sort_unstable();
         found
     }
@@ -349,9 +333,7 @@ impl SymbolTable {
         let locals = &facts.locals;
         let wanted = NameOrder::of(name);
         let order = |index: &u32| NameOrder::of(&locals[*index as usize].name).cmp(&wanted);
-        let start = self.locals_by_name.partition_point(|index| order(index).is_lt());
-        let end = start + self.locals_by_name[start..].partition_point(|index| order(index).is_le());
-        &self.locals_by_name[start..end]
+        equal_range(&self.locals_by_name, order)
     }
 
     /// The scopes around a position, innermost first: the definition at `innermost`, then
@@ -390,6 +372,31 @@ impl<'a> NameOrder<'a> {
     fn hash_owner(owner: Option<&str>) -> u64 {
         owner.map_or(0, NameOrder::hash)
     }
+}
+
+/// Indices sorted by their hash keys, as numbers, and then by index: an index's entry is
+/// `(hash, hash, index)`. Sorting compares no strings; afterwards `consistent` checks each
+/// pair of neighbours (entries whose hashes are equal must name the same thing), and only
+/// when two different names share a hash (almost never) is the whole sorted again by
+/// `exact`, which compares the names where the hashes are equal.
+fn sorted_by_hashes(
+    entries: impl Iterator<Item = (u64, u64, u32)>,
+    consistent: impl Fn(&(u64, u64, u32), &(u64, u64, u32)) -> bool,
+    exact: impl Fn(&(u64, u64, u32), &(u64, u64, u32)) -> std::cmp::Ordering,
+) -> Vec<u32> {
+    let mut entries: Vec<(u64, u64, u32)> = entries.collect();
+    entries.sort_unstable();
+    if !entries.windows(2).all(|pair| consistent(&pair[0], &pair[1])) {
+        entries.sort_unstable_by(|a, b| exact(a, b).then(a.2.cmp(&b.2)));
+    }
+    entries.into_iter().map(|(_, _, index)| index).collect()
+}
+
+/// The entries of `sorted` that `order` finds equal to what it looks for.
+fn equal_range(sorted: &[u32], order: impl Fn(&u32) -> std::cmp::Ordering) -> &[u32] {
+    let start = sorted.partition_point(|index| order(index).is_lt());
+    let end = start + sorted[start..].partition_point(|index| order(index).is_le());
+    &sorted[start..end]
 }
 
 fn owner_and_name(definition: &Definition) -> (Option<&str>, &str) {

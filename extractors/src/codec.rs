@@ -1,10 +1,11 @@
 //! A compact, versioned binary encoding of [`FileFacts`], and of a file's
 //! [`FileResolution`].
 //!
-//! Facts cross two boundaries as bytes: the output of the ReCoco extraction operator, and
-//! the stores, which keep each file's facts so that a warm start needs no parsing. The
-//! format is length-prefixed LEB128 throughout, with a leading format version; a decoder
-//! meeting another version or a truncated buffer says so rather than guessing.
+//! The stores keep each file's facts this way, so that a warm start needs no parsing, and
+//! its resolution after them, so that it needs no resolving. The format is
+//! length-prefixed LEB128 throughout, with a leading version (the facts' format version,
+//! the resolver's revision); a decoder meeting another version or a truncated buffer says
+//! so rather than guessing.
 
 use crate::facts::{
     Call, CfgPath, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportKind, ImportedName, Local, Position,
@@ -12,7 +13,8 @@ use crate::facts::{
 };
 use crate::resolve::{FileResolution, RESOLVER_REVISION, Resolution, Target, Usage, UsedName};
 
-/// The format version written first in every encoding. Bump it with any change below.
+/// The format version written first in every encoding of facts. Bump it with any change
+/// to their encoding; a change to a resolution's encoding is a [`RESOLVER_REVISION`].
 pub const FORMAT_VERSION: u32 = 5;
 
 /// Why a buffer does not decode.
@@ -137,8 +139,9 @@ pub fn decode_prefix(bytes: &[u8]) -> Result<(FileFacts, usize), DecodeError> {
     for _ in 0..count {
         let specifier = input.str()?;
         let kind = input.import_kind()?;
-        let mut names = Vec::new();
-        for _ in 0..input.len()? {
+        let count = input.len()?;
+        let mut names = Vec::with_capacity(count);
+        for _ in 0..count {
             names.push(ImportedName { name: input.str()?, alias: input.opt_str()?, span: input.span()? });
         }
         facts.imports.push(Import {
@@ -259,7 +262,9 @@ pub fn decode_resolution(bytes: &[u8]) -> Result<FileResolution, DecodeError> {
         return Err(DecodeError::Version { found: u32::try_from(version).unwrap_or(u32::MAX) });
     }
     let mut resolution = FileResolution::default();
-    for _ in 0..input.len()? {
+    let count = input.len()?;
+    resolution.resolutions.reserve_exact(count);
+    for _ in 0..count {
         let import = input.uint()?;
         let import = input.index(import)?;
         let kind = input.import_kind()?;
@@ -282,7 +287,9 @@ pub fn decode_resolution(bytes: &[u8]) -> Result<FileResolution, DecodeError> {
         };
         resolution.resolutions.push(Resolution { import, kind, target, usage });
     }
-    for _ in 0..input.len()? {
+    let count = input.len()?;
+    resolution.probes.reserve_exact(count);
+    for _ in 0..count {
         resolution.probes.push(input.uint()?);
     }
     if input.offset != bytes.len() {

@@ -15,7 +15,7 @@ use crate::facts::{Call, CfgPath, Definition, DefinitionKind, Evidence, FileFact
 use crate::lang::{ExportRule, Lang};
 use crate::macro_calls::MacroArguments;
 use crate::pieces::{DraftDefinition, Group, Origin, Piece, PieceKey, Pieces, top_level_groups};
-use crate::queries::{CompiledQueries, Section, compiled};
+use crate::queries::{Anchor, CompiledQueries, Section, compiled};
 use crate::text::{collapse_whitespace, compact_text, node_text, slice_text, split_top_level, strip_quotes};
 use crate::{ExtractError, macro_calls, use_tree};
 
@@ -187,7 +187,8 @@ fn query_groups<'tree>(
     for (slot, &index) in indices.iter().enumerate() {
         for node in &groups[index].nodes {
             let collector = &mut collectors[slot];
-            for_each_match_under(queries, &mut query_cursor, *node, source, |seen| match seen {
+            let top_level = groups[index].root_kind() == queries.root_kind;
+            for_each_match_under(queries, &mut query_cursor, *node, top_level, source, |seen| match seen {
                 Seen::Match(query_match) => collector.accept(queries, query_match, source),
                 Seen::Node(node) => {
                     if let Some(spec) = macro_arguments.filter(|spec| node.kind() == spec.invocation) {
@@ -326,7 +327,8 @@ enum Seen<'m, 'q, 'tree> {
 
 /// Calls `visit` with every node in the subtree of `top`, a top-level node, and every
 /// match of the language's query there. A pattern marked `(#set! top-level)` counts only
-/// where it starts at `top` itself.
+/// where it starts at `top` itself, and only when `top_level` (the file's root is the
+/// grammar's, not an `ERROR`).
 ///
 /// The walk is ours, not the query cursor's: tree-sitter's cursor does costly bookkeeping
 /// at every node, so it runs only at anchor nodes (kinds some pattern starts at), limited
@@ -335,6 +337,7 @@ fn for_each_match_under<'tree>(
     queries: &CompiledQueries,
     query_cursor: &mut QueryCursor,
     top: Node<'tree>,
+    top_level: bool,
     source: &[u8],
     mut visit: impl FnMut(Seen<'_, '_, 'tree>),
 ) {
@@ -343,8 +346,13 @@ fn for_each_match_under<'tree>(
     loop {
         let node = tree_cursor.node();
         visit(Seen::Node(node));
-        if queries.is_anchor(node.kind_id()) {
-            let at_top = node == top;
+        let at_top = top_level && node == top;
+        let run = match queries.anchor(node.kind_id()) {
+            Anchor::Never => false,
+            Anchor::TopLevel => at_top,
+            Anchor::Anywhere => true,
+        };
+        if run {
             let mut matches = query_cursor.matches(&queries.query, node, source);
             while let Some(query_match) = matches.next() {
                 if at_top || !queries.is_top_level_only(query_match.pattern_index) {

@@ -62,12 +62,17 @@ pub(crate) type Pieces = FxHashMap<PieceKey, Arc<Piece>>;
 /// that belong to it (attributes, per the language's table).
 pub(crate) struct Group<'tree> {
     pub(crate) nodes: Vec<Node<'tree>>,
-    /// The root's kind: patterns that start at the root match only under the right one
-    /// (a file that fails to parse as a whole has an `ERROR` root).
+    /// The root's kind: top-level patterns hold only under the grammar's root (a file
+    /// that fails to parse as a whole has an `ERROR` root), so it is part of the key.
     root_kind: u16,
 }
 
 impl<'tree> Group<'tree> {
+    /// The kind of the root the group's nodes are children of.
+    pub(crate) fn root_kind(&self) -> u16 {
+        self.root_kind
+    }
+
     pub(crate) fn start_byte(&self) -> usize {
         self.nodes.first().map_or(0, Node::start_byte)
     }

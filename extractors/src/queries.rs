@@ -26,19 +26,34 @@ pub(crate) struct CompiledQueries {
     pub(crate) definition_captures: DefinitionCaptures,
     pub(crate) call_captures: CallCaptures,
     pub(crate) local_captures: LocalCaptures,
-    /// Indexed by node kind id: whether some pattern's outermost node has that kind.
-    anchors: Vec<bool>,
+    /// Indexed by node kind id: where patterns whose outermost node has that kind hold.
+    anchors: Vec<Anchor>,
     /// Per pattern: it is marked `(#set! top-level)`, and holds only for the file's
     /// top-level nodes.
     top_level_only: Vec<bool>,
+    /// The kind of a file's root. Top-level patterns hold only under it: a file that
+    /// fails to parse as a whole has an `ERROR` root, whose children error recovery may
+    /// have lifted out of nested scopes.
+    pub(crate) root_kind: u16,
+}
+
+/// Where the patterns starting at a node kind hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Anchor {
+    /// No pattern starts at the kind.
+    Never,
+    /// Only top-level patterns start at it: the query runs at top-level nodes alone.
+    TopLevel,
+    /// Some pattern starts at it wherever it is.
+    Anywhere,
 }
 
 impl CompiledQueries {
-    /// Whether a node of this kind can be where a pattern starts. The extractor runs the
+    /// Where a node of this kind can be where a pattern starts. The extractor runs the
     /// query only at such nodes, which is far cheaper than letting the query cursor visit
     /// every node of the tree.
-    pub(crate) fn is_anchor(&self, kind_id: u16) -> bool {
-        self.anchors.get(usize::from(kind_id)).copied().unwrap_or(false)
+    pub(crate) fn anchor(&self, kind_id: u16) -> Anchor {
+        self.anchors.get(usize::from(kind_id)).copied().unwrap_or(Anchor::Never)
     }
 
     /// Whether the pattern at `index` holds only where it starts at a top-level node.
@@ -157,7 +172,12 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
             return Err(ExtractError::Query { lang: lang.name(), file: "queries", message: error.to_string() });
         }
     };
-    let anchors = anchor_kinds(lang, &grammar, &query, &combined)?;
+    let top_level_only: Vec<bool> =
+        (0..query.pattern_count()).map(|pattern| property(&query, pattern, "top-level").is_some()).collect();
+    // The kind of a file's root, which no pattern may start at (the extractor never runs
+    // the query there): what the grammar makes of an empty file.
+    let root_kind = crate::extract::parse(lang, b"", None)?.root_node().kind_id();
+    let anchors = anchor_kinds(lang, &grammar, &query, &combined, &top_level_only, root_kind)?;
     let sections: Vec<Section> = (0..query.pattern_count())
         .map(|pattern| {
             let start = query.start_byte_for_pattern(pattern);
@@ -187,8 +207,6 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
         };
         *slot = Some(index);
     }
-    let top_level_only =
-        (0..query.pattern_count()).map(|pattern| property(&query, pattern, "top-level").is_some()).collect();
     let import_pattern_kinds = (0..query.pattern_count())
         .map(|pattern| {
             property(&query, pattern, "kind")
@@ -254,12 +272,14 @@ fn compile(lang: Lang) -> Result<CompiledQueries, ExtractError> {
         local_captures,
         anchors,
         top_level_only,
+        root_kind,
     })
 }
 
-/// Which node kinds patterns start at, by kind id.
+/// Which node kinds patterns start at, and where they hold, by kind id.
 ///
-/// Each pattern must have one outermost node of a named kind, written first:
+/// Each pattern must have one outermost node of a named kind, written first, and not the
+/// root's kind:
 /// `(kind ...)` or `((kind ...) @capture (#predicate ...))`. Patterns of several sibling
 /// nodes, a wildcard or an alternation at the top are refused, because the extractor runs
 /// the query one anchor node at a time and would never see them match.
@@ -268,17 +288,17 @@ fn anchor_kinds(
     grammar: &tree_sitter::Language,
     query: &Query,
     source: &str,
-) -> Result<Vec<bool>, ExtractError> {
+    top_level_only: &[bool],
+    root_kind: u16,
+) -> Result<Vec<Anchor>, ExtractError> {
     let refuse = |pattern: usize, why: &str| ExtractError::Query {
         lang: lang.name(),
         file: "queries",
         message: format!("the pattern at byte {} {why}", query.start_byte_for_pattern(pattern)),
     };
-    // The kind of a file's root, which no pattern may start at (the extractor never
-    // runs the query there): what the grammar makes of an empty file.
-    let empty = crate::extract::parse(lang, b"", None)?;
-    let root_kind = empty.root_node().kind();
-    let mut root_kinds = Vec::new();
+    let root_name = grammar.node_kind_for_id(root_kind).unwrap_or("");
+    // Per pattern: the kind it starts at, and whether it holds anywhere.
+    let mut starts = Vec::new();
     for pattern in 0..query.pattern_count() {
         if !query.is_pattern_rooted(pattern) {
             return Err(refuse(pattern, "has several top-level nodes; wrap them in their parent node"));
@@ -290,21 +310,28 @@ fn anchor_kinds(
             "" | "_" => {
                 return Err(refuse(pattern, "must start with one named node kind, not a wildcard or alternation"));
             }
-            kind if kind == root_kind => {
+            kind if kind == root_name => {
                 return Err(refuse(
                     pattern,
                     "starts at the file's root; start it at the item, with `(#set! top-level)`",
                 ));
             }
-            kind => root_kinds.push(kind),
+            kind => starts.push((kind, !top_level_only.get(pattern).copied().unwrap_or(false))),
         }
     }
     // A kind name can have several ids (aliases), so mark every named id with that name.
     let anchors = (0..grammar.node_kind_count())
         .map(|id| {
-            let Ok(id) = u16::try_from(id) else { return false };
-            grammar.node_kind_is_named(id)
-                && grammar.node_kind_for_id(id).is_some_and(|kind| root_kinds.contains(&kind))
+            let Ok(id) = u16::try_from(id) else { return Anchor::Never };
+            let Some(name) = grammar.node_kind_for_id(id).filter(|_| grammar.node_kind_is_named(id)) else {
+                return Anchor::Never;
+            };
+            let mut patterns = starts.iter().filter(|(kind, _)| *kind == name).map(|(_, anywhere)| *anywhere);
+            match patterns.next() {
+                None => Anchor::Never,
+                Some(anywhere) if anywhere || patterns.any(|anywhere| anywhere) => Anchor::Anywhere,
+                Some(_) => Anchor::TopLevel,
+            }
         })
         .collect();
     Ok(anchors)

@@ -1,6 +1,7 @@
 //! Opening a workspace: the configured store is opened and restored from, and the host
 //! is brought up to date with the tree. Shared by `thread-lsp index` and the server.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Context;
@@ -19,6 +20,9 @@ pub(crate) struct Indexed {
     pub(crate) opened: OpenedStore,
     /// Files the store gave back.
     pub(crate) restored: usize,
+    /// Restored files that had to be resolved again (stored without a resolution, or by
+    /// another resolver revision): saved again, with theirs.
+    pub(crate) resolved_at_restore: Vec<String>,
 }
 
 impl Indexed {
@@ -29,7 +33,8 @@ impl Indexed {
         if self.restored == 0 {
             ChangeSet::everything(&snapshot, &self.host)
         } else {
-            ChangeSet::for_paths(&snapshot, self.report.changed.iter().chain(&self.report.affected), &self.host)
+            let paths = self.report.changed.iter().chain(&self.report.affected).chain(&self.resolved_at_restore);
+            ChangeSet::for_paths(&snapshot, paths.collect::<BTreeSet<_>>(), &self.host)
         }
     }
 }
@@ -70,19 +75,18 @@ pub(crate) async fn restore_and_index(
 ) -> anyhow::Result<Indexed> {
     let opened = open_store(store, root).await?;
     let mut host = layers.host()?;
-    let restored = match opened.store.load_for_restore().await {
+    let (restored, resolved_at_restore) = match opened.store.load_for_restore().await {
         Ok(state) => {
             let files = state.files.len();
-            restore(&mut host, state);
-            files
+            (files, restore(&mut host, state).resolved)
         }
         Err(error) => {
             tracing::warn!("{error}; indexing from scratch");
-            0
+            (0, Vec::new())
         }
     };
     let report = index_into_observed(&mut host, root, options, progress)?;
-    Ok(Indexed { host, report, opened, restored })
+    Ok(Indexed { host, report, opened, restored, resolved_at_restore })
 }
 
 /// A workspace indexed through its store, for the commands that print and exit.

@@ -117,11 +117,10 @@ pub trait Store: Send + Sync {
     /// Everything stored, edges and unresolved imports included.
     async fn load(&self) -> Result<StoredState, StoreError>;
 
-    /// What a warm start restores from: every file with its facts and stat, and the
-    /// project files. Edges and unresolved imports are left empty, because the host
-    /// resolves imports again anyway: resolving also rebuilds what no store keeps (the
-    /// paths that would satisfy an unresolved import). Stores override this to skip
-    /// reading them.
+    /// What a warm start restores from: every file with its facts, stat and resolution,
+    /// and the project files. Edges and unresolved imports are left empty: the
+    /// resolutions hold them, with the file-set questions that decided them, and a file
+    /// stored without one is resolved again. Stores override this to skip reading them.
     async fn load_for_restore(&self) -> Result<StoredState, StoreError> {
         let mut state = self.load().await?;
         for file in &mut state.files {

@@ -10,9 +10,8 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::Hasher;
 
-use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::rel_path::{child, parent};
 
@@ -122,20 +121,19 @@ enum Question<'a> {
     Listing(&'a str),
 }
 
-/// The key of `question`, written out byte by byte rather than derived: keys are kept in
-/// stores and compared by later processes, so they must not depend on how the compiler
-/// hashes an enum (changing this is a [`super::RESOLVER_REVISION`]).
+/// The key of `question`: 64-bit FNV-1a of a tag byte and the path. Keys are kept in
+/// stores and compared by later processes, so the function is ours, fixed, and the same
+/// on every platform, not a library hasher's that may change with an update (changing it
+/// is a [`super::RESOLVER_REVISION`]).
 fn key(question: Question<'_>) -> ProbeKey {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
     let (tag, path) = match question {
         Question::File(path) => (0u8, path),
         Question::Dir(path) => (1, path),
         Question::Listing(path) => (2, path),
     };
-    let mut hasher = FxHasher::default();
-    hasher.write_u8(tag);
-    hasher.write(path.as_bytes());
-    hasher.write_u8(0xff);
-    hasher.finish()
+    std::iter::once(tag).chain(path.bytes()).fold(OFFSET, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(PRIME))
 }
 
 /// The questions whose answers may change when `path` is created or deleted.
@@ -187,6 +185,16 @@ impl<'a> Lookup<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Stores keep probe keys: a key that changes from one build to the next would stop
+    /// a stored resolution from noticing the files created after it. Changing these
+    /// values is a `RESOLVER_REVISION`.
+    #[test]
+    fn probe_keys_are_fixed() {
+        assert_eq!(key(Question::File("")), 0xaf63_bd4c_8601_b7df);
+        assert_eq!(key(Question::File("pkg/mod.py")), 0x2e1e_75e3_82df_7919);
+        assert_ne!(key(Question::Dir("pkg")), key(Question::Listing("pkg")));
+    }
 
     #[test]
     fn insert_and_remove_keep_directories_exact() {

@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use thread_engine::snapshot::FileEntry;
 use thread_extractors::{Definition, FileFacts};
 use tower_lsp_server::ls_types::{
@@ -64,19 +65,19 @@ pub(crate) fn impact(
     severity: DiagnosticSeverity,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    let exported = |definitions: &[Definition]| -> Vec<(String, String)> {
-        definitions.iter().filter(|definition| definition.exported).map(key).collect()
-    };
-    let now: BTreeSet<(String, String)> = exported(&file.facts.definitions).into_iter().collect();
+    // Names and kinds are borrowed, not copied: this runs on every keystroke, and a large
+    // file has thousands of definitions.
+    let now: FxHashSet<(&str, &str)> =
+        file.facts.definitions.iter().filter(|definition| definition.exported).map(key).collect();
     // The saved definitions by name and kind, the first of each: looked up once per
-    // definition of the buffer, not searched (a large file has thousands).
-    let mut saved_by_key: HashMap<(&str, &str), &Definition> = HashMap::new();
+    // definition of the buffer, not searched.
+    let mut saved_by_key: FxHashMap<(&str, &str), &Definition> = FxHashMap::default();
     for old in saved.definitions.iter().filter(|old| old.exported) {
-        saved_by_key.entry((old.name.as_str(), old.kind.as_str())).or_insert(old);
+        saved_by_key.entry(key(old)).or_insert(old);
     }
     // Changed signatures: a definition of that name and kind was saved with another.
     for (index, definition) in file.facts.definitions.iter().enumerate().filter(|(_, definition)| definition.exported) {
-        let Some(before) = saved_by_key.get(&(definition.name.as_str(), definition.kind.as_str())) else { continue };
+        let Some(before) = saved_by_key.get(&key(definition)) else { continue };
         if before.signature == definition.signature {
             continue;
         }
@@ -111,8 +112,8 @@ pub(crate) fn impact(
     diagnostics
 }
 
-fn key(definition: &Definition) -> (String, String) {
-    (definition.name.clone(), definition.kind.as_str().to_owned())
+fn key(definition: &Definition) -> (&str, &str) {
+    (definition.name.as_str(), definition.kind.as_str())
 }
 
 /// "used by N call sites in M files".
