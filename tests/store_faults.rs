@@ -273,3 +273,28 @@ fn a_refused_change_set_does_not_block_later_saves_and_the_store_catches_up() {
     store_conformance::assert_same_state(&loaded, &store_conformance::expected_state(&host), "after the rebuild");
     runtime.block_on(writer.close(Duration::from_secs(10))).expect("nothing left to save");
 }
+
+/// Writers send files' resolutions to a store a later process restores from (SQLite),
+/// and leave them out for one that ends with its process (memory), which would hold them
+/// for nothing.
+#[test]
+fn writers_send_resolutions_only_to_stores_that_serve_warm_starts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let host = store_conformance::workspace_host();
+    let sqlite = thread_flow::storage::SqliteStore::open(&dir.path().join("writer.sqlite3")).expect("open SQLite");
+    let stores: [(Arc<dyn Store>, bool); 2] =
+        [(Arc::new(thread_flow::storage::MemoryStore::default()), false), (Arc::new(sqlite), true)];
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    for (store, with_resolutions) in stores {
+        let writer = runtime.block_on(async { WriteBehind::spawn(store.clone()) });
+        writer.save(ChangeSet::everything(&host.snapshot(), &host));
+        runtime.block_on(writer.flush(Duration::from_secs(30))).expect("save");
+        let loaded = runtime.block_on(store.load()).expect("load");
+        assert_eq!(loaded.files.len(), host.snapshot().len(), "{}", store.backend());
+        assert!(
+            loaded.files.iter().all(|file| file.resolution.is_some() == with_resolutions),
+            "{}: resolutions kept should be {with_resolutions}",
+            store.backend()
+        );
+    }
+}

@@ -20,14 +20,17 @@ pub const FORMAT_VERSION: u32 = 5;
 /// Why a buffer does not decode.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
-    /// The buffer was written by another format version.
-    #[error("facts were encoded with format version {found}, this build reads version {FORMAT_VERSION}")]
+    /// The buffer was written by another version of its format.
+    #[error("the buffer was encoded with version {found}, this build reads version {expected}")]
     Version {
         /// The version found in the buffer.
         found: u32,
+        /// The version this build reads: [`FORMAT_VERSION`] for facts, [`RESOLVER_REVISION`]
+        /// for a resolution.
+        expected: u32,
     },
     /// The buffer ends early or holds an impossible value.
-    #[error("encoded facts are corrupt at byte {offset}")]
+    #[error("the encoded buffer is corrupt at byte {offset}")]
     Corrupt {
         /// Where decoding stopped.
         offset: usize,
@@ -129,10 +132,7 @@ pub fn decode(bytes: &[u8]) -> Result<FileFacts, DecodeError> {
 /// may keep more after them (see [`encode_resolution`]).
 pub fn decode_prefix(bytes: &[u8]) -> Result<(FileFacts, usize), DecodeError> {
     let mut input = Reader { bytes, offset: 0 };
-    let version = input.uint()?;
-    if version != u64::from(FORMAT_VERSION) {
-        return Err(DecodeError::Version { found: u32::try_from(version).unwrap_or(u32::MAX) });
-    }
+    input.version(FORMAT_VERSION)?;
     let mut facts = FileFacts::default();
     let count = input.len()?;
     facts.imports.reserve_exact(count.min(bytes.len()));
@@ -257,10 +257,7 @@ pub fn encode_resolution(resolution: &FileResolution) -> Vec<u8> {
 /// is refused with [`DecodeError::Version`]: this build might resolve differently.
 pub fn decode_resolution(bytes: &[u8]) -> Result<FileResolution, DecodeError> {
     let mut input = Reader { bytes, offset: 0 };
-    let version = input.uint()?;
-    if version != u64::from(RESOLVER_REVISION) {
-        return Err(DecodeError::Version { found: u32::try_from(version).unwrap_or(u32::MAX) });
-    }
+    input.version(RESOLVER_REVISION)?;
     let mut resolution = FileResolution::default();
     let count = input.len()?;
     resolution.resolutions.reserve_exact(count);
@@ -339,6 +336,15 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Reads the leading version, refusing any but `expected`.
+    fn version(&mut self, expected: u32) -> Result<(), DecodeError> {
+        let found = self.uint()?;
+        if found != u64::from(expected) {
+            return Err(DecodeError::Version { found: u32::try_from(found).unwrap_or(u32::MAX), expected });
+        }
+        Ok(())
+    }
+
     fn corrupt(&self) -> DecodeError {
         DecodeError::Corrupt { offset: self.offset }
     }
@@ -434,7 +440,7 @@ mod tests {
         }
         let mut other_version = bytes.clone();
         other_version[0] = 9;
-        assert_eq!(decode(&other_version), Err(DecodeError::Version { found: 9 }));
+        assert_eq!(decode(&other_version), Err(DecodeError::Version { found: 9, expected: FORMAT_VERSION }));
     }
 
     #[test]
@@ -475,6 +481,9 @@ mod tests {
         assert_eq!(decode_prefix(&both), Ok((facts, facts_length)));
         let mut other_revision = bytes;
         other_revision[0] = 0;
-        assert_eq!(decode_resolution(&other_revision), Err(DecodeError::Version { found: 0 }));
+        assert_eq!(
+            decode_resolution(&other_revision),
+            Err(DecodeError::Version { found: 0, expected: RESOLVER_REVISION })
+        );
     }
 }

@@ -110,6 +110,13 @@ pub trait Store: Send + Sync {
     /// The schema version the store holds.
     async fn schema_version(&self) -> Result<u32, StoreError>;
 
+    /// Whether a later process may restore from this store. Writers leave out what only a
+    /// warm start reads (files' resolutions) when it may not: a store in memory ends with
+    /// its process.
+    fn serves_warm_starts(&self) -> bool {
+        true
+    }
+
     /// The schema version this build writes. A store holding another is rebuilt
     /// (SQLite, D1) or migrated forward (PostgreSQL) when it is opened.
     fn latest_schema_version(&self) -> u32;

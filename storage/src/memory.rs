@@ -35,6 +35,10 @@ impl Store for MemoryStore {
         "memory"
     }
 
+    fn serves_warm_starts(&self) -> bool {
+        false
+    }
+
     fn limits(&self) -> StoreLimits {
         StoreLimits::UNLIMITED
     }

@@ -69,6 +69,8 @@ struct Pending {
 pub struct WriteBehind {
     shared: Arc<Shared>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// The store serves warm starts, so files are saved with their resolutions.
+    with_resolutions: bool,
 }
 
 impl WriteBehind {
@@ -81,12 +83,17 @@ impl WriteBehind {
             progress,
             closing: AtomicBool::new(false),
         });
+        let with_resolutions = store.serves_warm_starts();
         let task = tokio::spawn(write_loop(store, shared.clone()));
-        WriteBehind { shared, task: Some(task) }
+        WriteBehind { shared, task: Some(task), with_resolutions }
     }
 
     /// Queues `changes` and returns at once.
-    pub fn save(&self, changes: ChangeSet) {
+    pub fn save(&self, mut changes: ChangeSet) {
+        if !self.with_resolutions {
+            // Only a warm start reads them; the store would hold them for nothing.
+            changes.upserts.iter_mut().for_each(|file| file.resolution = None);
+        }
         let mut pending = self.shared.pending.lock().unwrap_or_else(PoisonError::into_inner);
         let mut submitted = 0;
         self.shared.progress.send_modify(|progress| {
