@@ -776,10 +776,6 @@ impl Host {
         set.into_iter().collect()
     }
 
-    /// Resolves `ids` again and replaces their links and the reverse edges they imply;
-    /// returns the files whose links changed.
-    /// Resolves `ids` again; returns the files whose links changed, and whether any file's
-    /// set of targets changed.
     /// Of the resolutions a restore brought (by path), those that hold here, by file: none
     /// when one leads to a file the store did not give back (a row it could not read),
     /// since the file set is then not the one they were made against; and not a file's
@@ -805,8 +801,10 @@ impl Host {
             .collect()
     }
 
-    /// Resolves the files `ids`, taking the resolution in `kept` where there is one (a
-    /// restored workspace's, see [`FileChange::Restore`]).
+    /// Resolves the files `ids` again, taking the resolution in `kept` where there is one
+    /// (a restored workspace's, see [`FileChange::Restore`]), and replaces their links and
+    /// the reverse edges they imply; returns the files whose links changed, and whether
+    /// any file's set of targets changed.
     fn resolve_files(
         &mut self,
         ids: &[FileId],
