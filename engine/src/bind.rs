@@ -260,7 +260,7 @@ pub(crate) fn method_names(facts: &thread_extractors::FileFacts) -> BTreeSet<Str
         .definitions
         .iter()
         .filter(|definition| definition.owner.is_some())
-        .map(|definition| definition.name.clone())
+        .map(|definition| definition.name.to_string())
         .collect()
 }
 

@@ -97,8 +97,8 @@ impl SymbolKey {
             .position(|other| other == index)?;
         Some(SymbolKey {
             path: path.to_owned(),
-            owner: definition.owner.clone(),
-            name: definition.name.clone(),
+            owner: definition.owner.as_deref().map(str::to_owned),
+            name: definition.name.to_string(),
             kind: definition.kind,
             ordinal: u32::try_from(ordinal).ok()?,
         })
@@ -107,7 +107,9 @@ impl SymbolKey {
     /// Whether `definition` has this key's owner, name and kind (its ordinal is its place
     /// among those that do).
     pub fn matches(&self, definition: &Definition) -> bool {
-        definition.name == self.name && definition.kind == self.kind && definition.owner == self.owner
+        definition.name == self.name
+            && definition.kind == self.kind
+            && definition.owner.as_deref() == self.owner.as_deref()
     }
 }
 

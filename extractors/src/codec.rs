@@ -385,19 +385,20 @@ impl Reader<'_> {
         }
     }
 
-    fn raw_str(&mut self, len: usize) -> Result<String, DecodeError> {
+    /// A string of `len` bytes, as a `String` or a `SmolStr`, whichever the field holds.
+    fn raw_str<T: for<'text> From<&'text str>>(&mut self, len: usize) -> Result<T, DecodeError> {
         let end = self.offset.checked_add(len).filter(|&end| end <= self.bytes.len()).ok_or_else(|| self.corrupt())?;
         let text = std::str::from_utf8(&self.bytes[self.offset..end]).map_err(|_| self.corrupt())?;
         self.offset = end;
-        Ok(text.to_owned())
+        Ok(T::from(text))
     }
 
-    fn str(&mut self) -> Result<String, DecodeError> {
+    fn str<T: for<'text> From<&'text str>>(&mut self) -> Result<T, DecodeError> {
         let len = self.len()?;
         self.raw_str(len)
     }
 
-    fn opt_str(&mut self) -> Result<Option<String>, DecodeError> {
+    fn opt_str<T: for<'text> From<&'text str>>(&mut self) -> Result<Option<T>, DecodeError> {
         match self.len()? {
             0 => Ok(None),
             len => self.raw_str(len - 1).map(Some),

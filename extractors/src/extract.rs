@@ -11,10 +11,12 @@ use std::sync::Arc;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Parser, QueryCursor, QueryMatch, Range, Tree};
 
-use crate::facts::{Call, CfgPath, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportedName, Local, Span};
+use crate::facts::{
+    Call, CfgPath, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportedName, Local, SmolStr, Span,
+};
 use crate::lang::{ExportRule, Lang};
 use crate::macro_calls::MacroArguments;
-use crate::pieces::{DraftDefinition, Group, Origin, Piece, PieceKey, Pieces, top_level_groups};
+use crate::pieces::{DraftDefinition, Group, Origin, Piece, PieceKey, Pieces, Placed, top_level_groups};
 use crate::queries::{Anchor, CompiledQueries, Section, compiled};
 use crate::text::{collapse_whitespace, compact_text, node_text, slice_text, split_top_level, strip_quotes};
 use crate::{ExtractError, macro_calls, use_tree};
@@ -147,22 +149,25 @@ pub(crate) fn assemble(
     let mut next = Pieces::default();
     let mut pieces = Vec::with_capacity(groups.len());
     for (index, group) in groups.iter().enumerate() {
-        let piece = match known(index) {
-            Some(previous) => {
-                if let Some(key) = keys[index] {
-                    next.insert(key, Arc::clone(previous));
-                }
-                previous.placed_at(group.origin())
+        let placed = match (known(index), keys[index]) {
+            (Some(previous), Some(key)) => {
+                next.insert(key, Arc::clone(previous));
+                Placed::Shared(Arc::clone(previous), group.origin())
             }
-            None => {
+            (_, key) => {
                 let piece = found.next().unwrap_or_default();
-                if let (Some(key), Some(_)) = (keys[index], reuse.as_ref()) {
-                    next.insert(key, Arc::new(piece.clone()));
+                match key.filter(|_| reuse.is_some()) {
+                    Some(key) => {
+                        let origin = piece.origin;
+                        let piece = Arc::new(piece);
+                        next.insert(key, Arc::clone(&piece));
+                        Placed::Shared(piece, origin)
+                    }
+                    None => Placed::Owned(piece),
                 }
-                piece
             }
         };
-        pieces.push(piece);
+        pieces.push(placed);
     }
     if let Some(reuse) = reuse.as_mut() {
         **reuse = next;
@@ -249,24 +254,26 @@ fn items_in_macro(
 
 /// The file's facts from its pieces, in source order: what depends on more than one
 /// top-level item is decided here.
-fn finish(lang: Lang, pieces: Vec<Piece>) -> FileFacts {
+fn finish(lang: Lang, pieces: Vec<Placed>) -> FileFacts {
     let mut facts = FileFacts::default();
-    let mut drafts = Vec::new();
-    let mut export_names: Option<Vec<String>> = None;
-    let mut calls = Vec::new();
-    let mut locals = Vec::new();
-    for piece in pieces {
-        if piece.package.is_some() {
-            facts.package = piece.package;
+    // Sized once: the lists are kept as long as the file is in the graph.
+    let mut all = Piece {
+        imports: Vec::with_capacity(pieces.iter().map(|placed| placed.piece().imports.len()).sum()),
+        definitions: Vec::with_capacity(pieces.iter().map(|placed| placed.piece().definitions.len()).sum()),
+        calls: Vec::with_capacity(pieces.iter().map(|placed| placed.piece().calls.len()).sum()),
+        locals: Vec::with_capacity(pieces.iter().map(|placed| placed.piece().locals.len()).sum()),
+        ..Piece::default()
+    };
+    for placed in pieces {
+        if let Some(package) = &placed.piece().package {
+            facts.package = Some(package.clone());
         }
-        facts.imports.extend(piece.imports);
-        if !piece.export_names.is_empty() {
-            export_names.get_or_insert_with(Vec::new).extend(piece.export_names);
-        }
-        drafts.extend(piece.definitions);
-        calls.extend(piece.calls);
-        locals.extend(piece.locals);
+        placed.append_to(&mut all);
     }
+    let Piece { imports, export_names, definitions: drafts, calls, locals, .. } = all;
+    facts.imports = imports;
+    // `__all__` is only a list of exports when it names something.
+    let export_names = (!export_names.is_empty()).then_some(export_names);
     facts.definitions = finish_definitions(lang, drafts, export_names.as_deref());
     assign_import_scopes(&mut facts);
     facts.calls = finish_calls(calls, &facts.definitions);
@@ -624,7 +631,7 @@ fn assign_import_scopes(facts: &mut FileFacts) {
         import.scope = modules
             .iter()
             .filter(|module| module.span.contains(&import.span) && module.name_span != import.span)
-            .map(|module| module.name.clone())
+            .map(|module| module.name.to_string())
             .collect();
     }
 }
@@ -636,12 +643,12 @@ struct PendingDefinition<'tree> {
     node: Node<'tree>,
     name_node: Node<'tree>,
     kind: DefinitionKind,
-    owner: Option<String>,
+    owner: Option<SmolStr>,
     has_visibility: bool,
     body_start: Option<usize>,
     pattern_index: usize,
-    bases: Vec<String>,
-    returns: Option<String>,
+    bases: Vec<SmolStr>,
+    returns: Option<SmolStr>,
     default_export: bool,
 }
 
@@ -682,12 +689,12 @@ impl<'tree> DefinitionCollector<'tree> {
             node,
             name_node,
             kind,
-            owner: node_of(captures.owner).map(|owner| compact_text(owner, source)),
+            owner: node_of(captures.owner).map(|owner| compact_text(owner, source).into()),
             has_visibility: node_of(captures.visibility).is_some(),
             body_start: node_of(captures.body).map(|body| body.start_byte()),
             pattern_index: query_match.pattern_index,
-            bases: node_of(captures.base).map(|base| compact_text(base, source)).into_iter().collect(),
-            returns: node_of(captures.returns).map(|returns| compact_text(returns, source)),
+            bases: node_of(captures.base).map(|base| compact_text(base, source).into()).into_iter().collect(),
+            returns: node_of(captures.returns).map(|returns| compact_text(returns, source).into()),
             default_export: node_of(captures.default_export).is_some(),
         };
         match self.by_key.get(&(node.id(), name_node.id())) {
@@ -731,13 +738,13 @@ impl<'tree> DefinitionCollector<'tree> {
                         .any(|node| node.kind() == "export_statement");
                 DraftDefinition {
                     definition: Definition {
-                        signature: signature(candidate, source),
+                        signature: signature(candidate, source).into(),
                         kind: candidate.kind,
                         owner: candidate.owner.clone(),
                         exported: false,
                         span: Span::of(&candidate.node),
                         name_span: Span::of(&candidate.name_node),
-                        name: strip_quotes(&node_text(candidate.name_node, source)).to_owned(),
+                        name: strip_quotes(&node_text(candidate.name_node, source)).into(),
                         bases: candidate.bases.clone(),
                         returns: candidate.returns.clone(),
                         default_export: candidate.default_export,
@@ -839,7 +846,7 @@ fn accept_call(queries: &CompiledQueries, query_match: &QueryMatch<'_, '_>, sour
     let callee_text = compact_text(callee, source);
     let name = last_segment(&callee_text).to_owned();
     if !name.is_empty() {
-        calls.push(Call { callee: callee_text, name, caller: None, span: Span::of(&callee) });
+        calls.push(Call { callee: callee_text.into(), name: name.into(), caller: None, span: Span::of(&callee) });
     }
 }
 
@@ -926,11 +933,11 @@ impl LocalCollector {
             (None, None) => return,
         };
         let evidence = match (node_of(captures.type_), node_of(captures.construct)) {
-            (Some(node), _) => Some(Evidence::Annotation(compact_text(node, source))),
-            (None, Some(node)) => Some(Evidence::Construction(compact_text(node, source))),
+            (Some(node), _) => Some(Evidence::Annotation(compact_text(node, source).into())),
+            (None, Some(node)) => Some(Evidence::Construction(compact_text(node, source).into())),
             (None, None) => None,
         };
-        let local = Local { name, evidence, scope: None, span: Span::of(&name_node) };
+        let local = Local { name: name.into(), evidence, scope: None, span: Span::of(&name_node) };
         match self.by_name_node.get(&(name_node.id(), member)) {
             Some(&index) => {
                 if self.locals[index].evidence.is_none() {

@@ -2,6 +2,12 @@
 //!
 //! Facts are plain data. Positions are zero-based lines and UTF-8 byte columns, as
 //! tree-sitter reports them; conversion to editor encodings happens at the LSP edge.
+//!
+//! The names and texts of definitions, calls and locals are [`SmolStr`]s: short ones are
+//! stored inline and long ones shared, so copying a file's facts, as every keystroke in it
+//! does, allocates nothing per fact.
+
+pub use smol_str::SmolStr;
 
 /// A zero-based line and UTF-8 byte column.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -261,23 +267,23 @@ impl DefinitionKind {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Definition {
     /// The defined name.
-    pub name: String,
+    pub name: SmolStr,
     /// What it defines.
     pub kind: DefinitionKind,
     /// The owning type or class of a method.
-    pub owner: Option<String>,
+    pub owner: Option<SmolStr>,
     /// Whether other files can use it.
     pub exported: bool,
     /// The declaration without its body, whitespace collapsed: `fn parse(input: &str) -> Ast`.
-    pub signature: String,
+    pub signature: SmolStr,
     /// The whole definition.
     pub span: Span,
     /// The name within it.
     pub name_span: Span,
     /// The bases of a class or the types a struct embeds, as written: `Base`, `mod.Base`.
-    pub bases: Vec<String>,
+    pub bases: Vec<SmolStr>,
     /// The declared return type of a function, as written: `Foo`, `*Foo`, `Self`.
-    pub returns: Option<String>,
+    pub returns: Option<SmolStr>,
     /// The file's default export (TS/JS `export default function f`).
     pub default_export: bool,
 }
@@ -286,9 +292,9 @@ pub struct Definition {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Call {
     /// The callee as written, whitespace removed: `foo`, `obj.method`, `pkg.Func`, `Type::new`.
-    pub callee: String,
+    pub callee: SmolStr,
     /// The last segment of the callee: the name being called.
-    pub name: String,
+    pub name: SmolStr,
     /// Index into the file's definitions of the innermost enclosing function or method.
     pub caller: Option<usize>,
     /// The callee expression's range.
@@ -299,10 +305,10 @@ pub struct Call {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Evidence {
     /// A written type: `x: Foo`, `x *pkg.Foo`, `&Foo{}`, `Foo { .. }`.
-    Annotation(String),
+    Annotation(SmolStr),
     /// The callee of the call whose value it holds: `Foo` in `x = Foo()`, `new Foo()`,
     /// `Foo::new` in `let x = Foo::new()`, `pkg.NewFoo` in `x := pkg.NewFoo()`.
-    Construction(String),
+    Construction(SmolStr),
 }
 
 /// A name bound inside the file other than by a definition: a parameter, a local
@@ -312,7 +318,7 @@ pub enum Evidence {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Local {
     /// The name: `x`, or `self.x` / `this.x` for a member.
-    pub name: String,
+    pub name: SmolStr,
     /// What the declaration says about its type, when it says anything.
     pub evidence: Option<Evidence>,
     /// Index into the file's definitions of the innermost definition around it; `None`

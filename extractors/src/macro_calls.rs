@@ -120,7 +120,7 @@ fn call_before(spec: &MacroArguments, before: &[Node<'_>], source: &[u8]) -> Opt
         }
         callee.push_str(text(segment)?);
     }
-    Some(Call { name: text(last)?.to_owned(), callee, caller: None, span: Span::between(first, last) })
+    Some(Call { name: text(last)?.into(), callee: callee.into(), caller: None, span: Span::between(first, last) })
 }
 
 fn text_of<'s>(node: &Node<'_>, source: &'s [u8]) -> Option<&'s str> {

@@ -132,21 +132,92 @@ pub(crate) fn top_level_groups<'tree>(root: Node<'tree>, attached: &[&str]) -> V
     groups
 }
 
-impl Piece {
-    /// A copy of this piece for a group that now starts at `origin`: every span moved by
-    /// the same number of bytes and lines (columns are unchanged: the key fixes the
-    /// group's starting column, and the rest follows from its text).
-    pub(crate) fn placed_at(&self, origin: Origin) -> Piece {
-        let mut piece = self.clone();
-        if origin != self.origin {
-            let bytes = i64::from(origin.start_byte) - i64::from(self.origin.start_byte);
-            let lines = i64::from(origin.line) - i64::from(self.origin.line);
-            piece.shift(bytes, lines);
-            piece.origin = origin;
+/// A piece as it enters a file's facts: either its own, moved in, or shared with the
+/// pieces kept for the next version, copied in with its spans moved to where its group
+/// now starts. Copying straight into the file's lists, rather than cloning the piece and
+/// then moving it, spares a set of lists per item on every keystroke.
+pub(crate) enum Placed {
+    Owned(Piece),
+    Shared(Arc<Piece>, Origin),
+}
+
+impl Placed {
+    /// The piece, wherever it is placed.
+    pub(crate) fn piece(&self) -> &Piece {
+        match self {
+            Placed::Owned(piece) => piece,
+            Placed::Shared(piece, _) => piece,
         }
-        piece
     }
 
+    /// Moves or copies the piece's facts onto the ends of `into`'s lists.
+    pub(crate) fn append_to(self, into: &mut Piece) {
+        match self {
+            Placed::Owned(piece) => {
+                into.imports.extend(piece.imports);
+                into.export_names.extend(piece.export_names);
+                into.definitions.extend(piece.definitions);
+                into.calls.extend(piece.calls);
+                into.locals.extend(piece.locals);
+            }
+            Placed::Shared(piece, origin) => {
+                let shift = Shift::between(piece.origin, origin);
+                into.imports.extend(piece.imports.iter().map(|import| {
+                    let mut import = import.clone();
+                    shift.span(&mut import.span);
+                    for name in &mut import.names {
+                        shift.span(&mut name.span);
+                    }
+                    import
+                }));
+                into.export_names.extend_from_slice(&piece.export_names);
+                into.definitions.extend(piece.definitions.iter().map(|draft| {
+                    let mut draft = draft.clone();
+                    shift.span(&mut draft.definition.span);
+                    shift.span(&mut draft.definition.name_span);
+                    draft
+                }));
+                into.calls.extend(piece.calls.iter().map(|call| {
+                    let mut call = call.clone();
+                    shift.span(&mut call.span);
+                    call
+                }));
+                into.locals.extend(piece.locals.iter().map(|local| {
+                    let mut local = local.clone();
+                    shift.span(&mut local.span);
+                    local
+                }));
+            }
+        }
+    }
+}
+
+/// How far a piece's spans move when its group starts elsewhere: every span by the same
+/// number of bytes and lines (columns are unchanged: the key fixes the group's starting
+/// column, and the rest follows from its text).
+#[derive(Clone, Copy)]
+struct Shift {
+    bytes: i64,
+    lines: i64,
+}
+
+impl Shift {
+    fn between(from: Origin, to: Origin) -> Shift {
+        Shift {
+            bytes: i64::from(to.start_byte) - i64::from(from.start_byte),
+            lines: i64::from(to.line) - i64::from(from.line),
+        }
+    }
+
+    fn span(self, span: &mut Span) {
+        span.start_byte = offset(span.start_byte, self.bytes);
+        span.end_byte = offset(span.end_byte, self.bytes);
+        span.start.line = offset(span.start.line, self.lines);
+        span.end.line = offset(span.end.line, self.lines);
+    }
+}
+
+impl Piece {
     /// Adds the facts of `others`, pieces inside this one's items (the items of a macro
     /// call), keeping imports and definitions in source order (calls and locals are sorted
     /// for the whole file later).
@@ -155,42 +226,13 @@ impl Piece {
             return;
         }
         for other in others {
-            self.imports.extend(other.imports);
-            self.export_names.extend(other.export_names);
-            self.definitions.extend(other.definitions);
-            self.calls.extend(other.calls);
-            self.locals.extend(other.locals);
+            Placed::Owned(other).append_to(self);
         }
         self.imports.sort_by_key(|import| (import.span.start_byte, import.span.end_byte));
         self.definitions.sort_by_key(|draft| {
             let span = &draft.definition.span;
             (span.start_byte, std::cmp::Reverse(span.end_byte))
         });
-    }
-
-    fn shift(&mut self, bytes: i64, lines: i64) {
-        let move_span = |span: &mut Span| {
-            span.start_byte = offset(span.start_byte, bytes);
-            span.end_byte = offset(span.end_byte, bytes);
-            span.start.line = offset(span.start.line, lines);
-            span.end.line = offset(span.end.line, lines);
-        };
-        for import in &mut self.imports {
-            move_span(&mut import.span);
-            for name in &mut import.names {
-                move_span(&mut name.span);
-            }
-        }
-        for draft in &mut self.definitions {
-            move_span(&mut draft.definition.span);
-            move_span(&mut draft.definition.name_span);
-        }
-        for call in &mut self.calls {
-            move_span(&mut call.span);
-        }
-        for local in &mut self.locals {
-            move_span(&mut local.span);
-        }
     }
 }
 

@@ -106,7 +106,7 @@ impl Store for MemoryStore {
                 file.facts.definitions.iter().filter(|definition| definition.name == name).map(|definition| {
                     DefinitionSite {
                         path: file.path.clone(),
-                        name: definition.name.clone(),
+                        name: definition.name.to_string(),
                         kind: definition.kind.as_str().to_owned(),
                         line: definition.name_span.start.line,
                         exported: definition.exported,

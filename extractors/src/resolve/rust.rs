@@ -693,9 +693,9 @@ fn inline_modules(facts: &FileFacts) -> Vec<Vec<String>> {
             let mut path: Vec<String> = modules
                 .iter()
                 .filter(|outer| outer.span.contains(&module.span) && outer.span != module.span)
-                .map(|outer| outer.name.clone())
+                .map(|outer| outer.name.to_string())
                 .collect();
-            path.push(module.name.clone());
+            path.push(module.name.to_string());
             path
         })
         .collect()

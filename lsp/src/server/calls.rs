@@ -246,7 +246,7 @@ impl<'a> CallView<'a> {
         let definition = self.snapshot.definition(target)?;
         let text = self.text(&entry.path);
         Some(CallHierarchyItem {
-            name: definition.name.clone(),
+            name: definition.name.to_string(),
             kind: symbol_kind(definition.kind),
             tags: None,
             detail: Some(match &definition.owner {

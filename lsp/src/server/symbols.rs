@@ -58,12 +58,12 @@ fn symbols_of(
         .map(|definition| {
             #[allow(deprecated)] // `deprecated` is a required field of the type.
             SymbolInformation {
-                name: definition.name.clone(),
+                name: definition.name.to_string(),
                 kind: symbol_kind(definition.kind),
                 tags: None,
                 deprecated: None,
                 location: Location { uri: uri.clone(), range: range(&text, &definition.span, view.encoding()) },
-                container_name: definition.owner.clone(),
+                container_name: definition.owner.as_deref().map(str::to_owned),
             }
         })
         .collect()
