@@ -24,6 +24,8 @@ enum Op {
     RenameSymbol(usize),
     /// Delete one line: an import, a `mod` item, a definition's first line...
     DropLine(usize, usize),
+    /// Insert an empty line: everything after it moves, nothing changes.
+    InsertLine(usize, usize),
     /// Copy a line of one file into another: new imports, often to other directories.
     CopyLine(usize, usize, usize),
     /// Delete a file.
@@ -41,6 +43,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => any::<usize>().prop_map(Op::BodyEdit),
         2 => any::<usize>().prop_map(Op::RenameSymbol),
         3 => (any::<usize>(), any::<usize>()).prop_map(|(file, line)| Op::DropLine(file, line)),
+        2 => (any::<usize>(), any::<usize>()).prop_map(|(file, line)| Op::InsertLine(file, line)),
         2 => (any::<usize>(), any::<usize>(), any::<usize>()).prop_map(|(from, line, to)| Op::CopyLine(from, line, to)),
         2 => any::<usize>().prop_map(Op::Delete),
         2 => any::<usize>().prop_map(Op::Restore),
@@ -93,6 +96,14 @@ impl Tree {
                     return Vec::new();
                 }
                 lines.remove(line % lines.len());
+                let edited = lines.join("\n") + "\n";
+                self.files.insert(path.clone(), edited.clone());
+                vec![write(&path, &edited)]
+            }
+            Op::InsertLine(index, line) => {
+                let Some(path) = self.pick(*index) else { return Vec::new() };
+                let mut lines: Vec<&str> = self.files[&path].lines().collect();
+                lines.insert(line % (lines.len() + 1), "");
                 let edited = lines.join("\n") + "\n";
                 self.files.insert(path.clone(), edited.clone());
                 vec![write(&path, &edited)]
@@ -255,8 +266,36 @@ fn check_equal(host: &Host, tree: &Tree, step: usize) -> Result<(), TestCaseErro
     let fresh = from_scratch(&tree.files);
     prop_assert_eq!(symbol_state(&snapshot), symbol_state(&fresh), "symbols after step {}", step);
     for file in snapshot.files() {
-        let expected = fresh.file_at(&file.path).map(|fresh| fresh.facts.clone());
-        prop_assert_eq!(Some(&file.facts), expected.as_ref(), "facts of {} after step {}", file.path, step);
+        let expected = fresh.file_at(&file.path);
+        prop_assert_eq!(
+            Some(&file.facts),
+            expected.map(|fresh| &fresh.facts),
+            "facts of {} after step {}",
+            file.path,
+            step
+        );
+        // What is derived from the facts, kept across versions that only moved things.
+        prop_assert_eq!(
+            Some(&file.interface),
+            expected.map(|fresh| &fresh.interface),
+            "interface of {} after step {}",
+            file.path,
+            step
+        );
+        prop_assert_eq!(
+            Some(&file.symbols),
+            expected.map(|fresh| &fresh.symbols),
+            "symbols of {} after step {}",
+            file.path,
+            step
+        );
+        prop_assert_eq!(
+            Some(file.symbols.surface(&file.facts, &file.interface)),
+            expected.map(|fresh| fresh.symbols.surface(&fresh.facts, &fresh.interface)),
+            "surface of {} after step {}",
+            file.path,
+            step
+        );
     }
     // Reverse edges are the exact mirror of forward edges.
     let mut forward = BTreeSet::new();
@@ -399,4 +438,39 @@ fn check_files_only(files_only: &Host, host: &Host, step: usize) -> Result<(), T
         prop_assert!(file.used_by.is_empty(), "{} has uses after step {}", file.path, step);
     }
     Ok(())
+}
+
+/// A version of a file that only moves things keeps its interface and symbol table (a line
+/// added at the top of a large file must not rebuild them); a version that changes what
+/// they are made of, with every name the same, does not: a member's type,
+/// which definition encloses which, a signature.
+#[test]
+fn derived_tables_survive_moves_and_only_moves() {
+    let flow = RecocoFlow::shared().expect("the flow sets up");
+    let python = "class C:\n    def __init__(self):\n        self.x: Foo = 1\n";
+    let cases = [
+        ("moved", "m.py", python, "\n\nclass C:\n    def __init__(self):\n        self.x: Foo = 1\n", true),
+        ("a member's type", "m.py", python, "class C:\n    def __init__(self):\n        self.x: Bar = 1\n", false),
+        ("nesting", "lib.rs", "fn outer() {}\nfn inner() {}\n", "fn outer() {\n    fn inner() {}\n}\n", false),
+        ("a signature", "a.ts", "export function f(a = 1) {}\n", "export function f(a = 2) {}\n", false),
+    ];
+    for (change, path, before, after, kept) in cases {
+        let mut host = Host::new(flow.clone());
+        host.apply(vec![FileChange::write(path, before)]);
+        let old = host.snapshot().file_at(path).cloned().expect("indexed");
+        host.apply(vec![FileChange::write(path, after)]);
+        let snapshot = host.snapshot();
+        let new = snapshot.file_at(path).expect("indexed");
+        assert_eq!(Arc::ptr_eq(&old.symbols, &new.symbols), kept, "{change}: table kept");
+        assert_eq!(Arc::ptr_eq(&old.interface, &new.interface), kept, "{change}: interface kept");
+        let fresh = from_scratch(&BTreeMap::from([(path.to_owned(), after.to_owned())]));
+        let fresh = fresh.file_at(path).expect("indexed");
+        assert_eq!(new.interface, fresh.interface, "{change}: interface");
+        assert_eq!(new.symbols, fresh.symbols, "{change}: symbols");
+        assert_eq!(
+            new.symbols.surface(&new.facts, &new.interface),
+            fresh.symbols.surface(&fresh.facts, &fresh.interface),
+            "{change}: surface"
+        );
+    }
 }

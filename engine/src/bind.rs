@@ -29,7 +29,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use thread_extractors::resolve::Usage;
 use thread_extractors::{
-    Call, Definition, DefinitionKind, Evidence, Family, FileFacts, Import, ImportKind, ImportedName, Local,
+    Call, DefinitionKind, Evidence, Family, FileFacts, Import, ImportKind, ImportedName, Local, Signatures,
 };
 
 use crate::ids::FileId;
@@ -272,68 +272,20 @@ pub(crate) fn method_names(facts: &thread_extractors::FileFacts) -> BTreeSet<Str
 /// mentions, re-binds nothing.
 pub(crate) fn binds_the_same<'f>(old: &'f FileFacts, new: &'f FileFacts) -> bool {
     let FileFacts { imports, definitions, calls, locals, package, syntax_errors: _, imports_only } = old;
-    let same_import = |a: &Import, b: &Import| {
-        let Import {
-            specifier,
-            kind,
-            names,
-            alias,
-            wildcard,
-            span: _,
-            scope,
-            path_attribute,
-            cfg_path_attributes,
-            cfg,
-        } = a;
-        (specifier, kind, alias, wildcard, scope, path_attribute, cfg_path_attributes, cfg)
-            == (
-                &b.specifier,
-                &b.kind,
-                &b.alias,
-                &b.wildcard,
-                &b.scope,
-                &b.path_attribute,
-                &b.cfg_path_attributes,
-                &b.cfg,
-            )
-            && names.len() == b.names.len()
-            && names.iter().zip(&b.names).all(|(x, y)| (&x.name, &x.alias) == (&y.name, &y.alias))
-    };
-    let same_definition = |a: &Definition, b: &Definition| {
-        let Definition {
-            name,
-            kind,
-            owner,
-            exported,
-            signature: _,
-            span: _,
-            name_span: _,
-            bases,
-            returns,
-            default_export,
-        } = a;
-        (name, kind, owner, exported, bases, returns, default_export)
-            == (&b.name, &b.kind, &b.owner, &b.exported, &b.bases, &b.returns, &b.default_export)
-    };
-    let same_call = |a: &Call, b: &Call| {
-        let Call { callee, name, caller, span: _ } = a;
-        (callee, name, caller) == (&b.callee, &b.name, &b.caller)
-    };
     fn all<T>(a: &[T], b: &[T], same: impl Fn(&T, &T) -> bool) -> bool {
         a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
     }
     if !(*package == new.package
         && *imports_only == new.imports_only
-        && all(imports, &new.imports, same_import)
-        && all(definitions, &new.definitions, same_definition)
-        && all(calls, &new.calls, same_call))
+        && all(imports, &new.imports, Import::same_apart_from_positions)
+        && all(definitions, &new.definitions, |a, b| a.same_apart_from_positions(b, Signatures::Ignored))
+        && all(calls, &new.calls, Call::same_apart_from_positions))
     {
         return false;
     }
     // The words binding can look a local up by (the same in both: calls and definitions
     // are equal), then the locals under those words, compared apart from positions.
-    let same_local = |a: &Local, b: &Local| (&a.name, &a.evidence, a.scope) == (&b.name, &b.evidence, b.scope);
-    if all(locals, &new.locals, same_local) {
+    if all(locals, &new.locals, Local::same_apart_from_positions) {
         return true;
     }
     // `#` belongs to words: a Rust raw identifier (`r#type`) is one name.

@@ -235,6 +235,14 @@ impl SymbolTable {
         SymbolTable { parents, ids, by_owner_and_name, locals_by_name, surface: std::sync::OnceLock::new() }
     }
 
+    /// Whether this table, built from `built_from`, is also the table of `facts`. A table
+    /// reads names, owners, kinds, scopes and which definition encloses which, never
+    /// positions: a version of the file that only moved things (a line added above them)
+    /// keeps its table, and the surface computed with it.
+    pub fn serves(&self, built_from: &FileFacts, facts: &FileFacts) -> bool {
+        built_from.same_apart_from_positions(facts) && parents_of(&facts.definitions) == self.parents
+    }
+
     /// The identity of the definition at `index`.
     pub fn id(&self, index: u32) -> Option<SymbolId> {
         self.ids.get(index as usize).copied()

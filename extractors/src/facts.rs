@@ -328,6 +328,108 @@ pub struct Local {
     pub span: Span,
 }
 
+/// Whether a comparison of two definitions reads their signatures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signatures {
+    /// Signatures must be equal too.
+    Compared,
+    /// Signatures may differ.
+    Ignored,
+}
+
+// What another version of a file agrees on apart from positions: a line added above an
+// item moves every span after it and changes nothing that names, scopes or types read.
+// Each comparison names every field, so that a field added later must be placed.
+
+impl ImportedName {
+    /// Whether `other` is this name, wherever either is written.
+    pub fn same_apart_from_positions(&self, other: &ImportedName) -> bool {
+        let ImportedName { name, alias, span: _ } = self;
+        (name, alias) == (&other.name, &other.alias)
+    }
+}
+
+impl Import {
+    /// Whether `other` is this import, wherever either is written.
+    pub fn same_apart_from_positions(&self, other: &Import) -> bool {
+        let Import {
+            specifier,
+            kind,
+            names,
+            alias,
+            wildcard,
+            span: _,
+            scope,
+            path_attribute,
+            cfg_path_attributes,
+            cfg,
+        } = self;
+        (specifier, kind, alias, wildcard, scope, path_attribute, cfg_path_attributes, cfg)
+            == (
+                &other.specifier,
+                &other.kind,
+                &other.alias,
+                &other.wildcard,
+                &other.scope,
+                &other.path_attribute,
+                &other.cfg_path_attributes,
+                &other.cfg,
+            )
+            && all_same(names, &other.names, ImportedName::same_apart_from_positions)
+    }
+}
+
+impl Definition {
+    /// Whether `other` is this definition, wherever either is written, with or without
+    /// its signature.
+    pub fn same_apart_from_positions(&self, other: &Definition, signatures: Signatures) -> bool {
+        let Definition {
+            name,
+            kind,
+            owner,
+            exported,
+            signature,
+            span: _,
+            name_span: _,
+            bases,
+            returns,
+            default_export,
+        } = self;
+        (name, kind, owner, exported, bases, returns, default_export)
+            == (
+                &other.name,
+                &other.kind,
+                &other.owner,
+                &other.exported,
+                &other.bases,
+                &other.returns,
+                &other.default_export,
+            )
+            && (signatures == Signatures::Ignored || *signature == other.signature)
+    }
+}
+
+impl Call {
+    /// Whether `other` is this call, wherever either is written.
+    pub fn same_apart_from_positions(&self, other: &Call) -> bool {
+        let Call { callee, name, caller, span: _ } = self;
+        (callee, name, caller) == (&other.callee, &other.name, &other.caller)
+    }
+}
+
+impl Local {
+    /// Whether `other` is this local, wherever either is written.
+    pub fn same_apart_from_positions(&self, other: &Local) -> bool {
+        let Local { name, evidence, scope, span: _ } = self;
+        (name, evidence, scope) == (&other.name, &other.evidence, &other.scope)
+    }
+}
+
+/// Whether two lists agree item by item.
+fn all_same<T>(a: &[T], b: &[T], same: impl Fn(&T, &T) -> bool) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+}
+
 /// Everything extracted from one file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileFacts {
@@ -346,4 +448,18 @@ pub struct FileFacts {
     /// Only the imports were read ([`crate::extract_imports`]): definitions, calls, locals
     /// and syntax errors are empty because nobody looked, not because there are none.
     pub imports_only: bool,
+}
+
+impl FileFacts {
+    /// Whether `other` holds the same facts, wherever they are written: what a file's
+    /// interface and symbol table are made of (see `thread_engine`), so a version that
+    /// agrees apart from positions keeps both.
+    pub fn same_apart_from_positions(&self, other: &FileFacts) -> bool {
+        let FileFacts { imports, definitions, calls, locals, package, syntax_errors, imports_only } = self;
+        (package, imports_only, syntax_errors.len()) == (&other.package, &other.imports_only, other.syntax_errors.len())
+            && all_same(imports, &other.imports, Import::same_apart_from_positions)
+            && all_same(definitions, &other.definitions, |a, b| a.same_apart_from_positions(b, Signatures::Compared))
+            && all_same(calls, &other.calls, Call::same_apart_from_positions)
+            && all_same(locals, &other.locals, Local::same_apart_from_positions)
+    }
 }
