@@ -29,7 +29,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use thread_extractors::resolve::Usage;
 use thread_extractors::{
-    Call, DefinitionKind, Evidence, Family, FileFacts, Import, ImportKind, ImportedName, Local, Signatures,
+    Call, DefinitionKind, Evidence, Family, FileFacts, Import, ImportKind, ImportedName, Local, Signatures, all_same,
 };
 
 use crate::ids::FileId;
@@ -260,7 +260,7 @@ pub(crate) fn method_names(facts: &thread_extractors::FileFacts) -> BTreeSet<Str
         .definitions
         .iter()
         .filter(|definition| definition.owner.is_some())
-        .map(|definition| definition.name.to_string())
+        .map(|definition| definition.name.as_str().to_owned())
         .collect()
 }
 
@@ -272,20 +272,17 @@ pub(crate) fn method_names(facts: &thread_extractors::FileFacts) -> BTreeSet<Str
 /// mentions, re-binds nothing.
 pub(crate) fn binds_the_same<'f>(old: &'f FileFacts, new: &'f FileFacts) -> bool {
     let FileFacts { imports, definitions, calls, locals, package, syntax_errors: _, imports_only } = old;
-    fn all<T>(a: &[T], b: &[T], same: impl Fn(&T, &T) -> bool) -> bool {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
-    }
     if !(*package == new.package
         && *imports_only == new.imports_only
-        && all(imports, &new.imports, Import::same_apart_from_positions)
-        && all(definitions, &new.definitions, |a, b| a.same_apart_from_positions(b, Signatures::Ignored))
-        && all(calls, &new.calls, Call::same_apart_from_positions))
+        && all_same(imports, &new.imports, Import::same_apart_from_positions)
+        && all_same(definitions, &new.definitions, |a, b| a.same_apart_from_positions(b, Signatures::Ignored))
+        && all_same(calls, &new.calls, Call::same_apart_from_positions))
     {
         return false;
     }
     // The words binding can look a local up by (the same in both: calls and definitions
     // are equal), then the locals under those words, compared apart from positions.
-    if all(locals, &new.locals, Local::same_apart_from_positions) {
+    if all_same(locals, &new.locals, Local::same_apart_from_positions) {
         return true;
     }
     // `#` belongs to words: a Rust raw identifier (`r#type`) is one name.

@@ -37,6 +37,9 @@ impl Interface {
     /// Which definitions count follows each language's visibility: Rust child modules see
     /// their ancestors' private items and Python has no privacy, so both offer every
     /// top-level definition and import; TypeScript/JavaScript and Go offer exports only.
+    ///
+    /// It reads no position: a version of the file whose facts are the same apart from
+    /// positions keeps its interface ([`crate::symbols::SymbolTable::serves`]).
     pub fn of(lang: Lang, facts: &FileFacts) -> Interface {
         let family = lang.family();
         let exports_only = matches!(family, Family::EcmaScript | Family::Go);

@@ -236,9 +236,11 @@ impl SymbolTable {
     }
 
     /// Whether this table, built from `built_from`, is also the table of `facts`. A table
-    /// reads names, owners, kinds, scopes and which definition encloses which, never
-    /// positions: a version of the file that only moved things (a line added above them)
-    /// keeps its table, and the surface computed with it.
+    /// and its surface read positions only as nesting (which definition encloses which):
+    /// a version of the file that only moved things (a line added above them) keeps its
+    /// table, and the surface computed with it. Whatever [`SymbolTable::of`] or
+    /// `surface_of` comes to read must be compared here, by
+    /// [`FileFacts::same_apart_from_positions`].
     pub fn serves(&self, built_from: &FileFacts, facts: &FileFacts) -> bool {
         built_from.same_apart_from_positions(facts) && parents_of(&facts.definitions) == self.parents
     }
@@ -264,7 +266,8 @@ impl SymbolTable {
     /// under it: the definitions of that name and, for a type, its members and bases;
     /// the locals typing a module-level name or a member; the imports offering the name.
     /// Not spans, not bodies. Sorted by key. Computed once per table, when a file changes
-    /// (a file's facts and interface are those its table was built from).
+    /// (a file's facts and interface are those its table was built from, or a version of
+    /// them that differs only in positions, see [`SymbolTable::serves`]).
     pub fn surface(&self, facts: &FileFacts, interface: &Interface) -> Arc<[(SurfaceKey, u64)]> {
         Arc::clone(self.surface.get_or_init(|| surface_of(facts, &self.parents, interface.fingerprint).into()))
     }

@@ -631,7 +631,7 @@ fn assign_import_scopes(facts: &mut FileFacts) {
         import.scope = modules
             .iter()
             .filter(|module| module.span.contains(&import.span) && module.name_span != import.span)
-            .map(|module| module.name.to_string())
+            .map(|module| module.name.as_str().to_owned())
             .collect();
     }
 }

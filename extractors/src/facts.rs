@@ -5,7 +5,7 @@
 //!
 //! The names and texts of definitions, calls and locals are [`SmolStr`]s: short ones are
 //! stored inline and long ones shared, so copying a file's facts, as every keystroke in it
-//! does, allocates nothing per fact.
+//! does, allocates nothing per name.
 
 pub use smol_str::SmolStr;
 
@@ -426,7 +426,7 @@ impl Local {
 }
 
 /// Whether two lists agree item by item.
-fn all_same<T>(a: &[T], b: &[T], same: impl Fn(&T, &T) -> bool) -> bool {
+pub fn all_same<T>(a: &[T], b: &[T], same: impl Fn(&T, &T) -> bool) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
 }
 
@@ -451,12 +451,11 @@ pub struct FileFacts {
 }
 
 impl FileFacts {
-    /// Whether `other` holds the same facts, wherever they are written: what a file's
-    /// interface and symbol table are made of (see `thread_engine`), so a version that
-    /// agrees apart from positions keeps both.
+    /// Whether `other` holds the same facts, wherever they are written. Syntax errors are
+    /// nothing but positions.
     pub fn same_apart_from_positions(&self, other: &FileFacts) -> bool {
-        let FileFacts { imports, definitions, calls, locals, package, syntax_errors, imports_only } = self;
-        (package, imports_only, syntax_errors.len()) == (&other.package, &other.imports_only, other.syntax_errors.len())
+        let FileFacts { imports, definitions, calls, locals, package, syntax_errors: _, imports_only } = self;
+        (package, imports_only) == (&other.package, &other.imports_only)
             && all_same(imports, &other.imports, Import::same_apart_from_positions)
             && all_same(definitions, &other.definitions, |a, b| a.same_apart_from_positions(b, Signatures::Compared))
             && all_same(calls, &other.calls, Call::same_apart_from_positions)

@@ -33,7 +33,7 @@ pub use edit_cache::EditCache;
 pub use extract::{extract, extract_imports};
 pub use facts::{
     Call, CfgPath, Definition, DefinitionKind, Evidence, FileFacts, Import, ImportKind, ImportedName, Local, Position,
-    Signatures, SmolStr, Span,
+    Signatures, SmolStr, Span, all_same,
 };
 pub use lang::{Family, Lang};
 

@@ -63,7 +63,7 @@ fn apply(text: &mut String, edit: &Edit) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn facts_after_edits_equal_a_fresh_extraction(which in 0..SOURCES.len(), edits in edits()) {

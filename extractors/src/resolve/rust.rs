@@ -693,9 +693,9 @@ fn inline_modules(facts: &FileFacts) -> Vec<Vec<String>> {
             let mut path: Vec<String> = modules
                 .iter()
                 .filter(|outer| outer.span.contains(&module.span) && outer.span != module.span)
-                .map(|outer| outer.name.to_string())
+                .map(|outer| outer.name.as_str().to_owned())
                 .collect();
-            path.push(module.name.to_string());
+            path.push(module.name.as_str().to_owned());
             path
         })
         .collect()
