@@ -244,3 +244,45 @@ fn verbose_cycles_are_import_paths_and_syntax_errors_are_named() {
     assert!(summary.contains("cycle: pkg/a.py → pkg/c.py → pkg/b.py → pkg/a.py"), "{summary}");
     assert!(summary.lines().any(|line| line.starts_with("syntax pkg/broken.py:1:")), "{summary}");
 }
+
+/// A stored file without its resolution (written by an older Thread, or one whose
+/// resolver has changed since) is resolved again when it is restored, and saved again
+/// with its resolution; the files stored with theirs are not saved again.
+#[test]
+fn a_file_restored_without_its_resolution_is_saved_again_with_it() {
+    let dir = workspace();
+    let cache = tempfile::tempdir().expect("cache dir");
+    let database = cache.path().join("thread.db");
+    let database = database.to_str().expect("UTF-8 path");
+    let first = index(dir.path(), cache.path(), &["--database", database]);
+    let stored_facts = |path: &str| -> Vec<u8> {
+        let connection = rusqlite::Connection::open(database).expect("open the database");
+        connection
+            .query_row("SELECT facts FROM files WHERE id = (SELECT id FROM paths WHERE path = ?1)", [path], |row| {
+                row.get(0)
+            })
+            .expect("a stored row")
+    };
+    let stored = stored_facts("app/views.py");
+    let (_, facts_length) = thread_extractors::codec::decode_prefix(&stored).expect("stored facts decode");
+    assert!(facts_length < stored.len(), "stored with its resolution after the facts");
+
+    // The facts alone, as a store written before resolutions were kept holds them.
+    let connection = rusqlite::Connection::open(database).expect("open the database");
+    let updated = connection
+        .execute(
+            "UPDATE files SET facts = ?1 WHERE id = (SELECT id FROM paths WHERE path = ?2)",
+            rusqlite::params![&stored[..facts_length], "app/views.py"],
+        )
+        .expect("strip the resolution");
+    assert_eq!(updated, 1);
+    drop(connection);
+
+    let second = index(dir.path(), cache.path(), &["--database", database]);
+    assert!(line(&second, "store").contains("5 files restored, 1 saved"), "{second}");
+    assert_eq!(stored_facts("app/views.py"), stored, "saved again with the same resolution");
+    assert_eq!(line(&first, "edges"), line(&second, "edges"));
+
+    let third = index(dir.path(), cache.path(), &["--database", database]);
+    assert!(line(&third, "store").contains("5 files restored, 0 saved"), "{third}");
+}
