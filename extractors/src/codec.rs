@@ -14,7 +14,8 @@ use crate::facts::{
 use crate::resolve::{FileResolution, RESOLVER_REVISION, Resolution, Target, Usage, UsedName};
 
 /// The format version written first in every encoding of facts. Bump it with any change
-/// to their encoding; a change to a resolution's encoding is a [`RESOLVER_REVISION`].
+/// to their encoding. A resolution's encoding needs no bump: this file's text is part of
+/// the [`RESOLVER_REVISION`].
 pub const FORMAT_VERSION: u32 = 5;
 
 /// Why a buffer does not decode.

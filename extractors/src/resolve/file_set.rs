@@ -124,7 +124,7 @@ enum Question<'a> {
 /// The key of `question`: 64-bit FNV-1a of a tag byte and the path. Keys are kept in
 /// stores and compared by later processes, so the function is ours, fixed, and the same
 /// on every platform, not a library hasher's that may change with an update (changing it
-/// is a [`super::RESOLVER_REVISION`]).
+/// changes the [`super::RESOLVER_REVISION`]).
 fn key(question: Question<'_>) -> ProbeKey {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -187,8 +187,8 @@ mod tests {
     use super::*;
 
     /// Stores keep probe keys: a key that changes from one build to the next would stop
-    /// a stored resolution from noticing the files created after it. Changing these
-    /// values is a `RESOLVER_REVISION`.
+    /// a stored resolution from noticing the files created after it within one revision
+    /// (`RESOLVER_REVISION` follows this file's text).
     #[test]
     fn probe_keys_are_fixed() {
         assert_eq!(key(Question::File("")), 0xaf63_bd4c_8601_b7df);

@@ -37,9 +37,11 @@ pub struct SourceFile<'a> {
     pub facts: &'a FileFacts,
 }
 
-/// Bumped whenever resolution changes what it answers, or how a [`ProbeKey`] is made:
-/// resolutions kept in a store are reused only by a build of the same revision.
-pub const RESOLVER_REVISION: u32 = 1;
+/// The revision of resolution: resolutions kept in a store are reused only by a build of
+/// the same revision. It is a hash of this directory's sources and of the codec that
+/// stores resolutions (see `build.rs`), so a change to what resolution answers, or to how
+/// a [`ProbeKey`] is made, cannot forget to change it.
+pub const RESOLVER_REVISION: u32 = include!(concat!(env!("OUT_DIR"), "/resolver_revision.rs"));
 
 /// Where one import leads.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
