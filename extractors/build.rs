@@ -2,14 +2,16 @@
 //!
 //! Stores keep each file's resolution, and a later build reuses it only under the same
 //! revision. A revision bumped by hand is one a change can forget; a hash of the code that
-//! decides what resolution answers (`src/resolve/`) and how a resolution is stored
-//! (`src/codec.rs`) cannot. A change that answers nothing differently costs one
-//! re-resolution of each stored file.
+//! decides what resolution answers cannot. That is `src/resolve/`, the language table
+//! (`src/lang.rs`: which resolver, which imports are assets), the text helpers resolution
+//! reads (`src/text.rs`: `cfg(…)` predicates) and how a resolution is stored
+//! (`src/codec.rs`). A change that answers nothing differently, a comment included, costs
+//! one re-resolution of each stored file.
 
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let mut sources = vec![PathBuf::from("src/codec.rs")];
+    let mut sources: Vec<PathBuf> = ["src/codec.rs", "src/lang.rs", "src/text.rs"].map(PathBuf::from).into();
     collect_rust_files(Path::new("src/resolve"), &mut sources);
     sources.sort();
     // 32-bit FNV-1a over each file's path and text, carriage returns left out so that a
@@ -35,10 +37,16 @@ fn collect_rust_files(directory: &Path, into: &mut Vec<PathBuf>) {
     let entries =
         std::fs::read_dir(directory).unwrap_or_else(|error| panic!("listing {}: {error}", directory.display()));
     for entry in entries {
-        let path = entry.unwrap_or_else(|error| panic!("listing {}: {error}", directory.display())).path();
-        if path.is_dir() {
+        let entry = entry.unwrap_or_else(|error| panic!("listing {}: {error}", directory.display()));
+        let path = entry.path();
+        // Editors' lock and backup files (`.#mod.rs`, a dangling link) are not sources.
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        let Ok(kind) = entry.file_type() else { continue };
+        if hidden {
+            continue;
+        } else if kind.is_dir() {
             collect_rust_files(&path, into);
-        } else if path.extension().is_some_and(|extension| extension == "rs") {
+        } else if kind.is_file() && path.extension().is_some_and(|extension| extension == "rs") {
             into.push(path);
         }
     }

@@ -294,11 +294,18 @@ impl NewFacts {
         {
             // Moved, not changed: both are made of the facts apart from their positions,
             // and rebuilding them was a sixth of a keystroke in a megabyte file. Debug
-            // builds (every test) check that a rebuild would give the same.
-            debug_assert!(
-                *previous.symbols == SymbolTable::of(&facts) && *previous.interface == Interface::of(lang, &facts),
-                "a table kept for {path} differs from a rebuild"
-            );
+            // builds (the tests) check that a rebuild would give the same, surface included.
+            #[cfg(debug_assertions)]
+            {
+                let (symbols, interface) = (SymbolTable::of(&facts), Interface::of(lang, &facts));
+                assert!(
+                    *previous.symbols == symbols
+                        && *previous.interface == interface
+                        && previous.symbols.surface(&previous.facts, &previous.interface)
+                            == symbols.surface(&facts, &interface),
+                    "a table kept for {path} differs from a rebuild"
+                );
+            }
             (Arc::clone(&previous.interface), Arc::clone(&previous.symbols))
         } else {
             (Arc::new(Interface::of(lang, &facts)), Arc::new(SymbolTable::of(&facts)))

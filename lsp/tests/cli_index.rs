@@ -267,22 +267,41 @@ fn a_file_restored_without_its_resolution_is_saved_again_with_it() {
     let (_, facts_length) = thread_extractors::codec::decode_prefix(&stored).expect("stored facts decode");
     assert!(facts_length < stored.len(), "stored with its resolution after the facts");
 
-    // The facts alone, as a store written before resolutions were kept holds them.
-    let connection = rusqlite::Connection::open(database).expect("open the database");
-    let updated = connection
-        .execute(
-            "UPDATE files SET facts = ?1 WHERE id = (SELECT id FROM paths WHERE path = ?2)",
-            rusqlite::params![&stored[..facts_length], "app/views.py"],
-        )
-        .expect("strip the resolution");
-    assert_eq!(updated, 1);
-    drop(connection);
+    let store_facts = |path: &str, bytes: &[u8]| {
+        let connection = rusqlite::Connection::open(database).expect("open the database");
+        let updated = connection
+            .execute(
+                "UPDATE files SET facts = ?1 WHERE id = (SELECT id FROM paths WHERE path = ?2)",
+                rusqlite::params![bytes, path],
+            )
+            .expect("rewrite a stored row");
+        assert_eq!(updated, 1);
+    };
 
-    let second = index(dir.path(), cache.path(), &["--database", database]);
-    assert!(line(&second, "store").contains("5 files restored, 1 saved"), "{second}");
-    assert_eq!(stored_facts("app/views.py"), stored, "saved again with the same resolution");
-    assert_eq!(line(&first, "edges"), line(&second, "edges"));
+    // The facts alone, as a store written before resolutions were kept holds them; then
+    // the resolution of another resolver revision.
+    let revision = thread_extractors::resolve::RESOLVER_REVISION;
+    let revision_length = stored[facts_length..].iter().position(|byte| byte & 0x80 == 0).expect("a varint") + 1;
+    let mut other_revision = stored[..facts_length].to_vec();
+    let mut value = u64::from(revision ^ 1);
+    while value >= 0x80 {
+        other_revision.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    other_revision.push(value as u8);
+    other_revision.extend_from_slice(&stored[facts_length + revision_length..]);
+    for (what, bytes) in [("no resolution", &stored[..facts_length]), ("another revision", &other_revision[..])] {
+        store_facts("app/views.py", bytes);
+        let second = index(dir.path(), cache.path(), &["--database", database]);
+        assert!(line(&second, "store").contains("5 files restored, 1 saved"), "{what}: {second}");
+        assert!(
+            line(&second, "cache hits").contains("(5 unchanged by size and mtime, 0 read, 0 extracted)"),
+            "{what}: resolved again, not read again: {second}"
+        );
+        assert_eq!(stored_facts("app/views.py"), stored, "{what}: saved again with its resolution");
+        assert_eq!(line(&first, "edges"), line(&second, "edges"), "{what}");
 
-    let third = index(dir.path(), cache.path(), &["--database", database]);
-    assert!(line(&third, "store").contains("5 files restored, 0 saved"), "{third}");
+        let third = index(dir.path(), cache.path(), &["--database", database]);
+        assert!(line(&third, "store").contains("5 files restored, 0 saved"), "{what}: {third}");
+    }
 }

@@ -38,9 +38,11 @@ pub struct SourceFile<'a> {
 }
 
 /// The revision of resolution: resolutions kept in a store are reused only by a build of
-/// the same revision. It is a hash of this directory's sources and of the codec that
-/// stores resolutions (see `build.rs`), so a change to what resolution answers, or to how
-/// a [`ProbeKey`] is made, cannot forget to change it.
+/// the same revision. It is a hash of this directory's sources, the language table, the
+/// text helpers and the codec that stores resolutions (see `build.rs`), so a change there
+/// to what resolution answers, or to how a [`ProbeKey`] is made, cannot forget to change
+/// it. The engine's conversion of links back into a stored resolution
+/// (`thread_engine::store`) is outside it: a change to that must change the codec.
 pub const RESOLVER_REVISION: u32 = include!(concat!(env!("OUT_DIR"), "/resolver_revision.rs"));
 
 /// Where one import leads.
